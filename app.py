@@ -1,0 +1,47 @@
+"""Relay: route a store's orders to the suppliers who ship them.
+
+`flask --app app run` for development; `gunicorn 'app:create_app()'` in production.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from blueprints import register_blueprints
+from config import VAR_DIR, load_config
+from extensions import db, htmx
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(load_config())
+    if test_config:
+        app.config.from_mapping(test_config)
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    htmx.init_app(app)
+
+    import domain.models  # noqa: F401  (registers every model on db.metadata)
+
+    register_blueprints(app)
+
+    from flask import g
+
+    from domain.money import format_money
+
+    @app.template_filter("money")
+    def money(amount, currency):
+        return format_money(amount, currency, getattr(g, "locale", "en"))
+
+    @app.get("/healthz")
+    def healthz() -> tuple[str, int]:
+        return "ok", 200
+
+    @app.cli.command("init-db")
+    def init_db() -> None:
+        """Create the tables (idempotent)."""
+        db.create_all()
+        print("database ready")
+
+    return app

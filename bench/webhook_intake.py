@@ -1,0 +1,197 @@
+"""Webhook intake throughput and latency: Relay vs a bare Flask endpoint, same server.
+
+Both run under gunicorn with 2 workers on loopback. Relay verifies the HMAC, records the
+receipt (unique per X-Shopify-Webhook-Id) in PostgreSQL and enqueues an RQ job in Redis; the
+bare endpoint returns 200. Prints requests/s of each (closed loop, fixed concurrency), their
+ratio (goal >= 0.5), and Relay's p50/p99 latency at a fixed 200 req/s (goal p99 < 50 ms).
+
+    python bench/webhook_intake.py [--seconds 10] [--concurrency 16]
+
+Uses TEST_DATABASE_URL / TEST_REDIS_URL servers (a throwaway database is created and dropped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from integrations.shopify_admin.webhooks import body_signature  # noqa: E402
+
+SECRET = "bench-secret-that-is-long-enough-for-hmac"
+PAYLOAD = json.loads(
+    (ROOT / "devstore/vendor/webhook-schemas/metadatas/2026-07/orders/create.json").read_text()
+)["response"]
+BODY = json.dumps(PAYLOAD).encode()
+SIGNATURE = body_signature(SECRET, BODY)
+
+
+def headers() -> dict:
+    return {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": "orders/create",
+        "X-Shopify-Hmac-Sha256": SIGNATURE,
+        "X-Shopify-Shop-Domain": "bench.myshopify.com",
+        "X-Shopify-API-Version": "2026-07",
+        "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+        "X-Shopify-Event-Id": str(uuid.uuid4()),
+        "X-Shopify-Triggered-At": "2026-11-24T10:00:00.000000Z",
+    }
+
+
+def start_gunicorn(app_spec: str, port: int, env: dict) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            app_spec,
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"{app_spec} did not start")
+
+
+def closed_loop(url: str, seconds: float, concurrency: int) -> tuple[float, int]:
+    """As many requests as `concurrency` clients can push: requests/s and non-200 count."""
+    done, errors = [0], [0]
+    deadline = time.time() + seconds
+    lock = threading.Lock()
+
+    def client():
+        with httpx.Client(timeout=10) as http:
+            while time.time() < deadline:
+                response = http.post(url, content=BODY, headers=headers())
+                with lock:
+                    done[0] += 1
+                    errors[0] += response.status_code != 200
+
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    start = time.time()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return done[0] / (time.time() - start), errors[0]
+
+
+def fixed_rate(url: str, rate: float, seconds: float) -> list[float]:
+    """Open loop at `rate` req/s: each request's latency in ms."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    interval = 1.0 / rate
+    total = int(rate * seconds)
+    clients = [httpx.Client(timeout=10) for _ in range(32)]
+
+    def fire(i: int):
+        started = time.perf_counter()
+        clients[i % len(clients)].post(url, content=BODY, headers=headers())
+        with lock:
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    threads = []
+    start = time.perf_counter()
+    for i in range(total):
+        target = start + i * interval
+        delay = target - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        t = threading.Thread(target=fire, args=(i,))
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join()
+    return latencies
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--rate", type=float, default=200)
+    args = parser.parse_args()
+
+    base = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parts = urlsplit(base)
+    admin = psycopg.connect(urlunsplit(parts._replace(scheme="postgresql")), autocommit=True)
+    name = f"relay_bench_{uuid.uuid4().hex[:8]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    env = dict(
+        os.environ,
+        DATABASE_URL=urlunsplit(parts._replace(path=f"/{name}")),
+        REDIS_URL=os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        SHOPIFY_API_SECRET=SECRET,
+        RQ_QUEUE_PREFIX="bench-",
+    )
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "init-db"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    servers = []
+    try:
+        servers.append(start_gunicorn("bench.bare_app:app", 8911, env))
+        servers.append(start_gunicorn("app:create_app()", 8912, env))
+        bare_url, relay_url = "http://127.0.0.1:8911/webhooks", "http://127.0.0.1:8912/webhooks"
+        closed_loop(relay_url, 1, 4)  # warm up connections and imports
+        bare_rps, bare_err = closed_loop(bare_url, args.seconds, args.concurrency)
+        relay_rps, relay_err = closed_loop(relay_url, args.seconds, args.concurrency)
+        latencies = fixed_rate(relay_url, args.rate, args.seconds)
+        stored = (
+            psycopg.connect(env["DATABASE_URL"].replace("+psycopg", ""))
+            .execute("select count(*) from webhook_receipts")
+            .fetchone()[0]
+        )
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=10)
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    print(f"bare Flask endpoint : {bare_rps:8.1f} req/s  (non-200: {bare_err})")
+    print(f"Relay intake        : {relay_rps:8.1f} req/s  (non-200: {relay_err})")
+    print(f"ratio Relay / bare  : {relay_rps / bare_rps:8.2f}   (goal >= 0.5)")
+    print(
+        f"Relay at {args.rate:.0f} req/s  : p50 {statistics.median(latencies):.1f} ms, "
+        f"p99 {percentile(latencies, 0.99):.1f} ms over {len(latencies)} requests "
+        f"(goal p99 < 50 ms)"
+    )
+    print(f"receipts stored     : {stored} (one per unique webhook id)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,63 @@
+"""The orders grid, the order drawer and the sync status: parse, one domain call, render."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, request
+
+from blueprints._render import render
+from blueprints.embedded import shop_required
+from domain import grid, order_sync_jobs, states
+
+bp = Blueprint("orders", __name__, url_prefix="/orders")
+
+
+def _view_helpers() -> dict:
+    return {
+        "statuses": states.STATUSES,
+        "store_tones": states.STORE_STATUS_TONES,
+        "allowed_actions": states.allowed_actions,
+        "action_labels": states.ACTION_LABELS,
+    }
+
+
+@bp.get("")
+@shop_required
+def index():
+    page = grid.grid(g.shop, request.args)
+    return render(
+        "orders/index.html",
+        "orders/_grid.html",
+        page=page,
+        sync=order_sync_jobs.latest_runs(g.shop, 1),
+        **_view_helpers(),
+    )
+
+
+@bp.get("/<int:order_id>")
+@shop_required
+def drawer(order_id: int):
+    order = grid.order_for_drawer(g.shop, order_id)
+    if order is None:
+        abort(404)
+    return render("orders/order.html", "orders/_drawer.html", order=order, **_view_helpers())
+
+
+@bp.get("/sync")
+@shop_required
+def sync_status():
+    return render(
+        "orders/_sync_status.html",
+        "orders/_sync_status.html",
+        sync=order_sync_jobs.latest_runs(g.shop, 1),
+    )
+
+
+@bp.post("/sync")
+@shop_required
+def sync_now():
+    order_sync_jobs.start(g.shop, "backfill")
+    return render(
+        "orders/_sync_status.html",
+        "orders/_sync_status.html",
+        sync=order_sync_jobs.latest_runs(g.shop, 1),
+    )

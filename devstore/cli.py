@@ -1,0 +1,258 @@
+"""`python -m devstore VERB`: `serve` runs the server; every other verb is a thin client of the
+running server's /_devstore control routes, so only one process ever owns the state file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import httpx
+
+DEFAULT_URL = "http://127.0.0.1:8765"
+
+
+def _serve(args) -> int:
+    from werkzeug.serving import run_simple
+
+    from devstore.auth import Settings
+    from devstore.server import create_app
+    from devstore.store import Store
+
+    settings = Settings(
+        retry_base_seconds=args.retry_base,
+        auto_approve=args.auto_approve,
+        access_token_seconds=args.token_seconds,
+    )
+    app = create_app(Store(args.db), settings)
+    print(f"devstore on http://{args.host}:{args.port}  (state: {args.db})", flush=True)
+    run_simple(args.host, args.port, app, threaded=True, use_reloader=False)
+    return 0
+
+
+def _call(args, method: str, path: str, body: dict | None = None) -> int:
+    try:
+        response = httpx.request(
+            method, args.devstore_url.rstrip("/") + path, json=body, timeout=30
+        )
+    except httpx.HTTPError as exc:
+        print(f"devstore is not reachable at {args.devstore_url}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        print(json.dumps(response.json(), indent=2, default=str))
+    except ValueError:
+        print(response.text)
+    return 0 if response.is_success else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m devstore", description="A local Shopify stand-in for Relay."
+    )
+    # dest differs from "url" so a verb's own --url (tracking URL) cannot shadow it.
+    parser.add_argument(
+        "--url",
+        dest="devstore_url",
+        default=DEFAULT_URL,
+        help="the running devstore, for every verb but serve (give it before the verb)",
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True)
+
+    serve = verbs.add_parser("serve", help="run the server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--db", default="var/devstore.sqlite3")
+    serve.add_argument(
+        "--retry-base",
+        type=float,
+        default=5.0,
+        help="webhook retry backoff base in seconds (Shopify's is minutes)",
+    )
+    serve.add_argument("--token-seconds", type=int, default=3600)
+    serve.add_argument(
+        "--auto-approve", action="store_true", help="approve OAuth consent without showing the page"
+    )
+
+    app = verbs.add_parser("app", help="apps, as in the Partner dashboard").add_subparsers(
+        dest="action", required=True
+    )
+    add = app.add_parser("add")
+    add.add_argument("--client-id", required=True)
+    add.add_argument("--client-secret", required=True)
+    add.add_argument("--name", default="App")
+    add.add_argument("--app-url", required=True)
+    add.add_argument("--redirect-url", action="append", default=[])
+    add.add_argument("--scopes", default="")
+    add.add_argument("--webhooks-uri", help="where toml topics go: compliance, app/uninstalled")
+
+    shop = verbs.add_parser("shop", help="stores").add_subparsers(dest="action", required=True)
+    shop_add = shop.add_parser("add")
+    shop_add.add_argument("domain")
+    shop_add.add_argument("--name")
+    shop_add.add_argument("--currency", default="USD")
+    shop_add.add_argument("--plan", default="standard", choices=["standard", "advanced", "plus"])
+
+    seed = verbs.add_parser("seed", help="create N realistic orders")
+    seed.add_argument("domain")
+    seed.add_argument("--orders", type=int, default=20)
+    seed.add_argument("--seed", type=int, default=0)
+
+    order = verbs.add_parser("order", help="act as a customer").add_subparsers(
+        dest="action", required=True
+    )
+    place = order.add_parser("place")
+    place.add_argument("domain")
+    place.add_argument("--sku", action="append", required=True)
+    place.add_argument("--qty", type=int, default=1)
+    place.add_argument("--pending", action="store_true", help="leave it unpaid")
+    pay = order.add_parser("pay")
+    pay.add_argument("domain")
+    pay.add_argument("order_id", type=int)
+
+    stock = verbs.add_parser("stock", help="stock SKUs at an app's fulfillment service location")
+    stock.add_argument("domain")
+    stock.add_argument("--client-id", required=True)
+    stock.add_argument("--sku", action="append", required=True)
+
+    fo = verbs.add_parser("fo", help="act on a fulfillment order (merchant or supplier)")
+    fo.add_argument(
+        "action",
+        choices=[
+            "request_fulfillment",
+            "accept",
+            "reject",
+            "fulfill",
+            "request_cancellation",
+            "accept_cancellation",
+            "reject_cancellation",
+            "hold",
+            "release",
+        ],
+    )
+    fo.add_argument("domain")
+    fo.add_argument("fo_id", type=int)
+    fo.add_argument("--message")
+    fo.add_argument("--reason")
+    fo.add_argument("--tracking-number", dest="number")
+    fo.add_argument("--company")
+    fo.add_argument("--tracking-url", "--url", dest="tracking_url")
+
+    webhook = verbs.add_parser("webhook", help="webhooks").add_subparsers(
+        dest="action", required=True
+    )
+    trigger = webhook.add_parser("trigger", help="send a compliance webhook to the app(s)")
+    trigger.add_argument("domain")
+    trigger.add_argument(
+        "topic", choices=["customers/data_request", "customers/redact", "shop/redact"]
+    )
+
+    uninstall = verbs.add_parser("uninstall", help="uninstall an app (sends app/uninstalled)")
+    uninstall.add_argument("domain")
+    uninstall.add_argument("client_id")
+
+    settings = verbs.add_parser("settings", help="show or change delivery/OAuth settings")
+    settings.add_argument("--duplicate-deliveries", choices=["on", "off"])
+    settings.add_argument("--auto-approve", choices=["on", "off"])
+    settings.add_argument("--throttle", choices=["on", "off"])
+
+    verbs.add_parser("status", help="is devstore up")
+    deliveries = verbs.add_parser("deliveries", help="webhook deliveries and their outcome")
+    deliveries.add_argument("--shop")
+
+    args = parser.parse_args(argv)
+    if args.verb == "serve":
+        return _serve(args)
+    if args.verb == "app":
+        return _call(
+            args,
+            "POST",
+            "/_devstore/apps",
+            {
+                "client_id": args.client_id,
+                "client_secret": args.client_secret,
+                "name": args.name,
+                "app_url": args.app_url,
+                "redirect_urls": args.redirect_url,
+                "scopes": [s for s in args.scopes.split(",") if s],
+                "webhooks_uri": args.webhooks_uri,
+            },
+        )
+    if args.verb == "shop":
+        return _call(
+            args,
+            "POST",
+            "/_devstore/shops",
+            {
+                "domain": args.domain,
+                "name": args.name,
+                "currency": args.currency,
+                "plan": args.plan,
+            },
+        )
+    if args.verb == "seed":
+        return _call(
+            args,
+            "POST",
+            f"/_devstore/shops/{args.domain}/seed",
+            {"orders": args.orders, "seed": args.seed},
+        )
+    if args.verb == "order" and args.action == "place":
+        return _call(
+            args,
+            "POST",
+            f"/_devstore/shops/{args.domain}/orders",
+            {
+                "line_items": [{"sku": s, "quantity": args.qty} for s in args.sku],
+                "financial_status": "pending" if args.pending else "paid",
+            },
+        )
+    if args.verb == "order" and args.action == "pay":
+        return _call(args, "POST", f"/_devstore/shops/{args.domain}/orders/{args.order_id}/pay")
+    if args.verb == "stock":
+        return _call(
+            args,
+            "POST",
+            f"/_devstore/shops/{args.domain}/stock",
+            {"client_id": args.client_id, "skus": args.sku},
+        )
+    if args.verb == "fo":
+        fields = {
+            "message": args.message,
+            "reason": args.reason,
+            "number": args.number,
+            "company": args.company,
+            "url": args.tracking_url,
+        }
+        body = {k: v for k, v in fields.items() if v}
+        return _call(
+            args,
+            "POST",
+            f"/_devstore/shops/{args.domain}/fulfillment_orders/{args.fo_id}/{args.action}",
+            body,
+        )
+    if args.verb == "webhook":
+        return _call(
+            args, "POST", f"/_devstore/shops/{args.domain}/webhooks/trigger", {"topic": args.topic}
+        )
+    if args.verb == "uninstall":
+        return _call(
+            args, "POST", f"/_devstore/shops/{args.domain}/apps/{args.client_id}/uninstall"
+        )
+    if args.verb == "settings":
+        changes = {
+            key: value == "on"
+            for key, value in (
+                ("duplicate_deliveries", args.duplicate_deliveries),
+                ("auto_approve", args.auto_approve),
+                ("throttle", args.throttle),
+            )
+            if value
+        }
+        if changes:
+            return _call(args, "POST", "/_devstore/settings", changes)
+        return _call(args, "GET", "/_devstore/settings")
+    if args.verb == "deliveries":
+        return _call(
+            args, "GET", "/_devstore/deliveries" + (f"?shop={args.shop}" if args.shop else "")
+        )
+    return _call(args, "GET", "/_devstore/health")

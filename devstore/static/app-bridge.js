@@ -1,0 +1,122 @@
+/* devstore's App Bridge stand-in: the parts of Shopify's app-bridge.js Relay relies on.
+ * - window.shopify.idToken(): a fresh ID token (HS256, 60 s). Inside the devstore admin it is
+ *   minted by the admin page that frames the app (postMessage); top-level (the bounce page
+ *   opened outside the admin) it is fetched from devstore directly (CORS).
+ * - fetch() to the app's own origin carries Authorization: Bearer <id token>, retries once on
+ *   401 + X-Shopify-Retry-Invalid-Session-Request, and follows
+ *   X-Shopify-API-Request-Failure-Reauthorize-Url top-level, like App Bridge.
+ * - The bounce page (?shopify-reload=...) reloads that URL with a fresh id_token.
+ * - shopify.toast.show(message) shows a toast. */
+(function () {
+  const script = document.currentScript;
+  const devstoreOrigin = script && script.src ? new URL(script.src).origin : window.location.origin;
+  const meta = document.querySelector('meta[name="shopify-api-key"]');
+  const apiKey = meta ? meta.content : (script && script.dataset.apiKey);
+  const params = new URLSearchParams(window.location.search);
+  const embedded = window.parent !== window;
+
+  function shopFromHost(host) {
+    // host = unpadded base64 of "<devstore>/store/<shop>/admin"
+    try {
+      const padded = host + '='.repeat((4 - host.length % 4) % 4);
+      const match = atob(padded).match(/\/store\/([^/]+)\/admin/);
+      return match ? match[1] : null;
+    } catch (e) { return null; }
+  }
+  function currentShop() {
+    if (params.get('shop')) return params.get('shop');
+    const reload = params.get('shopify-reload');
+    if (reload) {
+      const inner = new URL(reload, window.location.href).searchParams;
+      if (inner.get('shop')) return inner.get('shop');
+      if (inner.get('host')) return shopFromHost(inner.get('host'));
+    }
+    return params.get('host') ? shopFromHost(params.get('host')) : null;
+  }
+
+  const originalFetch = window.fetch.bind(window);
+  let nextId = 1;
+  const pending = new Map();
+  window.addEventListener('message', (event) => {
+    const msg = event.data || {};
+    if (event.source === window.parent && msg.type === 'devstore:idToken:reply' && pending.has(msg.id)) {
+      pending.get(msg.id)(msg.token);
+      pending.delete(msg.id);
+    }
+  });
+
+  function tokenFromAdmin() {
+    return new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, resolve);
+      window.parent.postMessage({type: 'devstore:idToken', id: id}, '*');
+      setTimeout(() => {
+        if (pending.has(id)) { pending.delete(id); reject(new Error('App Bridge: idToken timed out')); }
+      }, 5000);
+    });
+  }
+  async function tokenFromDevstore() {
+    const shop = currentShop();
+    if (!shop || !apiKey) throw new Error('App Bridge: no shop or API key to mint an ID token for');
+    const url = devstoreOrigin + '/store/' + encodeURIComponent(shop) + '/admin/apps/' +
+      encodeURIComponent(apiKey) + '/id_token';
+    const response = await originalFetch(url, {method: 'POST', mode: 'cors', credentials: 'omit'});
+    if (!response.ok) throw new Error('App Bridge: devstore refused an ID token (' + response.status + ')');
+    return (await response.json()).id_token;
+  }
+  function idToken() {
+    return embedded ? tokenFromAdmin() : tokenFromDevstore();
+  }
+
+  window.fetch = async function (input, init) {
+    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url, window.location.href);
+    if (url.origin !== window.location.origin) return originalFetch(input, init);
+    const retryable = input instanceof Request ? input.clone() : input;
+    async function attempt(request) {
+      const options = Object.assign({}, init);
+      const headers = new Headers(options.headers || (request instanceof Request ? request.headers : undefined));
+      headers.set('Authorization', 'Bearer ' + await idToken());
+      options.headers = headers;
+      return originalFetch(request, options);
+    }
+    let response = await attempt(input);
+    if (response.status === 401 && response.headers.get('X-Shopify-Retry-Invalid-Session-Request') === '1') {
+      response = await attempt(retryable);
+    }
+    const reauthorize = response.headers.get('X-Shopify-API-Request-Failure-Reauthorize-Url');
+    if (response.status === 401 && reauthorize) window.open(reauthorize, '_top');
+    return response;
+  };
+
+  function showToast(message, opts) {
+    const duration = (opts || {}).duration || 3000;
+    if (embedded) {
+      window.parent.postMessage({type: 'devstore:toast', message: String(message), duration: duration}, '*');
+      return;
+    }
+    const toast = document.createElement('div');
+    toast.textContent = String(message);
+    toast.style.cssText = 'position:fixed;bottom:20px;left:50%;transform:translateX(-50%);' +
+      'background:#303030;color:#fff;padding:8px 14px;border-radius:8px;z-index:2147483647';
+    document.body.appendChild(toast);
+    setTimeout(() => toast.remove(), duration);
+  }
+
+  window.shopify = {
+    config: {apiKey: apiKey, shop: currentShop(), host: params.get('host'), locale: params.get('locale') || 'en'},
+    idToken: idToken,
+    toast: {show: showToast, hide: () => {}},
+  };
+
+  const reload = params.get('shopify-reload');
+  if (reload) {
+    const target = new URL(reload, window.location.href);
+    // Like App Bridge, only reload the app's own URLs: the param is attacker-controllable.
+    if (target.origin === window.location.origin) {
+      idToken().then((token) => {
+        target.searchParams.set('id_token', token);
+        window.location.replace(target.toString());
+      });
+    }
+  }
+})();

@@ -1,0 +1,119 @@
+"""GDPR/CCPA compliance webhooks: customers/data_request, customers/redact, shop/redact.
+
+Models holding customer data register a collector and a redactor here, so a new table cannot
+be forgotten silently: tests run every registered pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import delete, select
+
+from domain.models.shop import ComplianceRecord, Shop, WebhookReceipt
+from extensions import db
+
+Collector = Callable[[Shop, dict], dict]
+Redactor = Callable[[Shop, dict], int]
+_COLLECTORS: dict[str, Collector] = {}
+_REDACTORS: dict[str, Redactor] = {}
+_SHOP_ERASERS: list[Callable[[Shop], None]] = []
+
+
+def customer_data(name: str):
+    """Register (collector, redactor) for one kind of data under `name`."""
+
+    def register(pair: tuple[Collector, Redactor]):
+        _COLLECTORS[name], _REDACTORS[name] = pair
+        return pair
+
+    return register
+
+
+def shop_eraser(func: Callable[[Shop], None]):
+    _SHOP_ERASERS.append(func)
+    return func
+
+
+def _mentions(payload: dict, customer: dict) -> bool:
+    """Does a stored webhook payload carry this customer's data?"""
+    if not isinstance(payload, dict):
+        return False
+    ids = {customer.get("id")} - {None}
+    emails = {customer.get("email")} - {None}
+    stored = payload.get("customer") or {}
+    return bool(
+        (stored.get("id") in ids)
+        or (stored.get("email") in emails)
+        or (payload.get("email") in emails)
+    )
+
+
+def _receipts_collect(shop: Shop, customer: dict) -> dict:
+    rows = db.session.scalars(
+        select(WebhookReceipt).where(WebhookReceipt.shop_domain == shop.domain)
+    ).all()
+    return {"webhook_payloads": [r.payload for r in rows if _mentions(r.payload, customer)]}
+
+
+def _receipts_redact(shop: Shop, customer: dict) -> int:
+    count = 0
+    for receipt in db.session.scalars(
+        select(WebhookReceipt).where(WebhookReceipt.shop_domain == shop.domain)
+    ):
+        if _mentions(receipt.payload, customer):
+            receipt.payload = {"redacted": True, "id": receipt.payload.get("id")}
+            count += 1
+    return count
+
+
+customer_data("webhook_receipts")((_receipts_collect, _receipts_redact))
+
+
+def data_request(shop: Shop, payload: dict) -> ComplianceRecord:
+    customer = payload.get("customer") or {}
+    export = {name: collect(shop, customer) for name, collect in _COLLECTORS.items()}
+    record = ComplianceRecord(
+        shop_domain=shop.domain, topic="customers/data_request", request=payload, result=export
+    )
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+def redact_customer(shop: Shop, payload: dict) -> ComplianceRecord:
+    customer = payload.get("customer") or {}
+    counts = {name: redact(shop, customer) for name, redact in _REDACTORS.items()}
+    record = ComplianceRecord(
+        shop_domain=shop.domain,
+        topic="customers/redact",
+        request={
+            "customer_id": customer.get("id"),
+            "orders_to_redact": payload.get("orders_to_redact"),
+        },
+        result=counts,
+    )
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+def redact_shop(domain: str, keep_receipt_id: int | None = None) -> None:
+    """Erase everything Relay holds for the shop (sent 48 h after uninstall); the receipt of
+    the shop/redact request itself is kept as the record that we did."""
+    shop = db.session.scalar(select(Shop).where(Shop.domain == domain))
+    if shop is not None:
+        for erase in _SHOP_ERASERS:
+            erase(shop)
+        db.session.delete(shop)
+    db.session.execute(
+        delete(WebhookReceipt).where(
+            WebhookReceipt.shop_domain == domain, WebhookReceipt.id != (keep_receipt_id or 0)
+        )
+    )
+    db.session.add(
+        ComplianceRecord(
+            shop_domain=domain, topic="shop/redact", request={}, result={"erased": True}
+        )
+    )
+    db.session.commit()

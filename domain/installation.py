@@ -1,0 +1,165 @@
+"""Install, token lifecycle and uninstall: the actions behind OAuth, token exchange and
+app/uninstalled. Commit first, enqueue second."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from domain import crypto
+from domain.errors import NotInstalled
+from domain.models.shop import Shop, utcnow
+from extensions import db
+from integrations.shopify_admin import oauth
+from integrations.shopify_admin.client import AdminClient
+from integrations.shopify_admin.errors import OAuthFailure, ShopifyAuthError
+from integrations.shopify_admin.gateway import install as install_gateway
+from jobs import queues
+
+log = logging.getLogger("relay.installation")
+REFRESH_MARGIN = timedelta(minutes=5)
+
+
+def shop_by_domain(domain: str) -> Shop | None:
+    return db.session.scalar(select(Shop).where(Shop.domain == domain))
+
+
+def _store_tokens(shop: Shop, token: oauth.OfflineToken) -> None:
+    shop.access_token_encrypted = crypto.encrypt(token.access_token)
+    shop.access_token_expires_at = token.expires_at
+    shop.refresh_token_encrypted = (
+        crypto.encrypt(token.refresh_token) if token.refresh_token else None
+    )
+    shop.refresh_token_expires_at = token.refresh_expires_at
+    shop.scopes = token.scope
+
+
+def _install(domain: str, token: oauth.OfflineToken) -> Shop:
+    shop = shop_by_domain(domain) or Shop(domain=domain, settings={})
+    _store_tokens(shop, token)
+    shop.installed_at = utcnow()
+    shop.uninstalled_at = None
+    db.session.add(shop)
+    db.session.commit()
+    queues.enqueue_post_install(shop.id)
+    return shop
+
+
+def complete_oauth_install(domain: str, code: str) -> Shop:
+    return _install(domain, oauth.exchange_code(domain, code))
+
+
+def complete_token_exchange(domain: str, id_token: str) -> Shop:
+    return _install(domain, oauth.exchange_id_token(domain, id_token))
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite drops tzinfo; every timestamp Relay writes is UTC.
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _needs_refresh(shop: Shop) -> bool:
+    expires_at = _aware(shop.access_token_expires_at)
+    return expires_at is not None and expires_at - REFRESH_MARGIN <= datetime.now(UTC)
+
+
+def access_token_for(shop: Shop) -> str:
+    """A usable offline token, refreshed first when it is about to expire.
+
+    A Redis lock makes sure two workers never refresh the same shop at once: Shopify rotates
+    the refresh token on use, so a second refresh with the old one would race the first."""
+    if not shop.is_installed:
+        raise NotInstalled(f"Relay is not installed on {shop.domain}")
+    if _needs_refresh(shop):
+        lock = queues.redis_connection().lock(
+            f"relay:token-refresh:{shop.domain}", timeout=30, blocking_timeout=30
+        )
+        with lock:
+            db.session.refresh(shop)  # another worker may have refreshed while we waited
+            if _needs_refresh(shop):
+                _refresh(shop)
+    return crypto.decrypt(shop.access_token_encrypted)
+
+
+def _refresh(shop: Shop) -> None:
+    if not shop.refresh_token_encrypted:
+        raise NotInstalled(f"no refresh token for {shop.domain}; reinstall needed")
+    try:
+        token = oauth.refresh(shop.domain, crypto.decrypt(shop.refresh_token_encrypted))
+    except OAuthFailure as exc:
+        log.warning("refresh failed for %s: %s", shop.domain, exc)
+        raise NotInstalled(f"Shopify refused to refresh the token for {shop.domain}") from exc
+    _store_tokens(shop, token)
+    db.session.commit()
+    log.info("refreshed offline token for %s", shop.domain)
+
+
+def admin_client(shop: Shop) -> AdminClient:
+    return AdminClient(shop.domain, access_token_for(shop))
+
+
+def post_install(shop_id: int) -> None:
+    """Register webhooks and Relay's fulfillment service; safe to run again."""
+    shop = db.session.get(Shop, shop_id)
+    if shop is None or not shop.is_installed:
+        return
+    client = admin_client(shop)
+    app_url = current_app.config["APP_URL"]
+    info = install_gateway.shop_info(client)
+    install_gateway.ensure_webhooks(client, f"{app_url}/webhooks")
+    service_gid, location_gid = install_gateway.ensure_fulfillment_service(
+        client, f"{app_url}/fulfillment_service"
+    )
+    shop.name, shop.currency = info.name, info.currency
+    shop.fulfillment_service_gid, shop.fulfillment_location_gid = service_gid, location_gid
+    db.session.commit()
+    from domain import order_sync_jobs
+
+    if not order_sync_jobs.latest_runs(shop):
+        order_sync_jobs.start(shop, "backfill")  # first install: pull the existing orders
+    queues.schedule_sweep(shop.id, order_sync_jobs.SWEEP_INTERVAL.total_seconds())
+
+
+def mark_uninstalled(domain: str) -> None:
+    """app/uninstalled: Shopify already revoked the tokens; drop ours and stop the shop's jobs."""
+    shop = shop_by_domain(domain)
+    if shop is None:
+        return
+    shop.access_token_encrypted = None
+    shop.refresh_token_encrypted = None
+    shop.access_token_expires_at = shop.refresh_token_expires_at = None
+    shop.uninstalled_at = utcnow()
+    db.session.commit()
+    queues.cancel_shop_jobs(shop.id)
+
+
+def verify_connection(shop: Shop) -> install_gateway.ShopInfo:
+    """Ask Shopify who we are talking to: the settings page's connection check."""
+    try:
+        return install_gateway.shop_info(admin_client(shop))
+    except ShopifyAuthError as exc:
+        raise NotInstalled("Shopify refused Relay's token; reinstall Relay") from exc
+
+
+# -- OAuth state (authorization-code install) ------------------------------------------------
+STATE_TTL_SECONDS = 600
+
+
+def begin_oauth(domain: str) -> tuple[str, str]:
+    """(authorize URL, state nonce). The nonce is single-use and bound to the shop."""
+    import secrets
+
+    nonce = secrets.token_hex(32)
+    queues.redis_connection().set(f"relay:oauth-state:{nonce}", domain, ex=STATE_TTL_SECONDS)
+    return oauth.authorization_url(domain, nonce), nonce
+
+
+def consume_oauth_state(nonce: str, domain: str) -> bool:
+    """True once per nonce issued for this shop; a replayed or foreign state is refused."""
+    if not nonce:
+        return False
+    stored = queues.redis_connection().getdel(f"relay:oauth-state:{nonce}")
+    return stored is not None and stored.decode() == domain

@@ -1,0 +1,12 @@
+"""Every model module is imported here so db.metadata knows all tables."""
+
+from domain.models.orders import (  # noqa: F401
+    LineItem,
+    Order,
+    OrderEvent,
+    Supplier,
+    SupplierOrder,
+    SyncRun,
+    VariantMapping,
+)
+from domain.models.shop import ComplianceRecord, Shop, WebhookReceipt  # noqa: F401

@@ -1,0 +1,175 @@
+"""Suppliers, the SKU mapping that routes items to them, and the orders Relay mirrors from the
+store, split into one supplier order per supplier (like Shopify's fulfillment orders)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from domain.models.shop import utcnow
+from extensions import db
+
+MONEY = Numeric(14, 2)
+
+
+class Supplier(db.Model):
+    __tablename__ = "suppliers"
+    __table_args__ = (UniqueConstraint("shop_id", "name", name="uq_suppliers_shop_name"),)
+
+    CHANNELS = ("store", "portal", "manual")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    # store: another shop running Relay; portal: Relay's supplier pages; manual: non-auto-order.
+    channel: Mapped[str] = mapped_column(String(16), default="manual")
+    auto_order: Mapped[bool] = mapped_column(Boolean, default=False)
+    website_url: Mapped[str | None] = mapped_column(String(500))
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    store_domain: Mapped[str | None] = mapped_column(String(255))
+    contact_email: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class VariantMapping(db.Model):
+    """Which supplier ships a SKU, under which supplier SKU, at what cost."""
+
+    __tablename__ = "variant_mappings"
+    __table_args__ = (UniqueConstraint("shop_id", "sku", name="uq_variant_mappings_shop_sku"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    sku: Mapped[str] = mapped_column(String(255))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"))
+    supplier_sku: Mapped[str | None] = mapped_column(String(255))
+    cost: Mapped[Decimal | None] = mapped_column(MONEY)
+    cost_currency: Mapped[str | None] = mapped_column(String(3))
+
+    supplier: Mapped[Supplier] = relationship()
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "shopify_gid", name="uq_orders_shop_gid"),
+        Index("ix_orders_shop_created", "shop_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    shopify_gid: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    shopify_updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    financial_status: Mapped[str] = mapped_column(String(32))
+    store_status: Mapped[str] = mapped_column(String(32))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    currency: Mapped[str] = mapped_column(String(3))
+    total: Mapped[Decimal] = mapped_column(MONEY)
+    customer_name: Mapped[str | None] = mapped_column(String(255))
+    customer_email: Mapped[str | None] = mapped_column(String(255))
+    shipping_address: Mapped[dict | None] = mapped_column(JSON)
+    # Lower-cased name, customer and SKUs: what the grid's free-text search looks in.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    line_items: Mapped[list[LineItem]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="LineItem.id"
+    )
+    supplier_orders: Mapped[list[SupplierOrder]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="SupplierOrder.id"
+    )
+    events: Mapped[list[OrderEvent]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderEvent.id"
+    )
+
+
+class LineItem(db.Model):
+    __tablename__ = "line_items"
+    __table_args__ = (UniqueConstraint("order_id", "shopify_gid", name="uq_line_items_gid"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    shopify_gid: Mapped[str] = mapped_column(String(255))
+    sku: Mapped[str | None] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(500))
+    variant_title: Mapped[str | None] = mapped_column(String(255))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(MONEY)
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id", ondelete="SET NULL"))
+
+    order: Mapped[Order] = relationship(back_populates="line_items")
+    supplier: Mapped[Supplier | None] = relationship()
+
+
+class SupplierOrder(db.Model):
+    """The part of an order one supplier ships. supplier_id None = not mapped to a supplier."""
+
+    __tablename__ = "supplier_orders"
+    __table_args__ = (
+        UniqueConstraint("order_id", "supplier_id", name="uq_supplier_orders_order_supplier"),
+        Index("ix_supplier_orders_shop_status", "shop_id", "status"),
+        Index("ix_supplier_orders_supplier", "supplier_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(32))
+    status_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    tracking_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    order: Mapped[Order] = relationship(back_populates="supplier_orders")
+    supplier: Mapped[Supplier | None] = relationship()
+
+
+class OrderEvent(db.Model):
+    """The timeline: who did what, when."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    actor: Mapped[str] = mapped_column(String(32))  # shopify | merchant | supplier | relay
+    actor_name: Mapped[str | None] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="events")
+
+
+class SyncRun(db.Model):
+    """A backfill or reconciliation sweep, with the progress the sync-status bar shows."""
+
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # backfill | sweep
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    cursor: Mapped[str | None] = mapped_column(Text)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    orders_seen: Mapped[int] = mapped_column(Integer, default=0)
+    orders_changed: Mapped[int] = mapped_column(Integer, default=0)
+    estimated_total: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,71 @@
+"""A store that installed Relay, and the webhook deliveries it has sent us."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Shop(db.Model):
+    __tablename__ = "shops"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    domain: Mapped[str] = mapped_column(String(255), unique=True, index=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    # Offline token (expiring) and its refresh token, Fernet-encrypted at rest.
+    access_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    access_token_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    refresh_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    refresh_token_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    scopes: Mapped[str | None] = mapped_column(Text)
+    installed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    uninstalled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Relay registers itself as a fulfillment service on install.
+    fulfillment_service_gid: Mapped[str | None] = mapped_column(String(255))
+    fulfillment_location_gid: Mapped[str | None] = mapped_column(String(255))
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def is_installed(self) -> bool:
+        return self.access_token_encrypted is not None and self.uninstalled_at is None
+
+
+class WebhookReceipt(db.Model):
+    """One row per X-Shopify-Webhook-Id: the unique key is what makes intake idempotent."""
+
+    __tablename__ = "webhook_receipts"
+    __table_args__ = (UniqueConstraint("webhook_id", name="uq_webhook_receipts_webhook_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    webhook_id: Mapped[str] = mapped_column(String(255))
+    shop_domain: Mapped[str] = mapped_column(String(255), index=True)
+    topic: Mapped[str] = mapped_column(String(128))
+    event_id: Mapped[str | None] = mapped_column(String(255))
+    triggered_at: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[dict] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ComplianceRecord(db.Model):
+    """What Relay did for each compliance request: the answer to "prove you handled it"."""
+
+    __tablename__ = "compliance_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_domain: Mapped[str] = mapped_column(String(255), index=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    request: Mapped[dict] = mapped_column(JSON)
+    result: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

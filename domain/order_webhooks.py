@@ -1,0 +1,59 @@
+"""Order and fulfillment webhooks keep Relay's mirror current between sweeps."""
+
+from __future__ import annotations
+
+from domain import installation, sync
+from domain.webhook_topics import handles
+from integrations.shopify_admin.gateway import orders as orders_gateway
+
+ORDER_TOPICS = (
+    "orders/create",
+    "orders/updated",
+    "orders/paid",
+    "orders/cancelled",
+    "orders/fulfilled",
+    "orders/partially_fulfilled",
+)
+REFRESH_TOPICS = (
+    "fulfillment_orders/order_routing_complete",
+    "fulfillment_orders/fulfillment_request_submitted",
+    "fulfillment_orders/fulfillment_request_accepted",
+    "fulfillment_orders/fulfillment_request_rejected",
+    "fulfillment_orders/cancellation_request_submitted",
+    "fulfillment_orders/cancellation_request_accepted",
+    "fulfillment_orders/cancellation_request_rejected",
+    "fulfillment_orders/placed_on_hold",
+    "fulfillment_orders/hold_released",
+    "fulfillment_orders/cancelled",
+    "fulfillments/create",
+    "fulfillments/update",
+    "refunds/create",
+)
+
+
+@handles(*ORDER_TOPICS)
+def order_payload(shop_domain: str, payload: dict, receipt) -> None:
+    shop = installation.shop_by_domain(shop_domain)
+    sync.upsert(shop, sync.snapshot_from_rest(payload), source=receipt.topic)
+
+
+@handles(*REFRESH_TOPICS)
+def refresh_order(shop_domain: str, payload: dict, receipt) -> None:
+    """These payloads name a fulfillment order or an order id, not the order's state: read the
+    order from the store (the source of truth) and upsert that."""
+    shop = installation.shop_by_domain(shop_domain)
+    client = installation.admin_client(shop)
+    node = None
+    if payload.get("order_id"):
+        node = orders_gateway.order_by_id(client, f"gid://shopify/Order/{payload['order_id']}")
+    else:
+        fo = (
+            payload.get("fulfillment_order")
+            or payload.get("submitted_fulfillment_order")
+            or payload.get("original_fulfillment_order")
+            or {}
+        )
+        if fo.get("id"):
+            node = orders_gateway.order_of_fulfillment_order(client, fo["id"])
+    if node is not None:
+        sync.upsert(shop, sync.snapshot_from_graphql(node), source=receipt.topic)

@@ -1,0 +1,46 @@
+"""Split an order's line items per supplier by SKU mapping, like Shopify's fulfillment orders.
+Items whose SKU is not mapped land in an "unassigned" supplier order the merchant can fix."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from domain import states
+from domain.models.orders import Order, SupplierOrder, VariantMapping
+from extensions import db
+
+
+def mappings_for(shop_id: int, skus: set[str]) -> dict[str, VariantMapping]:
+    if not skus:
+        return {}
+    rows = db.session.scalars(
+        select(VariantMapping).where(
+            VariantMapping.shop_id == shop_id, VariantMapping.sku.in_(skus)
+        )
+    )
+    return {row.sku: row for row in rows}
+
+
+def split(order: Order, *, paid: bool) -> list[SupplierOrder]:
+    """Assign lines to suppliers and make sure one supplier order exists per supplier.
+    Existing supplier orders keep their status; only missing ones are created."""
+    mapping = mappings_for(order.shop_id, {li.sku for li in order.line_items if li.sku})
+    for line in order.line_items:
+        if line.supplier_id is None and line.sku in mapping:
+            line.supplier_id = mapping[line.sku].supplier_id
+    wanted = {line.supplier_id for line in order.line_items}
+    present = {so.supplier_id for so in order.supplier_orders}
+    created = []
+    for supplier_id in sorted(wanted - present, key=lambda s: (s is None, s or 0)):
+        supplier_order = SupplierOrder(
+            shop_id=order.shop_id,
+            supplier_id=supplier_id,
+            status=states.initial_status(paid=paid, has_supplier=supplier_id is not None),
+        )
+        order.supplier_orders.append(supplier_order)
+        created.append(supplier_order)
+    # An unassigned bucket with nothing left in it (all SKUs mapped since) is dropped.
+    for supplier_order in list(order.supplier_orders):
+        if supplier_order.supplier_id is None and None not in wanted:
+            order.supplier_orders.remove(supplier_order)
+    return created

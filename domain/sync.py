@@ -1,0 +1,351 @@
+"""Mirror the store's orders into Relay: upserts keyed by Shopify ids, safe to replay and to
+receive out of order (a delivery older than what we hold changes nothing).
+
+Two shapes come in: GraphQL order nodes (backfill, sweep, refresh after a fulfillment-order
+webhook) and REST webhook payloads (orders/*). Both are normalised to one `OrderSnapshot`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import delete, select
+
+from domain import compliance, routing, states
+from domain.models.orders import (
+    LineItem,
+    Order,
+    OrderEvent,
+    Supplier,
+    SupplierOrder,
+    SyncRun,
+    VariantMapping,
+)
+from domain.models.shop import Shop, utcnow
+from extensions import db
+
+PAID_STATUSES = {"PAID", "PARTIALLY_REFUNDED", "REFUNDED", "PARTIALLY_PAID"}
+REST_FULFILLMENT = {
+    None: "UNFULFILLED",
+    "partial": "PARTIALLY_FULFILLED",
+    "fulfilled": "FULFILLED",
+    "restocked": "RESTOCKED",
+}
+
+
+@dataclass
+class LineSnapshot:
+    gid: str
+    sku: str | None
+    title: str
+    variant_title: str | None
+    quantity: int
+    unit_price: Decimal
+
+
+@dataclass
+class OrderSnapshot:
+    gid: str
+    name: str
+    created_at: datetime
+    updated_at: datetime
+    financial_status: str  # Shopify's displayFinancialStatus, upper case
+    store_status: str  # Shopify's displayFulfillmentStatus
+    cancelled_at: datetime | None
+    currency: str
+    total: Decimal
+    customer_name: str | None
+    customer_email: str | None
+    shipping_address: dict | None
+    lines: list[LineSnapshot] = field(default_factory=list)
+
+    @property
+    def paid(self) -> bool:
+        return self.financial_status in PAID_STATUSES
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _name(first: str | None, last: str | None) -> str | None:
+    joined = " ".join(p for p in (first, last) if p)
+    return joined or None
+
+
+def snapshot_from_graphql(node: dict) -> OrderSnapshot:
+    customer = node.get("customer") or {}
+    address = node.get("shippingAddress")
+    return OrderSnapshot(
+        gid=node["id"],
+        name=node["name"],
+        created_at=parse_time(node["createdAt"]),
+        updated_at=parse_time(node["updatedAt"]),
+        financial_status=node.get("displayFinancialStatus") or "PENDING",
+        store_status=node.get("displayFulfillmentStatus") or "UNFULFILLED",
+        cancelled_at=parse_time(node.get("cancelledAt")),
+        currency=node["currencyCode"],
+        total=Decimal(node["totalPriceSet"]["shopMoney"]["amount"]),
+        customer_name=customer.get("displayName")
+        or _name(customer.get("firstName"), customer.get("lastName")),
+        customer_email=(customer.get("email") or node.get("email") or "").lower() or None,
+        shipping_address=address
+        and {
+            "name": address.get("name"),
+            "company": address.get("company"),
+            "address1": address.get("address1"),
+            "address2": address.get("address2"),
+            "city": address.get("city"),
+            "province": address.get("province"),
+            "zip": address.get("zip"),
+            "country": address.get("country"),
+            "country_code": address.get("countryCodeV2"),
+            "phone": address.get("phone"),
+        },
+        lines=[
+            LineSnapshot(
+                gid=li["id"],
+                sku=li.get("sku"),
+                title=li["title"],
+                variant_title=li.get("variantTitle"),
+                quantity=li["quantity"],
+                unit_price=Decimal(li["originalUnitPriceSet"]["shopMoney"]["amount"]),
+            )
+            for li in (node.get("lineItems") or {}).get("nodes", [])
+        ],
+    )
+
+
+def snapshot_from_rest(payload: dict) -> OrderSnapshot:
+    customer = payload.get("customer") or {}
+    address = payload.get("shipping_address")
+    return OrderSnapshot(
+        gid=payload["admin_graphql_api_id"],
+        name=payload["name"],
+        created_at=parse_time(payload["created_at"]),
+        updated_at=parse_time(payload["updated_at"]),
+        financial_status=(payload.get("financial_status") or "pending").upper(),
+        store_status=REST_FULFILLMENT.get(payload.get("fulfillment_status"), "UNFULFILLED"),
+        cancelled_at=parse_time(payload.get("cancelled_at")),
+        currency=payload.get("currency") or "USD",
+        total=Decimal(str(payload.get("total_price") or "0")),
+        customer_name=_name(customer.get("first_name"), customer.get("last_name")),
+        customer_email=(customer.get("email") or payload.get("email") or "").lower() or None,
+        shipping_address=address
+        and {
+            "name": address.get("name"),
+            "company": address.get("company"),
+            "address1": address.get("address1"),
+            "address2": address.get("address2"),
+            "city": address.get("city"),
+            "province": address.get("province"),
+            "zip": address.get("zip"),
+            "country": address.get("country"),
+            "country_code": address.get("country_code"),
+            "phone": address.get("phone"),
+        },
+        lines=[
+            LineSnapshot(
+                gid=li["admin_graphql_api_id"],
+                sku=li.get("sku") or None,
+                title=li.get("title") or li.get("name") or "Item",
+                variant_title=li.get("variant_title"),
+                quantity=int(li["quantity"]),
+                unit_price=Decimal(str(li.get("price") or "0")),
+            )
+            for li in payload.get("line_items") or []
+        ],
+    )
+
+
+def _event(
+    order: Order,
+    kind: str,
+    message: str,
+    *,
+    actor: str = "shopify",
+    actor_name: str | None = None,
+    **data,
+) -> None:
+    db.session.add(
+        OrderEvent(
+            order=order,
+            shop_id=order.shop_id,
+            actor=actor,
+            actor_name=actor_name,
+            kind=kind,
+            message=message,
+            data=data,
+        )
+    )
+
+
+def _search_text(snapshot: OrderSnapshot) -> str:
+    parts = [snapshot.name, snapshot.customer_name or "", snapshot.customer_email or ""]
+    parts += [line.sku or "" for line in snapshot.lines]
+    return " ".join(p.lower() for p in parts if p)
+
+
+def upsert(shop: Shop, snapshot: OrderSnapshot, *, source: str) -> str:
+    """Apply one snapshot. Returns "created", "updated", "unchanged", "stale" or "skipped"."""
+    order = db.session.scalar(
+        select(Order)
+        .where(Order.shop_id == shop.id, Order.shopify_gid == snapshot.gid)
+        .with_for_update()
+    )
+    if order is None:
+        if (shop.settings or {}).get("paid_only", False) and not snapshot.paid:
+            return "skipped"
+        order = Order(shop_id=shop.id, shopify_gid=snapshot.gid)
+        db.session.add(order)
+        _apply(order, snapshot)
+        db.session.flush()
+        _sync_lines(order, snapshot)
+        routing.split(order, paid=snapshot.paid)
+        if snapshot.cancelled_at:
+            _advance_all(order, "cancelled")
+        _event(order, "created", f"Order {snapshot.name} received from the store", via=source)
+        return "created"
+    if order.shopify_updated_at and snapshot.updated_at < _aware(order.shopify_updated_at):
+        return "stale"  # an older delivery arrived late: what we hold is newer
+    was_paid = order.financial_status in PAID_STATUSES
+    previous_store_status = order.store_status
+    was_cancelled = order.cancelled_at is not None
+    changed = _apply(order, snapshot)
+    _sync_lines(order, snapshot)
+    routing.split(order, paid=snapshot.paid)
+    if snapshot.paid and not was_paid:
+        _advance_all(order, "paid")
+        _event(order, "paid", "Payment captured in the store", via=source)
+    if snapshot.store_status != previous_store_status:
+        event = states.STORE_STATUS_EVENTS.get(snapshot.store_status)
+        if event:
+            _advance_all(order, event)
+        _event(
+            order,
+            "store_status",
+            f"Store status is now {snapshot.store_status.replace('_', ' ').lower()}",
+            via=source,
+        )
+    if snapshot.cancelled_at and not was_cancelled:
+        _advance_all(order, "cancelled")
+        _event(order, "cancelled", "Order cancelled in the store", via=source)
+    return "updated" if changed else "unchanged"
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _advance_all(order: Order, event: str) -> None:
+    for supplier_order in order.supplier_orders:
+        states.advance(supplier_order, event)
+
+
+def _apply(order: Order, snapshot: OrderSnapshot) -> bool:
+    values = {
+        "name": snapshot.name,
+        "created_at": snapshot.created_at,
+        "shopify_updated_at": snapshot.updated_at,
+        "financial_status": snapshot.financial_status,
+        "store_status": snapshot.store_status,
+        "cancelled_at": snapshot.cancelled_at,
+        "currency": snapshot.currency,
+        "total": snapshot.total,
+        "customer_name": snapshot.customer_name,
+        "customer_email": snapshot.customer_email,
+        "shipping_address": snapshot.shipping_address,
+        "search_text": _search_text(snapshot),
+    }
+    changed = False
+    for key, value in values.items():
+        current = getattr(order, key)
+        if isinstance(current, datetime) and isinstance(value, datetime):
+            current = _aware(current)
+        if current != value:
+            setattr(order, key, value)
+            changed = True
+    order.synced_at = utcnow()
+    return changed
+
+
+def _sync_lines(order: Order, snapshot: OrderSnapshot) -> None:
+    existing = {line.shopify_gid: line for line in order.line_items}
+    for line in snapshot.lines:
+        row = existing.get(line.gid)
+        if row is None:
+            order.line_items.append(
+                LineItem(
+                    shopify_gid=line.gid,
+                    sku=line.sku,
+                    title=line.title,
+                    variant_title=line.variant_title,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                )
+            )
+        else:
+            row.quantity, row.unit_price = line.quantity, line.unit_price
+
+
+def start_run(shop: Shop, kind: str) -> SyncRun:
+    run = SyncRun(shop_id=shop.id, kind=kind, status="queued")
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
+# -- compliance: orders hold customer data --------------------------------------------------
+
+
+def _orders_of_customer(shop: Shop, customer: dict):
+    email = (customer.get("email") or "").lower()
+    if not email:
+        return []
+    return db.session.scalars(
+        select(Order).where(Order.shop_id == shop.id, Order.customer_email == email)
+    ).all()
+
+
+def _collect(shop: Shop, customer: dict) -> dict:
+    return {
+        "orders": [
+            {
+                "name": o.name,
+                "customer_name": o.customer_name,
+                "email": o.customer_email,
+                "shipping_address": o.shipping_address,
+            }
+            for o in _orders_of_customer(shop, customer)
+        ]
+    }
+
+
+def _redact(shop: Shop, customer: dict) -> int:
+    orders = _orders_of_customer(shop, customer)
+    for order in orders:
+        order.customer_name = "Redacted"
+        order.customer_email = None
+        order.shipping_address = None
+        order.search_text = order.name.lower()
+    return len(orders)
+
+
+compliance.customer_data("orders")((_collect, _redact))
+
+
+@compliance.shop_eraser
+def _erase_orders(shop: Shop) -> None:
+    for model in (OrderEvent, SupplierOrder):
+        db.session.execute(delete(model).where(model.shop_id == shop.id))
+    order_ids = select(Order.id).where(Order.shop_id == shop.id)
+    db.session.execute(delete(LineItem).where(LineItem.order_id.in_(order_ids)))
+    db.session.execute(delete(Order).where(Order.shop_id == shop.id))
+    db.session.execute(delete(SyncRun).where(SyncRun.shop_id == shop.id))
+    db.session.execute(delete(VariantMapping).where(VariantMapping.shop_id == shop.id))
+    db.session.execute(delete(Supplier).where(Supplier.shop_id == shop.id))

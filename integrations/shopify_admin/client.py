@@ -1,0 +1,55 @@
+"""AdminClient: run one named GraphQL operation (queries/<Name>.graphql) for one shop."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from integrations.shopify_admin import transport, urls
+from integrations.shopify_admin.errors import ShopifyUserError
+
+QUERIES = Path(__file__).resolve().parent / "queries"
+
+
+FRAGMENT_SPREAD = re.compile(r"\.\.\.([A-Z]\w*)")
+
+
+@cache
+def document(operation_name: str) -> str:
+    """queries/<Name>.graphql plus every fragment it spreads, from queries/fragments/."""
+    path = QUERIES / f"{operation_name}.graphql"
+    if not path.is_file():
+        raise KeyError(f"no GraphQL document named {operation_name}")
+    text = path.read_text()
+    for fragment in dict.fromkeys(FRAGMENT_SPREAD.findall(text)):
+        text += "\n" + (QUERIES / "fragments" / f"{fragment}.graphql").read_text()
+    return text
+
+
+class AdminClient:
+    def __init__(self, shop_domain: str, access_token: str):
+        self.shop_domain = shop_domain
+        self.access_token = access_token
+        self.url = urls.graphql_url(shop_domain)
+        self.last_cost: dict | None = None
+
+    def execute(self, operation_name: str, variables: dict | None = None) -> dict:
+        return transport.post_graphql(
+            self.url,
+            self.access_token,
+            document(operation_name),
+            variables,
+            on_cost=self._remember_cost,
+        )
+
+    def mutate(self, operation_name: str, variables: dict, payload_field: str) -> dict:
+        """Run a mutation and raise ShopifyUserError when its payload carries userErrors."""
+        payload = self.execute(operation_name, variables)[payload_field] or {}
+        errors = payload.get("userErrors") or payload.get("orderCancelUserErrors") or []
+        if errors:
+            raise ShopifyUserError(errors)
+        return payload
+
+    def _remember_cost(self, cost: dict) -> None:
+        self.last_cost = cost

@@ -1,0 +1,1 @@
+"""Domain verbs ↔ GraphQL operations, one module per area."""

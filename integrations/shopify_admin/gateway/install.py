@@ -1,0 +1,85 @@
+"""What Relay sets up in a store on install: webhook subscriptions and its fulfillment service.
+Both are looked up first, so a reinstall (or a retried job) creates nothing twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from integrations.shopify_admin.client import AdminClient
+
+# Topics Relay subscribes to per shop. Compliance topics and app/uninstalled are configured in
+# the app's toml (devstore: the app's webhooks_uri), not through the API.
+WEBHOOK_TOPICS = [
+    "ORDERS_CREATE",
+    "ORDERS_PAID",
+    "ORDERS_UPDATED",
+    "ORDERS_CANCELLED",
+    "ORDERS_FULFILLED",
+    "ORDERS_PARTIALLY_FULFILLED",
+    "FULFILLMENTS_CREATE",
+    "FULFILLMENTS_UPDATE",
+    "FULFILLMENT_ORDERS_ORDER_ROUTING_COMPLETE",
+    "FULFILLMENT_ORDERS_FULFILLMENT_REQUEST_SUBMITTED",
+    "FULFILLMENT_ORDERS_FULFILLMENT_REQUEST_ACCEPTED",
+    "FULFILLMENT_ORDERS_FULFILLMENT_REQUEST_REJECTED",
+    "FULFILLMENT_ORDERS_CANCELLATION_REQUEST_SUBMITTED",
+    "FULFILLMENT_ORDERS_CANCELLATION_REQUEST_ACCEPTED",
+    "FULFILLMENT_ORDERS_CANCELLATION_REQUEST_REJECTED",
+    "FULFILLMENT_ORDERS_PLACED_ON_HOLD",
+    "FULFILLMENT_ORDERS_HOLD_RELEASED",
+    "FULFILLMENT_ORDERS_CANCELLED",
+    "REFUNDS_CREATE",
+]
+FULFILLMENT_SERVICE_NAME = "Relay"
+
+
+@dataclass(frozen=True)
+class ShopInfo:
+    name: str
+    currency: str
+    plan: str
+
+
+def shop_info(client: AdminClient) -> ShopInfo:
+    shop = client.execute("ShopInfo")["shop"]
+    return ShopInfo(
+        name=shop["name"], currency=shop["currencyCode"], plan=shop["plan"]["displayName"]
+    )
+
+
+def ensure_webhooks(client: AdminClient, uri: str) -> list[str]:
+    """Create the missing subscriptions; returns the topics created now."""
+    existing: set[tuple[str, str]] = set()
+    after = None
+    while True:
+        page = client.execute("WebhookSubscriptions", {"first": 100, "after": after})
+        connection = page["webhookSubscriptions"]
+        existing |= {(n["topic"], n["uri"]) for n in connection["nodes"]}
+        if not connection["pageInfo"]["hasNextPage"]:
+            break
+        after = connection["pageInfo"]["endCursor"]
+    created = []
+    for topic in WEBHOOK_TOPICS:
+        if (topic, uri) in existing:
+            continue
+        client.mutate(
+            "WebhookSubscriptionCreate",
+            {"topic": topic, "webhookSubscription": {"uri": uri, "format": "JSON"}},
+            "webhookSubscriptionCreate",
+        )
+        created.append(topic)
+    return created
+
+
+def ensure_fulfillment_service(client: AdminClient, callback_url: str) -> tuple[str, str]:
+    """(service gid, location gid) of Relay's fulfillment service, created if missing."""
+    for service in client.execute("FulfillmentServices")["shop"]["fulfillmentServices"]:
+        if service["serviceName"] == FULFILLMENT_SERVICE_NAME:
+            return service["id"], service["location"]["id"]
+    payload = client.mutate(
+        "FulfillmentServiceCreate",
+        {"name": FULFILLMENT_SERVICE_NAME, "callbackUrl": callback_url},
+        "fulfillmentServiceCreate",
+    )
+    service = payload["fulfillmentService"]
+    return service["id"], service["location"]["id"]

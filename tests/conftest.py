@@ -1,0 +1,307 @@
+"""Real parts for Relay's tests: PostgreSQL, Redis, devstore over HTTP, Relay over HTTP, RQ.
+
+- A fresh PostgreSQL database per test session (TEST_DATABASE_URL names the server), tables
+  emptied between tests.
+- Redis from TEST_REDIS_URL; the database is flushed between tests.
+- devstore runs in a thread on a free port; Relay reaches it only through the configured seam.
+- Relay runs in a thread on a free port too, so devstore delivers webhooks to it over HTTP.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import psycopg
+import pytest
+import redis
+from werkzeug.serving import make_server
+
+from devstore import cost as devstore_cost
+from devstore.auth import Settings as DevstoreSettings
+from devstore.server import create_app as create_devstore
+from devstore.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+API_KEY = "relay-test-client-id"
+API_SECRET = "relay-test-client-secret-at-least-32-bytes"
+DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServerThread:
+    def __init__(self, app, port: int):
+        self.server = make_server("127.0.0.1", port, app, threaded=True)
+        self.url = f"http://127.0.0.1:{port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+
+
+# -- PostgreSQL and Redis -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    base = os.environ.get("TEST_DATABASE_URL", DEFAULT_DB)
+    parts = urlsplit(base)
+    name = f"relay_test_{uuid.uuid4().hex[:10]}"
+    admin_dsn = urlunsplit(parts._replace(scheme="postgresql"))
+    try:
+        admin = psycopg.connect(admin_dsn, autocommit=True)
+    except psycopg.OperationalError as exc:
+        pytest.exit(f"PostgreSQL is required for the test suite ({admin_dsn}): {exc}", 2)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    yield urlunsplit(parts._replace(path=f"/{name}"))
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    url = os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS)
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.RedisError as exc:
+        pytest.exit(f"Redis is required for the test suite ({url}): {exc}", 2)
+    return url
+
+
+# -- devstore -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def devstore(tmp_path_factory):
+    store = Store(tmp_path_factory.mktemp("devstore") / "devstore.sqlite3")
+    settings = DevstoreSettings(retry_base_seconds=0.05)
+    server = ServerThread(create_devstore(store, settings), free_port())
+    server.store = store
+    server.settings = settings
+    server.control = httpx.Client(base_url=server.url, timeout=30)
+    yield server
+    server.app_sender = None
+    server.stop()
+
+
+# -- Relay ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def relay_port():
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def relay_config(database_url, redis_url, devstore, relay_port, tmp_path_factory):
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "APP_URL": f"http://127.0.0.1:{relay_port}",
+        "SHOPIFY_API_KEY": API_KEY,
+        "SHOPIFY_API_SECRET": API_SECRET,
+        "SHOPIFY_SHOP_URL_TEMPLATE": devstore.url + "/store/{shop}",
+        "SHOPIFY_ADMIN_ORIGINS": [devstore.url, "https://admin.shopify.com"],
+        "APP_BRIDGE_URL": devstore.url + "/cdn/shopifycloud/app-bridge.js",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": redis_url,
+        "TOKEN_ENCRYPTION_KEYS": ["2N1fVt3R4m5cL8qkzVJd3hQq4bq1n2h0rV1Zb7m6sCw="],
+        "RQ_QUEUE_PREFIX": f"t{uuid.uuid4().hex[:6]}-",
+    }
+
+
+@pytest.fixture(scope="session")
+def app(relay_config):
+    from app import create_app
+    from extensions import db
+    from jobs import runtime
+
+    flask_app = create_app(relay_config)
+    with flask_app.app_context():
+        db.create_all()
+    runtime.set_app(flask_app)
+    return flask_app
+
+
+@pytest.fixture(scope="session")
+def relay_server(app, relay_port):
+    server = ServerThread(app, relay_port)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def clean_state(request):
+    """Empty Relay's tables and Redis between tests that use them."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    flask_app = request.getfixturevalue("app")
+    from extensions import db
+
+    with flask_app.app_context():
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+    redis.Redis.from_url(flask_app.config["REDIS_URL"]).flushdb()
+    devstore_cost.reset_buckets()
+    yield
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield app
+
+
+def worker_env(config: dict) -> dict:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
+            "REDIS_URL": config["REDIS_URL"],
+            "APP_URL": config["APP_URL"],
+            "SHOPIFY_API_KEY": config["SHOPIFY_API_KEY"],
+            "SHOPIFY_API_SECRET": config["SHOPIFY_API_SECRET"],
+            "SHOPIFY_SHOP_URL_TEMPLATE": config["SHOPIFY_SHOP_URL_TEMPLATE"],
+            "SHOPIFY_ADMIN_ORIGINS": ",".join(config["SHOPIFY_ADMIN_ORIGINS"]),
+            "TOKEN_ENCRYPTION_KEYS": ",".join(config["TOKEN_ENCRYPTION_KEYS"]),
+            "RQ_QUEUE_PREFIX": config["RQ_QUEUE_PREFIX"],
+            "SECRET_KEY": config["SECRET_KEY"],
+        }
+    )
+    return env
+
+
+@pytest.fixture
+def run_worker(app):
+    """Drain the queues with a real RQ worker process (`python -m jobs.worker --burst`)."""
+
+    def run() -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [sys.executable, "-m", "jobs.worker", "--burst"],
+            cwd=ROOT,
+            env=worker_env(app.config),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        return result
+
+    return run
+
+
+@pytest.fixture
+def drain(app):
+    """Drain the queues in-process with RQ's SimpleWorker (fast; same code path as the worker)."""
+    from rq import SimpleWorker
+
+    from jobs import queues
+
+    def run() -> None:
+        with app.app_context():
+            qs = [queues.queue(name) for name in queues.QUEUE_ORDER]
+            SimpleWorker(qs, connection=queues.redis_connection()).work(burst=True)
+
+    return run
+
+
+# -- shops ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def register_relay(devstore, relay_server):
+    devstore.control.post(
+        "/_devstore/apps",
+        json={
+            "client_id": API_KEY,
+            "client_secret": API_SECRET,
+            "name": "Relay",
+            "app_url": relay_server.url,
+            "redirect_urls": [f"{relay_server.url}/auth/callback"],
+            "scopes": ["read_orders", "write_orders", "write_fulfillments"],
+            "webhooks_uri": f"{relay_server.url}/webhooks",
+        },
+    ).raise_for_status()
+    return API_KEY
+
+
+@pytest.fixture
+def make_shop(devstore):
+    def make(prefix: str = "shop", **fields) -> str:
+        domain = f"{prefix}-{uuid.uuid4().hex[:8]}.myshopify.com"
+        devstore.control.post(
+            "/_devstore/shops", json={"domain": domain, **fields}
+        ).raise_for_status()
+        return domain
+
+    return make
+
+
+@pytest.fixture
+def oauth_install(devstore, relay_server, register_relay, drain):
+    """Install Relay into a devstore shop through the full authorization-code flow."""
+
+    def install(domain: str) -> httpx.Response:
+        devstore.settings.auto_approve = True
+        try:
+            with httpx.Client(follow_redirects=True, timeout=30) as browser:
+                response = browser.get(
+                    f"{devstore.url}/store/{domain}/admin/apps/{API_KEY}/install"
+                )
+        finally:
+            devstore.settings.auto_approve = False
+        assert response.status_code == 200, response.text[:500]
+        drain()  # post-install: webhooks + fulfillment service
+        return response
+
+    return install
+
+
+@pytest.fixture
+def installed_shop(make_shop, oauth_install):
+    domain = make_shop("retail")
+    oauth_install(domain)
+    return domain
+
+
+@pytest.fixture
+def id_token(devstore, register_relay):
+    def mint(domain: str, **overrides) -> str:
+        import time
+
+        import jwt
+
+        now = int(time.time())
+        claims = {
+            "iss": f"https://{domain}/admin",
+            "dest": f"https://{domain}",
+            "aud": API_KEY,
+            "sub": "42",
+            "exp": now + 60,
+            "nbf": now,
+            "iat": now,
+            "jti": uuid.uuid4().hex,
+            "sid": uuid.uuid4().hex,
+        }
+        secret = overrides.pop("secret", API_SECRET)
+        claims.update(overrides)
+        claims = {k: v for k, v in claims.items() if v is not None}
+        return jwt.encode(claims, secret, algorithm="HS256")
+
+    return mint

@@ -1,0 +1,220 @@
+"""Webhook intake: verified, recorded once per Webhook-Id, processed by a real worker."""
+
+import json
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from domain.models.shop import ComplianceRecord, Shop, WebhookReceipt
+from extensions import db
+from integrations.shopify_admin.webhooks import body_signature
+from tests.conftest import API_SECRET
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "devstore/vendor/webhook-schemas/metadatas/2026-07"
+
+
+def example(topic):
+    return json.loads((EXAMPLES / f"{topic}.json").read_text())["response"]
+
+
+def deliver(
+    relay_server,
+    shop,
+    topic,
+    payload,
+    *,
+    webhook_id=None,
+    secret=API_SECRET,
+    body=None,
+    path="/webhooks",
+):
+    raw = body if body is not None else json.dumps(payload).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Hmac-Sha256": body_signature(secret, raw),
+        "X-Shopify-Shop-Domain": shop,
+        "X-Shopify-API-Version": "2026-07",
+        "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
+        "X-Shopify-Event-Id": str(uuid.uuid4()),
+        "X-Shopify-Triggered-At": "2026-11-24T10:00:00.000000Z",
+    }
+    return httpx.post(f"{relay_server.url}{path}", content=raw, headers=headers)
+
+
+def receipts():
+    return db.session.scalar(select(func.count()).select_from(WebhookReceipt))
+
+
+def test_a_verified_webhook_is_recorded_and_processed(
+    ctx, relay_server, installed_shop, run_worker
+):
+    response = deliver(relay_server, installed_shop, "orders/create", example("orders/create"))
+    assert response.status_code == 200
+    assert receipts() == 1
+    run_worker()
+    db.session.expire_all()
+    receipt = db.session.scalar(select(WebhookReceipt))
+    assert receipt.processed_at is not None and receipt.error is None
+
+
+def test_a_replayed_webhook_id_changes_nothing(ctx, relay_server, installed_shop, drain):
+    webhook_id = str(uuid.uuid4())
+    for _ in range(3):
+        assert (
+            deliver(
+                relay_server,
+                installed_shop,
+                "orders/create",
+                example("orders/create"),
+                webhook_id=webhook_id,
+            ).status_code
+            == 200
+        )
+    assert receipts() == 1
+    drain()
+    assert receipts() == 1
+
+
+@pytest.mark.parametrize("case", ["forged", "altered", "no-signature"])
+def test_unverified_bodies_get_401_and_store_nothing(ctx, relay_server, installed_shop, case):
+    payload = example("orders/create")
+    raw = json.dumps(payload).encode()
+    if case == "forged":
+        response = deliver(relay_server, installed_shop, "orders/create", payload, secret="y" * 40)
+    elif case == "altered":
+        headers_from = deliver  # sign the original, send a changed body
+        signature = body_signature(API_SECRET, raw)
+        response = httpx.post(
+            f"{relay_server.url}/webhooks",
+            content=raw.replace(b"jon", b"eve"),
+            headers={
+                "X-Shopify-Hmac-Sha256": signature,
+                "X-Shopify-Shop-Domain": installed_shop,
+                "X-Shopify-Topic": "orders/create",
+                "X-Shopify-Webhook-Id": "w1",
+            },
+        )
+        assert headers_from
+    else:
+        response = httpx.post(
+            f"{relay_server.url}/webhooks",
+            content=raw,
+            headers={"X-Shopify-Shop-Domain": installed_shop, "X-Shopify-Webhook-Id": "w2"},
+        )
+    assert response.status_code == 401
+    assert receipts() == 0
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(ctx, relay_server, installed_shop, app):
+    big = b"{" + b" " * (app.config["WEBHOOK_MAX_BYTES"] + 10) + b"}"
+    response = deliver(relay_server, installed_shop, "orders/create", None, body=big)
+    assert response.status_code == 413
+    assert receipts() == 0
+
+
+def test_a_bad_shop_header_is_refused(ctx, relay_server):
+    response = deliver(relay_server, "evil.com", "orders/create", {"id": 1})
+    assert response.status_code == 400
+    assert receipts() == 0
+
+
+def test_webhooks_for_unknown_shops_are_acknowledged_and_ignored(ctx, relay_server, drain):
+    response = deliver(
+        relay_server, "nobody.myshopify.com", "orders/create", example("orders/create")
+    )
+    assert response.status_code == 200
+    drain()
+    receipt = db.session.scalar(select(WebhookReceipt))
+    assert receipt.processed_at and "not installed" in receipt.error
+
+
+@pytest.mark.parametrize(
+    "topic", ["customers/data_request", "customers/redact", "shop/redact", "app/uninstalled"]
+)
+def test_shopifys_own_example_payloads_are_accepted(
+    ctx, relay_server, installed_shop, topic, drain
+):
+    payload = example(topic)
+    assert deliver(relay_server, installed_shop, topic, payload).status_code == 200
+    drain()
+    receipt = db.session.scalar(select(WebhookReceipt).where(WebhookReceipt.topic == topic))
+    assert receipt.processed_at is not None and receipt.error is None
+
+
+def test_uninstall_drops_tokens_and_compliance_requests_are_recorded(
+    ctx, relay_server, installed_shop, devstore, drain
+):
+    # devstore sends app/uninstalled itself, signed, over HTTP.
+    devstore.control.post(
+        f"/_devstore/shops/{installed_shop}/apps/relay-test-client-id/uninstall"
+    ).raise_for_status()
+    wait_for(lambda: receipts_for("app/uninstalled") == 1)
+    drain()
+    db.session.expire_all()
+    shop = db.session.scalar(select(Shop).where(Shop.domain == installed_shop))
+    assert shop.access_token_encrypted is None and shop.uninstalled_at is not None
+    assert not shop.is_installed
+
+    payload = example("customers/redact")
+    deliver(relay_server, installed_shop, "customers/redact", payload)
+    deliver(relay_server, installed_shop, "shop/redact", example("shop/redact"))
+    drain()
+    topics = set(db.session.scalars(select(ComplianceRecord.topic)))
+    assert {"shop/redact"} <= topics
+    assert db.session.scalar(select(Shop).where(Shop.domain == installed_shop)) is None
+
+
+def receipts_for(topic):
+    db.session.expire_all()
+    return db.session.scalar(
+        select(func.count()).select_from(WebhookReceipt).where(WebhookReceipt.topic == topic)
+    )
+
+
+def wait_for(condition, timeout=10.0):
+    import time
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def test_devstore_retries_until_relay_answers_and_relay_dedupes_duplicates(
+    ctx, relay_server, installed_shop, devstore, drain
+):
+    devstore.settings.duplicate_deliveries = True
+    try:
+        devstore.control.post(
+            f"/_devstore/shops/{installed_shop}/orders",
+            json={"line_items": [{"sku": "MUG-STN-SPK", "quantity": 2}]},
+        ).raise_for_status()
+        wait_for(lambda: receipts_for("orders/create") == 1)
+        deliveries = [
+            d
+            for d in devstore.control.get(
+                "/_devstore/deliveries", params={"shop": installed_shop}
+            ).json()
+            if d["topic"] == "orders/create"
+        ]
+        wait_for(
+            lambda: all(
+                d["status"] == "delivered"
+                for d in devstore.control.get(
+                    "/_devstore/deliveries", params={"shop": installed_shop}
+                ).json()
+                if d["topic"] == "orders/create"
+            )
+        )
+        assert deliveries and all(
+            d["duplicate_sent"] or d["status"] == "pending" for d in deliveries
+        )
+        assert receipts_for("orders/create") == 1, "the duplicate delivery was deduplicated"
+    finally:
+        devstore.settings.duplicate_deliveries = False

@@ -1,0 +1,24 @@
+"""Every GraphQL document Relay sends is valid against Shopify's real 2026-07 Admin schema."""
+
+from pathlib import Path
+
+import pytest
+from graphql import parse, validate
+
+from devstore.schema import admin_schema
+from integrations.shopify_admin.client import document as assembled
+
+QUERIES = Path(__file__).resolve().parents[2] / "integrations" / "shopify_admin" / "queries"
+DOCUMENTS = sorted(QUERIES.glob("*.graphql"))
+
+
+def test_there_are_documents_to_check():
+    assert len(DOCUMENTS) >= 5
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: p.stem)
+def test_document_is_valid_on_shopify(path):
+    document = parse(assembled(path.stem))  # with the fragments it spreads
+    assert validate(admin_schema(), document) == []
+    operations = [d.name.value for d in document.definitions if d.kind == "operation_definition"]
+    assert operations == [path.stem], "one operation per file, named like the file"
