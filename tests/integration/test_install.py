@@ -86,7 +86,9 @@ def start_oauth(devstore, relay_server, domain):
     """Walk to the consent page; return the browser client and Relay's state nonce."""
     browser = httpx.Client(follow_redirects=False, timeout=30)
     step = browser.get(f"{devstore.url}/store/{domain}/admin/apps/{API_KEY}/install")
-    step = browser.get(step.headers["location"])  # Relay's /auth/install
+    step = browser.get(step.headers["location"])  # Relay's App URL sees the signed install hit
+    assert step.headers["location"].startswith("/auth/install?")
+    step = browser.get(relay_server.url + step.headers["location"])
     authorize = step.headers["location"]
     assert authorize.startswith(f"{devstore.url}/store/{domain}/admin/oauth/authorize")
     approve = browser.post(authorize)  # "Install app" on the consent page
