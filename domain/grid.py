@@ -18,13 +18,13 @@ from sqlalchemy.orm import selectinload
 from domain import states
 from domain.models.orders import LineItem, Order, Supplier, SupplierOrder
 from domain.models.shop import Shop
+from domain.shop_settings import settings_of
 from extensions import db
 
 PAGE_SIZE = 50
 SORTS = {"created": Order.created_at, "name": Order.name, "total": Order.total}
 STORE_STATUSES = tuple(states.STORE_STATUS_TONES)
 LATE_STATUSES = ("requested", "in_progress")
-DEFAULT_LATE_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ def _filtered(shop: Shop, filters: GridFilters) -> Select:
 
 
 def late_condition(shop: Shop):
-    days = int((shop.settings or {}).get("late_after_days", DEFAULT_LATE_DAYS))
+    days = settings_of(shop).late_after_days
     cutoff = datetime.now(UTC) - timedelta(days=days)
     return and_(
         SupplierOrder.shop_id == shop.id,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from domain import installation, sync
 from domain.models.orders import SyncRun
 from domain.models.shop import Shop, utcnow
+from domain.shop_settings import settings_of
 from extensions import db
 from integrations.shopify_admin.gateway import orders as orders_gateway
 
@@ -19,7 +20,7 @@ SWEEP_INTERVAL = timedelta(minutes=5)
 
 def _filter(shop: Shop, since: datetime | None = None) -> str | None:
     terms = []
-    if (shop.settings or {}).get("paid_only"):
+    if settings_of(shop).paid_only:
         terms.append("financial_status:paid")
     if since is not None:
         terms.append(f"updated_at:>='{since.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}'")

@@ -3,7 +3,10 @@
 
 Relay's supplier-order status is the plain-language axis merchants see. The store's own
 fulfillment status (Shopify's displayFulfillmentStatus) is mirrored beside it, unchanged.
-Later capabilities (requesting fulfillment, cancellations, refunds) add rows and actions here.
+
+The life of a supplier order: awaiting_payment -> ready -> (Request Fulfillment) scheduled ->
+(hold window over) requested -> (supplier accepts) in_progress -> partially_shipped -> shipped.
+Hold/release, decline and cancellation requests branch off that line.
 """
 
 from __future__ import annotations
@@ -27,37 +30,96 @@ STATUSES = {
         Status("awaiting_payment", "Awaiting payment", "attention"),
         Status("unassigned", "No supplier", "critical"),
         Status("ready", "Ready to request", "info"),
-        Status("requested", "Requested", "info"),
+        Status("scheduled", "Sending soon", "info"),
+        Status("on_hold", "On hold", "attention"),
+        Status("requested", "Sent to supplier", "info"),
         Status("in_progress", "In progress", "info"),
         Status("partially_shipped", "Partially shipped", "attention"),
         Status("shipped", "Shipped", "success"),
         Status("declined", "Request declined", "critical"),
+        Status("cancellation_requested", "Cancellation requested", "attention"),
         Status("cancelled", "Cancelled", "neutral"),
     ]
 }
+
+# Sent to the supplier and not finished: the supplier is working on it.
+WITH_SUPPLIER = ("requested", "in_progress", "partially_shipped")
+# Not yet sent: the merchant can still change the address, hold or cancel freely.
+BEFORE_FORWARD = ("awaiting_payment", "unassigned", "ready", "scheduled", "on_hold", "declined")
 
 # event -> {from status: to status}
 TRANSITIONS: dict[str, dict[str, str]] = {
     "paid": {"awaiting_payment": "ready"},
     "supplier_assigned": {"unassigned": "ready"},
-    "supplier_unassigned": {"ready": "unassigned", "awaiting_payment": "unassigned"},
+    "supplier_assigned_unpaid": {"unassigned": "awaiting_payment"},
+    "supplier_unassigned": {
+        s: "unassigned" for s in ("ready", "awaiting_payment", "scheduled", "on_hold", "declined")
+    },
+    # Request Fulfillment (grid, bulk, Shopify admin or auto-place): wait out the hold window.
+    "request_fulfillment": {"ready": "scheduled", "declined": "scheduled"},
+    "hold": {"ready": "on_hold", "scheduled": "on_hold"},
+    "release": {"on_hold": "ready"},
+    "forward": {"scheduled": "requested"},
+    "supplier_accept": {"requested": "in_progress"},
+    "supplier_reject": {"requested": "declined", "in_progress": "declined"},
+    "ship_part": {s: "partially_shipped" for s in WITH_SUPPLIER},
+    "ship_all": {s: "shipped" for s in (*WITH_SUPPLIER, "cancellation_requested")},
+    "request_cancellation": {s: "cancellation_requested" for s in WITH_SUPPLIER},
+    "cancellation_accepted": {"cancellation_requested": "cancelled"},
+    "cancellation_declined": {"cancellation_requested": "in_progress"},
+    # The store's own fulfillment status, mirrored (a fulfillment made outside Relay).
     "store_in_progress": {"ready": "in_progress", "requested": "in_progress"},
     "store_partially_fulfilled": {
-        s: "partially_shipped" for s in ("ready", "requested", "in_progress", "awaiting_payment")
+        s: "partially_shipped"
+        for s in ("ready", "scheduled", "requested", "in_progress", "awaiting_payment")
     },
     "store_fulfilled": {
         s: "shipped"
-        for s in ("ready", "requested", "in_progress", "partially_shipped", "awaiting_payment")
+        for s in (
+            "ready",
+            "scheduled",
+            "requested",
+            "in_progress",
+            "partially_shipped",
+            "awaiting_payment",
+            "cancellation_requested",
+        )
     },
     "store_request_declined": {"requested": "declined", "in_progress": "declined"},
+    "store_on_hold": {"ready": "on_hold", "scheduled": "on_hold"},
     "cancelled": {s: "cancelled" for s in STATUSES if s not in ("shipped", "cancelled")},
 }
 
-# Row actions offered per status. Issue #5 adds "request_fulfillment" for ready orders.
+# Row actions offered per status (channel-specific ones are filtered in allowed_actions).
 ACTIONS: dict[str, list[str]] = {
     "unassigned": ["assign_supplier"],
+    "ready": ["request_fulfillment", "hold"],
+    "scheduled": ["hold"],
+    "on_hold": ["release"],
+    "declined": ["request_fulfillment"],
+    "requested": ["mark_ordered", "add_tracking", "request_cancellation"],
+    "in_progress": ["add_tracking", "request_cancellation"],
+    "partially_shipped": ["add_tracking"],
+    "cancellation_requested": ["accept_cancellation", "decline_cancellation"],
 }
-ACTION_LABELS = {"assign_supplier": "Map SKUs to a supplier"}
+# Actions the merchant takes on the supplier's behalf, only for manual (non auto-order) suppliers.
+MERCHANT_AS_SUPPLIER = {
+    "mark_ordered",
+    "add_tracking",
+    "accept_cancellation",
+    "decline_cancellation",
+}
+ACTION_LABELS = {
+    "assign_supplier": "Map SKUs to a supplier",
+    "request_fulfillment": "Request fulfillment",
+    "hold": "Hold",
+    "release": "Release hold",
+    "mark_ordered": "Mark as ordered",
+    "add_tracking": "Add tracking",
+    "request_cancellation": "Request cancellation",
+    "accept_cancellation": "Accept cancellation",
+    "decline_cancellation": "Decline cancellation",
+}
 
 
 def initial_status(*, paid: bool, has_supplier: bool) -> str:
@@ -87,7 +149,11 @@ def require(event: str, supplier_order) -> None:
 
 
 def allowed_actions(supplier_order) -> list[str]:
-    return list(ACTIONS.get(supplier_order.status, []))
+    """What the merchant may do now: the status table, narrowed by the supplier's channel."""
+    actions = ACTIONS.get(supplier_order.status, [])
+    supplier = supplier_order.supplier
+    manual = supplier is not None and supplier.channel == "manual"
+    return [a for a in actions if manual or a not in MERCHANT_AS_SUPPLIER]
 
 
 # Shopify's displayFulfillmentStatus (and the REST fulfillment_status) as the store shows it.
@@ -108,4 +174,5 @@ STORE_STATUS_EVENTS = {
     "PARTIALLY_FULFILLED": "store_partially_fulfilled",
     "FULFILLED": "store_fulfilled",
     "REQUEST_DECLINED": "store_request_declined",
+    "ON_HOLD": "store_on_hold",
 }

@@ -24,6 +24,7 @@ from domain.models.orders import (
     VariantMapping,
 )
 from domain.models.shop import Shop, utcnow
+from domain.shop_settings import settings_of
 from extensions import db
 
 PAID_STATUSES = {"PAID", "PARTIALLY_REFUNDED", "REFUNDED", "PARTIALLY_PAID"}
@@ -199,7 +200,7 @@ def upsert(shop: Shop, snapshot: OrderSnapshot, *, source: str) -> str:
         .with_for_update()
     )
     if order is None:
-        if (shop.settings or {}).get("paid_only", False) and not snapshot.paid:
+        if settings_of(shop).paid_only and not snapshot.paid:
             return "skipped"
         order = Order(shop_id=shop.id, shopify_gid=snapshot.gid)
         db.session.add(order)

@@ -4,6 +4,8 @@ from domain.models.orders import (  # noqa: F401
     LineItem,
     Order,
     OrderEvent,
+    Parcel,
+    ParcelLine,
     Supplier,
     SupplierOrder,
     SyncRun,

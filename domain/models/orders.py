@@ -3,12 +3,12 @@ store, split into one supplier order per supplier (like Shopify's fulfillment or
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
-    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -31,18 +31,38 @@ class Supplier(db.Model):
     __table_args__ = (UniqueConstraint("shop_id", "name", name="uq_suppliers_shop_name"),)
 
     CHANNELS = ("store", "portal", "manual")
+    MODES = ("manual", "auto")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(255))
-    # store: another shop running Relay; portal: Relay's supplier pages; manual: non-auto-order.
+    # store: another shop running Relay; portal: Relay's supplier pages; manual: non-auto-order
+    # (the merchant orders on the supplier's website and types the tracking in).
     channel: Mapped[str] = mapped_column(String(16), default="manual")
-    auto_order: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Syncee's four combinations: place the order manually or automatically (after the hold
+    # window, paid orders only) x pay the supplier manually or automatically.
+    place_mode: Mapped[str] = mapped_column(String(8), default="manual")
+    pay_mode: Mapped[str] = mapped_column(String(8), default="manual")
     website_url: Mapped[str | None] = mapped_column(String(500))
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     store_domain: Mapped[str | None] = mapped_column(String(255))
     contact_email: Mapped[str | None] = mapped_column(String(255))
+    # Part of every portal magic link; rotating it revokes the links already sent.
+    portal_key: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def auto_order(self) -> bool:
+        """Syncee's "auto-order" supplier: orders reach it through Relay, not its website."""
+        return self.channel != "manual"
+
+    @property
+    def places_automatically(self) -> bool:
+        return self.auto_order and self.place_mode == "auto"
+
+    @property
+    def pays_automatically(self) -> bool:
+        return self.pay_mode == "auto"
 
 
 class VariantMapping(db.Model):
@@ -111,6 +131,9 @@ class LineItem(db.Model):
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[Decimal] = mapped_column(MONEY)
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id", ondelete="SET NULL"))
+    # Where the store's fulfillment orders hold this line (refreshed on every sync).
+    fulfillment_order_gid: Mapped[str | None] = mapped_column(String(255))
+    fulfillment_order_line_gid: Mapped[str | None] = mapped_column(String(255))
 
     order: Mapped[Order] = relationship(back_populates="line_items")
     supplier: Mapped[Supplier | None] = relationship()
@@ -133,9 +156,76 @@ class SupplierOrder(db.Model):
     status: Mapped[str] = mapped_column(String(32))
     status_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     tracking_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Fraud hold: a requested supplier order is forwarded at this time (paid + hold window).
+    forward_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    forwarded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The store's fulfillment order this supplier order was submitted on.
+    fulfillment_order_gid: Mapped[str | None] = mapped_column(String(255))
+    # The supplier's own reference: the order in the supplier's store, or its website order no.
+    supplier_reference: Mapped[str | None] = mapped_column(String(255))
+    supplier_paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    # Last problem a merchant can act on (a rejected push, a refused forward), shown in the grid.
+    problem: Mapped[str | None] = mapped_column(Text)
 
     order: Mapped[Order] = relationship(back_populates="supplier_orders")
     supplier: Mapped[Supplier | None] = relationship()
+    parcels: Mapped[list[Parcel]] = relationship(
+        back_populates="supplier_order", cascade="all, delete-orphan", order_by="Parcel.id"
+    )
+
+
+class Parcel(db.Model):
+    """One shipment of a supplier order: tracking, the lines in it, and its push to the store."""
+
+    __tablename__ = "parcels"
+    __table_args__ = (
+        # A supplier's own shipment id (e.g. its store's fulfillment) maps to one parcel only.
+        UniqueConstraint("supplier_order_id", "source_ref", name="uq_parcels_source_ref"),
+        Index("ix_parcels_shop_push", "shop_id", "push_status"),
+    )
+    KINDS = ("tracked", "untracked", "local_pickup")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    supplier_order_id: Mapped[int] = mapped_column(
+        ForeignKey("supplier_orders.id", ondelete="CASCADE"), index=True
+    )
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16), default="tracked")
+    tracking_number: Mapped[str | None] = mapped_column(String(255))
+    carrier: Mapped[str | None] = mapped_column(String(255))
+    tracking_url: Mapped[str | None] = mapped_column(String(1000))
+    source_ref: Mapped[str | None] = mapped_column(String(255))
+    # pending -> pushed (fulfillment created in the store) | rejected (Shopify said no)
+    push_status: Mapped[str] = mapped_column(String(16), default="pending")
+    push_error: Mapped[str | None] = mapped_column(Text)
+    shopify_fulfillment_gid: Mapped[str | None] = mapped_column(String(255))
+    # Tracking as last sent to Shopify: a difference means an update is due.
+    pushed_tracking: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    pushed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pushed_latency_ms: Mapped[int | None] = mapped_column(Integer)
+
+    supplier_order: Mapped[SupplierOrder] = relationship(back_populates="parcels")
+    lines: Mapped[list[ParcelLine]] = relationship(
+        back_populates="parcel", cascade="all, delete-orphan", order_by="ParcelLine.id"
+    )
+
+    @property
+    def tracking(self) -> dict:
+        return {"number": self.tracking_number, "company": self.carrier, "url": self.tracking_url}
+
+
+class ParcelLine(db.Model):
+    __tablename__ = "parcel_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parcel_id: Mapped[int] = mapped_column(ForeignKey("parcels.id", ondelete="CASCADE"), index=True)
+    line_item_id: Mapped[int] = mapped_column(ForeignKey("line_items.id", ondelete="CASCADE"))
+    quantity: Mapped[int] = mapped_column(Integer)
+
+    parcel: Mapped[Parcel] = relationship(back_populates="lines")
+    line_item: Mapped[LineItem] = relationship()
 
 
 class OrderEvent(db.Model):

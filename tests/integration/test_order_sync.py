@@ -136,7 +136,7 @@ def test_the_sweep_recovers_an_order_whose_webhook_never_arrived(
 
 def test_items_split_into_one_supplier_order_per_supplier(ctx, devstore, installed_shop, drain):
     shop = shop_row(installed_shop)
-    mugs = Supplier(shop_id=shop.id, name="Mug Co", channel="portal", auto_order=True)
+    mugs = Supplier(shop_id=shop.id, name="Mug Co", channel="portal")
     lamps = Supplier(
         shop_id=shop.id, name="Lamp Works", channel="manual", website_url="https://lamps.example"
     )

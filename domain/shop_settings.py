@@ -1,0 +1,62 @@
+"""A shop's Relay settings: one place for their names, defaults and validation.
+
+Stored as JSON on Shop.settings; read through `settings_of(shop)` so every caller sees the
+defaults for keys a shop never set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from domain.errors import DomainError
+
+
+@dataclass(frozen=True)
+class ShopSettings:
+    # Pull only paid orders from the store, or all orders (Syncee offers both).
+    paid_only: bool = False
+    # Fraud hold: minutes a paid order waits before it is forwarded (Collective: 2).
+    hold_minutes: int = 2
+    # An order sent to the supplier with no tracking after this many days counts as late.
+    late_after_days: int = 7
+    # Collective's rule: a paid supplier that has not shipped this many days after a
+    # cancellation request is cancelled automatically.
+    auto_cancel_days: int = 14
+
+
+LIMITS = {"hold_minutes": (0, 1440), "late_after_days": (1, 90), "auto_cancel_days": (1, 90)}
+
+
+def settings_of(shop) -> ShopSettings:
+    stored = shop.settings or {}
+    known = {f.name for f in fields(ShopSettings)}
+    return ShopSettings(**{k: v for k, v in stored.items() if k in known})
+
+
+def validated(values: dict) -> ShopSettings:
+    """Build settings from form-ish input; raise DomainError naming the bad field."""
+    parsed = {}
+    for f in fields(ShopSettings):
+        if f.name not in values:
+            continue
+        raw = values[f.name]
+        if f.type in ("bool", bool):
+            parsed[f.name] = raw in (True, "1", "on", "true", "yes")
+            continue
+        try:
+            number = int(str(raw).strip())
+        except ValueError:
+            raise DomainError(
+                f"{f.name.replace('_', ' ').capitalize()} must be a whole number."
+            ) from None
+        low, high = LIMITS[f.name]
+        if not low <= number <= high:
+            raise DomainError(
+                f"{f.name.replace('_', ' ').capitalize()} must be between {low} and {high}."
+            )
+        parsed[f.name] = number
+    return ShopSettings(**parsed)
+
+
+def save(shop, new: ShopSettings) -> None:
+    shop.settings = {**(shop.settings or {}), **asdict(new)}
