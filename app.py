@@ -9,7 +9,8 @@ from flask import Flask
 
 from blueprints import register_blueprints
 from config import VAR_DIR, load_config
-from extensions import db, htmx
+from blueprints._locale import requested_locale, translation_locale
+from extensions import babel, db, htmx
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -21,18 +22,18 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     htmx.init_app(app)
+    babel.init_app(app, locale_selector=translation_locale)
+    app.jinja_env.globals["get_locale"] = translation_locale
 
     import domain.models  # noqa: F401  (registers every model on db.metadata)
 
     register_blueprints(app)
 
-    from flask import g
-
     from domain.money import format_money
 
     @app.template_filter("money")
     def money(amount, currency):
-        return format_money(amount, currency, getattr(g, "locale", "en"))
+        return format_money(amount, currency, requested_locale())
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int]:

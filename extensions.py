@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import Babel
 from flask_sqlalchemy import SQLAlchemy
 from htmx_flask import Htmx
 from sqlalchemy.orm import DeclarativeBase
@@ -13,3 +14,4 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 htmx = Htmx()
+babel = Babel()

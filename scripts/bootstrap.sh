@@ -15,3 +15,5 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet -r requirements-dev.txt
   echo "$want" > "$stamp"
 fi
+# The .mo catalogs are built, not committed.
+./scripts/i18n.sh compile

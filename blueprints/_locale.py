@@ -1,0 +1,26 @@
+"""Which language a request is answered in: the admin's `locale` parameter (Shopify appends it
+to every app load; app.js forwards it on htmx requests as X-Relay-Locale), else the browser's
+Accept-Language (supplier portal pages), else English."""
+
+from __future__ import annotations
+
+from flask import g, request
+
+SUPPORTED_LOCALES = ("en", "fr", "hu")
+
+
+def requested_locale() -> str:
+    """The raw locale asked for (e.g. "fr-CA"): money and dates are formatted with it."""
+    return (
+        g.get("locale")
+        or request.args.get("locale")
+        or request.headers.get("X-Relay-Locale")
+        or request.accept_languages.best_match(SUPPORTED_LOCALES)
+        or "en"
+    )
+
+
+def translation_locale() -> str:
+    """The catalog to use: the requested language if Relay speaks it, else English."""
+    language = requested_locale().replace("_", "-").split("-")[0].lower()
+    return language if language in SUPPORTED_LOCALES else "en"
