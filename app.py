@@ -8,8 +8,8 @@ from __future__ import annotations
 from flask import Flask
 
 from blueprints import register_blueprints
-from config import VAR_DIR, load_config
 from blueprints._locale import requested_locale, translation_locale
+from config import VAR_DIR, load_config
 from extensions import babel, db, htmx
 
 
