@@ -45,18 +45,33 @@ def queue(name: str, config: dict | None = None) -> Queue:
 
 
 def _enqueue(
-    queue_name: str, func: str, *args, job_id: str, retry: Retry | None, shop_id: int | None = None
+    queue_name: str,
+    func: str,
+    *args,
+    job_id: str,
+    retry: Retry | None,
+    shop_id: int | None = None,
+    shop_domain: str | None = None,
 ) -> Job:
+    # The shop in meta is what scopes a failed job to its shop on the failed-jobs page.
     meta = {"shop_id": shop_id} if shop_id is not None else {}
-    return queue(queue_name).enqueue(
-        func,
-        *args,
-        job_id=job_id,
-        retry=retry,
-        meta=meta,
-        failure_ttl=7 * 24 * 3600,
-        result_ttl=3600,
-    )
+    if shop_domain is not None:
+        meta["shop_domain"] = shop_domain
+    # Our own pipeline: RQ writes the job, its status and the queue push in one MULTI/EXEC
+    # round trip instead of two.
+    with redis_connection().pipeline() as pipe:
+        job = queue(queue_name).enqueue(
+            func,
+            *args,
+            job_id=job_id,
+            retry=retry,
+            meta=meta,
+            failure_ttl=7 * 24 * 3600,
+            result_ttl=3600,
+            pipeline=pipe,
+        )
+        pipe.execute()
+    return job
 
 
 def _enqueue_once(
@@ -77,13 +92,16 @@ def _enqueue_once(
     return _enqueue(queue_name, func, *args, job_id=job_id, retry=retry, shop_id=shop_id)
 
 
-def enqueue_webhook(receipt_id: int) -> Job | None:
-    return _enqueue_once(
+def enqueue_webhook(receipt_id: int, shop_domain: str | None = None) -> Job | None:
+    # Called only for a receipt row that was just inserted (a repeated Webhook-Id never gets
+    # here), so no job can exist for it yet: no fetch-before-enqueue dedupe on the hot path.
+    return _enqueue(
         PUSH,
         "jobs.webhooks.process_webhook",
         receipt_id,
         job_id=f"webhook-{receipt_id}",
         retry=TRANSIENT_RETRY,
+        shop_domain=shop_domain,
     )
 
 
