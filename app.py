@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.globals["get_locale"] = translation_locale
 
     import domain.models  # noqa: F401  (registers every model on db.metadata)
+    import jobs.after_commit  # noqa: F401  (commit first, enqueue second)
 
     register_blueprints(app)
 

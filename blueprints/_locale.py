@@ -4,13 +4,15 @@ Accept-Language (supplier portal pages), else English."""
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import g, has_request_context, request
 
 SUPPORTED_LOCALES = ("en", "fr", "hu")
 
 
 def requested_locale() -> str:
     """The raw locale asked for (e.g. "fr-CA"): money and dates are formatted with it."""
+    if not has_request_context():
+        return "en"  # jobs write English; the timeline translates when it is shown
     return (
         g.get("locale")
         or request.args.get("locale")

@@ -567,6 +567,9 @@ def _order_matches(order: dict, query: str | None) -> bool:
         elif field == "name":
             if order["name"].lstrip("#") != value.lstrip("#"):
                 return False
+        elif field == "tag":
+            if value.lower() not in {t.lower() for t in order.get("tags") or []}:
+                return False
         elif field == "status":
             state = (
                 "cancelled" if order["cancelled_at"] else "closed" if order["closed_at"] else "open"

@@ -47,6 +47,9 @@ WITH_SUPPLIER = ("requested", "in_progress", "partially_shipped")
 # Not yet sent: the merchant can still change the address, hold or cancel freely.
 BEFORE_FORWARD = ("awaiting_payment", "unassigned", "ready", "scheduled", "on_hold", "declined")
 
+# The supplier can be paid once the merchant decided to order from it, until it is over.
+PAYABLE = ("ready", "scheduled", "on_hold", *WITH_SUPPLIER, "shipped", "cancellation_requested")
+
 # event -> {from status: to status}
 TRANSITIONS: dict[str, dict[str, str]] = {
     "paid": {"awaiting_payment": "ready"},
@@ -60,6 +63,7 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "hold": {"ready": "on_hold", "scheduled": "on_hold"},
     "release": {"on_hold": "ready"},
     "forward": {"scheduled": "requested"},
+    "forward_failed": {"scheduled": "ready"},
     "supplier_accept": {"requested": "in_progress"},
     "supplier_reject": {"requested": "declined", "in_progress": "declined"},
     "ship_part": {s: "partially_shipped" for s in WITH_SUPPLIER},
@@ -119,6 +123,7 @@ ACTION_LABELS = {
     "request_cancellation": "Request cancellation",
     "accept_cancellation": "Accept cancellation",
     "decline_cancellation": "Decline cancellation",
+    "pay_supplier": "Mark supplier paid",
 }
 
 
@@ -153,7 +158,15 @@ def allowed_actions(supplier_order) -> list[str]:
     actions = ACTIONS.get(supplier_order.status, [])
     supplier = supplier_order.supplier
     manual = supplier is not None and supplier.channel == "manual"
-    return [a for a in actions if manual or a not in MERCHANT_AS_SUPPLIER]
+    allowed = [a for a in actions if manual or a not in MERCHANT_AS_SUPPLIER]
+    if (
+        supplier is not None
+        and supplier_order.supplier_paid_at is None
+        and supplier_order.status in PAYABLE
+        and not supplier.pays_automatically
+    ):
+        allowed.append("pay_supplier")
+    return allowed
 
 
 # Shopify's displayFulfillmentStatus (and the REST fulfillment_status) as the store shows it.

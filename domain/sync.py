@@ -13,7 +13,8 @@ from decimal import Decimal
 
 from sqlalchemy import delete, select
 
-from domain import compliance, routing, states
+from domain import compliance, routing, states, timeline
+from domain.fulfillment import hooks
 from domain.models.orders import (
     LineItem,
     Order,
@@ -25,6 +26,7 @@ from domain.models.orders import (
 )
 from domain.models.shop import Shop, utcnow
 from domain.shop_settings import settings_of
+from domain.timeline import N_
 from extensions import db
 
 PAID_STATUSES = {"PAID", "PARTIALLY_REFUNDED", "REFUNDED", "PARTIALLY_PAID"}
@@ -164,26 +166,8 @@ def snapshot_from_rest(payload: dict) -> OrderSnapshot:
     )
 
 
-def _event(
-    order: Order,
-    kind: str,
-    message: str,
-    *,
-    actor: str = "shopify",
-    actor_name: str | None = None,
-    **data,
-) -> None:
-    db.session.add(
-        OrderEvent(
-            order=order,
-            shop_id=order.shop_id,
-            actor=actor,
-            actor_name=actor_name,
-            kind=kind,
-            message=message,
-            data=data,
-        )
-    )
+def _event(order: Order, kind: str, message: str, **data) -> None:
+    timeline.record(order, kind, message, actor="shopify", **data)
 
 
 def _search_text(snapshot: OrderSnapshot) -> str:
@@ -208,21 +192,32 @@ def upsert(shop: Shop, snapshot: OrderSnapshot, *, source: str) -> str:
         db.session.flush()
         _sync_lines(order, snapshot)
         routing.split(order, paid=snapshot.paid)
+        if snapshot.paid:
+            order.paid_at = utcnow()
         if snapshot.cancelled_at:
             _advance_all(order, "cancelled")
-        _event(order, "created", f"Order {snapshot.name} received from the store", via=source)
+        _event(
+            order,
+            "created",
+            N_("Order %(name)s received from the store"),
+            name=snapshot.name,
+            via=source,
+        )
+        hooks.order_synced(order)
         return "created"
     if order.shopify_updated_at and snapshot.updated_at < _aware(order.shopify_updated_at):
         return "stale"  # an older delivery arrived late: what we hold is newer
     was_paid = order.financial_status in PAID_STATUSES
     previous_store_status = order.store_status
     was_cancelled = order.cancelled_at is not None
+    previous_address = order.shipping_address
     changed = _apply(order, snapshot)
     _sync_lines(order, snapshot)
     routing.split(order, paid=snapshot.paid)
     if snapshot.paid and not was_paid:
+        order.paid_at = utcnow()
         _advance_all(order, "paid")
-        _event(order, "paid", "Payment captured in the store", via=source)
+        _event(order, "paid", N_("Payment captured in the store"), via=source)
     if snapshot.store_status != previous_store_status:
         event = states.STORE_STATUS_EVENTS.get(snapshot.store_status)
         if event:
@@ -230,12 +225,16 @@ def upsert(shop: Shop, snapshot: OrderSnapshot, *, source: str) -> str:
         _event(
             order,
             "store_status",
-            f"Store status is now {snapshot.store_status.replace('_', ' ').lower()}",
+            N_("Store status is now %(status)s"),
+            status=snapshot.store_status.replace("_", " ").lower(),
             via=source,
         )
     if snapshot.cancelled_at and not was_cancelled:
         _advance_all(order, "cancelled")
-        _event(order, "cancelled", "Order cancelled in the store", via=source)
+        _event(order, "cancelled", N_("Order cancelled in the store"), via=source)
+    if snapshot.shipping_address != previous_address:
+        hooks.address_changed_in_store(order)
+    hooks.order_synced(order)
     return "updated" if changed else "unchanged"
 
 

@@ -7,7 +7,7 @@ functions swallow (and record) everything else so RQ does not retry what cannot 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import redis
@@ -161,3 +161,38 @@ def failed_jobs(limit: int = 50) -> list[Job]:
             job = Job.fetch(job_id, connection=registry.connection)
             jobs.append(job)
     return jobs
+
+
+# -- fulfillment ----------------------------------------------------------------------------
+
+
+def enqueue_forward(supplier_order_id: int, at) -> Job:
+    """Forward a supplier order when its hold window ends. One job id per supplier order:
+    enqueueing again (a release, a new request) reschedules the same job, never adds one."""
+    job_id = f"forward-{supplier_order_id}"
+    kwargs = dict(job_id=job_id, retry=TRANSIENT_RETRY, failure_ttl=7 * 24 * 3600, result_ttl=3600)
+    if at is None or at <= datetime.now(UTC):
+        return queue(PUSH).enqueue("jobs.fulfillment.forward", supplier_order_id, **kwargs)
+    return queue(PUSH).enqueue_at(at, "jobs.fulfillment.forward", supplier_order_id, **kwargs)
+
+
+def enqueue_push_parcel(parcel_id: int) -> Job | None:
+    """Create or update the parcel's fulfillment in the store (tracking push: urgent)."""
+    return _enqueue_once(
+        PUSH,
+        "jobs.fulfillment.push_parcel",
+        parcel_id,
+        job_id=f"push-parcel-{parcel_id}",
+        retry=TRANSIENT_RETRY,
+    )
+
+
+def enqueue_answer_request(supplier_order_id: int) -> Job | None:
+    """Tell Shopify the supplier's answer (accept / reject the fulfillment request)."""
+    return _enqueue_once(
+        PUSH,
+        "jobs.fulfillment.answer_request",
+        supplier_order_id,
+        job_id=f"answer-request-{supplier_order_id}",
+        retry=TRANSIENT_RETRY,
+    )

@@ -98,6 +98,8 @@ class Order(db.Model):
     financial_status: Mapped[str] = mapped_column(String(32))
     store_status: Mapped[str] = mapped_column(String(32))
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When Relay first saw the order paid: the fraud-hold window counts from here.
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     currency: Mapped[str] = mapped_column(String(3))
     total: Mapped[Decimal] = mapped_column(MONEY)
     customer_name: Mapped[str | None] = mapped_column(String(255))
@@ -158,6 +160,7 @@ class SupplierOrder(db.Model):
     tracking_count: Mapped[int] = mapped_column(Integer, default=0)
     # Fraud hold: a requested supplier order is forwarded at this time (paid + hold window).
     forward_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     forwarded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The store's fulfillment order this supplier order was submitted on.
     fulfillment_order_gid: Mapped[str | None] = mapped_column(String(255))

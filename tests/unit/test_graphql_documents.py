@@ -22,3 +22,14 @@ def test_document_is_valid_on_shopify(path):
     assert validate(admin_schema(), document) == []
     operations = [d.name.value for d in document.definitions if d.kind == "operation_definition"]
     assert operations == [path.stem], "one operation per file, named like the file"
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: p.stem)
+def test_document_stays_under_shopifys_single_query_cost_limit(path):
+    """Shopify refuses any query whose requested cost exceeds 1,000 points (MAX_COST_EXCEEDED).
+    Page sizes passed as $first are at most 25 for order pages (gateway/orders.py)."""
+    from devstore.cost import requested_cost
+
+    document = parse(assembled(path.stem))
+    cost = requested_cost(admin_schema(), document, {"first": 25}, path.stem)
+    assert 0 < cost <= 1000

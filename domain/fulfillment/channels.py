@@ -1,0 +1,105 @@
+"""How a supplier order reaches each kind of supplier.
+
+store   another Shopify store running Relay: the order is created there (Collective's model),
+        and its fulfillment comes back as tracking (see supplier_store_events).
+portal  Relay's supplier pages: the supplier accepts or declines and enters tracking.
+manual  non auto-order: the merchant orders on the supplier's website and types tracking in.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from domain import installation, timeline
+from domain.fulfillment import shipments
+from domain.models.orders import SupplierOrder, VariantMapping
+from domain.models.shop import Shop
+from domain.timeline import N_
+from extensions import db
+from integrations.shopify_admin.gateway import supplier_store
+
+
+class CannotForward(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def reference_tag(shop: Shop, supplier_order: SupplierOrder) -> str:
+    """Unique per retailer and supplier order: how a retried job finds what it placed."""
+    return f"relay-r{shop.id}-so{supplier_order.id}"
+
+
+def dispatch(shop: Shop, supplier_order: SupplierOrder) -> None:
+    if supplier_order.supplier.channel == "store":
+        supplier_order.supplier_reference = _place_in_supplier_store(shop, supplier_order)
+
+
+def after_forward(shop: Shop, supplier_order: SupplierOrder) -> None:
+    supplier = supplier_order.supplier
+    if supplier.channel == "store":
+        # The order now exists in the supplier's store: that is its acceptance.
+        shipments.supplier_accepts(supplier_order, actor_name=supplier.name)
+    elif supplier.channel == "portal":
+        timeline.record(
+            supplier_order.order,
+            "awaiting_supplier",
+            N_("Waiting for %(supplier)s to accept it in the supplier portal"),
+            supplier=supplier.name,
+        )
+    else:
+        timeline.record(
+            supplier_order.order,
+            "order_on_website",
+            N_("Order it on %(supplier)s's website, then mark it as ordered"),
+            supplier=supplier.name,
+        )
+
+
+def _place_in_supplier_store(shop: Shop, supplier_order: SupplierOrder) -> str:
+    supplier = supplier_order.supplier
+    supplier_shop = installation.shop_by_domain(supplier.store_domain or "")
+    if supplier_shop is None or not supplier_shop.is_installed:
+        raise CannotForward(
+            _(
+                "%(store)s has not installed Relay, so the order cannot be placed in it.",
+                store=supplier.store_domain or _("The supplier's store"),
+            )
+        )
+    client = installation.admin_client(supplier_shop)
+    tag = reference_tag(shop, supplier_order)
+    existing = supplier_store.find_order_by_tag(client, tag)
+    if existing:
+        return existing
+    order = supplier_order.order
+    lines = [li for li in order.line_items if li.supplier_id == supplier_order.supplier_id]
+    mappings = {
+        m.sku: m
+        for m in db.session.scalars(
+            select(VariantMapping).where(
+                VariantMapping.shop_id == shop.id,
+                VariantMapping.sku.in_([li.sku for li in lines if li.sku]),
+            )
+        )
+    }
+    placed = []
+    for line in lines:
+        mapping = mappings.get(line.sku)
+        placed.append(
+            supplier_store.PlacedLine(
+                sku=(mapping.supplier_sku if mapping and mapping.supplier_sku else line.sku),
+                title=line.title,
+                quantity=line.quantity,
+                unit_cost=mapping.cost if mapping else None,
+            )
+        )
+    return supplier_store.place_order(
+        client,
+        reference_tag=tag,
+        retailer_reference=f"{shop.name or shop.domain} {order.name}",
+        lines=placed,
+        currency=supplier.currency,
+        shipping_address=order.shipping_address,
+        paid=supplier.pays_automatically or supplier_order.supplier_paid_at is not None,
+    )

@@ -1,0 +1,131 @@
+"""The forward job: once the hold window is over, send a supplier order to its supplier.
+
+Safe to run twice and to be killed at any point: the row is locked and must still be
+`scheduled`; Shopify's fulfillment order is only submitted when it is not already; the
+supplier-store order is looked up by its reference tag before one is created. So a retry
+finishes the work of a killed run instead of repeating it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from domain import installation, states, timeline
+from domain.clock import aware, utcnow
+from domain.fulfillment import channels
+from domain.models.orders import SupplierOrder
+from domain.models.shop import Shop
+from domain.timeline import N_
+from extensions import db
+from integrations.shopify_admin.errors import ShopifyUserError
+from integrations.shopify_admin.gateway import fulfillment as fo_gateway
+from jobs import queues
+
+log = logging.getLogger("relay.forwarding")
+OPEN_FO_STATUSES = ("OPEN", "IN_PROGRESS", "ON_HOLD", "SCHEDULED")
+SUBMITTABLE = ("UNSUBMITTED", "REJECTED")
+
+
+def forward(supplier_order_id: int) -> str:
+    supplier_order = db.session.get(SupplierOrder, supplier_order_id, with_for_update=True)
+    if supplier_order is None or supplier_order.status != "scheduled":
+        return "skipped: not scheduled"
+    forward_at = aware(supplier_order.forward_at)
+    if forward_at and forward_at > utcnow() + timedelta(seconds=1):
+        # Rescheduled since this job was queued (a release, a new request): wait for it.
+        queues.enqueue_forward(supplier_order.id, forward_at)
+        return "rescheduled"
+    order = supplier_order.order
+    shop = db.session.get(Shop, order.shop_id)
+    if not shop.is_installed:
+        return "skipped: not installed"
+    client = installation.admin_client(shop)
+    lines = [li for li in order.line_items if li.supplier_id == supplier_order.supplier_id]
+    wanted = {li.shopify_gid for li in lines}
+    fulfillment_orders = [
+        fo
+        for fo in fo_gateway.fulfillment_orders_of(client, order.shopify_gid)
+        if fo.status in OPEN_FO_STATUSES and any(line.line_item_gid in wanted for line in fo.lines)
+    ]
+    if any(fo.status == "ON_HOLD" for fo in fulfillment_orders):
+        states.advance(supplier_order, "store_on_hold")
+        timeline.record(
+            order,
+            "held_in_store",
+            N_("On hold in Shopify: not sent to %(supplier)s until the hold is released"),
+            actor="shopify",
+            supplier=supplier_order.supplier.name,
+        )
+        db.session.commit()
+        return "on hold in the store"
+    try:
+        supplier_order.fulfillment_order_gid = _submit(client, shop, lines, fulfillment_orders)
+        channels.dispatch(shop, supplier_order)
+    except ShopifyUserError as exc:
+        return _failed(supplier_order_id, str(exc))
+    except channels.CannotForward as exc:
+        return _failed(supplier_order_id, exc.message)
+    supplier_order.forwarded_at = utcnow()
+    supplier_order.problem = None
+    states.advance(supplier_order, "forward")
+    timeline.record(
+        order,
+        "forwarded",
+        N_("Sent to %(supplier)s"),
+        supplier=supplier_order.supplier.name,
+        channel=supplier_order.supplier.channel,
+    )
+    if supplier_order.supplier.pays_automatically and supplier_order.supplier_paid_at is None:
+        supplier_order.supplier_paid_at = utcnow()
+        timeline.record(
+            order,
+            "supplier_paid",
+            N_("%(supplier)s paid automatically"),
+            supplier=supplier_order.supplier.name,
+        )
+    channels.after_forward(shop, supplier_order)
+    db.session.commit()
+    return "forwarded"
+
+
+def _submit(client, shop: Shop, lines, fulfillment_orders) -> str | None:
+    """Ask Shopify's fulfillment order at Relay's location for these lines (unless it was
+    already requested, e.g. with the admin's own button). Returns the fulfillment order gid."""
+    wanted = {li.shopify_gid for li in lines}
+    chosen = None
+    for fo in fulfillment_orders:
+        if fo.location_gid != shop.fulfillment_location_gid:
+            chosen = chosen or fo.gid  # merchant-managed: fulfilled directly, nothing to request
+            continue
+        if fo.status == "OPEN" and fo.request_status in SUBMITTABLE:
+            fo_lines = {
+                line.gid: line.remaining_quantity
+                for line in fo.lines
+                if line.line_item_gid in wanted and line.remaining_quantity > 0
+            }
+            fo = fo_gateway.submit_request(
+                client, fo.gid, fo_lines, "Sent to the supplier by Relay"
+            )
+        chosen = fo.gid
+    return chosen
+
+
+def _failed(supplier_order_id: int, reason: str) -> str:
+    """Shopify or the channel said no: back to "ready" with the reason, not retried."""
+    db.session.rollback()
+    supplier_order = db.session.get(SupplierOrder, supplier_order_id, with_for_update=True)
+    if supplier_order.status != "scheduled":
+        return "skipped: changed meanwhile"
+    states.advance(supplier_order, "forward_failed")
+    supplier_order.problem = reason
+    timeline.record(
+        supplier_order.order,
+        "forward_failed",
+        N_("Could not send to %(supplier)s: %(reason)s"),
+        supplier=supplier_order.supplier.name,
+        reason=reason,
+    )
+    db.session.commit()
+    log.warning("forward of supplier order %s failed: %s", supplier_order_id, reason)
+    return "failed"

@@ -1,0 +1,42 @@
+"""Reactions to an order synced from the store (called by domain.sync.upsert)."""
+
+from __future__ import annotations
+
+from domain import states, timeline
+from domain.timeline import N_
+
+
+def order_synced(order) -> None:
+    """Auto-place: a paid order's parts for suppliers that place automatically are requested
+    (and so forwarded once the hold window is over). Only paid orders go automatically."""
+    from domain.fulfillment import requests
+
+    if order.cancelled_at is not None or order.paid_at is None:
+        return
+    due = [
+        so
+        for so in order.supplier_orders
+        if so.status == "ready" and so.supplier is not None and so.supplier.places_automatically
+    ]
+    if due:
+        requests.request_fulfillment(due, actor="relay")
+
+
+def address_changed_in_store(order) -> None:
+    """The address may change freely until the order is forwarded; after that only the
+    supplier can act on it, so the merchant is told to contact them."""
+    for supplier_order in order.supplier_orders:
+        if supplier_order.status in (*states.WITH_SUPPLIER, "cancellation_requested"):
+            supplier_order.problem = N_(
+                "The shipping address changed after the order was sent: tell the supplier."
+            )
+            timeline.record(
+                order,
+                "address_changed_after_forward",
+                N_(
+                    "The shipping address changed in the store after the order was sent to "
+                    "%(supplier)s: contact the supplier, Relay cannot change it there"
+                ),
+                actor="shopify",
+                supplier=supplier_order.supplier.name if supplier_order.supplier else "",
+            )

@@ -1,0 +1,96 @@
+"""Requests made with Shopify's own admin buttons reach Relay as the fulfillment service (a
+callback and a webhook, both at least once). Relay reads what is assigned to it and treats a
+fulfillment request exactly like Request Fulfillment in its grid: one outcome, deduplicated by
+the status table (a supplier order already scheduled or sent is left alone)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from domain import installation, sync, timeline
+from domain.fulfillment import requests
+from domain.models.orders import Order
+from domain.models.shop import Shop
+from domain.timeline import N_
+from domain.webhook_topics import handles
+from extensions import db
+from integrations.shopify_admin.errors import ShopifyUserError
+from integrations.shopify_admin.gateway import fulfillment as fo_gateway
+from integrations.shopify_admin.gateway import orders as orders_gateway
+
+ADMIN = "Shopify admin"
+
+
+@handles("fulfillment_service/notification", "fulfillment_orders/fulfillment_request_submitted")
+def fulfillment_request_arrived(shop_domain: str, payload: dict, receipt) -> None:
+    if receipt.topic == "fulfillment_service/notification" and payload.get("kind") not in (
+        None,
+        "FULFILLMENT_REQUEST",
+    ):
+        return
+    shop = installation.shop_by_domain(shop_domain)
+    if shop is not None and shop.is_installed and shop.fulfillment_location_gid:
+        process_fulfillment_requests(shop)
+
+
+def process_fulfillment_requests(shop: Shop) -> int:
+    client = installation.admin_client(shop)
+    handled = 0
+    for fo in fo_gateway.assigned_fulfillment_orders(
+        client, "FULFILLMENT_REQUESTED", shop.fulfillment_location_gid
+    ):
+        order = _order(shop, client, fo.order_gid)
+        if order is None:
+            continue
+        in_fo = {line.line_item_gid for line in fo.lines}
+        parts = [
+            so
+            for so in order.supplier_orders
+            if any(
+                li.shopify_gid in in_fo and li.supplier_id == so.supplier_id
+                for li in order.line_items
+            )
+        ]
+        for so in parts:
+            so.fulfillment_order_gid = fo.gid
+        fresh = [so for so in parts if so.status in ("ready", "declined")]
+        if fresh:
+            handled += requests.request_fulfillment(fresh, actor="merchant", actor_name=ADMIN).done
+        elif (
+            parts
+            and all(requests.why_not_requestable(so) for so in parts)
+            and not any(so.status in ("scheduled", "requested", "in_progress") for so in parts)
+        ):
+            _decline(client, order, fo.gid, requests.why_not_requestable(parts[0]))
+    db.session.commit()
+    return handled
+
+
+def _order(shop: Shop, client, order_gid: str | None) -> Order | None:
+    order = db.session.scalar(
+        select(Order).where(Order.shop_id == shop.id, Order.shopify_gid == order_gid)
+    )
+    if order is None and order_gid:
+        node = orders_gateway.order_by_id(client, order_gid)
+        if node is not None:
+            sync.upsert(shop, sync.snapshot_from_graphql(node), source="fulfillment request")
+            db.session.flush()
+            order = db.session.scalar(
+                select(Order).where(Order.shop_id == shop.id, Order.shopify_gid == order_gid)
+            )
+    return order
+
+
+def _decline(client, order: Order, fo_gid: str, reason: str) -> None:
+    """Nothing in this request can go to a supplier (unpaid, unmapped, cancelled): say so in
+    the store instead of leaving the request unanswered."""
+    try:
+        fo_gateway.reject_request(client, fo_gid, "OTHER", reason)
+    except ShopifyUserError:
+        return
+    timeline.record(
+        order,
+        "request_declined_by_relay",
+        N_("Fulfillment request from the Shopify admin declined: %(reason)s"),
+        reason=reason,
+    )

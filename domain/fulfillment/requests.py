@@ -1,0 +1,176 @@
+"""What the merchant (or auto-place) does before a supplier order leaves Relay: Request
+Fulfillment, hold, release; and paying the supplier. Every change goes through the status
+table; jobs are deferred until the transaction commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from domain import states, timeline
+from domain.clock import aware, utcnow
+from domain.errors import DomainError, NotFound
+from domain.models.orders import Order, SupplierOrder
+from domain.models.shop import Shop
+from domain.shop_settings import settings_of
+from domain.timeline import N_
+from extensions import db
+from jobs import queues
+from jobs.after_commit import defer
+
+
+@dataclass
+class Outcome:
+    """What a (bulk) action did: how many moved, and a readable reason for each one that didn't."""
+
+    done: int = 0
+    refused: list[str] = field(default_factory=list)
+
+
+def _label(supplier_order: SupplierOrder) -> str:
+    return supplier_order.supplier.name if supplier_order.supplier else _("no supplier")
+
+
+def why_not_requestable(supplier_order: SupplierOrder) -> str | None:
+    order = supplier_order.order
+    if order.cancelled_at is not None:
+        return _("%(order)s is cancelled; there is nothing to request.", order=order.name)
+    if supplier_order.supplier is None:
+        return _("Map the items of %(order)s to a supplier first.", order=order.name)
+    if order.paid_at is None:
+        return _("%(order)s is not paid yet; Relay forwards paid orders only.", order=order.name)
+    if not states.can("request_fulfillment", supplier_order.status):
+        return _(
+            "%(order)s is already “%(status)s” at %(supplier)s; it cannot be requested again.",
+            order=order.name,
+            status=_(states.STATUSES[supplier_order.status].label),
+            supplier=_label(supplier_order),
+        )
+    return None
+
+
+def request_fulfillment(
+    supplier_orders: list[SupplierOrder], *, actor: str, actor_name: str | None = None
+) -> Outcome:
+    """Schedule each supplier order to be forwarded once the order's hold window is over."""
+    outcome = Outcome()
+    now = utcnow()
+    for supplier_order in supplier_orders:
+        problem = why_not_requestable(supplier_order)
+        if problem:
+            outcome.refused.append(problem)
+            continue
+        order = supplier_order.order
+        hold = timedelta(minutes=settings_of(order_shop(order)).hold_minutes)
+        supplier_order.forward_at = max(now, aware(order.paid_at) + hold)
+        supplier_order.requested_at = now
+        supplier_order.problem = None
+        supplier_order.decline_reason = None
+        states.advance(supplier_order, "request_fulfillment")
+        timeline.record(
+            order,
+            "fulfillment_requested",
+            N_("Fulfillment requested from %(supplier)s; it is sent at %(time)s UTC"),
+            actor=actor,
+            actor_name=actor_name,
+            supplier=supplier_order.supplier.name,
+            time=supplier_order.forward_at.strftime("%H:%M"),
+        )
+        db.session.flush()  # the job needs the id
+        defer(queues.enqueue_forward, supplier_order.id, supplier_order.forward_at)
+        outcome.done += 1
+    return outcome
+
+
+def order_shop(order: Order) -> Shop:
+    return db.session.get(Shop, order.shop_id)  # identity map: no query after the first
+
+
+def hold(supplier_order: SupplierOrder, *, actor: str = "merchant") -> None:
+    """Keep it from being forwarded (a suspicious order) until released."""
+    states.require("hold", supplier_order)
+    states.advance(supplier_order, "hold")
+    timeline.record(
+        supplier_order.order,
+        "held",
+        N_("Held: not sent to %(supplier)s until released"),
+        actor=actor,
+        supplier=_label(supplier_order),
+    )
+
+
+def release(supplier_order: SupplierOrder, *, actor: str = "merchant") -> None:
+    """Release a hold. If it had been requested (or the supplier places automatically), it is
+    requested again: releasing a hold pushes the order, as on Shopify Collective."""
+    states.require("release", supplier_order)
+    states.advance(supplier_order, "release")
+    timeline.record(
+        supplier_order.order,
+        "released",
+        N_("Hold released for %(supplier)s"),
+        actor=actor,
+        supplier=_label(supplier_order),
+    )
+    supplier = supplier_order.supplier
+    if supplier_order.requested_at or (supplier and supplier.places_automatically):
+        request_fulfillment([supplier_order], actor="relay")
+
+
+def pay_supplier(supplier_order: SupplierOrder, *, actor: str = "merchant") -> None:
+    """Record that the supplier has been paid for this order (Syncee's "Pay now")."""
+    if supplier_order.supplier_paid_at is not None:
+        raise DomainError(_("%(order)s is already paid.", order=supplier_order.order.name))
+    if supplier_order.status not in states.PAYABLE:
+        raise DomainError(_("Pay the supplier once the order has been sent to it."))
+    supplier_order.supplier_paid_at = utcnow()
+    timeline.record(
+        supplier_order.order,
+        "supplier_paid",
+        N_("%(supplier)s paid for this order"),
+        actor=actor,
+        supplier=_label(supplier_order),
+    )
+
+
+# -- finding what the merchant pointed at (always within one shop) ---------------------------
+
+
+def supplier_order_of(shop, supplier_order_id: int) -> SupplierOrder:
+    supplier_order = db.session.scalar(
+        select(SupplierOrder)
+        .where(SupplierOrder.id == supplier_order_id, SupplierOrder.shop_id == shop.id)
+        .with_for_update()
+    )
+    if supplier_order is None:
+        raise NotFound(_("That supplier order does not exist in this store."))
+    return supplier_order
+
+
+def supplier_orders_for_bulk(shop, order_ids: list[int], supplier_id: int | None) -> list:
+    """The chosen orders' parts for one supplier. Bulk actions act on one supplier at a time."""
+    if not order_ids:
+        raise DomainError(_("Select at least one order."))
+    rows = list(
+        db.session.scalars(
+            select(SupplierOrder)
+            .where(SupplierOrder.shop_id == shop.id, SupplierOrder.order_id.in_(order_ids))
+            .options(selectinload(SupplierOrder.order), selectinload(SupplierOrder.supplier))
+            .order_by(SupplierOrder.id)
+            .with_for_update()
+        )
+    )
+    if supplier_id is None:
+        suppliers = {row.supplier_id for row in rows}
+        if len(suppliers) > 1:
+            raise DomainError(
+                _(
+                    "Bulk actions work on one supplier at a time. Filter the grid by a "
+                    "supplier, then select its orders."
+                )
+            )
+        return rows
+    return [row for row in rows if row.supplier_id == supplier_id]

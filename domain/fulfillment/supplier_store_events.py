@@ -1,0 +1,94 @@
+"""Channel `store`: the supplier fulfills Relay's order in its own store; that fulfillment
+(webhook from the supplier's shop) becomes a parcel of the retailer's supplier order.
+
+A fulfillment only counts for supplier orders placed in *that* store: a supplier cannot report
+shipments on an order it does not own. Redeliveries update the same parcel (keyed by the
+supplier's fulfillment id)."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from domain.errors import DomainError
+from domain.fulfillment import shipments
+from domain.models.orders import Supplier, SupplierOrder, VariantMapping
+from domain.webhook_topics import handles
+from extensions import db
+
+log = logging.getLogger("relay.supplier_store")
+
+
+@handles("fulfillments/create", "fulfillments/update")
+def supplier_fulfilled(shop_domain: str, payload: dict, receipt) -> None:
+    order_gid = f"gid://shopify/Order/{payload.get('order_id')}"
+    owned = list(
+        db.session.scalars(
+            select(SupplierOrder)
+            .join(Supplier, Supplier.id == SupplierOrder.supplier_id)
+            .where(
+                Supplier.channel == "store",
+                Supplier.store_domain == shop_domain,
+                SupplierOrder.supplier_reference == order_gid,
+            )
+            .with_for_update(of=SupplierOrder)
+        )
+    )
+    if not owned:
+        return  # the store's own order, or one this supplier does not fulfill for anyone
+    for supplier_order in owned:
+        try:
+            shipments.record_shipment(
+                supplier_order,
+                _tracking(payload),
+                quantities=_quantities(supplier_order, payload.get("line_items") or []),
+                source_ref=payload.get("admin_graphql_api_id") or str(payload.get("id")),
+                actor_name=supplier_order.supplier.name,
+            )
+        except DomainError as exc:
+            log.warning(
+                "fulfillment %s from %s not applied to supplier order %s: %s",
+                payload.get("id"),
+                shop_domain,
+                supplier_order.id,
+                exc.message,
+            )
+            receipt.error = exc.message
+
+
+def _tracking(payload: dict) -> shipments.Tracking:
+    number = payload.get("tracking_number") or next(
+        iter(payload.get("tracking_numbers") or []), None
+    )
+    if not number:
+        return shipments.Tracking("untracked")
+    url = payload.get("tracking_url") or next(iter(payload.get("tracking_urls") or []), None)
+    return shipments.Tracking("tracked", number, payload.get("tracking_company"), url)
+
+
+def _quantities(supplier_order: SupplierOrder, shipped_lines: list[dict]) -> dict[int, int]:
+    """Match the supplier store's lines (its SKUs) to the retailer's lines of this order."""
+    mine = [
+        li for li in supplier_order.order.line_items if li.supplier_id == supplier_order.supplier_id
+    ]
+    supplier_skus = {
+        m.sku: m.supplier_sku
+        for m in db.session.scalars(
+            select(VariantMapping).where(
+                VariantMapping.shop_id == supplier_order.shop_id,
+                VariantMapping.sku.in_([li.sku for li in mine if li.sku]),
+            )
+        )
+    }
+    remaining = shipments.remaining_quantities(supplier_order)
+    quantities: dict[int, int] = {}
+    for shipped in shipped_lines:
+        sku, qty = shipped.get("sku"), int(shipped.get("quantity") or 0)
+        for line in mine:
+            if qty and sku in (line.sku, supplier_skus.get(line.sku)):
+                take = min(qty, remaining[line.id] - quantities.get(line.id, 0))
+                if take > 0:
+                    quantities[line.id] = quantities.get(line.id, 0) + take
+                    qty -= take
+    return quantities

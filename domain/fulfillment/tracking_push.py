@@ -1,0 +1,185 @@
+"""Jobs that write the supplier's side to the store: the answer to a fulfillment request, and
+each parcel as a fulfillment with tracking (notifying the customer).
+
+Retry-safe: a fulfillment created by a run that died before saving its id is found again in
+the order's fulfillments (same lines, same tracking number) and adopted, not created twice.
+Shopify refusing (userErrors) is shown to the merchant and not retried; transport and throttle
+errors escape to RQ, which retries them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from domain import installation, timeline
+from domain.clock import aware, utcnow
+from domain.models.orders import Parcel, SupplierOrder
+from domain.models.shop import Shop
+from domain.timeline import N_
+from extensions import db
+from integrations.shopify_admin.errors import ShopifyUserError
+from integrations.shopify_admin.gateway import fulfillment as fo_gateway
+
+log = logging.getLogger("relay.tracking_push")
+ANSWERED = ("in_progress", "partially_shipped", "shipped", "declined")
+
+
+def answer_request(supplier_order_id: int) -> str:
+    """Accept or reject the fulfillment order at Relay's location, as the supplier answered."""
+    supplier_order = db.session.get(SupplierOrder, supplier_order_id)
+    if supplier_order is None or supplier_order.status not in ANSWERED:
+        return "nothing to answer"
+    shop = db.session.get(Shop, supplier_order.shop_id)
+    if not shop.is_installed:
+        return "not installed"
+    client = installation.admin_client(shop)
+    pending = _submitted_requests(client, shop, supplier_order)
+    try:
+        for fo in pending:
+            if supplier_order.status == "declined":
+                fo_gateway.reject_request(
+                    client, fo.gid, "OTHER", supplier_order.decline_reason or "Declined"
+                )
+            else:
+                fo_gateway.accept_request(client, fo.gid, "Accepted by the supplier")
+    except ShopifyUserError as exc:
+        supplier_order.problem = str(exc)
+        db.session.commit()
+        return f"refused: {exc}"
+    return f"answered {len(pending)}"
+
+
+def _submitted_requests(client, shop: Shop, supplier_order: SupplierOrder) -> list:
+    wanted = {
+        li.shopify_gid
+        for li in supplier_order.order.line_items
+        if li.supplier_id == supplier_order.supplier_id
+    }
+    return [
+        fo
+        for fo in fo_gateway.fulfillment_orders_of(client, supplier_order.order.shopify_gid)
+        if fo.location_gid == shop.fulfillment_location_gid
+        and fo.request_status == "SUBMITTED"
+        and any(line.line_item_gid in wanted for line in fo.lines)
+    ]
+
+
+def push_parcel(parcel_id: int) -> str:
+    parcel = db.session.get(Parcel, parcel_id, with_for_update=True)
+    if parcel is None:
+        return "gone"
+    supplier_order = parcel.supplier_order
+    shop = db.session.get(Shop, parcel.shop_id)
+    if not shop.is_installed:
+        return "not installed"
+    tracking = _tracking_input(parcel)
+    client = installation.admin_client(shop)
+    try:
+        if parcel.shopify_fulfillment_gid:
+            if parcel.pushed_tracking == tracking:
+                return "up to date"
+            fo_gateway.update_tracking(client, parcel.shopify_fulfillment_gid, tracking or {}, True)
+            outcome = "tracking updated"
+        else:
+            parcel.shopify_fulfillment_gid = _adopt_or_create(client, shop, parcel, tracking)
+            outcome = "fulfillment created"
+    except ShopifyUserError as exc:
+        return _rejected(parcel, str(exc))
+    parcel.pushed_tracking = tracking
+    parcel.push_status, parcel.push_error = "pushed", None
+    parcel.pushed_at = utcnow()
+    parcel.pushed_latency_ms = int(
+        (parcel.pushed_at - aware(parcel.created_at)).total_seconds() * 1000
+    )
+    timeline.record(
+        supplier_order.order,
+        "tracking_pushed",
+        N_("Fulfillment sent to the store; the customer was notified"),
+        fulfillment=parcel.shopify_fulfillment_gid,
+    )
+    db.session.commit()
+    return outcome
+
+
+def _tracking_input(parcel: Parcel) -> dict | None:
+    if parcel.kind != "tracked":
+        return None
+    tracking = {
+        "number": parcel.tracking_number,
+        "company": parcel.carrier,
+        "url": parcel.tracking_url,
+    }
+    return {k: v for k, v in tracking.items() if v}
+
+
+def _adopt_or_create(client, shop: Shop, parcel: Parcel, tracking: dict | None) -> str:
+    order = parcel.supplier_order.order
+    want = {line.line_item.shopify_gid: line.quantity for line in parcel.lines}
+    claimed = {
+        p.shopify_fulfillment_gid
+        for so in order.supplier_orders
+        for p in so.parcels
+        if p.shopify_fulfillment_gid
+    }
+    number = (tracking or {}).get("number")
+    for fulfillment in fo_gateway.fulfillments_of(client, order.shopify_gid):
+        if (
+            fulfillment.gid not in claimed
+            and fulfillment.line_quantities == want
+            and (
+                number in fulfillment.tracking_numbers
+                if number
+                else not fulfillment.tracking_numbers
+            )
+        ):
+            log.info("adopting fulfillment %s for parcel %s", fulfillment.gid, parcel.id)
+            return fulfillment.gid
+    by_fulfillment_order = _allocate(client, shop, order.shopify_gid, want)
+    return fo_gateway.create_fulfillment(client, by_fulfillment_order, tracking, True)
+
+
+def _allocate(client, shop: Shop, order_gid: str, want: dict[str, int]) -> dict:
+    """Spread the parcel's quantities over the fulfillment orders that still hold them,
+    accepting a request at Relay's location first if it is still only submitted."""
+    left = dict(want)
+    plan: dict[str, dict[str, int]] = {}
+    for fo in fo_gateway.fulfillment_orders_of(client, order_gid):
+        if fo.status not in ("OPEN", "IN_PROGRESS"):
+            continue
+        take = {}
+        for line in fo.lines:
+            qty = min(left.get(line.line_item_gid, 0), line.remaining_quantity)
+            if qty > 0:
+                take[line.gid] = qty
+                left[line.line_item_gid] -= qty
+        if not take:
+            continue
+        if fo.location_gid == shop.fulfillment_location_gid and fo.request_status == "SUBMITTED":
+            fo_gateway.accept_request(client, fo.gid, "Accepted by the supplier")
+        plan[fo.gid] = take
+    if any(qty > 0 for qty in left.values()):
+        raise ShopifyUserError(
+            [
+                {
+                    "message": "These items are no longer open for fulfillment in the store "
+                    "(already fulfilled, on hold or cancelled)."
+                }
+            ]
+        )
+    return plan
+
+
+def _rejected(parcel: Parcel, reason: str) -> str:
+    parcel_id = parcel.id
+    db.session.rollback()
+    parcel = db.session.get(Parcel, parcel_id, with_for_update=True)
+    parcel.push_status, parcel.push_error = "rejected", reason
+    parcel.supplier_order.problem = reason
+    timeline.record(
+        parcel.supplier_order.order,
+        "tracking_rejected",
+        N_("The store refused the fulfillment: %(reason)s"),
+        reason=reason,
+    )
+    db.session.commit()
+    return f"rejected: {reason}"

@@ -1,0 +1,184 @@
+"""Fulfillment orders and fulfillments: Relay as order manager (submits requests, holds) and as
+the fulfillment service that accepts them and reports the supplier's parcels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from integrations.shopify_admin.client import AdminClient
+
+
+@dataclass(frozen=True)
+class FulfillmentOrderLine:
+    gid: str
+    line_item_gid: str
+    total_quantity: int
+    remaining_quantity: int
+
+
+@dataclass(frozen=True)
+class FulfillmentOrder:
+    gid: str
+    status: str
+    request_status: str
+    location_gid: str | None
+    lines: tuple[FulfillmentOrderLine, ...]
+    order_gid: str | None = None
+
+    def line_for(self, line_item_gid: str) -> FulfillmentOrderLine | None:
+        return next((line for line in self.lines if line.line_item_gid == line_item_gid), None)
+
+
+@dataclass(frozen=True)
+class Fulfillment:
+    gid: str
+    tracking_numbers: tuple[str, ...]
+    line_quantities: dict[str, int]  # line item gid -> quantity
+
+
+def _fulfillment_order(node: dict) -> FulfillmentOrder:
+    location = (node.get("assignedLocation") or {}).get("location") or {}
+    return FulfillmentOrder(
+        gid=node["id"],
+        status=node["status"],
+        request_status=node["requestStatus"],
+        location_gid=location.get("id"),
+        lines=tuple(
+            FulfillmentOrderLine(
+                gid=line["id"],
+                line_item_gid=line["lineItem"]["id"],
+                total_quantity=line["totalQuantity"],
+                remaining_quantity=line["remainingQuantity"],
+            )
+            for line in node["lineItems"]["nodes"]
+        ),
+        order_gid=(node.get("order") or {}).get("id"),
+    )
+
+
+def fulfillment_orders_of(client: AdminClient, order_gid: str) -> list[FulfillmentOrder]:
+    order = client.execute("OrderFulfillmentOrders", {"id": order_gid})["order"]
+    if order is None:
+        return []
+    return [_fulfillment_order(node) for node in order["fulfillmentOrders"]["nodes"]]
+
+
+def fulfillments_of(client: AdminClient, order_gid: str) -> list[Fulfillment]:
+    order = client.execute("OrderFulfillments", {"id": order_gid})["order"]
+    if order is None:
+        return []
+    return [
+        Fulfillment(
+            gid=f["id"],
+            tracking_numbers=tuple(t["number"] for t in f["trackingInfo"] if t.get("number")),
+            line_quantities={
+                n["lineItem"]["id"]: n["quantity"] for n in f["fulfillmentLineItems"]["nodes"]
+            },
+        )
+        for f in order["fulfillments"]
+    ]
+
+
+def assigned_fulfillment_orders(
+    client: AdminClient, status: str, location_gid: str | None
+) -> list[FulfillmentOrder]:
+    """Fulfillment orders assigned to Relay's location in one assignment status (all pages)."""
+    found, after = [], None
+    while True:
+        connection = client.execute(
+            "AssignedFulfillmentOrders",
+            {
+                "status": status,
+                "locationIds": [location_gid] if location_gid else None,
+                "after": after,
+            },
+        )["assignedFulfillmentOrders"]
+        found += [_fulfillment_order(node) for node in connection["nodes"]]
+        if not connection["pageInfo"]["hasNextPage"]:
+            return found
+        after = connection["pageInfo"]["endCursor"]
+
+
+def submit_request(
+    client: AdminClient, fo_gid: str, lines: dict[str, int], message: str | None
+) -> FulfillmentOrder:
+    """Submit a fulfillment request for some lines (FO line gid -> quantity); Shopify splits
+    the rest into a new unsubmitted fulfillment order. Returns the submitted one."""
+    payload = client.mutate(
+        "FulfillmentOrderSubmitRequest",
+        {
+            "id": fo_gid,
+            "message": message,
+            "lineItems": [{"id": gid, "quantity": qty} for gid, qty in lines.items()],
+        },
+        "fulfillmentOrderSubmitFulfillmentRequest",
+    )
+    return _fulfillment_order(payload["submittedFulfillmentOrder"])
+
+
+def accept_request(client: AdminClient, fo_gid: str, message: str | None = None) -> None:
+    client.mutate(
+        "FulfillmentOrderAcceptRequest",
+        {"id": fo_gid, "message": message},
+        "fulfillmentOrderAcceptFulfillmentRequest",
+    )
+
+
+def reject_request(client: AdminClient, fo_gid: str, reason: str, message: str) -> None:
+    client.mutate(
+        "FulfillmentOrderRejectRequest",
+        {"id": fo_gid, "reason": reason, "message": message},
+        "fulfillmentOrderRejectFulfillmentRequest",
+    )
+
+
+def hold(client: AdminClient, fo_gid: str, notes: str) -> str:
+    payload = client.mutate(
+        "FulfillmentOrderHold",
+        {"id": fo_gid, "hold": {"reason": "OTHER", "reasonNotes": notes, "handle": "relay"}},
+        "fulfillmentOrderHold",
+    )
+    return payload["fulfillmentHold"]["id"]
+
+
+def release_hold(client: AdminClient, fo_gid: str) -> None:
+    client.mutate("FulfillmentOrderReleaseHold", {"id": fo_gid}, "fulfillmentOrderReleaseHold")
+
+
+def create_fulfillment(
+    client: AdminClient,
+    lines_by_fulfillment_order: dict[str, dict[str, int]],
+    tracking: dict | None,
+    notify_customer: bool,
+) -> str:
+    """One fulfillment (a parcel) covering FO lines; returns the fulfillment gid."""
+    fulfillment: dict = {
+        "lineItemsByFulfillmentOrder": [
+            {
+                "fulfillmentOrderId": fo_gid,
+                "fulfillmentOrderLineItems": [
+                    {"id": line_gid, "quantity": qty} for line_gid, qty in lines.items()
+                ],
+            }
+            for fo_gid, lines in lines_by_fulfillment_order.items()
+        ],
+        "notifyCustomer": notify_customer,
+    }
+    if tracking:
+        fulfillment["trackingInfo"] = tracking
+    payload = client.mutate("FulfillmentCreate", {"fulfillment": fulfillment}, "fulfillmentCreate")
+    return payload["fulfillment"]["id"]
+
+
+def update_tracking(
+    client: AdminClient, fulfillment_gid: str, tracking: dict, notify_customer: bool
+) -> None:
+    client.mutate(
+        "FulfillmentTrackingInfoUpdate",
+        {
+            "fulfillmentId": fulfillment_gid,
+            "trackingInfo": tracking,
+            "notifyCustomer": notify_customer,
+        },
+        "fulfillmentTrackingInfoUpdate",
+    )

@@ -1,0 +1,80 @@
+"""The supplier's own store (channel `store`): Relay places the retailer's order there, the way
+Shopify Collective creates the order in the supplier's store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from integrations.shopify_admin.client import AdminClient
+
+
+@dataclass(frozen=True)
+class PlacedLine:
+    sku: str | None
+    title: str
+    quantity: int
+    unit_cost: Decimal | None
+
+
+def find_order_by_tag(client: AdminClient, tag: str) -> str | None:
+    """The gid of an order already placed under this reference tag (a retried job finds it)."""
+    nodes = client.execute("OrdersByTag", {"query": f"tag:{tag}"})["orders"]["nodes"]
+    return nodes[0]["id"] if nodes else None
+
+
+def place_order(
+    client: AdminClient,
+    *,
+    reference_tag: str,
+    retailer_reference: str,
+    lines: list[PlacedLine],
+    currency: str,
+    shipping_address: dict | None,
+    paid: bool,
+) -> str:
+    order: dict = {
+        "currency": currency,
+        "tags": ["relay", reference_tag],
+        "poNumber": retailer_reference,
+        "note": f"Dropship order {retailer_reference}, placed by Relay. Ship to the address below.",
+        "sourceIdentifier": reference_tag,
+        "financialStatus": "PAID" if paid else "PENDING",
+        "lineItems": [
+            {
+                "sku": line.sku,
+                "title": line.title,
+                "quantity": line.quantity,
+                **(
+                    {
+                        "priceSet": {
+                            "shopMoney": {"amount": str(line.unit_cost), "currencyCode": currency}
+                        }
+                    }
+                    if line.unit_cost is not None
+                    else {}
+                ),
+            }
+            for line in lines
+        ],
+    }
+    if shipping_address:
+        order["shippingAddress"] = _mailing_address(shipping_address)
+    payload = client.mutate("SupplierOrderCreate", {"order": order}, "orderCreate")
+    return payload["order"]["id"]
+
+
+def _mailing_address(address: dict) -> dict:
+    first, _, last = (address.get("name") or "").partition(" ")
+    return {
+        "firstName": first or None,
+        "lastName": last or None,
+        "company": address.get("company"),
+        "address1": address.get("address1"),
+        "address2": address.get("address2"),
+        "city": address.get("city"),
+        "province": address.get("province"),
+        "zip": address.get("zip"),
+        "countryCode": address.get("country_code"),
+        "phone": address.get("phone"),
+    }

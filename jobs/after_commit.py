@@ -1,0 +1,29 @@
+"""Commit first, enqueue second: domain actions call `defer(helper, *args)` with an enqueue
+helper from jobs.queues, and the helper runs only once the session's transaction commits.
+A rollback drops what was deferred, so a job never sees rows that were not written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from extensions import db
+
+_KEY = "relay_after_commit"
+
+
+def defer(helper: Callable, *args) -> None:
+    db.session.info.setdefault(_KEY, []).append((helper, args))
+
+
+@event.listens_for(Session, "after_commit")
+def _run_deferred(session: Session) -> None:
+    for helper, args in session.info.pop(_KEY, []):
+        helper(*args)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_deferred(session: Session) -> None:
+    session.info.pop(_KEY, None)
