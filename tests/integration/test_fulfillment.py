@@ -9,7 +9,7 @@ from sqlalchemy import select
 from domain import shop_settings
 from domain.errors import DomainError
 from domain.fulfillment import requests, shipments
-from domain.models.orders import Order, Parcel, Supplier, SupplierOrder, VariantMapping
+from domain.models.orders import Order, Supplier, SupplierOrder, VariantMapping
 from domain.models.shop import Shop
 from extensions import db
 from tests.conftest import API_KEY
