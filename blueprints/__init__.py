@@ -12,6 +12,7 @@ BLUEPRINT_MODULES = [
     "blueprints.embedded",
     "blueprints.webhooks",
     "blueprints.orders",
+    "blueprints.jobs_status",
 ]
 
 

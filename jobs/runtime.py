@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 
+from rq import get_current_job
+
 from integrations.shopify_admin.errors import ShopifyError
 
 _app = None
@@ -42,6 +44,14 @@ def job(func):
                 if exc.retryable:
                     raise
                 return {"failed": str(exc)}
+            except Exception:
+                db.session.rollback()
+                # A bug or bad data: the same input fails the same way, so skip RQ's retries
+                # and land in the failed registry (the failed-jobs page) at once.
+                current = get_current_job()
+                if current is not None:
+                    current.retries_left = 0
+                raise
             finally:
                 db.session.remove()
 

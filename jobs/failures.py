@@ -1,0 +1,141 @@
+"""Failed background jobs of one shop: what the failed-jobs page lists, and its Retry.
+
+RQ keeps a job that raised (after its retries, see queues.TRANSIENT_RETRY) in its queue's failed
+registry for a week (failure_ttl). A job belongs to a shop through its meta: `shop_id`, or
+`shop_domain` for webhook jobs (intake knows the domain, not the id). A job with neither is
+never shown to a shop.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
+from rq.job import Job
+
+from jobs import queues
+
+LISTED_PER_QUEUE = 200  # newest failures looked at per queue; older ones expire in a week
+
+# What each job does, in the merchant's words; unknown jobs show their function name.
+JOB_LABELS = {
+    "jobs.webhooks.process_webhook": _l("Process a webhook from Shopify"),
+    "jobs.install.post_install": _l("Finish installing (webhooks, fulfillment service)"),
+    "jobs.sync.run_sync": _l("Sync orders from the store"),
+    "jobs.sync.sweep": _l("Reconciliation sweep"),
+    "jobs.fulfillment.forward": _l("Forward an order to its supplier"),
+    "jobs.fulfillment.push_parcel": _l("Send tracking to the store"),
+}
+# Why it failed, for the exceptions whose meaning a merchant can act on.
+ERROR_EXPLANATIONS = {
+    "ShopifyTransportError": _l("Shopify could not be reached."),
+    "ShopifyThrottled": _l("Shopify kept rate-limiting Relay."),
+    "ShopifyAuthError": _l("Shopify refused Relay's access token; reinstall Relay."),
+    "NotInstalled": _l("Relay is not installed on this store any more."),
+}
+
+
+@dataclass(frozen=True)
+class FailedJob:
+    id: str
+    label: str
+    explanation: str
+    error: str
+    failed_at: datetime | None
+
+
+class RetryOutcome(enum.Enum):
+    RETRIED = "retried"
+    ALREADY_RETRIED = "already retried"
+    NOT_FOUND = "not found"
+
+
+RETRY_NOTICES = {
+    RetryOutcome.RETRIED: _l("Retrying: the job is back in the queue."),
+    RetryOutcome.ALREADY_RETRIED: _l(
+        "This job is no longer failed: it was already retried or has expired."
+    ),
+    RetryOutcome.NOT_FOUND: _l("No such failed job for this store."),
+}
+
+
+@dataclass
+class FailedJobsPage:
+    jobs: list[FailedJob]
+    outcome: RetryOutcome | None = None
+
+    @property
+    def notice(self) -> str | None:
+        return None if self.outcome is None else str(RETRY_NOTICES[self.outcome])
+
+
+def page(shop) -> FailedJobsPage:
+    return FailedJobsPage(jobs=failed_for_shop(shop))
+
+
+def failed_for_shop(shop) -> list[FailedJob]:
+    """This shop's failed jobs, newest first."""
+    found = []
+    for name in queues.QUEUE_ORDER:
+        registry = queues.queue(name).failed_job_registry
+        ids = registry.get_job_ids(0, LISTED_PER_QUEUE - 1)
+        for job in Job.fetch_many(ids, connection=registry.connection):
+            if job is not None and _belongs_to(job, shop):
+                found.append(_describe(job))
+    return sorted(found, key=lambda j: j.failed_at or datetime.min, reverse=True)
+
+
+def retry(shop, job_id: str) -> FailedJobsPage:
+    """Put one of this shop's failed jobs back in its queue. Repeating it changes nothing: the
+    job has left the failed registry, and requeue refuses a job that is not in it."""
+    try:
+        job = Job.fetch(job_id, connection=queues.redis_connection())
+    except NoSuchJobError:
+        job = None
+    if job is None or not _belongs_to(job, shop) or job.origin not in _queue_names():
+        return FailedJobsPage(jobs=failed_for_shop(shop), outcome=RetryOutcome.NOT_FOUND)
+    try:
+        queues.queue(_short_name(job.origin)).failed_job_registry.requeue(job)
+        outcome = RetryOutcome.RETRIED
+    except InvalidJobOperation:
+        outcome = RetryOutcome.ALREADY_RETRIED
+    return FailedJobsPage(jobs=failed_for_shop(shop), outcome=outcome)
+
+
+def _belongs_to(job: Job, shop) -> bool:
+    meta = job.meta or {}
+    return meta.get("shop_id") == shop.id or meta.get("shop_domain") == shop.domain
+
+
+def _queue_names() -> dict[str, str]:
+    return {queues.queue(name).name: name for name in queues.QUEUE_ORDER}
+
+
+def _short_name(full_name: str) -> str:
+    return _queue_names()[full_name]
+
+
+def _describe(job: Job) -> FailedJob:
+    result = job.latest_result()
+    error_type, error = _readable_error(result.exc_string if result is not None else None)
+    label = JOB_LABELS.get(job.func_name)
+    return FailedJob(
+        id=job.id,
+        label=str(label) if label else job.func_name.rsplit(".", 1)[-1].replace("_", " "),
+        explanation=str(ERROR_EXPLANATIONS.get(error_type, _l("Relay hit an error."))),
+        error=error,
+        failed_at=job.ended_at or (result.created_at if result is not None else None),
+    )
+
+
+def _readable_error(trace: str | None) -> tuple[str, str]:
+    """A traceback's last line, without the module path: ("KeyError", "KeyError: 'sku'")."""
+    lines = [line for line in (trace or "").splitlines() if line.strip()]
+    if not lines:
+        return "", ""
+    name, _, message = lines[-1].partition(":")
+    name = name.strip().rsplit(".", 1)[-1]
+    return name, f"{name}: {message.strip()}" if message.strip() else name
