@@ -92,3 +92,34 @@ def test_form_posts_accept_the_token_from_a_hidden_field(ctx, app, installed_sho
         assert view() == installed_shop
     with app.test_request_context("/x", method="POST", data={"note": "no token"}):
         assert view().status_code == 401
+
+
+def test_bad_tokens_on_a_state_changing_request_change_nothing(
+    ctx, app, relay_server, installed_shop, make_shop, oauth_install, id_token, drain
+):
+    from jobs import queues
+    from tests.integration.test_failed_jobs import deliver_unprocessable_order
+
+    receipt = deliver_unprocessable_order(relay_server, installed_shop)
+    drain()
+    job_id = f"webhook-{receipt.id}"
+    other = make_shop("other")
+    oauth_install(other)
+    now = int(time.time())
+    bad_tokens = {
+        "expired": id_token(installed_shop, exp=now - 60, nbf=now - 120, iat=now - 120),
+        "wrong audience": id_token(installed_shop, aud="someone-else"),
+        "wrong secret": id_token(installed_shop, secret="x" * 40),
+        "other shop": id_token(other),
+    }
+    for why, token in bad_tokens.items():
+        response = httpx.post(
+            f"{relay_server.url}/jobs/{job_id}/retry",
+            params={"shop": installed_shop},
+            headers={"Authorization": f"Bearer {token}", "HX-Request": "true"},
+        )
+        assert response.status_code == 401, why
+        assert response.text.startswith(("Invalid session", "The shop parameter")), why
+    with app.app_context():
+        assert queues.queue(queues.PUSH).failed_job_registry.get_job_ids() == [job_id]
+        assert queues.queue(queues.PUSH).count == 0

@@ -3,6 +3,7 @@
 import time
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from domain.models.shop import Shop
@@ -95,13 +96,25 @@ def start_oauth(devstore, relay_server, domain):
     return browser, approve.headers["location"]
 
 
+@pytest.mark.parametrize("tamper", ["shop", "code", "timestamp", "extra param"])
 def test_callback_with_tampered_params_changes_nothing(
-    ctx, devstore, relay_server, register_relay, make_shop
+    ctx, devstore, relay_server, register_relay, make_shop, tamper
 ):
     domain = make_shop("tamper")
     browser, callback = start_oauth(devstore, relay_server, domain)
-    response = browser.get(callback.replace(f"shop={domain}", "shop=other.myshopify.com"))
+    url = httpx.URL(callback)
+    params = dict(url.params)
+    if tamper == "shop":
+        params["shop"] = "other.myshopify.com"
+    elif tamper == "code":
+        params["code"] = params["code"][:-1] + ("0" if params["code"][-1] != "0" else "1")
+    elif tamper == "timestamp":
+        params["timestamp"] = str(int(params["timestamp"]) + 1)
+    else:
+        params["scope"] = "write_everything"
+    response = browser.get(url.copy_with(params=params))
     assert response.status_code == 400
+    assert "not signed by Shopify" in response.text
     assert shop_row(domain) is None and shop_row("other.myshopify.com") is None
 
 
