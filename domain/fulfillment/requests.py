@@ -70,6 +70,7 @@ def request_fulfillment(
         supplier_order.requested_at = now
         supplier_order.problem = None
         supplier_order.decline_reason = None
+        supplier_order.decline_reason_code = None
         states.advance(supplier_order, "request_fulfillment")
         timeline.record(
             order,

@@ -76,15 +76,46 @@ def supplier_accepts(
     defer(queues.enqueue_answer_request, supplier_order.id)
 
 
+# Shopify's FulfillmentOrderRejectionReason values (sent with the rejection), most common first.
+DECLINE_REASONS = {
+    "INVENTORY_OUT_OF_STOCK": N_("Out of stock"),
+    "INCORRECT_ADDRESS": N_("Incorrect address"),
+    "UNDELIVERABLE_DESTINATION": N_("Cannot deliver to this destination"),
+    "INTERNATIONAL_SHIPPING_UNAVAILABLE": N_("No international shipping"),
+    "INVALID_SKU": N_("Unknown SKU"),
+    "INCORRECT_PRODUCT_INFO": N_("Incorrect product information"),
+    "INELIGIBLE_PRODUCT": N_("Product not eligible"),
+    "ORDER_TOO_LARGE": N_("Order too large"),
+    "MISSING_CUSTOMS_INFO": N_("Missing customs information"),
+    "INVALID_CONTACT_INFORMATION": N_("Invalid contact information"),
+    "PACKAGE_PREFERENCE_NOT_SET": N_("Package preference not set"),
+    "PAYMENT_DECLINED": N_("Payment declined"),
+    "MERCHANT_BLOCKED_OR_SUSPENDED": N_("Merchant blocked or suspended"),
+    "OTHER": N_("Other reason"),
+}
+
+
 def supplier_declines(
-    supplier_order: SupplierOrder, reason: str, *, actor: str = "supplier", actor_name=None
+    supplier_order: SupplierOrder,
+    reason: str,
+    *,
+    code: str = "OTHER",
+    actor: str = "supplier",
+    actor_name=None,
 ) -> None:
+    """`code` is Shopify's rejection reason; `reason` the supplier's note (required for OTHER).
+    The stored reason reads "Out of stock: back in May" for the merchant's grid."""
     reason = (reason or "").strip()
-    if not reason:
+    if code not in DECLINE_REASONS:
+        raise DomainError(_("Choose why you decline the order."))
+    if code == "OTHER" and not reason:
         raise DomainError(_("Give a reason: the merchant sees it next to “Request declined”."))
     states.require("supplier_reject", supplier_order)
     states.advance(supplier_order, "supplier_reject")
+    if code != "OTHER":
+        reason = f"{DECLINE_REASONS[code]}: {reason}" if reason else DECLINE_REASONS[code]
     supplier_order.decline_reason = reason[:1000]
+    supplier_order.decline_reason_code = code
     timeline.record(
         supplier_order.order,
         "supplier_declined",
@@ -93,6 +124,7 @@ def supplier_declines(
         actor_name=actor_name,
         supplier=_supplier_name(supplier_order),
         reason=supplier_order.decline_reason,
+        code=code,
     )
     db.session.flush()
     defer(queues.enqueue_answer_request, supplier_order.id)

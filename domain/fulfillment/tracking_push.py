@@ -38,7 +38,10 @@ def answer_request(supplier_order_id: int) -> str:
         for fo in pending:
             if supplier_order.status == "declined":
                 fo_gateway.reject_request(
-                    client, fo.gid, "OTHER", supplier_order.decline_reason or "Declined"
+                    client,
+                    fo.gid,
+                    supplier_order.decline_reason_code or "OTHER",
+                    supplier_order.decline_reason or "Declined",
                 )
             else:
                 fo_gateway.accept_request(client, fo.gid, "Accepted by the supplier")

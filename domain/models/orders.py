@@ -168,6 +168,8 @@ class SupplierOrder(db.Model):
     supplier_reference: Mapped[str | None] = mapped_column(String(255))
     supplier_paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decline_reason: Mapped[str | None] = mapped_column(Text)
+    # Shopify's FulfillmentOrderRejectionReason the supplier chose (sent with the rejection).
+    decline_reason_code: Mapped[str | None] = mapped_column(String(48))
     # Last problem a merchant can act on (a rejected push, a refused forward), shown in the grid.
     problem: Mapped[str | None] = mapped_column(Text)
 
