@@ -12,6 +12,7 @@ BLUEPRINT_MODULES = [
     "blueprints.embedded",
     "blueprints.webhooks",
     "blueprints.orders",
+    "blueprints.fulfillment",
     "blueprints.jobs_status",
 ]
 

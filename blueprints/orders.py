@@ -6,18 +6,29 @@ from flask import Blueprint, abort, g, request
 
 from blueprints._render import render
 from blueprints.embedded import shop_required
-from domain import grid, order_sync_jobs, states
+from domain import grid, order_sync_jobs, routing, states, timeline
+from domain.fulfillment import shipments
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
 
-def _view_helpers() -> dict:
+@bp.app_context_processor
+def order_view_helpers() -> dict:
+    """What every orders template asks the domain: labels, tones, the allowed actions."""
     return {
         "statuses": states.STATUSES,
         "store_tones": states.STORE_STATUS_TONES,
         "allowed_actions": states.allowed_actions,
         "action_labels": states.ACTION_LABELS,
+        "quick_actions": QUICK_ACTIONS,
+        "timeline_message": timeline.render_message,
+        "remaining_to_ship": shipments.remaining_quantities,
+        "supplier_skus": routing.supplier_skus,
     }
+
+
+# Row actions that need no form: a button in the grid row. The rest open the order drawer.
+QUICK_ACTIONS = ("request_fulfillment", "hold", "release", "pay_supplier")
 
 
 @bp.get("")
@@ -29,7 +40,6 @@ def index():
         "orders/_grid.html",
         page=page,
         sync=order_sync_jobs.latest_runs(g.shop, 1),
-        **_view_helpers(),
     )
 
 
@@ -39,7 +49,7 @@ def drawer(order_id: int):
     order = grid.order_for_drawer(g.shop, order_id)
     if order is None:
         abort(404)
-    return render("orders/order.html", "orders/_drawer.html", order=order, **_view_helpers())
+    return render("orders/order.html", "orders/_drawer.html", order=order)
 
 
 @bp.get("/sync")

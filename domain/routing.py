@@ -44,3 +44,9 @@ def split(order: Order, *, paid: bool) -> list[SupplierOrder]:
         if supplier_order.supplier_id is None and None not in wanted:
             order.supplier_orders.remove(supplier_order)
     return created
+
+
+def supplier_skus(order: Order) -> dict[str, str]:
+    """The order's SKUs as each supplier knows them (the SKU to order on its website)."""
+    mapping = mappings_for(order.shop_id, {li.sku for li in order.line_items if li.sku})
+    return {sku: m.supplier_sku for sku, m in mapping.items() if m.supplier_sku}

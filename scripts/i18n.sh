@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PYBABEL=.venv/bin/pybabel
 case "${1:-compile}" in
   update)
-    "$PYBABEL" -q extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot \
+    "$PYBABEL" -q extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o translations/messages.pot \
       app.py blueprints domain jobs templates
     for lang in fr hu; do
       if [ -f "translations/$lang/LC_MESSAGES/messages.po" ]; then

@@ -52,4 +52,47 @@
       form.submit();
     });
   });
+
+  // Toasts the server asks for (HX-Trigger: relay:toast): App Bridge's toast in the admin.
+  document.body.addEventListener('relay:toast', function (event) {
+    const detail = event.detail || {};
+    if (window.shopify && window.shopify.toast) {
+      window.shopify.toast.show(detail.message, {isError: !!detail.error, duration: 4000});
+    }
+  });
+
+  // Grid selection: "select all on this page" and the live count in the bulk bar.
+  function updateSelection() {
+    const boxes = document.querySelectorAll('#orders-grid input[name=order]');
+    const checked = Array.prototype.filter.call(boxes, function (b) { return b.checked; }).length;
+    const label = document.querySelector('#orders-grid [data-selected-count]');
+    if (label && checked) label.textContent = checked + ' ✓';
+    const all = document.querySelector('#orders-grid [data-select-all]');
+    if (all) all.checked = boxes.length > 0 && checked === boxes.length;
+  }
+  document.addEventListener('change', function (event) {
+    const target = event.target;
+    if (target.matches && target.matches('[data-select-all]')) {
+      document.querySelectorAll('#orders-grid input[name=order]').forEach(function (b) { b.checked = target.checked; });
+    }
+    if (target.closest && target.closest('#orders-grid')) updateSelection();
+  });
+
+  // Copy buttons (manual suppliers: SKUs and the shipping address) and closing the drawer.
+  document.addEventListener('click', function (event) {
+    const copy = event.target.closest && event.target.closest('[data-copy]');
+    if (copy) {
+      const source = document.querySelector(copy.dataset.copy);
+      if (source && navigator.clipboard) {
+        navigator.clipboard.writeText(source.innerText.trim()).then(function () {
+          copy.classList.add('copied');
+          setTimeout(function () { copy.classList.remove('copied'); }, 1500);
+        });
+      }
+    }
+    if (event.target.closest && event.target.closest('[data-close-drawer]')) {
+      const drawer = document.getElementById('drawer');
+      if (drawer) drawer.innerHTML = '';
+    }
+  });
 })();

@@ -1,0 +1,144 @@
+"""The merchant's buttons, one entry point: an action is performed only if the domain offers
+it for that supplier order right now (states.allowed_actions), so a stale button or a forged
+post gets the same clear refusal as a disabled one."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import select
+
+from domain import states
+from domain.errors import DomainError
+from domain.fulfillment import requests, shipments
+from domain.fulfillment.requests import Outcome
+from domain.models.orders import SupplierOrder
+from domain.timeline import N_
+from extensions import db
+
+BULK_ACTIONS = ("request_fulfillment", "hold", "release", "pay_supplier")
+DONE_MESSAGES = {
+    "request_fulfillment": N_(
+        "Fulfillment requested: it goes to the supplier after the fraud-check window."
+    ),
+    "hold": N_("On hold: it will not be sent until you release it."),
+    "release": N_("Hold released."),
+    "pay_supplier": N_("Marked as paid to the supplier."),
+    "mark_ordered": N_("Marked as ordered on the supplier's website."),
+    "add_tracking": N_("Tracking saved; it is on its way to the store."),
+}
+
+
+def done_message(action: str) -> str:
+    return _(DONE_MESSAGES.get(action, "Done."))
+
+
+def perform(shop, supplier_order_id: int, action: str, form) -> str:
+    """Run one action on one supplier order of this shop; commit; return what to tell the
+    merchant. Raises DomainError (nothing changed) when it is not possible."""
+    supplier_order = requests.supplier_order_of(shop, supplier_order_id)
+    if action not in states.allowed_actions(supplier_order):
+        label = _(states.STATUSES[supplier_order.status].label)
+        raise DomainError(_("That is not possible while the order is “%(status)s”.", status=label))
+    if action == "request_fulfillment":
+        outcome = requests.request_fulfillment(
+            [supplier_order], actor="merchant", actor_name=_("Merchant")
+        )
+        if outcome.refused:
+            raise DomainError(outcome.refused[0])
+    elif action == "hold":
+        requests.hold(supplier_order)
+    elif action == "release":
+        requests.release(supplier_order)
+    elif action == "pay_supplier":
+        requests.pay_supplier(supplier_order)
+    elif action == "mark_ordered":
+        shipments.supplier_accepts(
+            supplier_order,
+            actor="merchant",
+            actor_name=_("Merchant"),
+            reference=form.get("supplier_reference"),
+        )
+    elif action == "add_tracking":
+        shipments.record_shipment(
+            supplier_order,
+            tracking_from(form),
+            quantities=quantities_from(form),
+            actor="merchant",
+            actor_name=_("Merchant"),
+        )
+    else:
+        raise DomainError(_("Use the form in the order drawer for that."))
+    db.session.commit()
+    return done_message(action)
+
+
+def perform_bulk(shop, action: str, order_ids: list[int], supplier_id: int | None) -> Outcome:
+    """One action over the selected orders' parts for one supplier; each refusal is named."""
+    if action not in BULK_ACTIONS:
+        raise DomainError(_("Choose an action for the selected orders."))
+    outcome = Outcome()
+    targets = requests.supplier_orders_for_bulk(shop, order_ids, supplier_id)
+    if not targets:
+        raise DomainError(_("None of the selected orders has items from that supplier."))
+    if action == "request_fulfillment":
+        outcome = requests.request_fulfillment(targets, actor="merchant", actor_name=_("Merchant"))
+    else:
+        for supplier_order in targets:
+            if action not in states.allowed_actions(supplier_order):
+                outcome.refused.append(
+                    _(
+                        "%(order)s: not possible while “%(status)s”.",
+                        order=supplier_order.order.name,
+                        status=_(states.STATUSES[supplier_order.status].label),
+                    )
+                )
+                continue
+            getattr(requests, action)(supplier_order)
+            outcome.done += 1
+    db.session.commit()
+    return outcome
+
+
+def tracking_from(form) -> shipments.Tracking:
+    return shipments.Tracking(
+        kind=form.get("kind") or "tracked",
+        number=form.get("tracking_number"),
+        carrier=form.get("carrier"),
+        url=form.get("tracking_url"),
+    )
+
+
+def quantities_from(form) -> dict[int, int] | None:
+    """`qty-<line item id>` fields; none at all means "everything left"."""
+    quantities = {}
+    for key, value in form.items():
+        if not key.startswith("qty-"):
+            continue
+        try:
+            line_id, quantity = int(key[4:]), int(value or 0)
+        except ValueError:
+            raise DomainError(_("Quantities must be whole numbers.")) from None
+        if quantity < 0:
+            raise DomainError(_("Quantities cannot be negative."))
+        quantities[line_id] = quantity
+    return quantities or None
+
+
+def order_id_of(shop, supplier_order_id: int) -> int | None:
+    """The order a supplier order belongs to, if it belongs to this shop."""
+    return db.session.scalar(
+        select(SupplierOrder.order_id).where(
+            SupplierOrder.id == supplier_order_id, SupplierOrder.shop_id == shop.id
+        )
+    )
+
+
+def bulk_summary(outcome: Outcome) -> str:
+    if not outcome.refused:
+        return ngettext("%(num)d order updated.", "%(num)d orders updated.", outcome.done)
+    return ngettext(
+        "%(num)d order updated; the others were left as they were:",
+        "%(num)d orders updated; the others were left as they were:",
+        outcome.done,
+    )

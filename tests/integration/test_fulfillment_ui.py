@@ -1,0 +1,182 @@
+"""The merchant's fulfillment buttons over HTTP, as htmx and as plain forms: the grid offers
+only what the domain allows, an action refused by the rules changes nothing, bulk actions
+stay within one supplier, and another shop's supplier order is out of reach."""
+
+import json
+
+import httpx
+from sqlalchemy import select
+
+from domain.models.orders import Parcel, Supplier, SupplierOrder, VariantMapping
+from extensions import db
+from tests.integration.test_fulfillment import (
+    SKU,
+    add_supplier,
+    place_order,
+    refreshed,
+    shop_row,
+    stock_at_relay,
+    supplier_order_of,
+)
+
+
+def post(relay_server, path, token, data=None, htmx=True, **params):
+    headers = {"Authorization": f"Bearer {token}"}
+    if htmx:
+        headers["HX-Request"] = "true"
+    return httpx.post(
+        f"{relay_server.url}{path}", data=data or {}, params=params, headers=headers, timeout=30
+    )
+
+
+def get(relay_server, path, token, **params):
+    return httpx.get(
+        f"{relay_server.url}{path}",
+        params=params,
+        headers={"Authorization": f"Bearer {token}", "HX-Request": "true"},
+        timeout=30,
+    )
+
+
+def test_grid_offers_request_fulfillment_only_where_the_rules_allow(
+    ctx, relay_server, installed_shop, devstore, id_token, drain
+):
+    stock_at_relay(devstore, installed_shop)
+    add_supplier(installed_shop)
+    ready = supplier_order_of(installed_shop, place_order(devstore, installed_shop), drain)
+    unpaid = supplier_order_of(
+        installed_shop, place_order(devstore, installed_shop, paid=False), drain
+    )
+    html = get(relay_server, "/orders", id_token(installed_shop)).text
+    assert f"/orders/supplier-orders/{ready.id}/request_fulfillment" in html
+    assert f"/orders/supplier-orders/{unpaid.id}/request_fulfillment" not in html
+
+
+def test_request_fulfillment_from_a_row_swaps_the_row_and_toasts(
+    ctx, relay_server, installed_shop, devstore, id_token, drain
+):
+    stock_at_relay(devstore, installed_shop)
+    add_supplier(installed_shop)
+    so = supplier_order_of(installed_shop, place_order(devstore, installed_shop), drain)
+    response = post(
+        relay_server,
+        f"/orders/supplier-orders/{so.id}/request_fulfillment",
+        id_token(installed_shop),
+        {"view": "row"},
+    )
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith(f'<tr id="order-row-{so.order_id}"')
+    assert 'data-status="scheduled"' in response.text
+    toast = json.loads(response.headers["HX-Trigger"])["relay:toast"]
+    assert "Fulfillment requested" in toast["message"] and not toast["error"]
+    drain()
+    assert refreshed(so).status == "requested"
+
+
+def test_an_action_the_rules_do_not_offer_is_refused_and_changes_nothing(
+    ctx, relay_server, installed_shop, devstore, id_token, drain
+):
+    stock_at_relay(devstore, installed_shop)
+    add_supplier(installed_shop)
+    so = supplier_order_of(installed_shop, place_order(devstore, installed_shop), drain)
+    token = id_token(installed_shop)
+    for action in ("release", "mark_ordered", "drop_tables"):
+        response = post(
+            relay_server, f"/orders/supplier-orders/{so.id}/{action}", token, htmx=False
+        )
+        assert response.status_code == 422, action
+        assert "not possible while the order is" in response.text
+    assert refreshed(so).status == "ready"
+
+
+def test_bulk_actions_stay_within_one_supplier(
+    ctx, relay_server, installed_shop, devstore, id_token, drain
+):
+    stock_at_relay(devstore, installed_shop, skus=(SKU, "BRS-LAMP"))
+    portal = add_supplier(installed_shop, channel="portal")
+    shop = shop_row(installed_shop)
+    lamps = Supplier(shop_id=shop.id, name="Lamp Works", channel="manual")
+    db.session.add(lamps)
+    db.session.flush()
+    db.session.add(VariantMapping(shop_id=shop.id, sku="BRS-LAMP", supplier_id=lamps.id))
+    db.session.commit()
+    mugs = supplier_order_of(installed_shop, place_order(devstore, installed_shop), drain)
+    mixed = devstore.control.post(
+        f"/_devstore/shops/{installed_shop}/orders",
+        json={"line_items": [{"sku": SKU, "quantity": 1}, {"sku": "BRS-LAMP", "quantity": 1}]},
+    ).json()
+    mixed_parts = supplier_order_of(installed_shop, mixed, drain).order.supplier_orders
+    assert len(mixed_parts) == 2
+    token = id_token(installed_shop)
+    order_ids = [mugs.order_id, mixed_parts[0].order_id]
+
+    refused = post(
+        relay_server, "/orders/bulk", token, {"action": "request_fulfillment", "order": order_ids}
+    )
+    assert "one supplier at a time" in refused.text
+    assert all(refreshed(so).status == "ready" for so in [mugs, *mixed_parts])
+
+    done = post(
+        relay_server,
+        "/orders/bulk",
+        token,
+        {"action": "request_fulfillment", "order": order_ids, "supplier": portal.id},
+        supplier=portal.id,
+    )
+    assert "2 orders updated" in done.text
+    statuses = {refreshed(so).supplier_id: refreshed(so).status for so in mixed_parts}
+    assert statuses == {portal.id: "scheduled", lamps.id: "ready"}
+
+
+def test_a_manual_supplier_order_is_marked_ordered_and_tracking_typed_in(
+    ctx, relay_server, installed_shop, devstore, id_token, drain
+):
+    stock_at_relay(devstore, installed_shop)
+    add_supplier(installed_shop, channel="manual", website_url="https://supplier.example")
+    so = supplier_order_of(installed_shop, place_order(devstore, installed_shop), drain)
+    token = id_token(installed_shop)
+    post(relay_server, f"/orders/supplier-orders/{so.id}/request_fulfillment", token)
+    drain()
+    drawer = get(relay_server, f"/orders/{so.order_id}", token).text
+    assert "https://supplier.example" in drawer and "SUP-" + SKU in drawer
+    post(
+        relay_server,
+        f"/orders/supplier-orders/{so.id}/mark_ordered",
+        token,
+        {"supplier_reference": "WEB-4411"},
+    )
+    bad = post(
+        relay_server,
+        f"/orders/supplier-orders/{so.id}/add_tracking",
+        token,
+        {"kind": "tracked", "tracking_number": "1Z", "tracking_url": "ftp://x"},
+    )
+    assert "must be a web address" in bad.text
+    assert db.session.scalar(select(Parcel)) is None
+    line_id = refreshed(so).order.line_items[0].id
+    ok = post(
+        relay_server,
+        f"/orders/supplier-orders/{so.id}/add_tracking",
+        token,
+        {"kind": "tracked", "tracking_number": "1Z77", "carrier": "UPS", f"qty-{line_id}": "2"},
+    )
+    assert ok.status_code == 200 and "Tracking saved" in ok.text
+    drain()
+    so = refreshed(so)
+    assert so.status == "shipped" and so.supplier_reference == "WEB-4411"
+    assert so.parcels[0].push_status == "pushed"
+
+
+def test_another_shops_supplier_order_is_out_of_reach(
+    ctx, relay_server, installed_shop, make_shop, oauth_install, devstore, id_token, drain
+):
+    stock_at_relay(devstore, installed_shop)
+    add_supplier(installed_shop)
+    so = supplier_order_of(installed_shop, place_order(devstore, installed_shop), drain)
+    other = make_shop("other")
+    oauth_install(other)
+    response = post(
+        relay_server, f"/orders/supplier-orders/{so.id}/request_fulfillment", id_token(other)
+    )
+    assert response.status_code == 404
+    assert db.session.get(SupplierOrder, so.id).status == "ready"
