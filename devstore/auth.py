@@ -43,6 +43,10 @@ class Settings:
     duplicate_deliveries: bool = False
     auto_approve: bool = False
     throttle: bool = True
+    # Answer the next N Admin GraphQL calls 429 with Retry-After (Shopify may, besides
+    # THROTTLED); tests set it.
+    too_many_requests: int = 0
+    retry_after_seconds: float = 2.0
 
 
 def query_hmac(secret: str, params: dict) -> str:

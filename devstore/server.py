@@ -103,6 +103,11 @@ def create_app(
         shop_doc = shop_or_404(shop)
         if version not in supported_versions():
             return jsonify({"errors": "Not Found"}), 404
+        if settings.too_many_requests > 0:
+            settings.too_many_requests -= 1
+            limited = jsonify({"errors": "Exceeded the rate limit; retry after Retry-After."})
+            limited.headers["Retry-After"] = f"{settings.retry_after_seconds:.1f}"
+            return limited, 429
         token, status = auth.check_access_token(
             store, shop, request.headers.get("X-Shopify-Access-Token")
         )

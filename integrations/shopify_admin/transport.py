@@ -37,6 +37,15 @@ def throttle_wait_seconds(cost: dict | None) -> float:
     return max(0.05, (requested - available) / rate)
 
 
+def retry_after_seconds(headers) -> float:
+    """Retry-After in seconds (Shopify sends e.g. "2.0"); 1 s when absent or unreadable, as
+    Shopify's own clients do."""
+    try:
+        return max(0.0, float(headers.get("Retry-After") or 1.0))
+    except ValueError:
+        return 1.0
+
+
 def post_graphql(
     url: str,
     access_token: str,
@@ -65,8 +74,7 @@ def post_graphql(
                 f"Shopify answered {response.status_code}: {response.text[:200]}"
             )
         if response.status_code == 429:
-            delay = float(response.headers.get("Retry-After") or 1.0)
-            waited = _wait_or_raise(delay, waited, sleep)
+            waited = _wait_or_raise(retry_after_seconds(response.headers), waited, sleep)
             continue
         if response.status_code >= 500:
             raise ShopifyTransportError(f"Shopify answered {response.status_code}")
