@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, request
+from flask_babel import gettext as _
 
 from blueprints._render import render
 from blueprints.embedded import shop_required
-from domain import grid, order_sync_jobs, routing, states, timeline
+from domain import addresses, grid, order_sync_jobs, routing, states, timeline
+from domain.errors import DomainError
 from domain.fulfillment import shipments
+from extensions import db
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
@@ -70,4 +73,32 @@ def sync_now():
         "orders/_sync_status.html",
         "orders/_sync_status.html",
         sync=order_sync_jobs.latest_runs(g.shop, 1),
+    )
+
+
+@bp.route("/<int:order_id>/address", methods=["GET", "POST"])
+@shop_required
+def shipping_address(order_id: int):
+    """The drawer's address form: change where it ships, until a supplier has the order."""
+    order = grid.order_for_drawer(g.shop, order_id)
+    if order is None:
+        abort(404)
+    error = None
+    if request.method == "POST":
+        try:
+            addresses.change_shipping_address(g.shop, order_id, request.form)
+        except DomainError as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            order = grid.order_for_drawer(g.shop, order_id)
+            done = _("Shipping address updated in the store.")
+            return render("orders/order.html", "orders/_drawer.html", order=order, done=done)
+    return render(
+        "orders/order.html",
+        "orders/_address_form.html",
+        order=order,
+        error=error,
+        locked=addresses.why_locked(order),
+        values=request.form if request.method == "POST" else (order.shipping_address or {}),
     )

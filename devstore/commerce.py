@@ -440,6 +440,33 @@ def _touch_order(store: Store, shop: str, order: dict, topic: str = "orders/upda
     events.emit(store, shop, topic, payloads.order(store, shop, order["id"]))
 
 
+def update_order(
+    store: Store, shop: str, order_id: int, *, shipping_address=None, note=None, tags=None
+) -> dict:
+    """orderUpdate: the fields an app may change after checkout (address, note, tags)."""
+    with store.transaction():
+        order = get_order(store, shop, order_id)
+        if order["cancelled_at"] and shipping_address is not None:
+            raise UserError(
+                "Cannot update the shipping address of a cancelled order.",
+                field=["shippingAddress"],
+            )
+        if shipping_address is not None:
+            order["shipping_address"] = {
+                **(order.get("shipping_address") or {}),
+                **shipping_address,
+            }
+            first = order["shipping_address"].get("first_name") or ""
+            last = order["shipping_address"].get("last_name") or ""
+            order["shipping_address"]["name"] = f"{first} {last}".strip()
+        if note is not None:
+            order["note"] = note
+        if tags is not None:
+            order["tags"] = list(tags)
+        _touch_order(store, shop, order)
+        return order
+
+
 def mark_paid(store: Store, shop: str, order_id: int) -> dict:
     with store.transaction():
         order = get_order(store, shop, order_id)

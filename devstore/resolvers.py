@@ -879,6 +879,32 @@ def mutations(ctx: Context) -> dict:
                 "province": address.get("province"),
                 "province_code": address.get("provinceCode"),
                 "zip": address.get("zip"),
+    def order_update(input):
+        address = input.get("shippingAddress")
+        doc = commerce.update_order(
+            store,
+            shop,
+            parse_gid(input["id"], "Order"),
+            shipping_address=address
+            and {
+                "first_name": address.get("firstName"),
+                "last_name": address.get("lastName"),
+                "company": address.get("company"),
+                "address1": address.get("address1"),
+                "address2": address.get("address2"),
+                "city": address.get("city"),
+                "province": address.get("province"),
+                "province_code": address.get("provinceCode"),
+                "zip": address.get("zip"),
+                "country": address.get("country") or address.get("countryCode"),
+                "country_code": address.get("countryCode"),
+                "phone": address.get("phone"),
+            },
+            note=input.get("note"),
+            tags=input.get("tags"),
+        )
+        return {"order": order_view(ctx, doc), "userErrors": []}
+
                 "country": address.get("country"),
                 "country_code": address.get("countryCode"),
                 "phone": address.get("phone"),
@@ -1026,3 +1052,4 @@ def mutations(ctx: Context) -> dict:
         "webhookSubscriptionCreate": _mutation(webhook_create),
         "webhookSubscriptionDelete": _mutation(webhook_delete),
     }
+        "orderUpdate": _mutation(order_update),

@@ -180,3 +180,43 @@ def test_another_shops_supplier_order_is_out_of_reach(
     )
     assert response.status_code == 404
     assert db.session.get(SupplierOrder, so.id).status == "ready"
+
+
+def test_the_address_can_change_until_the_order_is_sent_then_it_is_refused(
+    ctx, relay_server, installed_shop, devstore, id_token, drain
+):
+    stock_at_relay(devstore, installed_shop)
+    add_supplier(installed_shop)
+    placed = place_order(devstore, installed_shop)
+    so = supplier_order_of(installed_shop, placed, drain)
+    token = id_token(installed_shop)
+    new_address = {
+        "name": "Anna Kovács",
+        "address1": "Váci utca 12",
+        "city": "Budapest",
+        "zip": "1052",
+        "country_code": "hu",
+    }
+    missing_city = post(
+        relay_server, f"/orders/{so.order_id}/address", token, {**new_address, "city": ""}
+    )
+    assert "Fill in city" in missing_city.text
+    ok = post(relay_server, f"/orders/{so.order_id}/address", token, new_address)
+    assert ok.status_code == 200 and "Shipping address updated" in ok.text
+    in_store = devstore.control.get(f"/_devstore/shops/{installed_shop}/orders").json()
+    address = next(o for o in in_store if o["id"] == placed["id"])["shipping_address"]
+    assert (address["city"], address["country_code"]) == ("Budapest", "HU")
+
+    post(relay_server, f"/orders/supplier-orders/{so.id}/request_fulfillment", token)
+    drain()
+    assert refreshed(so).status == "requested"
+    refused = post(
+        relay_server, f"/orders/{so.order_id}/address", token, {**new_address, "city": "Pécs"}
+    )
+    assert "already sent to Portal Supplier" in refused.text
+    address = next(
+        o
+        for o in devstore.control.get(f"/_devstore/shops/{installed_shop}/orders").json()
+        if o["id"] == placed["id"]
+    )["shipping_address"]
+    assert address["city"] == "Budapest"

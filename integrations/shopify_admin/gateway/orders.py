@@ -34,3 +34,10 @@ def order_of_fulfillment_order(client: AdminClient, fo_gid: str) -> dict | None:
         "fulfillmentOrder"
     ]
     return fulfillment_order and fulfillment_order["order"]
+
+
+def update_shipping_address(client: AdminClient, order_gid: str, address: dict) -> None:
+    """orderUpdate with a MailingAddressInput (firstName, lastName, address1, ... countryCode)."""
+    client.mutate(
+        "OrderUpdateShippingAddress", {"id": order_gid, "address": address}, "orderUpdate"
+    )

@@ -1,0 +1,106 @@
+"""Changing where an order ships. Allowed until a supplier has it (Syncee: "once the orders are
+paid for and forwarded, you will not be able to make any changes on them - such as the
+shipping address"); refused after that with who to contact. The store is the source of truth:
+Shopify is updated first, then Relay's copy."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from domain import installation, states, timeline
+from domain.errors import DomainError, NotFound
+from domain.models.orders import Order, SupplierOrder
+from domain.timeline import N_
+from extensions import db
+from integrations.shopify_admin.errors import ShopifyUserError
+from integrations.shopify_admin.gateway import orders as orders_gateway
+
+FIELDS = (
+    "name",
+    "company",
+    "address1",
+    "address2",
+    "city",
+    "province",
+    "zip",
+    "country_code",
+    "phone",
+)
+REQUIRED = ("name", "address1", "city", "country_code")
+LOCKED = (*states.WITH_SUPPLIER, "shipped", "cancellation_requested")
+
+
+def why_locked(order: Order) -> str | None:
+    sent = [so for so in order.supplier_orders if so.status in LOCKED]
+    if sent:
+        return _(
+            "This order was already sent to %(supplier)s: the address can no longer be changed "
+            "in Relay. Contact the supplier to change it.",
+            supplier=", ".join(so.supplier.name for so in sent if so.supplier),
+        )
+    if order.cancelled_at is not None:
+        return _("This order is cancelled.")
+    return None
+
+
+def validated(form) -> dict:
+    """The address from a form, trimmed; a field error as DomainError naming it."""
+    address = {key: (form.get(key) or "").strip() or None for key in FIELDS}
+    for key in REQUIRED:
+        if not address[key]:
+            raise DomainError(_("Fill in %(field)s.", field=_(key.replace("_", " "))))
+    for key, value in address.items():
+        if value and len(value) > 255:
+            raise DomainError(_("%(field)s is too long.", field=_(key.replace("_", " "))))
+    code = address["country_code"].upper()
+    if len(code) != 2 or not code.isalpha():
+        raise DomainError(_("Use the two-letter country code, e.g. FR, HU, US."))
+    address["country_code"] = code
+    return address
+
+
+def change_shipping_address(shop, order_id: int, form) -> Order:
+    order = db.session.scalar(
+        select(Order).where(Order.id == order_id, Order.shop_id == shop.id).with_for_update()
+    )
+    if order is None:
+        raise NotFound(_("That order does not exist in this store."))
+    # Lock the supplier orders too: a forward job waiting on them sees the new address.
+    db.session.scalars(
+        select(SupplierOrder).where(SupplierOrder.order_id == order.id).with_for_update()
+    ).all()
+    locked = why_locked(order)
+    if locked:
+        raise DomainError(locked)
+    address = validated(form)
+    first, _sep, last = address["name"].partition(" ")
+    try:
+        orders_gateway.update_shipping_address(
+            installation.admin_client(shop),
+            order.shopify_gid,
+            {
+                "firstName": first,
+                "lastName": last or None,
+                "company": address["company"],
+                "address1": address["address1"],
+                "address2": address["address2"],
+                "city": address["city"],
+                "province": address["province"],
+                "zip": address["zip"],
+                "countryCode": address["country_code"],
+                "phone": address["phone"],
+            },
+        )
+    except ShopifyUserError as exc:
+        raise DomainError(_("Shopify refused the address: %(reason)s", reason=str(exc))) from exc
+    order.shipping_address = {**(order.shipping_address or {}), **address}
+    timeline.record(
+        order,
+        "address_changed",
+        N_("Shipping address changed"),
+        actor="merchant",
+        city=address["city"],
+    )
+    db.session.commit()
+    return order
