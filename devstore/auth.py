@@ -47,6 +47,12 @@ class Settings:
     # THROTTLED); tests set it.
     too_many_requests: int = 0
     retry_after_seconds: float = 2.0
+    # How fast a bulk operation writes its JSONL (0: at once). Shopify's speed is not
+    # published; ~1,400 objects/s was observed for a small product export.
+    bulk_objects_per_second: float = 2000.0
+    # Make the next bulk operations fail half-way with this errorCode (tests): ACCESS_DENIED,
+    # INTERNAL_SERVER_ERROR or TIMEOUT; "" runs them normally.
+    bulk_failure: str = ""
 
 
 def query_hmac(secret: str, params: dict) -> str:

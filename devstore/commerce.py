@@ -424,7 +424,7 @@ def order_shop(store: Store, order_id: int) -> str | None:
 
 
 def fulfillment_orders_of(store: Store, shop: str, order_id: int) -> list[dict]:
-    return store.find("fulfillment_order", shop=shop, where=lambda f: f["order_id"] == order_id)
+    return store.find_by("fulfillment_order", "order_id", order_id, shop=shop)
 
 
 def get_fulfillment_order(store: Store, shop: str, fo_id: int) -> dict:
@@ -879,7 +879,7 @@ def _clean_tracking(tracking: dict | None) -> dict:
 
 
 def fulfillments_of(store: Store, shop: str, order_id: int) -> list[dict]:
-    return store.find("fulfillment", shop=shop, where=lambda f: f["order_id"] == order_id)
+    return store.find_by("fulfillment", "order_id", order_id, shop=shop)
 
 
 def update_tracking(

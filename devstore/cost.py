@@ -92,26 +92,18 @@ def _field_cost(schema, parent_type, node, variables, fragments, data, actual) -
     value = data.get(key) if isinstance(data, dict) else None
     if named.name.endswith("Connection") and hasattr(named, "fields"):
         node_type = get_named_type(named.fields["nodes"].type) if "nodes" in named.fields else named
-        per_node = 1
-        for sub in node.selection_set.selections if node.selection_set else ():
-            if not isinstance(sub, FieldNode) or sub.name.value not in ("nodes", "edges"):
-                continue
-            inner = sub.selection_set
-            if sub.name.value == "edges":
-                inner_nodes = [
-                    s
-                    for s in inner.selections
-                    if isinstance(s, FieldNode) and s.name.value == "node"
-                ]
-                inner = inner_nodes[0].selection_set if inner_nodes else None
-            per_node = max(
-                per_node, 1 + _selection_cost(schema, node_type, inner, variables, fragments)
-            )
+        selections = _node_selections(node)
         if actual:
-            returned = (
-                value.get("nodes") or value.get("edges") or [] if isinstance(value, dict) else []
+            return 2 + _returned_nodes_cost(
+                schema, node_type, selections, variables, fragments, value
             )
-            return 2 + len(returned) * per_node
+        per_node = max(
+            [1]
+            + [
+                1 + _selection_cost(schema, node_type, inner, variables, fragments)
+                for _, inner in selections
+            ]
+        )
         return 2 + (_size(node, variables) or 1) * per_node
     if actual:
         if value is None:
@@ -126,6 +118,47 @@ def _field_cost(schema, parent_type, node, variables, fragments, data, actual) -
     if _is_list(field.type):
         return (_size(node, variables) or 1) * (1 + child)
     return 1 + child
+
+
+def _node_selections(node: FieldNode) -> list[tuple[str, object]]:
+    """(response key, selection set of one node) for a connection's `nodes` and `edges.node`."""
+    found = []
+    for sub in node.selection_set.selections if node.selection_set else ():
+        if not isinstance(sub, FieldNode) or sub.name.value not in ("nodes", "edges"):
+            continue
+        key = sub.alias.value if sub.alias else sub.name.value
+        inner = sub.selection_set
+        if sub.name.value == "edges":
+            inner_nodes = [
+                s for s in inner.selections if isinstance(s, FieldNode) and s.name.value == "node"
+            ]
+            if not inner_nodes:
+                continue
+            node_key = inner_nodes[0].alias.value if inner_nodes[0].alias else "node"
+            found.append((f"{key}.{node_key}", inner_nodes[0].selection_set))
+        else:
+            found.append((key, inner))
+    return found
+
+
+def _returned_nodes_cost(schema, node_type, selections, variables, fragments, value) -> int:
+    """Actual cost of the nodes a connection returned: each node 1 plus what was selected in it,
+    nested connections sized by what they returned (a node selected through both `nodes` and
+    `edges` is charged once, at the dearer selection)."""
+    if not isinstance(value, dict):
+        return 0
+    per_item: dict[int, int] = {}
+    for key, inner in selections:
+        outer, _, node_key = key.partition(".")
+        items = value.get(outer) or []
+        if node_key:
+            items = [edge.get(node_key) if isinstance(edge, dict) else None for edge in items]
+        for index, item in enumerate(items):
+            cost = 1 + _selection_cost(
+                schema, node_type, inner, variables, fragments, item, actual=True
+            )
+            per_item[index] = max(per_item.get(index, 0), cost)
+    return sum(per_item.values())
 
 
 def _is_list(gql_type) -> bool:
@@ -143,11 +176,9 @@ def requested_cost(
         return 0
     fragments = _fragments(document)
     if op.operation.value == "mutation":
-        return (
-            MUTATION_COST
-            + _selection_cost(schema, schema.mutation_type, op.selection_set, variables, fragments)
-            - len(op.selection_set.selections)
-        )
+        # Shopify charges a mutation 10 whatever its payload selects (recorded responses:
+        # bulkOperationRunQuery, bulkOperationCancel with full payloads, 10 requested and actual).
+        return MUTATION_COST * len(op.selection_set.selections)
     return max(
         1, _selection_cost(schema, schema.query_type, op.selection_set, variables, fragments)
     )

@@ -20,9 +20,16 @@ def topic_enum(topic: str) -> str:
     return topic.replace("/", "_").upper()
 
 
-def emit(store, shop: str, topic: str, payload: dict) -> None:
+def emit(store, shop: str, topic: str, payload: dict, client_id: str | None = None) -> None:
+    """Record a delivery per subscribed installed app (only `client_id`'s, when given: e.g.
+    bulk_operations/finish goes to the app that ran the operation)."""
     event_id = str(uuid.uuid4())
-    for install in store.find("install", shop=shop, where=lambda i: i.get("installed")):
+    installs = store.find(
+        "install",
+        shop=shop,
+        where=lambda i: i.get("installed") and client_id in (None, i["client_id"]),
+    )
+    for install in installs:
         app = store.get("app", install["client_id"]) or {}
         uris = [
             sub["uri"]

@@ -61,7 +61,14 @@ def _shape_error(error: GraphQLError, default_code: str) -> dict:
 
 
 def execute_request(
-    store, *, shop: str, client_id: str, plan: str, body: dict, throttle: bool = True
+    store,
+    *,
+    shop: str,
+    client_id: str,
+    plan: str,
+    body: dict,
+    throttle: bool = True,
+    base_url: str | None = None,
 ) -> tuple[int, dict]:
     """Run one GraphQL request for an app on a shop: (HTTP status, JSON body)."""
     schema = admin_schema()
@@ -113,6 +120,8 @@ def execute_request(
         }
 
     context = resolvers.Context(store=store, shop=shop, client_id=client_id)
+    if base_url:
+        context.base_url = base_url
     result = execute(
         schema,
         document,

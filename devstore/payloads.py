@@ -166,7 +166,7 @@ def order(store, shop: str, order_id: int) -> dict:
 
 
 def _order_fulfillment_status(store, shop: str, doc: dict) -> str | None:
-    fos = store.find("fulfillment_order", shop=shop, where=lambda f: f["order_id"] == doc["id"])
+    fos = store.find_by("fulfillment_order", "order_id", doc["id"], shop=shop)
     total = sum(li["total_quantity"] for f in fos for li in f["line_items"])
     remaining = sum(li["remaining_quantity"] for f in fos for li in f["line_items"])
     if total and remaining == 0:
@@ -186,7 +186,7 @@ def _fo_brief(fo: dict) -> dict:
 
 def routing_complete(store, shop: str, order_id: int) -> dict:
     payload = example("fulfillment_orders/order_routing_complete")
-    fos = store.find("fulfillment_order", shop=shop, where=lambda f: f["order_id"] == order_id)
+    fos = store.find_by("fulfillment_order", "order_id", order_id, shop=shop)
     payload["fulfillment_order"] = {**_fo_brief(fos[0]), "preparable": True} if fos else None
     return payload
 

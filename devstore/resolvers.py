@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import base64
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 
 from graphql import GraphQLError
 
-from devstore import commerce
+from devstore import bulk, commerce, search
 from devstore.commerce import NotFound, UserError, gid, parse_gid
+
+# Set while a bulk operation executes its query: connections return every item, since
+# pagination arguments do not apply inside a bulk query.
+UNBOUNDED_CONNECTIONS: ContextVar[bool] = ContextVar("unbounded_connections", default=False)
 
 
 @dataclass
@@ -22,6 +27,8 @@ class Context:
     store: object
     shop: str
     client_id: str
+    # Where this devstore is reached, for URLs it hands out (bulk operation results).
+    base_url: str = "http://127.0.0.1:8765"
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -78,11 +85,15 @@ def connection(
     caller applied already, or sort options devstore does not distinguish)."""
     if reverse:
         docs = list(reversed(docs))
+    unbounded = UNBOUNDED_CONNECTIONS.get()
+    if unbounded:
+        first, last, after, before = len(docs), None, None, None
     if first is None and last is None:
         raise GraphQLError(
             "you must provide one of first or last", extensions={"code": "BAD_REQUEST"}
         )
-    if (first is not None and first > 250) or (last is not None and last > 250):
+    too_many = (first is not None and first > 250) or (last is not None and last > 250)
+    if too_many and not unbounded:
         raise GraphQLError(
             "The maximum number of items that can be requested is 250",
             extensions={"code": "BAD_REQUEST"},
@@ -595,9 +606,22 @@ def _orders(
     ctx: Context, *, query=None, sortKey="ID", reverse=False, savedSearchId=None, **page
 ) -> dict:
     field = _SORT_KEYS.get(sortKey or "ID", "id")
-    orders = [o for o in ctx.store.peek("order", shop=ctx.shop) if _order_matches(o, query)]
+    orders = [o for o in ctx.store.peek("order", shop=ctx.shop) if _matches(o, query)]
     orders.sort(key=lambda o: (o[field], o["id"]), reverse=bool(reverse))
     return connection(orders, lambda o: order_view(ctx, o), **page)
+
+
+def _matches(order: dict, query: str | None) -> bool:
+    """Shopify's search syntax (AND, OR, NOT, grouping) over the order terms above."""
+    return search.matches(order, query, _order_matches)
+
+
+def _orders_count(ctx: Context, *, query=None, limit=10_000, savedSearchId=None) -> dict:
+    """Count with Shopify's cap: over `limit` answers the limit as AT_LEAST; null: no cap."""
+    count = sum(1 for o in ctx.store.peek("order", shop=ctx.shop) if _matches(o, query))
+    if limit is not None and count > limit:
+        return {"__typename": "Count", "count": limit, "precision": "AT_LEAST"}
+    return {"__typename": "Count", "count": count, "precision": "EXACT"}
 
 
 # -- root ---------------------------------------------------------------------------------
@@ -653,6 +677,8 @@ def root(ctx: Context) -> dict:
     return {
         "shop": lambda info: shop_view(ctx),
         "orders": lambda info, **args: _orders(ctx, **args),
+        "ordersCount": lambda info, **args: _orders_count(ctx, **args),
+        **bulk.query_fields(ctx),
         "order": lambda info, id: _node(ctx, id) if "/Order/" in id else None,
         "node": lambda info, id: _node(ctx, id),
         "nodes": lambda info, ids: [_node(ctx, i) for i in ids],
@@ -1051,5 +1077,6 @@ def mutations(ctx: Context) -> dict:
         "fulfillmentServiceCreate": _mutation(fulfillment_service_create),
         "webhookSubscriptionCreate": _mutation(webhook_create),
         "webhookSubscriptionDelete": _mutation(webhook_delete),
+        **bulk.mutation_fields(ctx),
     }
         "orderUpdate": _mutation(order_update),

@@ -9,9 +9,19 @@ import re
 import time
 from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, Response, abort, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 
-from devstore import auth, commerce, graphql_api
+from devstore import auth, bulk, commerce, graphql_api
 from devstore.auth import OAuthError, Settings
 from devstore.delivery import Sender
 from devstore.schema import supported_versions
@@ -36,6 +46,7 @@ def create_app(
     app.config["DEVSTORE_SETTINGS"] = settings
     if start_sender:
         app.config["DEVSTORE_SENDER"] = Sender(store, settings).start()
+        app.config["DEVSTORE_BULK_RUNNER"] = bulk.Runner(store, settings).start()
 
     def shop_or_404(shop: str) -> dict:
         if not SHOP_RE.match(shop):
@@ -123,8 +134,26 @@ def create_app(
             plan=shop_doc["plan"],
             body=body,
             throttle=settings.throttle,
+            base_url=request.host_url,
         )
         return Response(json.dumps(payload), status=status, mimetype="application/json")
+
+    # -- Bulk operation results: on Shopify a signed storage.googleapis.com URL that needs no
+    # access token; here served by devstore under the same signature and expiry rules.
+    @app.get("/storage/bulk-operation-outputs/<key>")
+    def bulk_result(key):
+        status, found = bulk.result_file(
+            store, key, request.args.get("Expires", ""), request.args.get("Signature", "")
+        )
+        if status != 200:
+            xml = f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{found}</Code></Error>"
+            return Response(xml, status=status, mimetype="application/xml")
+        return send_file(
+            found,
+            mimetype=request.args.get("response-content-type") or "application/jsonl",
+            as_attachment=True,
+            download_name=f"{key}.jsonl",
+        )
 
     # -- Admin shell ---------------------------------------------------------------------
     @app.get("/")

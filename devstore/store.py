@@ -36,8 +36,9 @@ class Store:
     """Documents by kind. `shop` is an optional index so per-shop listings stay cheap."""
 
     def __init__(self, path: str | Path = ":memory:"):
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.path = Path(path) if str(path) != ":memory:" else None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -47,6 +48,9 @@ class Store:
         self._docs: dict[str, dict[str, dict]] = {}
         self._shop_of: dict[tuple[str, str], str | None] = {}
         self._counters: dict[str, int] = {}
+        # (kind, field) -> value -> ids in insertion order; built on first find_by, kept by
+        # put/delete, so per-order lookups (fulfillment orders of an order) are not scans.
+        self._indexes: dict[tuple[str, str], dict] = {}
         for kind, doc_id, shop, data in self._db.execute(
             "SELECT kind, id, shop, data FROM documents"
         ):
@@ -79,6 +83,7 @@ class Store:
     def _reload(self) -> None:
         self._docs.clear()
         self._shop_of.clear()
+        self._indexes.clear()
         for kind, doc_id, shop, data in self._db.execute(
             "SELECT kind, id, shop, data FROM documents"
         ):
@@ -108,6 +113,35 @@ class Store:
                     out.append(copy.deepcopy(doc))
             return out
 
+    def find_by(self, kind: str, field: str, value, shop: str | None = None) -> list[dict]:
+        """Documents of a kind whose `field` equals `value`, in insertion order (indexed)."""
+        with self._lock:
+            index = self._indexes.get((kind, field))
+            if index is None:
+                index = {}
+                for doc_id, doc in self._docs.get(kind, {}).items():
+                    index.setdefault(doc.get(field), {})[doc_id] = None
+                self._indexes[(kind, field)] = index
+            docs = self._docs.get(kind, {})
+            return [
+                copy.deepcopy(docs[doc_id])
+                for doc_id in index.get(value, {})
+                if shop is None or self._shop_of.get((kind, doc_id)) == shop
+            ]
+
+    def _unindex(self, kind: str, doc_id: str) -> None:
+        old = self._docs.get(kind, {}).get(doc_id)
+        if old is None:
+            return
+        for (indexed_kind, field), index in self._indexes.items():
+            if indexed_kind == kind:
+                index.get(old.get(field), {}).pop(doc_id, None)
+
+    def _reindex(self, kind: str, doc_id: str, doc: dict) -> None:
+        for (indexed_kind, field), index in self._indexes.items():
+            if indexed_kind == kind:
+                index.setdefault(doc.get(field), {})[doc_id] = None
+
     def peek(self, kind: str, shop: str | None = None) -> list[dict]:
         """Like find() without copying: for hot read paths that promise not to mutate."""
         with self._lock:
@@ -127,7 +161,9 @@ class Store:
             (kind, doc_id, shop, data),
         )
         stored = json.loads(data)
+        self._unindex(kind, doc_id)
         self._docs.setdefault(kind, {})[doc_id] = stored
+        self._reindex(kind, doc_id, stored)
         self._shop_of[(kind, doc_id)] = shop
         return copy.deepcopy(stored)
 
@@ -135,6 +171,7 @@ class Store:
         self._require_transaction()
         doc_id = str(doc_id)
         self._db.execute("DELETE FROM documents WHERE kind = ? AND id = ?", (kind, doc_id))
+        self._unindex(kind, doc_id)
         self._docs.get(kind, {}).pop(doc_id, None)
         self._shop_of.pop((kind, doc_id), None)
 

@@ -72,6 +72,7 @@ def server(store):
     )
     httpd.shutdown()
     app.config["DEVSTORE_SENDER"].stop()
+    app.config["DEVSTORE_BULK_RUNNER"].stop()
 
 
 class Receiver:
