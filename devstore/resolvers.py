@@ -879,32 +879,6 @@ def mutations(ctx: Context) -> dict:
             "userErrors": [],
         }
 
-    def order_create(order, options=None):
-        lines = [
-            {
-                "variant_id": parse_gid(li["variantId"], "ProductVariant")
-                if li.get("variantId")
-                else None,
-                "sku": li.get("sku"),
-                "quantity": li["quantity"],
-                "title": li.get("title"),
-                "vendor": li.get("vendor"),
-                "price": (li.get("priceSet") or {}).get("shopMoney", {}).get("amount"),
-            }
-            for li in order.get("lineItems") or []
-        ]
-        address = order.get("shippingAddress") or None
-        if address:
-            address = {
-                "first_name": address.get("firstName"),
-                "last_name": address.get("lastName"),
-                "company": address.get("company"),
-                "address1": address.get("address1"),
-                "address2": address.get("address2"),
-                "city": address.get("city"),
-                "province": address.get("province"),
-                "province_code": address.get("provinceCode"),
-                "zip": address.get("zip"),
     def order_update(input):
         address = input.get("shippingAddress")
         doc = commerce.update_order(
@@ -931,6 +905,32 @@ def mutations(ctx: Context) -> dict:
         )
         return {"order": order_view(ctx, doc), "userErrors": []}
 
+    def order_create(order, options=None):
+        lines = [
+            {
+                "variant_id": parse_gid(li["variantId"], "ProductVariant")
+                if li.get("variantId")
+                else None,
+                "sku": li.get("sku"),
+                "quantity": li["quantity"],
+                "title": li.get("title"),
+                "vendor": li.get("vendor"),
+                "price": (li.get("priceSet") or {}).get("shopMoney", {}).get("amount"),
+            }
+            for li in order.get("lineItems") or []
+        ]
+        address = order.get("shippingAddress") or None
+        if address:
+            address = {
+                "first_name": address.get("firstName"),
+                "last_name": address.get("lastName"),
+                "company": address.get("company"),
+                "address1": address.get("address1"),
+                "address2": address.get("address2"),
+                "city": address.get("city"),
+                "province": address.get("province"),
+                "province_code": address.get("provinceCode"),
+                "zip": address.get("zip"),
                 "country": address.get("country"),
                 "country_code": address.get("countryCode"),
                 "phone": address.get("phone"),
@@ -1074,9 +1074,9 @@ def mutations(ctx: Context) -> dict:
         "orderCancel": _mutation(order_cancel),
         "refundCreate": _mutation(refund_create),
         "orderCreate": _mutation(order_create),
+        "orderUpdate": _mutation(order_update),
         "fulfillmentServiceCreate": _mutation(fulfillment_service_create),
         "webhookSubscriptionCreate": _mutation(webhook_create),
         "webhookSubscriptionDelete": _mutation(webhook_delete),
         **bulk.mutation_fields(ctx),
     }
-        "orderUpdate": _mutation(order_update),
