@@ -17,8 +17,13 @@ from extensions import db
 from integrations.shopify_admin.errors import ShopifyUserError
 from integrations.shopify_admin.gateway import fulfillment as fo_gateway
 from integrations.shopify_admin.gateway import orders as orders_gateway
+from jobs import queues
+from jobs.after_commit import defer
 
 ADMIN = "Shopify admin"
+ANSWERED_IN_RELAY = ("in_progress", "partially_shipped", "shipped")
+# A request for these can only be answered "no"; every other status is Relay's flow in motion.
+CANNOT_GO_TO_A_SUPPLIER = ("awaiting_payment", "unassigned", "cancelled")
 
 
 @handles("fulfillment_service/notification", "fulfillment_orders/fulfillment_request_submitted")
@@ -53,15 +58,17 @@ def process_fulfillment_requests(shop: Shop) -> int:
         ]
         for so in parts:
             so.fulfillment_order_gid = fo.gid
+        for so in parts:
+            if so.status in ANSWERED_IN_RELAY:
+                # The supplier answered but Shopify still shows the request as submitted:
+                # the answer job was lost. Send it again.
+                defer(queues.enqueue_answer_request, so.id)
         fresh = [so for so in parts if so.status in ("ready", "declined")]
         if fresh:
             handled += requests.request_fulfillment(fresh, actor="merchant", actor_name=ADMIN).done
-        elif (
-            parts
-            and all(requests.why_not_requestable(so) for so in parts)
-            and not any(so.status in ("scheduled", "requested", "in_progress") for so in parts)
-        ):
+        elif parts and all(so.status in CANNOT_GO_TO_A_SUPPLIER for so in parts):
             _decline(client, order, fo.gid, requests.why_not_requestable(parts[0]))
+        # Anything else is already on its way (often Relay's own submission echoing back).
     db.session.commit()
     return handled
 
