@@ -13,6 +13,8 @@ BLUEPRINT_MODULES = [
     "blueprints.webhooks",
     "blueprints.orders",
     "blueprints.fulfillment",
+    "blueprints.suppliers",
+    "blueprints.settings",
     "blueprints.jobs_status",
 ]
 

@@ -6,7 +6,9 @@ paths render the same markup for the swapped element.
 
 from __future__ import annotations
 
-from flask import render_template
+from urllib.parse import urlencode
+
+from flask import g, make_response, redirect, render_template
 from htmx_flask import request
 
 
@@ -18,3 +20,16 @@ def render(page_template: str, partial_template: str | None = None, **context) -
     if partial_template is not None and is_htmx_request() and not request.htmx.boosted:
         return render_template(partial_template, **context)
     return render_template(page_template, **context)
+
+
+def redirect_after_post(path: str, params: dict):
+    """After a successful form post. htmx: HX-Location loads `path` into the page and pushes it
+    to history (the next request gets its token from app.js). A plain post: 303 with the
+    post's own fresh id_token added, so the load needs no App Bridge bounce."""
+    if is_htmx_request():
+        response = make_response("", 200)
+        response.headers["HX-Location"] = f"{path}?{urlencode(params)}"
+        return response
+    token = getattr(g, "id_token", None)
+    query = urlencode({**params, **({"id_token": token} if token else {})})
+    return redirect(f"{path}?{query}", 303)

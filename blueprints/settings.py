@@ -1,0 +1,42 @@
+"""The shop's Relay settings: parse, one domain call, render."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, request
+
+from blueprints._render import render
+from blueprints.embedded import shop_required
+from domain import shop_settings_form
+from domain.validation import InvalidInput
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+
+@bp.get("")
+@shop_required
+def index():
+    return render(
+        "settings/index.html", values=shop_settings_form.current(g.shop), errors={}, saved=False
+    )
+
+
+@bp.post("")
+@shop_required
+def save():
+    try:
+        shop_settings_form.save(g.shop, request.form)
+    except InvalidInput as exc:
+        return render(
+            "settings/index.html",
+            "settings/_form.html",
+            values=request.form,
+            errors=exc.errors,
+            saved=False,
+        )
+    return render(
+        "settings/index.html",
+        "settings/_form.html",
+        values=shop_settings_form.current(g.shop),
+        errors={},
+        saved=True,
+    )

@@ -1,0 +1,207 @@
+"""Suppliers, their SKU mappings and the CSV import: parse, one domain call, render."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template, request, url_for
+
+from blueprints._render import redirect_after_post, render
+from blueprints.embedded import embedded_context, shop_required
+from domain import sku_import, sku_mappings, suppliers
+from domain.errors import DomainError, NotFound
+from domain.validation import InvalidInput
+
+bp = Blueprint("suppliers", __name__, url_prefix="/suppliers")
+NOTICES = ("created", "saved", "deleted")
+
+
+@bp.errorhandler(NotFound)
+def not_found(exc: NotFound):
+    return render_template("error.html", message=exc.message), 404
+
+
+def _after_post(endpoint: str, done: str, **values):
+    params = {**embedded_context()["embedded_params"], "done": done}
+    return redirect_after_post(url_for(endpoint, **values), params)
+
+
+def _notice() -> str | None:
+    done = request.args.get("done")
+    return done if done in NOTICES else None
+
+
+@bp.get("")
+@shop_required
+def index():
+    return render(
+        "suppliers/index.html",
+        rows=suppliers.overview(g.shop),
+        unmapped=sku_mappings.unmapped_skus(g.shop, limit=5),
+        sample=sku_import.sample(),
+        notice=_notice(),
+    )
+
+
+@bp.get("/new")
+@shop_required
+def new():
+    return render("suppliers/form.html", supplier=None, values=suppliers.blank(g.shop), errors={})
+
+
+@bp.post("")
+@shop_required
+def create():
+    try:
+        supplier = suppliers.create(g.shop, request.form)
+    except InvalidInput as exc:
+        return render(
+            "suppliers/form.html",
+            "suppliers/_form.html",
+            supplier=None,
+            values=request.form,
+            errors=exc.errors,
+        )
+    return _after_post("suppliers.show", "created", supplier_id=supplier.id)
+
+
+@bp.get("/<int:supplier_id>")
+@shop_required
+def show(supplier_id: int):
+    return render("suppliers/show.html", **_sku_panel(supplier_id, notice=_notice()))
+
+
+@bp.get("/<int:supplier_id>/edit")
+@shop_required
+def edit(supplier_id: int):
+    supplier = suppliers.get(g.shop, supplier_id)
+    return render(
+        "suppliers/form.html",
+        supplier=supplier,
+        values=suppliers.values_of(supplier),
+        errors={},
+        open_orders=suppliers.row(g.shop, supplier).open_orders,
+    )
+
+
+@bp.post("/<int:supplier_id>")
+@shop_required
+def update(supplier_id: int):
+    try:
+        suppliers.update_supplier(g.shop, supplier_id, request.form)
+    except InvalidInput as exc:
+        supplier = suppliers.get(g.shop, supplier_id)
+        return render(
+            "suppliers/form.html",
+            "suppliers/_form.html",
+            supplier=supplier,
+            values=request.form,
+            errors=exc.errors,
+            open_orders=suppliers.row(g.shop, supplier).open_orders,
+        )
+    return _after_post("suppliers.show", "saved", supplier_id=supplier_id)
+
+
+@bp.post("/<int:supplier_id>/delete")
+@shop_required
+def delete(supplier_id: int):
+    try:
+        suppliers.delete(g.shop, supplier_id)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        supplier = suppliers.get(g.shop, supplier_id)
+        return render(
+            "suppliers/form.html",
+            "suppliers/_delete.html",
+            supplier=supplier,
+            values=suppliers.values_of(supplier),
+            errors={},
+            delete_error=exc.message,
+            open_orders=suppliers.row(g.shop, supplier).open_orders,
+        )
+    return _after_post("suppliers.index", "deleted")
+
+
+# -- SKU mappings ---------------------------------------------------------------------------
+
+
+def _sku_panel(supplier_id: int, **extra) -> dict:
+    supplier = suppliers.get(g.shop, supplier_id)
+    editing = request.args.get("edit", type=int)
+    return {
+        "row": suppliers.row(g.shop, supplier),
+        "supplier": supplier,
+        "mappings": sku_mappings.mappings_of(g.shop, supplier),
+        "unmapped": sku_mappings.unmapped_skus(g.shop),
+        "editing": extra.pop("editing", editing),
+        "form_errors": {},
+        "form_values": {},
+        **extra,
+    }
+
+
+def _render_panel(supplier_id: int, **extra):
+    return render(
+        "suppliers/show.html", "suppliers/_sku_panel.html", **_sku_panel(supplier_id, **extra)
+    )
+
+
+@bp.get("/<int:supplier_id>/skus")
+@shop_required
+def sku_panel(supplier_id: int):
+    return _render_panel(supplier_id)
+
+
+def _mapping_action(supplier_id: int, action, *, editing=None):
+    try:
+        change = action()
+    except InvalidInput as exc:
+        return _render_panel(
+            supplier_id, editing=editing, form_errors=exc.errors, form_values=request.form
+        )
+    return _render_panel(supplier_id, editing=None, sku_notice=sku_mappings.describe(change))
+
+
+@bp.post("/<int:supplier_id>/skus")
+@shop_required
+def add_mapping(supplier_id: int):
+    return _mapping_action(
+        supplier_id, lambda: sku_mappings.add(g.shop, supplier_id, request.form), editing="new"
+    )
+
+
+@bp.post("/<int:supplier_id>/skus/<int:mapping_id>")
+@shop_required
+def edit_mapping(supplier_id: int, mapping_id: int):
+    return _mapping_action(
+        supplier_id,
+        lambda: sku_mappings.edit(g.shop, supplier_id, mapping_id, request.form),
+        editing=mapping_id,
+    )
+
+
+@bp.post("/<int:supplier_id>/skus/<int:mapping_id>/delete")
+@shop_required
+def remove_mapping(supplier_id: int, mapping_id: int):
+    return _mapping_action(
+        supplier_id, lambda: sku_mappings.remove(g.shop, supplier_id, mapping_id)
+    )
+
+
+@bp.post("/import")
+@shop_required
+def import_csv():
+    report, error = None, None
+    try:
+        report = sku_import.import_csv(g.shop, sku_import.read_upload(request.files.get("file")))
+    except sku_import.CsvRejected as exc:
+        error = exc
+    return render(
+        "suppliers/index.html",
+        "suppliers/_overview.html",
+        rows=suppliers.overview(g.shop),
+        unmapped=sku_mappings.unmapped_skus(g.shop, limit=5),
+        sample=sku_import.sample(),
+        notice=None,
+        import_report=report,
+        import_error=error,
+    )

@@ -1,0 +1,44 @@
+"""The settings page's form over domain.shop_settings: every field checked at once, so the
+page shows each message beside its field; nothing is saved unless all are valid."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+
+from domain import shop_settings
+from domain.errors import DomainError
+from domain.models.shop import Shop
+from domain.shop_settings import ShopSettings
+from domain.validation import InvalidInput
+from extensions import db
+
+
+def current(shop: Shop) -> dict:
+    return asdict(shop_settings.settings_of(shop))
+
+
+def _submitted(form) -> dict:
+    values = {}
+    for f in fields(ShopSettings):
+        if f.type in ("bool", bool):
+            # An unticked checkbox is simply absent from the post.
+            values[f.name] = "on" if form.get(f.name) in ("on", "1", "true") else ""
+        else:
+            values[f.name] = str(form.get(f.name, "")).strip()
+    return values
+
+
+def save(shop: Shop, form) -> ShopSettings:
+    values = _submitted(form)
+    errors = {}
+    for name, raw in values.items():
+        try:
+            shop_settings.validated({name: raw})
+        except DomainError as exc:
+            errors[name] = exc.message
+    if errors:
+        raise InvalidInput(errors)
+    new = shop_settings.validated(values)
+    shop_settings.save(shop, new)
+    db.session.commit()
+    return new

@@ -1,0 +1,193 @@
+"""SKU mappings: which supplier ships a SKU, under which supplier SKU, at what cost.
+
+Every change re-routes the open orders holding the SKU (domain.rerouting) in the same
+transaction, so the grid never shows an order split by a mapping that no longer exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import distinct, exists, func, select
+
+from domain import rerouting, suppliers
+from domain.errors import NotFound
+from domain.models.orders import LineItem, Order, Supplier, VariantMapping
+from domain.models.shop import Shop
+from domain.validation import Collector, FieldError, currency, money
+from extensions import db
+
+UNMAPPED_SHOWN = 50
+
+
+def sku(raw, *, required: bool = True, label: str = "") -> str | None:
+    """SKUs are matched exactly as the store sends them: only the ends are trimmed."""
+    value = str(raw or "").strip()
+    if not value:
+        if required:
+            raise FieldError(_("%(label)s is required.", label=label or _("SKU")))
+        return None
+    if len(value) > 255:
+        raise FieldError(_("Keep it under %(n)s characters.", n=255))
+    return value
+
+
+@dataclass
+class Change:
+    """What a mapping change did, for the notice above the table."""
+
+    message: str
+    reroute: rerouting.RerouteReport = field(default_factory=rerouting.RerouteReport)
+
+
+@dataclass
+class UnmappedSku:
+    sku: str
+    title: str
+    orders: int
+    last_seen: datetime
+
+
+@dataclass
+class UnmappedList:
+    rows: list[UnmappedSku]
+    total: int
+
+
+def mappings_of(shop: Shop, supplier: Supplier) -> list[VariantMapping]:
+    return db.session.scalars(
+        select(VariantMapping)
+        .where(VariantMapping.shop_id == shop.id, VariantMapping.supplier_id == supplier.id)
+        .order_by(VariantMapping.sku)
+    ).all()
+
+
+def unmapped_skus(shop: Shop, limit: int = UNMAPPED_SHOWN) -> UnmappedList:
+    """SKUs seen in this shop's orders that no mapping routes, most frequent first."""
+    unmapped = (
+        select(LineItem.sku)
+        .join(Order, Order.id == LineItem.order_id)
+        .where(
+            Order.shop_id == shop.id,
+            LineItem.sku.is_not(None),
+            LineItem.sku != "",
+            ~exists().where(VariantMapping.shop_id == shop.id, VariantMapping.sku == LineItem.sku),
+        )
+    )
+    orders = func.count(distinct(LineItem.order_id))
+    rows = db.session.execute(
+        unmapped.add_columns(orders, func.max(LineItem.title), func.max(Order.created_at))
+        .group_by(LineItem.sku)
+        .order_by(orders.desc(), LineItem.sku)
+        .limit(limit)
+    ).all()
+    total = db.session.scalar(select(func.count(distinct(unmapped.subquery().c.sku))))
+    return UnmappedList(
+        [UnmappedSku(sku=s, title=t, orders=n, last_seen=last) for s, n, t, last in rows],
+        total or 0,
+    )
+
+
+def _mapping(shop: Shop, supplier: Supplier, mapping_id: int) -> VariantMapping:
+    found = db.session.scalar(
+        select(VariantMapping).where(
+            VariantMapping.shop_id == shop.id,
+            VariantMapping.supplier_id == supplier.id,
+            VariantMapping.id == mapping_id,
+        )
+    )
+    if found is None:
+        raise NotFound(_("That SKU mapping no longer exists."))
+    return found
+
+
+def _parse(shop: Shop, supplier: Supplier, form, *, existing: VariantMapping | None) -> dict:
+    c = Collector()
+    value = c.take("sku", sku, form.get("sku"), label=_("SKU"))
+    c.take("supplier_sku", sku, form.get("supplier_sku"), required=False)
+    c.take("cost", money, form.get("cost"))
+    c.take("cost_currency", currency, form.get("cost_currency"), default=supplier.currency)
+    if value:
+        taken = db.session.scalar(
+            select(VariantMapping).where(
+                VariantMapping.shop_id == shop.id, VariantMapping.sku == value
+            )
+        )
+        if taken is not None and taken is not existing:
+            if taken.supplier_id == supplier.id:
+                c.fail("sku", _("%(sku)s is already in this list.", sku=value))
+            else:
+                c.fail(
+                    "sku",
+                    _(
+                        "%(sku)s is routed to %(supplier)s. Remove it there first, or move it "
+                        "with a CSV import.",
+                        sku=value,
+                        supplier=taken.supplier.name,
+                    ),
+                )
+    c.raise_if_any()
+    return c.values
+
+
+def _commit(shop: Shop, skus: set[str], message: str) -> Change:
+    change = Change(message, rerouting.reroute_skus(shop.id, skus))
+    db.session.commit()
+    return change
+
+
+def add(shop: Shop, supplier_id: int, form) -> Change:
+    supplier = suppliers.get(shop, supplier_id)
+    values = _parse(shop, supplier, form, existing=None)
+    db.session.add(VariantMapping(shop_id=shop.id, supplier_id=supplier.id, **values))
+    db.session.flush()
+    return _commit(
+        shop,
+        {values["sku"]},
+        _("%(sku)s now goes to %(supplier)s.", sku=values["sku"], supplier=supplier.name),
+    )
+
+
+def edit(shop: Shop, supplier_id: int, mapping_id: int, form) -> Change:
+    supplier = suppliers.get(shop, supplier_id)
+    mapping = _mapping(shop, supplier, mapping_id)
+    values = _parse(shop, supplier, form, existing=mapping)
+    old_sku = mapping.sku
+    for key, value in values.items():
+        setattr(mapping, key, value)
+    db.session.flush()
+    return _commit(shop, {old_sku, mapping.sku}, _("%(sku)s saved.", sku=mapping.sku))
+
+
+def remove(shop: Shop, supplier_id: int, mapping_id: int) -> Change:
+    supplier = suppliers.get(shop, supplier_id)
+    mapping = _mapping(shop, supplier, mapping_id)
+    removed = mapping.sku
+    db.session.delete(mapping)
+    db.session.flush()
+    return _commit(
+        shop,
+        {removed},
+        _("%(sku)s no longer goes to %(supplier)s.", sku=removed, supplier=supplier.name),
+    )
+
+
+def describe(change: Change) -> str:
+    """The notice: what changed, and what happened to the orders holding the SKU."""
+    parts = [change.message]
+    r = change.reroute
+    if r.orders:
+        parts.append(
+            ngettext("%(num)d open order re-routed.", "%(num)d open orders re-routed.", r.orders)
+        )
+    if r.blocked:
+        parts.append(
+            _(
+                "Already sent to a supplier, left as they are: %(orders)s.",
+                orders=", ".join(sorted(set(r.blocked))[:10]),
+            )
+        )
+    return " ".join(parts)
