@@ -47,6 +47,14 @@ class Settings:
     # THROTTLED); tests set it.
     too_many_requests: int = 0
     retry_after_seconds: float = 2.0
+    # Outages and late answers for one shop ("" = all), see devstore/faults.py: the next
+    # `outage_requests` GraphQL calls (-1: until switched off) answer "503"/"502"/"504"/"500",
+    # "internal_error" or "drop"; mutations answer `answer_delay_seconds` late.
+    outage: str = ""
+    outage_shop: str = ""
+    outage_requests: int = 0
+    answer_delay_seconds: float = 0.0
+    answer_delay_shop: str = ""
     # How fast a bulk operation writes its JSONL (0: at once). Shopify's speed is not
     # published; ~1,400 objects/s was observed for a small product export.
     bulk_objects_per_second: float = 2000.0

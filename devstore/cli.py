@@ -154,6 +154,15 @@ def main(argv: list[str] | None = None) -> int:
     settings.add_argument("--duplicate-deliveries", choices=["on", "off"])
     settings.add_argument("--auto-approve", choices=["on", "off"])
     settings.add_argument("--throttle", choices=["on", "off"])
+    settings.add_argument(
+        "--outage",
+        choices=["503", "502", "504", "500", "internal_error", "drop", "off"],
+        help="fail Admin GraphQL calls as Shopify does (devstore/faults.py)",
+    )
+    settings.add_argument("--outage-shop", help="only for this shop (default: every shop)")
+    settings.add_argument(
+        "--outage-requests", type=int, default=-1, help="how many calls fail (-1: until off)"
+    )
 
     verbs.add_parser("status", help="is devstore up")
     deliveries = verbs.add_parser("deliveries", help="webhook deliveries and their outcome")
@@ -248,6 +257,10 @@ def main(argv: list[str] | None = None) -> int:
             )
             if value
         }
+        if args.outage:
+            changes["outage"] = "" if args.outage == "off" else args.outage
+            changes["outage_shop"] = args.outage_shop or ""
+            changes["outage_requests"] = 0 if args.outage == "off" else args.outage_requests
         if changes:
             return _call(args, "POST", "/_devstore/settings", changes)
         return _call(args, "GET", "/_devstore/settings")

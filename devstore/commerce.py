@@ -853,6 +853,9 @@ def create_fulfillment(
             "notify_customer": bool(notify_customer),
             "created_at": now_iso(),
             "updated_at": now_iso(),
+            # Shopify's created_at has whole seconds; benches need devstore's own clock finer.
+            # Only the control API shows it.
+            "created_at_ms": round(datetime.now(UTC).timestamp() * 1000),
         }
         store.put("fulfillment", fulfillment_id, fulfillment, shop=shop)
         events.emit(

@@ -21,7 +21,7 @@ from flask import (
     url_for,
 )
 
-from devstore import auth, bulk, commerce, graphql_api
+from devstore import auth, bulk, commerce, faults, graphql_api
 from devstore.auth import OAuthError, Settings
 from devstore.delivery import Sender
 from devstore.schema import supported_versions
@@ -119,6 +119,9 @@ def create_app(
             limited = jsonify({"errors": "Exceeded the rate limit; retry after Retry-After."})
             limited.headers["Retry-After"] = f"{settings.retry_after_seconds:.1f}"
             return limited, 429
+        failed = faults.outage(settings, shop, request.environ)
+        if failed is not None:
+            return failed
         token, status = auth.check_access_token(
             store, shop, request.headers.get("X-Shopify-Access-Token")
         )
@@ -136,6 +139,7 @@ def create_app(
             throttle=settings.throttle,
             base_url=request.host_url,
         )
+        faults.hold_answer(settings, shop, body)
         return Response(json.dumps(payload), status=status, mimetype="application/json")
 
     # -- Bulk operation results: on Shopify a signed storage.googleapis.com URL that needs no
