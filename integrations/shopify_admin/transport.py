@@ -2,7 +2,8 @@
 
 Shopify throttles by a leaky bucket per app and store. When a response says THROTTLED we wait
 (requested - available) / restoreRate seconds and try again instead of failing; 429 honours
-Retry-After. Network errors and 5xx are raised as retryable transport errors for the job layer.
+Retry-After. Network errors, 5xx and INTERNAL_SERVER_ERROR are raised as retryable transport
+errors for the job layer.
 """
 
 from __future__ import annotations
@@ -90,6 +91,9 @@ def post_graphql(
         if any((e.get("extensions") or {}).get("code") == "THROTTLED" for e in errors):
             waited = _wait_or_raise(throttle_wait_seconds(cost), waited, sleep)
             continue
+        if any((e.get("extensions") or {}).get("code") == "INTERNAL_SERVER_ERROR" for e in errors):
+            # Shopify's usual answer to a failure on its side (instead of a 500): try again.
+            raise ShopifyTransportError("Shopify had an internal error: " + errors[0]["message"])
         if errors:
             raise ShopifyGraphQLError("; ".join(e.get("message", "") for e in errors), errors)
         return body.get("data") or {}
