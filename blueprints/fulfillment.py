@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, g, make_response, request, url_for
+from flask import Blueprint, abort, g, make_response, render_template, request, url_for
 
 from blueprints._render import is_htmx_request, redirect_after_post, render
 from blueprints.embedded import embedded_context, shop_required
@@ -35,6 +35,10 @@ def _order_view(order_id: int, *, error: str | None = None, done: str | None = N
         body = render(
             "orders/order.html", "orders/_drawer.html", order=order, error=error, done=done
         )
+        if is_htmx_request():
+            # Refresh the grid row behind the drawer too (out of band), so the two agree.
+            row = render_template("orders/_row.html", order=order, oob=True)
+            body += f"<template>{row}</template>"
     return make_response(body)
 
 
