@@ -16,6 +16,7 @@ BLUEPRINT_MODULES = [
     "blueprints.suppliers",
     "blueprints.settings",
     "blueprints.jobs_status",
+    "blueprints.portal",
 ]
 
 

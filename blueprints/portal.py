@@ -1,0 +1,228 @@
+"""The supplier portal (top-level pages reached by a magic link) and the merchant's side of it
+(the link on the supplier page, revoking it, the packing slip): parse, one domain call, render.
+
+Portal pages are never framed (CSP frame-ancestors 'none'), never cached, and send no Referer,
+since the token in their URL is the supplier's credential. They load no App Bridge.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+
+from blueprints._render import is_htmx_request, redirect_after_post, render
+from blueprints.embedded import embedded_context, shop_required
+from domain import packing_slips, portal, portal_actions, suppliers
+from domain.errors import DomainError, NotFound
+from domain.fulfillment.shipments import DECLINE_REASONS
+from domain.validation import InvalidInput
+
+bp = Blueprint("portal", __name__)
+NOTICES = ("accepted", "declined", "shipped", "tracking_updated")
+
+
+# -- the link: verified before every portal view, renewed in every URL built -----------------
+
+
+@bp.url_value_preprocessor
+def take_token(endpoint, values):
+    if values and "token" in values:
+        g.portal_token_presented = values.pop("token")
+
+
+@bp.before_request
+def verify_link():
+    if not g.get("portal_token_presented"):
+        return None
+    if "shop" in request.args:
+        # A shop parameter would make the app-wide CSP allow that shop to frame the page.
+        kept = {k: v for k, v in request.args.items() if k != "shop"}
+        token = g.portal_token_presented
+        return redirect(url_for(request.endpoint, token=token, **request.view_args, **kept))
+    g.portal_supplier = portal.supplier_for_token(g.portal_token_presented)
+    g.portal_shop = portal.shop_of(g.portal_supplier)
+    return None
+
+
+@bp.url_defaults
+def fresh_token(endpoint, values):
+    if "token" not in values and g.get("portal_supplier") is not None:
+        if "portal_token" not in g:
+            g.portal_token = portal.link_token(g.portal_supplier)
+        values["token"] = g.portal_token
+
+
+@bp.after_request
+def private_headers(response):
+    if g.get("portal_token_presented"):
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@bp.errorhandler(portal.InvalidLink)
+def invalid_link(exc: portal.InvalidLink):
+    return render_template("portal/problem.html", message=exc.message, link_problem=True), (
+        exc.status
+    )
+
+
+@bp.errorhandler(NotFound)
+def not_found(exc: NotFound):
+    if g.get("portal_supplier") is not None:
+        return render_template("portal/problem.html", message=exc.message, **_page_context()), 404
+    return render_template("error.html", message=exc.message), 404
+
+
+@bp.app_template_global()
+def portal_link_url(supplier) -> str:
+    """The absolute link the merchant sends a portal supplier (freshly signed)."""
+    path = url_for("portal.orders", token=portal.link_token(supplier))
+    return current_app.config["APP_URL"] + path
+
+
+# -- supplier pages --------------------------------------------------------------------------
+
+
+def _page_context() -> dict:
+    return {
+        "supplier": g.portal_supplier,
+        "retailer": portal.retailer_name(g.portal_shop),
+        "statuses": portal.STATUSES,
+    }
+
+
+def _notice() -> str | None:
+    done = request.args.get("done")
+    return done if done in NOTICES else None
+
+
+@bp.get("/portal/<token>/")
+def orders():
+    page = portal.orders_page(
+        g.portal_supplier, request.args.get("status"), request.args.get("page", 1, type=int)
+    )
+    return render(
+        "portal/orders.html",
+        page=page,
+        filters=portal.FILTER_LABELS,
+        item_count=portal.item_count,
+        actions=portal.actions,
+        notice=_notice(),
+        **_page_context(),
+    )
+
+
+def _order_page(supplier_order_id: int, partial: str | None = None, status=200, **forms):
+    supplier_order = portal.supplier_order_of(g.portal_supplier, supplier_order_id)
+    body = render(
+        "portal/order.html",
+        partial,
+        so=supplier_order,
+        items=packing_slips.items_of(supplier_order),
+        actions=portal.actions(supplier_order),
+        decline_reasons=DECLINE_REASONS,
+        notice=_notice(),
+        forms=forms,
+        **_page_context(),
+    )
+    return body, status
+
+
+def _form_state(exc: DomainError) -> dict:
+    errors = exc.errors if isinstance(exc, InvalidInput) else {}
+    return {"values": request.form, "errors": errors, "message": exc.message}
+
+
+def _done(supplier_order_id: int, done: str):
+    if request.form.get("from") == "list":
+        return redirect_after_post(url_for("portal.orders"), {"done": done})
+    return redirect_after_post(
+        url_for("portal.order", supplier_order_id=supplier_order_id), {"done": done}
+    )
+
+
+@bp.get("/portal/<token>/orders/<int:supplier_order_id>")
+def order(supplier_order_id: int):
+    return _order_page(supplier_order_id)
+
+
+@bp.post("/portal/<token>/orders/<int:supplier_order_id>/accept")
+def accept(supplier_order_id: int):
+    try:
+        portal_actions.accept(g.portal_supplier, supplier_order_id)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        return _order_page(supplier_order_id, "portal/_answer.html", 422, answer=_form_state(exc))
+    return _done(supplier_order_id, "accepted")
+
+
+@bp.post("/portal/<token>/orders/<int:supplier_order_id>/decline")
+def decline(supplier_order_id: int):
+    try:
+        portal_actions.decline(g.portal_supplier, supplier_order_id, request.form)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        return _order_page(supplier_order_id, "portal/_answer.html", 422, answer=_form_state(exc))
+    return _done(supplier_order_id, "declined")
+
+
+@bp.post("/portal/<token>/orders/<int:supplier_order_id>/parcels")
+def ship(supplier_order_id: int):
+    try:
+        portal_actions.ship(g.portal_supplier, supplier_order_id, request.form)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        return _order_page(supplier_order_id, "portal/_ship_form.html", 422, ship=_form_state(exc))
+    return _done(supplier_order_id, "shipped")
+
+
+@bp.post("/portal/<token>/parcels/<int:parcel_id>/tracking")
+def update_tracking(parcel_id: int):
+    parcel = portal.parcel_of(g.portal_supplier, parcel_id)
+    supplier_order_id = parcel.supplier_order_id
+    try:
+        portal_actions.update_tracking(g.portal_supplier, parcel_id, request.form)
+    except DomainError as exc:
+        return _order_page(
+            supplier_order_id,
+            "portal/_parcels.html",
+            422,
+            tracking={"parcel_id": parcel_id, **_form_state(exc)},
+        )
+    return _done(supplier_order_id, "tracking_updated")
+
+
+@bp.get("/portal/<token>/orders/<int:supplier_order_id>/packing-slip")
+def packing_slip(supplier_order_id: int):
+    supplier_order = portal.supplier_order_of(g.portal_supplier, supplier_order_id)
+    return render(
+        "portal/packing_slip.html",
+        slip=packing_slips.slip_for(supplier_order),
+        so=supplier_order,
+        **_page_context(),
+    )
+
+
+# -- the merchant's side (inside the admin) --------------------------------------------------
+
+
+@bp.post("/suppliers/<int:supplier_id>/portal-link/revoke")
+@shop_required
+def revoke_links(supplier_id: int):
+    supplier = suppliers.get(g.shop, supplier_id)
+    portal.revoke_links(supplier)
+    if is_htmx_request():
+        return render_template("suppliers/_portal_link.html", supplier=supplier, revoked=True)
+    params = {**embedded_context()["embedded_params"], "done": "links_revoked"}
+    return redirect_after_post(url_for("suppliers.show", supplier_id=supplier.id), params)
+
+
+@bp.get("/orders/supplier-orders/<int:supplier_order_id>/packing-slip")
+@shop_required
+def merchant_packing_slip(supplier_order_id: int):
+    return render("packing_slip.html", slip=packing_slips.slip_for_shop(g.shop, supplier_order_id))
