@@ -192,6 +192,29 @@ def test_revoking_links_rotates_the_key_and_old_links_stop_working(
     assert httpx.get(new_link).status_code == 200, "the link shown after revoking works"
 
 
+def test_the_supplier_page_shows_a_working_link_for_portal_suppliers_only(
+    ctx, relay_server, retailer, id_token
+):
+    supplier = add_portal_supplier(retailer, "Atelier Nord", (MUG,))
+    manual = Supplier(shop_id=supplier.shop_id, name="Website Supplier", channel="manual")
+    db.session.add(manual)
+    db.session.commit()
+
+    def supplier_page(supplier_id):
+        return httpx.get(
+            f"{relay_server.url}/suppliers/{supplier_id}",
+            headers={"Authorization": f"Bearer {id_token(retailer)}"},
+        )
+
+    page = supplier_page(supplier.id)
+    assert page.status_code == 200 and 'id="portal-link"' in page.text
+    link = re.search(r'id="portal-link-url"[^>]*value="([^"]+)"', page.text).group(1)
+    assert link.startswith(relay_server.url + "/portal/")
+    opened = httpx.get(link)
+    assert opened.status_code == 200 and "Atelier Nord" in opened.text
+    assert 'id="portal-link"' not in supplier_page(manual.id).text
+
+
 def test_revoking_is_scoped_to_the_merchants_own_suppliers(
     ctx, relay_server, retailer, make_shop, oauth_install, id_token
 ):
