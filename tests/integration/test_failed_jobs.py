@@ -71,6 +71,13 @@ def test_a_job_that_hits_a_bug_is_listed_at_once_with_its_error_and_time(
     assert "KeyError: &#39;admin_graphql_api_id&#39;" in page.text
     assert "UTC" in page.text and "Retry" in page.text
 
+    document = httpx.get(
+        f"{relay_server.url}/jobs",
+        params={"embedded": "1", "shop": installed_shop, "id_token": id_token(installed_shop)},
+    )
+    assert document.status_code == 200 and f'data-job-id="{job_id}"' in document.text
+    assert 'aria-current="page">Jobs</a>' in document.text, "reachable from the app's nav"
+
 
 def test_retry_requeues_the_job_once_and_a_repeat_changes_nothing(
     ctx, app, relay_server, installed_shop, id_token, drain
