@@ -12,6 +12,7 @@ import json
 import logging
 
 from flask import current_app
+from sqlalchemy import JSON, Text, bindparam, cast
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -60,7 +61,8 @@ def receive(headers, body: bytes, *, topic: str | None = None) -> Outcome:
     if not is_valid_shop_domain(shop_domain):
         return Outcome.BAD_SHOP
     try:
-        payload = json.loads(body)
+        text = body.decode("utf-8")
+        payload = json.loads(text)
     except ValueError:
         return Outcome.BAD_JSON
     if not isinstance(payload, dict):
@@ -72,7 +74,7 @@ def receive(headers, body: bytes, *, topic: str | None = None) -> Outcome:
         topic=topic or headers.get("X-Shopify-Topic") or "",
         event_id=headers.get("X-Shopify-Event-Id"),
         triggered_at=headers.get("X-Shopify-Triggered-At"),
-        payload=payload,
+        payload_json=text,  # the verified body is JSON text already: stored as sent
         received_at=utcnow(),
     )
     if receipt_id is None:
@@ -93,10 +95,16 @@ def _record_once(**values) -> int | None:
 
 @functools.cache
 def _insert_once(dialect: str):
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     receipts = WebhookReceipt.__table__
+    # The payload goes in as the body's own text, not re-serialised from the parsed dict.
+    payload = bindparam("payload_json", type_=Text)
+    if dialect == "postgresql":
+        insert, payload = postgresql_insert, cast(payload, JSON)
+    else:
+        insert = sqlite_insert  # SQLite keeps JSON as text
     return (
         insert(receipts)
+        .values(payload=payload)
         .on_conflict_do_nothing(index_elements=["webhook_id"])
         .returning(receipts.c.id)
     )

@@ -59,6 +59,7 @@ def test_a_verified_webhook_is_recorded_and_processed(
     db.session.expire_all()
     receipt = db.session.scalar(select(WebhookReceipt))
     assert receipt.processed_at is not None and receipt.error is None
+    assert receipt.payload == example("orders/create"), "stored as Shopify sent it"
 
 
 def queued_jobs(app):
@@ -163,12 +164,14 @@ def test_a_shop_header_that_is_not_a_plain_shop_domain_is_refused(ctx, app, rela
         ("no webhook id", "missing X-Shopify headers"),
         ("not json", "body is not a JSON object"),
         ("json array", "body is not a JSON object"),
+        ("not utf-8", "body is not a JSON object"),
     ],
 )
 def test_signed_but_malformed_deliveries_get_400_and_store_nothing(
     ctx, app, relay_server, installed_shop, case, message
 ):
-    body = {"not json": b"<order/>", "json array": b"[1, 2]"}.get(case, b'{"id": 1}')
+    body = {"not json": b"<order/>", "json array": b"[1, 2]", "not utf-8": b'{"name": "\xff"}'}
+    body = body.get(case, b'{"id": 1}')
     headers = {
         "X-Shopify-Hmac-Sha256": body_signature(API_SECRET, body),
         "X-Shopify-Shop-Domain": installed_shop,
