@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import functools
 
+from redis.exceptions import RedisError
 from rq import get_current_job
+from sqlalchemy.exc import OperationalError
 
 from integrations.shopify_admin.errors import ShopifyError
 
 _app = None
+# Failures of the machinery, not of the job's input (a lost connection, a lock wait that ran
+# out): retried like Shopify's transport errors.
+TRANSIENT_INFRASTRUCTURE_ERRORS = (OperationalError, RedisError, OSError)
 
 
 def app():
@@ -26,11 +31,10 @@ def set_app(flask_app) -> None:
 
 
 def job(func):
-    """Run inside the app context; let only retryable Shopify errors escape (RQ retries them).
-
-    Anything else is a permanent failure for this input: it is logged on the job (visible in
-    the failed registry only if it escapes), so we re-raise non-Shopify bugs too — those are
-    ours to fix, and a failed job in the registry is how we see them."""
+    """Run inside the app context. Retryable Shopify errors and blips of our own database,
+    Redis or network escape with RQ's retries; Shopify's permanent refusals are recorded on the
+    job result; anything else (a bug, bad data) escapes without retries, straight into the
+    failed registry that the Jobs page shows: those are ours to fix."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -44,6 +48,9 @@ def job(func):
                 if exc.retryable:
                     raise
                 return {"failed": str(exc)}
+            except TRANSIENT_INFRASTRUCTURE_ERRORS:
+                db.session.rollback()
+                raise  # our own database, Redis or network blinked: RQ's retries can help
             except Exception:
                 db.session.rollback()
                 # A bug or bad data: the same input fails the same way, so skip RQ's retries
