@@ -17,19 +17,21 @@ def current(shop: Shop) -> dict:
     return asdict(shop_settings.settings_of(shop))
 
 
-def _submitted(form) -> dict:
+def _submitted(form, current: dict) -> dict:
     values = {}
     for f in fields(ShopSettings):
         if f.type in ("bool", bool):
             # An unticked checkbox is simply absent from the post.
             values[f.name] = "on" if form.get(f.name) in ("on", "1", "true") else ""
-        else:
-            values[f.name] = str(form.get(f.name, "")).strip()
+        elif f.name in form:
+            values[f.name] = str(form[f.name]).strip()
+        else:  # a field the form does not show keeps its value
+            values[f.name] = str(current[f.name])
     return values
 
 
 def save(shop: Shop, form) -> ShopSettings:
-    values = _submitted(form)
+    values = _submitted(form, current(shop))
     errors = {}
     for name, raw in values.items():
         try:
