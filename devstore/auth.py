@@ -55,6 +55,7 @@ class Settings:
     outage_requests: int = 0
     answer_delay_seconds: float = 0.0
     answer_delay_shop: str = ""
+    answer_delay_operation: str = ""  # "" = every mutation; else that named operation only
     # How fast a bulk operation writes its JSONL (0: at once). Shopify's speed is not
     # published; ~1,400 objects/s was observed for a small product export.
     bulk_objects_per_second: float = 2000.0

@@ -5,9 +5,10 @@ outage  the next `outage_requests` Admin GraphQL calls (-1: until switched off) 
         with that status; "internal_error" answers 200 with an INTERNAL_SERVER_ERROR error
         (Shopify's usual GraphQL answer to a failure on its side, with a request id); "drop"
         closes the connection without an answer.
-answer_delay  mutations run, then their answer is held back this many seconds: the change is
-        made in the store but the app has not heard about it yet (a worker can be killed while
-        it waits, or give up on a timeout).
+answer_delay  mutations (or only the operation named `answer_delay_operation`) run, then
+        their answer is held back this many seconds: the change is made in the store (or the
+        app's read is already stale) but the app has not heard about it yet; a worker can be
+        killed while it waits.
 
 `outage_shop` / `answer_delay_shop` name the shop ("" = every shop).
 """
@@ -20,10 +21,14 @@ import re
 import socket
 import time
 import uuid
+from collections import Counter
 
 from flask import Response
 
-MUTATION = re.compile(r"^\s*mutation\b")
+OPERATION = re.compile(r"^\s*(query|mutation)\s*(\w+)?")
+# Answers held back so far, by operation name: in-process tests wait on it to act while an
+# answer is held (after the request took effect, before the app hears back).
+held: Counter[str] = Counter()
 ERROR_PAGE = """<!DOCTYPE html>
 <html lang="en">
   <head><meta charset="utf-8"><title>{title}</title></head>
@@ -76,10 +81,14 @@ def outage(settings, shop: str, environ: dict) -> Response | None:
 
 
 def hold_answer(settings, shop: str, body: dict) -> None:
-    """After a mutation ran: wait before answering, if this shop's answers are delayed."""
+    """After a request ran: wait before answering, if this shop's answers are delayed."""
     if settings.answer_delay_seconds <= 0 or settings.answer_delay_shop not in ("", shop):
         return
-    if MUTATION.match(str(body.get("query") or "")):
+    found = OPERATION.match(str(body.get("query") or ""))
+    kind, name = found.groups() if found else ("query", None)
+    wanted = settings.answer_delay_operation
+    if (name == wanted) if wanted else kind == "mutation":
+        held[name or kind] += 1
         time.sleep(settings.answer_delay_seconds)
 
 

@@ -1,9 +1,12 @@
-"""Fulfillment jobs: forward after the hold window, answer Shopify, push parcels. Ids in,
-idempotent (see the domain modules for how each survives a retry)."""
+"""Fulfillment jobs: forward after the hold window, answer Shopify, push parcels, reconcile what
+lost jobs left behind. Ids in, idempotent (see the domain modules for how each survives a
+retry)."""
 
 from __future__ import annotations
 
-from domain.fulfillment import forwarding, tracking_push
+from domain.fulfillment import forwarding, recovery, tracking_push
+from domain.models.shop import Shop
+from extensions import db
 from jobs.runtime import job
 
 
@@ -20,3 +23,11 @@ def answer_request(supplier_order_id: int) -> str:
 @job
 def push_parcel(parcel_id: int) -> str:
     return tracking_push.push_parcel(parcel_id)
+
+
+@job
+def reconcile(shop_id: int) -> str:
+    shop = db.session.get(Shop, shop_id)
+    if shop is None:
+        return "no such shop"
+    return str(recovery.reconcile(shop))

@@ -16,6 +16,8 @@ from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
+from jobs import reclaim
+
 PUSH, SYNC = "push", "sync"
 QUEUE_ORDER = (PUSH, SYNC)
 TRANSIENT_RETRY = Retry(max=6, interval=[2, 10, 30, 120, 600, 1800])
@@ -78,18 +80,31 @@ def _enqueue_once(
     queue_name: str, func: str, *args, job_id: str, retry: Retry | None, shop_id: int | None = None
 ) -> Job | None:
     """Enqueue unless a job with this id is already waiting or running (dedupe by id)."""
-    try:
-        existing = Job.fetch(job_id, connection=redis_connection())
-    except NoSuchJobError:
-        existing = None
-    if existing is not None and existing.get_status(refresh=False) in (
-        JobStatus.QUEUED,
-        JobStatus.STARTED,
-        JobStatus.DEFERRED,
-        JobStatus.SCHEDULED,
-    ):
+    if not _id_is_free(job_id):
         return None
     return _enqueue(queue_name, func, *args, job_id=job_id, retry=retry, shop_id=shop_id)
+
+
+def is_pending(job: Job) -> bool:
+    """Waiting or running. A "started" job whose worker was killed is neither (jobs/reclaim)."""
+    status = job.get_status(refresh=False)
+    if status == JobStatus.STARTED:
+        return not reclaim.is_abandoned(job)
+    return status in (JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
+
+
+def _id_is_free(job_id: str) -> bool:
+    """No job with this id is waiting or running. An abandoned one is dropped from the started
+    registry, so RQ's own cleanup does not run (or fail) it again later."""
+    try:
+        job = Job.fetch(job_id, connection=redis_connection())
+    except NoSuchJobError:
+        return True
+    if is_pending(job):
+        return False
+    if job.get_status(refresh=False) == JobStatus.STARTED:
+        reclaim.forget_executions(job)
+    return True
 
 
 def enqueue_webhook(receipt_id: int, shop_domain: str | None = None) -> Job | None:
@@ -196,3 +211,40 @@ def enqueue_answer_request(supplier_order_id: int) -> Job | None:
         job_id=f"answer-request-{supplier_order_id}",
         retry=TRANSIENT_RETRY,
     )
+
+
+def enqueue_forward_unless_pending(supplier_order_id: int) -> Job | None:
+    """Recovery: forward now, unless a forward job for it is still waiting or running."""
+    if not _id_is_free(f"forward-{supplier_order_id}"):
+        return None
+    return enqueue_forward(supplier_order_id, None)
+
+
+# -- recovery -------------------------------------------------------------------------------
+
+
+def enqueue_reconcile(shop_id: int) -> Job | None:
+    """Re-enqueue what lost jobs left half-done in one shop (domain.fulfillment.recovery)."""
+    return _enqueue_once(
+        SYNC,
+        "jobs.fulfillment.reconcile",
+        shop_id,
+        job_id=f"reconcile-{shop_id}",
+        retry=TRANSIENT_RETRY,
+        shop_id=shop_id,
+    )
+
+
+def rearm_sweep(shop_id: int, delay_seconds: float) -> Job | None:
+    """The shop's sweep, unless one is already scheduled, waiting or running."""
+    if not _id_is_free(f"sweep-{shop_id}"):
+        return None
+    return schedule_sweep(shop_id, delay_seconds)
+
+
+def enqueue_webhook_unless_pending(receipt_id: int, shop_domain: str) -> Job | None:
+    """Recovery: a stored receipt nobody processed (its job was lost) gets a job again."""
+    if not _id_is_free(f"webhook-{receipt_id}"):
+        return None
+    return enqueue_webhook(receipt_id, shop_domain=shop_domain)
+

@@ -21,4 +21,5 @@ def sweep(shop_id: int) -> str:
         return "not installed; sweep not re-armed"
     run = order_sync_jobs.start(shop, "sweep")
     queues.schedule_sweep(shop_id, order_sync_jobs.SWEEP_INTERVAL.total_seconds())
+    queues.enqueue_reconcile(shop_id)  # and re-enqueue what lost fulfillment jobs left behind
     return f"sweep run {run.id}"

@@ -12,11 +12,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from domain import installation, timeline
+from domain.errors import NotInstalled
 from domain.fulfillment import shipments
 from domain.models.orders import SupplierOrder, VariantMapping
 from domain.models.shop import Shop
 from domain.timeline import N_
 from extensions import db
+from integrations.shopify_admin.errors import ShopifyAuthError
 from integrations.shopify_admin.gateway import supplier_store
 
 
@@ -67,7 +69,22 @@ def _place_in_supplier_store(shop: Shop, supplier_order: SupplierOrder) -> str:
                 store=supplier.store_domain or _("The supplier's store"),
             )
         )
-    client = installation.admin_client(supplier_shop)
+    try:
+        return _place_once(shop, supplier_order, installation.admin_client(supplier_shop))
+    except (ShopifyAuthError, NotInstalled) as exc:
+        raise CannotForward(
+            _(
+                "%(store)s no longer lets Relay in (the app was uninstalled or its access "
+                "revoked): ask the supplier to reinstall Relay, then request fulfillment again.",
+                store=supplier.store_domain,
+            )
+        ) from exc
+
+
+def _place_once(shop: Shop, supplier_order: SupplierOrder, client) -> str:
+    """Create the order in the supplier's store, unless a run killed before it could record
+    it already did (found again by the reference tag)."""
+    supplier = supplier_order.supplier
     tag = reference_tag(shop, supplier_order)
     existing = supplier_store.find_order_by_tag(client, tag)
     if existing:

@@ -8,27 +8,38 @@ finishes the work of a killed run instead of repeating it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from domain import installation, states, timeline
 from domain.clock import aware, utcnow
+from domain.errors import NotInstalled
 from domain.fulfillment import channels
-from domain.models.orders import SupplierOrder
+from domain.models.orders import Supplier, SupplierOrder
 from domain.models.shop import Shop
 from domain.timeline import N_
 from extensions import db
-from integrations.shopify_admin.errors import ShopifyUserError
+from integrations.shopify_admin.errors import ShopifyGraphQLError, ShopifyUserError
 from integrations.shopify_admin.gateway import fulfillment as fo_gateway
 from jobs import queues
 
 log = logging.getLogger("relay.forwarding")
 OPEN_FO_STATUSES = ("OPEN", "IN_PROGRESS", "ON_HOLD", "SCHEDULED")
 SUBMITTABLE = ("UNSUBMITTED", "REJECTED")
+NOTHING_OPEN = N_(
+    "Nothing is left to fulfill in the store for these items: they were fulfilled or "
+    "cancelled in Shopify. Nothing was sent to the supplier."
+)
 
 
 def forward(supplier_order_id: int) -> str:
-    supplier_order = db.session.get(SupplierOrder, supplier_order_id, with_for_update=True)
+    _refresh_tokens_first(supplier_order_id)
+    supplier_order = db.session.get(
+        SupplierOrder, supplier_order_id, with_for_update=True, populate_existing=True
+    )
     if supplier_order is None or supplier_order.status != "scheduled":
         return "skipped: not scheduled"
     forward_at = aware(supplier_order.forward_at)
@@ -46,8 +57,13 @@ def forward(supplier_order_id: int) -> str:
     fulfillment_orders = [
         fo
         for fo in fo_gateway.fulfillment_orders_of(client, order.shopify_gid)
-        if fo.status in OPEN_FO_STATUSES and any(line.line_item_gid in wanted for line in fo.lines)
+        if fo.status in OPEN_FO_STATUSES
+        and any(line.line_item_gid in wanted and line.remaining_quantity > 0 for line in fo.lines)
     ]
+    if not fulfillment_orders:
+        # Fulfilled, cancelled or removed in Shopify since it was requested (the order
+        # webhook may not have reached Relay yet): Shopify's word wins, nothing is sent.
+        return _failed(supplier_order_id, NOTHING_OPEN)
     if any(fo.status == "ON_HOLD" for fo in fulfillment_orders):
         states.advance(supplier_order, "store_on_hold")
         timeline.record(
@@ -62,7 +78,7 @@ def forward(supplier_order_id: int) -> str:
     try:
         supplier_order.fulfillment_order_gid = _submit(client, shop, lines, fulfillment_orders)
         channels.dispatch(shop, supplier_order)
-    except ShopifyUserError as exc:
+    except (ShopifyUserError, ShopifyGraphQLError) as exc:
         return _failed(supplier_order_id, str(exc))
     except channels.CannotForward as exc:
         return _failed(supplier_order_id, exc.message)
@@ -87,6 +103,26 @@ def forward(supplier_order_id: int) -> str:
     channels.after_forward(shop, supplier_order)
     db.session.commit()
     return "forwarded"
+
+
+def _refresh_tokens_first(supplier_order_id: int) -> None:
+    """Refreshing an offline token commits (installation.access_token_for): do it before the
+    row is locked, or the commit would release the lock mid-job and let a second run of this
+    job place the order twice."""
+    row = db.session.execute(
+        select(SupplierOrder.shop_id, Supplier.channel, Supplier.store_domain)
+        .join(Supplier, Supplier.id == SupplierOrder.supplier_id)
+        .where(SupplierOrder.id == supplier_order_id)
+    ).first()
+    if row is None:
+        return
+    shops = [db.session.get(Shop, row.shop_id)]
+    if row.channel == "store":
+        shops.append(installation.shop_by_domain(row.store_domain or ""))
+    for shop in shops:
+        if shop is not None and shop.is_installed:
+            with contextlib.suppress(NotInstalled):  # said clearly once the row is locked
+                installation.access_token_for(shop)
 
 
 def _submit(client, shop: Shop, lines, fulfillment_orders) -> str | None:

@@ -245,6 +245,7 @@ def update_tracking(parcel: Parcel, tracking: Tracking, *, actor="supplier", act
         tracking.carrier,
         tracking.url,
     )
+    parcel.push_status = "pending"  # until the job pushes it (recovery looks for pending ones)
     timeline.record(
         supplier_order.order,
         "tracking_updated",

@@ -11,9 +11,11 @@ import logging
 
 from sqlalchemy import select
 
+from domain import timeline
 from domain.errors import DomainError
 from domain.fulfillment import shipments
 from domain.models.orders import Supplier, SupplierOrder, VariantMapping
+from domain.timeline import N_
 from domain.webhook_topics import handles
 from extensions import db
 
@@ -55,6 +57,21 @@ def supplier_fulfilled(shop_domain: str, payload: dict, receipt) -> None:
                 exc.message,
             )
             receipt.error = exc.message
+            # Nothing reaches the customer, so the merchant must hear of it. Fixing the
+            # fulfillment in the supplier's store (fulfillments/update) brings it in.
+            supplier_order.problem = N_(
+                "The supplier's store reported a shipment Relay could not use; ask the "
+                "supplier to correct it there."
+            )
+            timeline.record(
+                supplier_order.order,
+                "supplier_shipment_refused",
+                N_("%(supplier)s reported a shipment Relay could not use: %(reason)s"),
+                actor="supplier",
+                actor_name=supplier_order.supplier.name,
+                supplier=supplier_order.supplier.name,
+                reason=exc.message,
+            )
 
 
 def _tracking(payload: dict) -> shipments.Tracking:

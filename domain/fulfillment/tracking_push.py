@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import select
+
 from domain import installation, timeline
 from domain.clock import aware, utcnow
 from domain.models.orders import Parcel, SupplierOrder
 from domain.models.shop import Shop
 from domain.timeline import N_
 from extensions import db
-from integrations.shopify_admin.errors import ShopifyUserError
+from integrations.shopify_admin.errors import ShopifyGraphQLError, ShopifyUserError
 from integrations.shopify_admin.gateway import fulfillment as fo_gateway
 
 log = logging.getLogger("relay.tracking_push")
@@ -68,25 +70,30 @@ def _submitted_requests(client, shop: Shop, supplier_order: SupplierOrder) -> li
 
 
 def push_parcel(parcel_id: int) -> str:
-    parcel = db.session.get(Parcel, parcel_id, with_for_update=True)
+    # A token refresh commits: do it before locking the parcel, so the lock holds to the end.
+    shop_id = db.session.scalar(select(Parcel.shop_id).where(Parcel.id == parcel_id))
+    shop = db.session.get(Shop, shop_id) if shop_id is not None else None
+    if shop is None or not shop.is_installed:
+        return "gone" if shop is None else "not installed"
+    client = installation.admin_client(shop)
+    parcel = db.session.get(Parcel, parcel_id, with_for_update=True, populate_existing=True)
     if parcel is None:
         return "gone"
     supplier_order = parcel.supplier_order
-    shop = db.session.get(Shop, parcel.shop_id)
-    if not shop.is_installed:
-        return "not installed"
     tracking = _tracking_input(parcel)
-    client = installation.admin_client(shop)
     try:
         if parcel.shopify_fulfillment_gid:
             if parcel.pushed_tracking == tracking:
+                if parcel.push_status != "pushed":  # e.g. changed, then changed back
+                    parcel.push_status, parcel.push_error = "pushed", None
+                    db.session.commit()
                 return "up to date"
             fo_gateway.update_tracking(client, parcel.shopify_fulfillment_gid, tracking or {}, True)
             outcome = "tracking updated"
         else:
             parcel.shopify_fulfillment_gid = _adopt_or_create(client, shop, parcel, tracking)
             outcome = "fulfillment created"
-    except ShopifyUserError as exc:
+    except (ShopifyUserError, ShopifyGraphQLError) as exc:
         return _rejected(parcel, str(exc))
     parcel.pushed_tracking = tracking
     parcel.push_status, parcel.push_error = "pushed", None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
@@ -44,7 +44,16 @@ class WebhookReceipt(db.Model):
     """One row per X-Shopify-Webhook-Id: the unique key is what makes intake idempotent."""
 
     __tablename__ = "webhook_receipts"
-    __table_args__ = (UniqueConstraint("webhook_id", name="uq_webhook_receipts_webhook_id"),)
+    __table_args__ = (
+        UniqueConstraint("webhook_id", name="uq_webhook_receipts_webhook_id"),
+        # Recovery looks for receipts never processed: a small partial index, not a scan.
+        Index(
+            "ix_webhook_receipts_unprocessed",
+            "shop_domain",
+            postgresql_where=text("processed_at IS NULL"),
+            sqlite_where=text("processed_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     webhook_id: Mapped[str] = mapped_column(String(255))
