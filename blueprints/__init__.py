@@ -13,6 +13,8 @@ BLUEPRINT_MODULES = [
     "blueprints.webhooks",
     "blueprints.orders",
     "blueprints.fulfillment",
+    "blueprints.refunds",
+    "blueprints.ledger",
     "blueprints.suppliers",
     "blueprints.settings",
     "blueprints.jobs_status",

@@ -22,9 +22,17 @@ class ShopSettings:
     # Collective's rule: a paid supplier that has not shipped this many days after a
     # cancellation request is cancelled automatically.
     auto_cancel_days: int = 14
+    # An automatically paid supplier's money is released to it (paid out) this many days after
+    # its part of the order shipped; until then a refund is taken back from its next payout.
+    payout_delay_days: int = 7
 
 
-LIMITS = {"hold_minutes": (0, 1440), "late_after_days": (1, 90), "auto_cancel_days": (1, 90)}
+LIMITS = {
+    "hold_minutes": (0, 1440),
+    "late_after_days": (1, 90),
+    "auto_cancel_days": (1, 90),
+    "payout_delay_days": (0, 90),
+}
 
 
 def settings_of(shop) -> ShopSettings:

@@ -16,7 +16,12 @@ from sqlalchemy import JSON, Text, bindparam, cast
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from domain import compliance, installation, order_webhooks  # noqa: F401 (registers topics)
+from domain import (  # noqa: F401 (registers topics)
+    compliance,
+    installation,
+    order_webhooks,
+    refund_mirror,
+)
 from domain.fulfillment import incoming, supplier_store_events  # noqa: F401 (registers topics)
 from domain.models.shop import WebhookReceipt, utcnow
 from domain.webhook_topics import ALWAYS_PROCESSED, handlers_for, handles

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain import order_sync_jobs
+from domain import order_sync_jobs, supplier_ledger
 from domain.models.shop import Shop
 from extensions import db
 from jobs import queues
@@ -20,6 +20,8 @@ def sweep(shop_id: int) -> str:
     if shop is None or not shop.is_installed:
         return "not installed; sweep not re-armed"
     run = order_sync_jobs.start(shop, "sweep")
+    supplier_ledger.release_due_payouts(shop)  # suppliers whose payout delay is over
+    db.session.commit()
     queues.schedule_sweep(shop_id, order_sync_jobs.SWEEP_INTERVAL.total_seconds())
     queues.enqueue_reconcile(shop_id)  # and re-enqueue what lost fulfillment jobs left behind
     return f"sweep run {run.id}"

@@ -11,4 +11,5 @@ from domain.models.orders import (  # noqa: F401
     SyncRun,
     VariantMapping,
 )
+from domain.models.refunds import Refund, RefundLine, SupplierLedgerEntry  # noqa: F401
 from domain.models.shop import ComplianceRecord, Shop, WebhookReceipt  # noqa: F401

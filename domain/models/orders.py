@@ -167,6 +167,9 @@ class SupplierOrder(db.Model):
     # The supplier's own reference: the order in the supplier's store, or its website order no.
     supplier_reference: Mapped[str | None] = mapped_column(String(255))
     supplier_paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the supplier's money for this order was released to it for good (a payout): from
+    # then on a refund of its items is settled with the supplier outside Relay.
+    supplier_paid_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decline_reason: Mapped[str | None] = mapped_column(Text)
     # Shopify's FulfillmentOrderRejectionReason the supplier chose (sent with the rejection).
     decline_reason_code: Mapped[str | None] = mapped_column(String(48))

@@ -1,0 +1,69 @@
+"""Supplier balances: what each supplier owes back from refunds, and settling it (Mark
+received; Record payout for manual-payment suppliers). Parse, one domain call, render."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, make_response, request, url_for
+from flask_babel import gettext as _
+
+from blueprints._render import is_htmx_request, redirect_after_post, render
+from blueprints.embedded import embedded_context, shop_required
+from domain import supplier_ledger
+from domain.errors import DomainError
+from domain.shop_settings import settings_of
+from extensions import db
+
+bp = Blueprint("ledger", __name__, url_prefix="/balances")
+
+
+def _page(*, notice: str | None = None, error: str | None = None, status: int = 200):
+    body = render(
+        "ledger/index.html",
+        "ledger/_balances.html",
+        balances=supplier_ledger.balances(g.shop),
+        payout_delay_days=settings_of(g.shop).payout_delay_days,
+        notice=notice,
+        error=error,
+    )
+    return make_response(body, status)
+
+
+@bp.get("")
+@shop_required
+def index():
+    done = request.args.get("done")
+    notice = {"received": _("Marked as received."), "payout": _("Payout recorded.")}.get(done)
+    return _page(notice=notice)
+
+
+def _after(action, done: str, message: str):
+    try:
+        action()
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        return _page(error=exc.message, status=200 if is_htmx_request() else 409)
+    if not is_htmx_request():
+        params = {**embedded_context()["embedded_params"], "done": done}
+        return redirect_after_post(url_for("ledger.index"), params)
+    return _page(notice=message)
+
+
+@bp.post("/entries/<int:entry_id>/received")
+@shop_required
+def mark_received(entry_id: int):
+    return _after(
+        lambda: supplier_ledger.mark_received(g.shop, entry_id, who=_("Merchant")),
+        "received",
+        _("Marked as received."),
+    )
+
+
+@bp.post("/suppliers/<int:supplier_id>/payout")
+@shop_required
+def record_payout(supplier_id: int):
+    return _after(
+        lambda: supplier_ledger.record_payout(g.shop, supplier_id, who=_("Merchant")),
+        "payout",
+        _("Payout recorded."),
+    )

@@ -1,0 +1,96 @@
+"""The drawer's refund form: open it, submit it. Parse, one domain call, render."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, abort, g, make_response, request, url_for
+from flask_babel import gettext as _
+
+from blueprints._render import is_htmx_request, redirect_after_post, render
+from blueprints.embedded import embedded_context, shop_required
+from domain import grid, refunds
+from domain.errors import DomainError
+from domain.money import format_money
+from extensions import db
+
+bp = Blueprint("refunds", __name__, url_prefix="/orders")
+
+
+@bp.app_context_processor
+def refund_view_helpers() -> dict:
+    return {"refund_history": refunds.history}
+
+
+def _form_view(order, refundable, *, values=None, errors=None, key=None) -> dict:
+    """What _refund_form.html needs to show the open form."""
+    return {
+        "refundable": refundable,
+        "values": values if values is not None else {"mode": "partial"},
+        "errors": errors or {},
+        "key": key or refunds.new_key(),
+        "seen": refundable.seen,
+    }
+
+
+def _render_form(order, form_view, *, status: int = 200):
+    body = render(
+        "orders/order.html", "orders/_refund_form.html", order=order, refund_form=form_view
+    )
+    return make_response(body, status)
+
+
+@bp.get("/<int:order_id>/refund")
+@shop_required
+def refund_form(order_id: int):
+    order = grid.order_for_drawer(g.shop, order_id)
+    if order is None:
+        abort(404)
+    try:
+        refundable = refunds.form_refundable(g.shop, order)
+    except DomainError as exc:
+        return render("orders/order.html", "orders/_drawer.html", order=order, error=exc.message)
+    values = None
+    if request.args.get("mode") == "full":
+        values = refunds.full_refund_values(refundable)
+    return _render_form(order, _form_view(order, refundable, values=values))
+
+
+@bp.post("/<int:order_id>/refund")
+@shop_required
+def submit_refund(order_id: int):
+    if grid.order_for_drawer(g.shop, order_id) is None:
+        abort(404)
+    try:
+        refund = refunds.create_refund(g.shop, order_id, request.form, actor_name=_("Merchant"))
+    except refunds.RefundInvalid as exc:
+        db.session.rollback()
+        order = grid.order_for_drawer(g.shop, order_id)
+        refundable = refunds.form_refundable(g.shop, order)
+        view = _form_view(order, refundable, values=request.form.to_dict(), errors=exc.errors)
+        # htmx swaps only 2xx answers; a plain post says 422 and shows the same form.
+        return _render_form(order, view, status=200 if is_htmx_request() else 422)
+    except DomainError as exc:
+        db.session.rollback()
+        order = grid.order_for_drawer(g.shop, order_id)
+        body = render("orders/order.html", "orders/_drawer.html", order=order, error=exc.message)
+        response = make_response(body, 200 if is_htmx_request() else 409)
+        return _retarget_drawer(response, exc.message, error=True)
+    done = _("Refunded %(amount)s.", amount=format_money(refund.amount, refund.currency))
+    if not is_htmx_request():
+        params = {**embedded_context()["embedded_params"], "done": "refund"}
+        return redirect_after_post(url_for("orders.drawer", order_id=order_id), params)
+    order = grid.order_for_drawer(g.shop, order_id)
+    body = render("orders/order.html", "orders/_drawer.html", order=order, done=done)
+    return _retarget_drawer(make_response(body), done)
+
+
+def _retarget_drawer(response, message: str, *, error: bool = False):
+    """The form asked to swap itself; the answer is the whole drawer (history, timeline)."""
+    if is_htmx_request():
+        response.headers["HX-Retarget"] = "#order-drawer"
+        response.headers["HX-Reswap"] = "outerHTML"
+        response.headers["HX-Trigger"] = json.dumps(
+            {"relay:toast": {"message": message, "error": error}}
+        )
+    return response
