@@ -53,10 +53,13 @@ def _open_orders_with(shop_id: int, skus: set[str]) -> list[Order]:
         select(Order)
         .where(
             Order.shop_id == shop_id,
-            exists().where(LineItem.order_id == Order.id, LineItem.sku.in_(skus)),
-            exists().where(
-                SupplierOrder.order_id == Order.id, SupplierOrder.status.in_(REROUTABLE)
+            # Driven by the (shop_id, status) index: open parts are few, all orders are many.
+            Order.id.in_(
+                select(SupplierOrder.order_id).where(
+                    SupplierOrder.shop_id == shop_id, SupplierOrder.status.in_(REROUTABLE)
+                )
             ),
+            exists().where(LineItem.order_id == Order.id, LineItem.sku.in_(skus)),
         )
         .options(
             selectinload(Order.line_items),
