@@ -6,8 +6,74 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 
 import httpx
+
+# SKU, supplier, supplier SKU, cost, currency: the demo store's sample products, split over
+# the three kinds of supplier (a supplier store, a portal supplier, a non auto-order supplier).
+DEMO_MAPPINGS = [
+    ("MUG-STN-SPK", "Demo Supplier", "DS-MUG-01", "7.20", "EUR"),
+    ("CER-POUR-WHT", "Demo Supplier", "DS-POUR-02", "21.00", "EUR"),
+    ("PIL-LIN-NAT", "Atelier Lin", "AL-NAT-45", "12.50", "EUR"),
+    ("PIL-LIN-CHA", "Atelier Lin", "AL-CHA-45", "12.50", "EUR"),
+    ("MER-BEA-FOR", "Atelier Lin", "AL-BEANIE-F", "9.90", "EUR"),
+    ("WAL-BRD-L", "Budapest Woodworks", "BW-3020", "26.00", "HUF"),
+    ("BRS-LAMP", "Budapest Woodworks", "BW-LAMP-7", "48.00", "HUF"),
+]
+
+
+def _wait_for_fulfillment_service(control: httpx.Client, shop: str, client_id: str) -> bool:
+    """Post-install runs on the worker; stocking needs the location it creates."""
+    for _ in range(60):
+        probe = control.post(
+            f"/_devstore/shops/{shop}/stock", json={"client_id": client_id, "skus": []}
+        )
+        if probe.status_code == 200:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def _set_up_suppliers(control, app_url: str, client_id: str, retailer: str, supplier_store: str):
+    """As the merchant would, through Relay's own pages (an ID token from the admin)."""
+    token = control.post(f"/_devstore/shops/{retailer}/apps/{client_id}/id_token").json()[
+        "id_token"
+    ]
+    relay = httpx.Client(base_url=app_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    suppliers = [
+        {
+            "name": "Demo Supplier",
+            "channel": "store",
+            "store_domain": supplier_store,
+            "place_mode": "auto",
+            "pay_mode": "auto",
+            "currency": "EUR",
+        },
+        {
+            "name": "Atelier Lin",
+            "channel": "portal",
+            "place_mode": "manual",
+            "pay_mode": "manual",
+            "currency": "EUR",
+            "contact_email": "orders@atelier-lin.example",
+        },
+        {
+            "name": "Budapest Woodworks",
+            "channel": "manual",
+            "place_mode": "manual",
+            "pay_mode": "manual",
+            "currency": "HUF",
+            "website_url": "https://woodworks.example/shop",
+        },
+    ]
+    for supplier in suppliers:
+        relay.post("/suppliers", data=supplier)  # already there on a re-run: refused, fine
+    rows = "\n".join(",".join(row) for row in DEMO_MAPPINGS)
+    relay.post(
+        "/suppliers/import",
+        files={"file": ("demo.csv", f"sku,supplier,supplier_sku,cost,currency\n{rows}\n")},
+    )
 
 
 def main() -> int:
@@ -55,6 +121,19 @@ def main() -> int:
                 return 1
     finally:
         control.post("/_devstore/settings", json={"auto_approve": False})
+
+    if not _wait_for_fulfillment_service(control, args.retailer, client_id):
+        print(
+            "Relay's worker did not register its fulfillment service; see var/log/", file=sys.stderr
+        )
+        return 1
+    # Dropshipped products live at Relay's fulfillment-service location, so their orders route
+    # to Relay (as products stocked by a dropshipping app do on Shopify).
+    control.post(
+        f"/_devstore/shops/{args.retailer}/stock",
+        json={"client_id": client_id, "skus": [row[0] for row in DEMO_MAPPINGS]},
+    ).raise_for_status()
+    _set_up_suppliers(control, app_url, client_id, args.retailer, args.supplier)
 
     existing = control.get(f"/_devstore/shops/{args.retailer}/orders?limit=1").json()
     if not existing:
