@@ -25,7 +25,7 @@ from domain.sync import PAID_STATUSES
 from domain.timeline import N_
 from extensions import db
 
-REROUTABLE = frozenset(states.BEFORE_FORWARD) - {"scheduled"}
+REROUTABLE = routing.OPEN_FOR_LINES
 CHUNK = 500
 
 

@@ -21,12 +21,27 @@ def mappings_for(shop_id: int, skus: set[str]) -> dict[str, VariantMapping]:
     return {row.sku: row for row in rows}
 
 
+# Supplier orders whose lines may still change: not sent, and not about to be (a scheduled one's
+# hold timer is running). A line never leaves or joins any other (sent, shipped, cancelled).
+OPEN_FOR_LINES = frozenset(states.BEFORE_FORWARD) - {"scheduled"}
+
+
+def _open_for_lines(supplier_order: SupplierOrder | None) -> bool:
+    return supplier_order is None or supplier_order.status in OPEN_FOR_LINES
+
+
 def split(order: Order, *, paid: bool) -> list[SupplierOrder]:
     """Assign lines to suppliers and make sure one supplier order exists per supplier.
     Existing supplier orders keep their status; only missing ones are created."""
     mapping = mappings_for(order.shop_id, {li.sku for li in order.line_items if li.sku})
+    parts = {so.supplier_id: so for so in order.supplier_orders}
     for line in order.line_items:
-        if line.supplier_id is None and line.sku in mapping:
+        if (
+            line.supplier_id is None
+            and line.sku in mapping
+            and _open_for_lines(parts.get(None))
+            and _open_for_lines(parts.get(mapping[line.sku].supplier_id))
+        ):
             line.supplier_id = mapping[line.sku].supplier_id
     wanted = {line.supplier_id for line in order.line_items}
     present = {so.supplier_id for so in order.supplier_orders}

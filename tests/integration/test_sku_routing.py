@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from domain import states
+from domain import routing, states
 from domain.models.orders import Order, Supplier, SupplierOrder, VariantMapping
 from extensions import db
 from tests.integration.merchant_pages import Merchant, place_orders, supplier_form
@@ -119,6 +119,10 @@ def test_mapping_a_sku_reroutes_unassigned_orders_and_leaves_forwarded_ones_alon
     assert parts(sent) == {mug.id: ("requested", ["MUG-1"]), None: ("unassigned", ["LAMP-1"])}
     kinds = lambda o: [e.kind for e in db.session.get(Order, o.id).events]  # noqa: E731
     assert "rerouted" in kinds(waiting) and "reroute_blocked" in kinds(sent)
+    # Every sync update re-splits the order: the item still does not join the sent part.
+    routing.split(db.session.get(Order, sent.id), paid=True)
+    db.session.commit()
+    assert parts(sent) == {mug.id: ("requested", ["MUG-1"]), None: ("unassigned", ["LAMP-1"])}
 
     # Moving both SKUs to Lamp Co by CSV: the open parts follow, the sent part stays.
     report = upload(
