@@ -112,6 +112,10 @@ class Refundable:
             return _("%(order)s is not paid; there is no payment to refund.", order=self.order.name)
         return None
 
+    def plain(self, amount: Decimal) -> str:
+        """An amount as the form writes it: the currency's decimals, no symbol ("12.50")."""
+        return _plain(amount, self.currency)
+
     def line(self, line_id: int) -> LineState | None:
         return next((s for s in self.lines if s.line.id == line_id), None)
 

@@ -96,3 +96,76 @@
     }
   });
 })();
+
+/* The refund form (orders/_refund_form.html): the total is recomputed as the merchant types,
+ * a quantity prefills its amount (unit price x quantity, capped at what is left), and "Full
+ * refund" fills in everything refundable. The server checks everything again. */
+(function () {
+  function currencyFormat(form) {
+    return new Intl.NumberFormat(document.documentElement.lang || 'en', {style: 'currency', currency: form.dataset.currency});
+  }
+  function decimals(form) { return currencyFormat(form).resolvedOptions().maximumFractionDigits; }
+  function parseAmount(text) {
+    text = (text || '').trim().replace(/\s/g, '');
+    if (text === '') return 0;
+    if (text.indexOf(',') >= 0 && text.indexOf('.') < 0) text = text.replace(',', '.');
+    return /^\d*\.?\d*$/.test(text) ? Number(text) : NaN;
+  }
+  function recompute(form) {
+    let total = 0, bad = false;
+    form.querySelectorAll('[data-refund-amount]').forEach(function (input) {
+      if (input.disabled) return;
+      const value = parseAmount(input.value);
+      if (isNaN(value)) bad = true; else total += value;
+    });
+    const out = form.querySelector('[data-refund-total]');
+    if (!out) return;
+    out.textContent = bad ? '—' : currencyFormat(form).format(total);
+    out.classList.toggle('over', !bad && total > Number(form.dataset.totalLeft) + 1e-9);
+  }
+  function fillFull(form, full) {
+    form.querySelectorAll('[data-refund-line]').forEach(function (row) {
+      if (row.hasAttribute('data-blocked')) return;
+      const qty = row.querySelector('[data-refund-qty]'), amount = row.querySelector('[data-refund-amount]');
+      if (full) { qty.value = row.dataset.maxQty; amount.value = row.dataset.maxAmount; }
+      qty.readOnly = amount.readOnly = full;
+    });
+    const shippingRow = form.querySelector('[data-refund-shipping]');
+    if (shippingRow) {
+      const shipping = shippingRow.querySelector('input');
+      if (full) shipping.value = shippingRow.dataset.maxAmount;
+      shipping.readOnly = full;
+    }
+  }
+  document.addEventListener('input', function (event) {
+    const form = event.target.closest && event.target.closest('#refund-form');
+    if (!form) return;
+    if (event.target.matches('[data-refund-qty]')) {
+      const row = event.target.closest('[data-refund-line]');
+      const amount = row.querySelector('[data-refund-amount]');
+      if (!amount.dataset.touched) {
+        const qty = parseInt(event.target.value || '0', 10) || 0;
+        const value = Math.min(qty * Number(row.dataset.unitPrice), Number(row.dataset.maxAmount));
+        amount.value = qty > 0 ? value.toFixed(decimals(form)) : '';
+      }
+    } else if (event.target.matches('[data-refund-amount]')) {
+      event.target.dataset.touched = '1';
+    }
+    recompute(form);
+  });
+  document.addEventListener('change', function (event) {
+    if (!(event.target.matches && event.target.matches('[data-refund-mode]'))) return;
+    const form = event.target.closest('#refund-form');
+    fillFull(form, event.target.value === 'full' && event.target.checked);
+    recompute(form);
+  });
+  function init() {
+    const form = document.getElementById('refund-form');
+    if (!form) return;
+    const full = form.querySelector('[data-refund-mode][value=full]');
+    if (full && full.checked) fillFull(form, true);
+    recompute(form);
+  }
+  document.addEventListener('DOMContentLoaded', init);
+  document.addEventListener('htmx:afterSettle', init);
+})();
