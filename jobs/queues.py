@@ -54,6 +54,7 @@ def _enqueue(
     retry: Retry | None,
     shop_id: int | None = None,
     shop_domain: str | None = None,
+    job_timeout: int | None = None,
 ) -> Job:
     # The shop in meta is what scopes a failed job to its shop on the failed-jobs page.
     meta = {"shop_id": shop_id} if shop_id is not None else {}
@@ -70,6 +71,7 @@ def _enqueue(
             meta=meta,
             failure_ttl=7 * 24 * 3600,
             result_ttl=3600,
+            job_timeout=job_timeout,
             pipeline=pipe,
         )
         pipe.execute()
@@ -77,12 +79,26 @@ def _enqueue(
 
 
 def _enqueue_once(
-    queue_name: str, func: str, *args, job_id: str, retry: Retry | None, shop_id: int | None = None
+    queue_name: str,
+    func: str,
+    *args,
+    job_id: str,
+    retry: Retry | None,
+    shop_id: int | None = None,
+    job_timeout: int | None = None,
 ) -> Job | None:
     """Enqueue unless a job with this id is already waiting or running (dedupe by id)."""
     if not _id_is_free(job_id):
         return None
-    return _enqueue(queue_name, func, *args, job_id=job_id, retry=retry, shop_id=shop_id)
+    return _enqueue(
+        queue_name,
+        func,
+        *args,
+        job_id=job_id,
+        retry=retry,
+        shop_id=shop_id,
+        job_timeout=job_timeout,
+    )
 
 
 def is_pending(job: Job) -> bool:
@@ -131,6 +147,10 @@ def enqueue_post_install(shop_id: int) -> Job | None:
     )
 
 
+# A bulk import of a large store is one long step (it resumes where it stopped if cut short).
+SYNC_RUN_TIMEOUT = 2 * 3600
+
+
 def enqueue_sync_run(run_id: int, shop_id: int) -> Job | None:
     return _enqueue_once(
         SYNC,
@@ -139,6 +159,23 @@ def enqueue_sync_run(run_id: int, shop_id: int) -> Job | None:
         job_id=f"sync-run-{run_id}",
         retry=TRANSIENT_RETRY,
         shop_id=shop_id,
+        job_timeout=SYNC_RUN_TIMEOUT,
+    )
+
+
+def schedule_sync_run(run_id: int, shop_id: int, delay_seconds: float) -> Job:
+    """The next step of a run that waits for Shopify (a bulk export still running). Each step
+    gets its own job id; the run's lease (domain.order_sync_jobs) keeps steps from overlapping."""
+    return queue(SYNC).enqueue_in(
+        timedelta(seconds=delay_seconds),
+        "jobs.sync.run_sync",
+        run_id,
+        job_id=f"sync-run-{run_id}-at-{int(datetime.now(UTC).timestamp() * 1000)}",
+        retry=TRANSIENT_RETRY,
+        meta={"shop_id": shop_id},
+        failure_ttl=7 * 24 * 3600,
+        result_ttl=3600,
+        job_timeout=SYNC_RUN_TIMEOUT,
     )
 
 

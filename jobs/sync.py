@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rq import get_current_job
+
 from domain import order_sync_jobs, supplier_ledger
 from domain.models.shop import Shop
 from extensions import db
@@ -11,7 +13,11 @@ from jobs.runtime import job
 
 @job
 def run_sync(run_id: int) -> str:
-    return order_sync_jobs.run_sync(run_id)
+    # On the last try a Shopify outage ends the run as failed (with a reason the merchant
+    # sees) instead of leaving it "running" forever.
+    current = get_current_job()
+    final_attempt = current is None or not current.retries_left
+    return order_sync_jobs.run_sync(run_id, final_attempt=final_attempt)
 
 
 @job

@@ -150,6 +150,7 @@ RELAY_DOCUMENTS = sorted(
 def test_every_document_relay_sends_runs_clean(store, installed, document):
     """Relay's documents, with realistic variables, run without validation or emulation gaps."""
     from integrations.shopify_admin.client import document as assembled
+    from integrations.shopify_admin.gateway.bulk import bound_document as bound
 
     order = commerce.create_order(store, SHOP, line_items=[{"sku": "MUG-STN-SPK"}])
     (fo,) = commerce.fulfillment_orders_of(store, SHOP, order["id"])
@@ -163,6 +164,9 @@ def test_every_document_relay_sends_runs_clean(store, installed, document):
             "webhookSubscription": {"uri": "https://relay.test/wh"},
         },
         "FulfillmentServiceCreate": {"name": "Relay", "callbackUrl": "https://relay.test/fs"},
+        "OrderLineItems": {"id": f"gid://shopify/Order/{order['id']}"},
+        "BulkOperationRunQuery": {"query": bound("OrdersExport", {"query": "test:false"})},
+        "BulkOperation": {"id": "gid://shopify/BulkOperation/1"},
     }.get(document.stem, {})
     _, body = run(store, assembled(document.stem), variables, throttle=False)
     assert "errors" not in body, body.get("errors")

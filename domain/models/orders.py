@@ -263,11 +263,39 @@ class SyncRun(db.Model):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # backfill | sweep
     status: Mapped[str] = mapped_column(String(16), default="queued")
+    # pages (cost-aware pagination) | bulk (Shopify's bulk export); chosen from ordersCount.
+    method: Mapped[str | None] = mapped_column(String(8))
+    # Where to resume: the next page's cursor, or the bulk operation's id for a bulk run.
     cursor: Mapped[str | None] = mapped_column(Text)
     pages: Mapped[int] = mapped_column(Integer, default=0)
+    # Orders Shopify has exported so far (bulk runs, while the export is running).
+    exported: Mapped[int] = mapped_column(Integer, default=0)
     orders_seen: Mapped[int] = mapped_column(Integer, default=0)
     orders_changed: Mapped[int] = mapped_column(Integer, default=0)
     estimated_total: Mapped[int | None] = mapped_column(Integer)
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)  # a code the sync-status partial explains
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def phase(self) -> str:
+        """queued | counting | exporting (Shopify prepares a bulk export) | importing | ended."""
+        if self.status == "queued":
+            return "queued"
+        if self.status != "running":
+            return "ended"
+        if self.method is None:
+            return "counting"
+        if self.method == "bulk" and not self.orders_seen:
+            return "exporting"
+        return "importing"
+
+    @property
+    def percent(self) -> int | None:
+        """How far the current phase is, 0-100; None while the total is unknown."""
+        if self.estimated_total is None or self.phase not in ("exporting", "importing"):
+            return None
+        done = (self.exported if self.phase == "exporting" else self.orders_seen) or 0
+        if self.estimated_total <= 0:
+            return 100
+        return max(0, min(100, done * 100 // self.estimated_total))
