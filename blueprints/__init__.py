@@ -19,6 +19,7 @@ BLUEPRINT_MODULES = [
     "blueprints.settings",
     "blueprints.jobs_status",
     "blueprints.portal",
+    "blueprints.cancellations",
 ]
 
 

@@ -108,6 +108,14 @@ def main(argv: list[str] | None = None) -> int:
     pay = order.add_parser("pay")
     pay.add_argument("domain")
     pay.add_argument("order_id", type=int)
+    cancel = order.add_parser("cancel", help="cancel it as the store's staff")
+    cancel.add_argument("domain")
+    cancel.add_argument("order_id", type=int)
+    cancel.add_argument(
+        "--reason",
+        default="OTHER",
+        choices=["CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "OTHER", "STAFF"],
+    )
 
     stock = verbs.add_parser("stock", help="stock SKUs at an app's fulfillment service location")
     stock.add_argument("domain")
@@ -217,6 +225,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.verb == "order" and args.action == "pay":
         return _call(args, "POST", f"/_devstore/shops/{args.domain}/orders/{args.order_id}/pay")
+    if args.verb == "order" and args.action == "cancel":
+        return _call(
+            args,
+            "POST",
+            f"/_devstore/shops/{args.domain}/orders/{args.order_id}/cancel",
+            {"reason": args.reason},
+        )
     if args.verb == "stock":
         return _call(
             args,

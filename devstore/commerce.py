@@ -759,7 +759,9 @@ def cancel_fulfillment_order(store: Store, shop: str, fo_id: int) -> dict:
             )
         lines = [(li["line_item_id"], li["remaining_quantity"]) for li in fo["line_items"]]
         for line in fo["line_items"]:
-            line["remaining_quantity"] = 0  # the replacement carries what is left
+            # The replacement holds the items now: the closed original holds none (as after an
+            # accepted cancellation), so nothing reads as fulfilled.
+            line["total_quantity"] = line["remaining_quantity"] = 0
         fo["status"] = "CLOSED"
         fo = _save_fo(store, shop, fo)
         replacement = _new_fulfillment_order(store, shop, fo["order_id"], fo["location_id"], lines)

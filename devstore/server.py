@@ -204,6 +204,25 @@ def create_app(
             message=request.args.get("message"),
         )
 
+    @app.post("/store/<shop>/admin/orders/<int:order_id>/cancel")
+    def admin_cancel_order(shop, order_id):
+        """The admin's "Cancel order" (e.g. a supplier cancelling an order placed in its store)."""
+        shop_or_404(shop)
+        try:
+            commerce.cancel_order(
+                store,
+                shop,
+                order_id,
+                reason=request.form.get("reason") or "OTHER",
+                restock=bool(request.form.get("restock")),
+                notify_customer=bool(request.form.get("notify_customer")),
+            )
+            message = "Order cancelled"
+        except (commerce.UserError, commerce.NotFound) as exc:
+            message = str(exc)
+        back = url_for("admin_order", shop=shop, order_id=order_id)
+        return redirect(f"{back}?{urlencode({'message': message})}")
+
     def service_locations(shop: str) -> set[int]:
         return {f["location_id"] for f in store.peek("fulfillment_service", shop=shop)}
 
@@ -419,6 +438,22 @@ def register_control_routes(app: Flask, store: Store, settings: Settings) -> Non
     @app.post("/_devstore/shops/<shop>/orders/<int:order_id>/pay")
     def pay(shop, order_id):
         return ok(commerce.mark_paid(store, shop, order_id))
+
+    @app.post("/_devstore/shops/<shop>/orders/<int:order_id>/cancel")
+    def cancel(shop, order_id):
+        """The store's staff cancels an order in its admin (as orderCancel: same guards)."""
+        body = request.get_json(silent=True) or {}
+        result = commerce.cancel_order(
+            store,
+            shop,
+            order_id,
+            reason=body.get("reason", "OTHER"),
+            restock=bool(body.get("restock", True)),
+            refund=bool(body.get("refund", False)),
+            notify_customer=bool(body.get("notify_customer", False)),
+            staff_note=body.get("staff_note"),
+        )
+        return ok(result["order"])
 
     @app.post("/_devstore/shops/<shop>/stock")
     def stock(shop):

@@ -47,6 +47,9 @@ WITH_SUPPLIER = ("requested", "in_progress", "partially_shipped")
 # Not yet sent: the merchant can still change the address, hold or cancel freely.
 BEFORE_FORWARD = ("awaiting_payment", "unassigned", "ready", "scheduled", "on_hold", "declined")
 
+# Cancelled at once when the merchant asks: no supplier has the order yet.
+CANCELLABLE_AT_ONCE = ("awaiting_payment", "ready", "scheduled", "on_hold", "declined")
+
 # The supplier can be paid once the merchant decided to order from it, until it is over.
 PAYABLE = ("ready", "scheduled", "on_hold", *WITH_SUPPLIER, "shipped", "cancellation_requested")
 
@@ -71,6 +74,10 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "request_cancellation": {s: "cancellation_requested" for s in WITH_SUPPLIER},
     "cancellation_accepted": {"cancellation_requested": "cancelled"},
     "cancellation_declined": {"cancellation_requested": "in_progress"},
+    # Declined after part of it shipped: back to where it was.
+    "cancellation_declined_partly_shipped": {"cancellation_requested": "partially_shipped"},
+    # Not sent to a supplier yet: the merchant cancels it at once, no consent needed.
+    "cancel_before_forward": {s: "cancelled" for s in CANCELLABLE_AT_ONCE},
     # The store's own fulfillment status, mirrored (a fulfillment made outside Relay).
     "store_in_progress": {"ready": "in_progress", "requested": "in_progress"},
     "store_partially_fulfilled": {
@@ -97,13 +104,14 @@ TRANSITIONS: dict[str, dict[str, str]] = {
 # Row actions offered per status (channel-specific ones are filtered in allowed_actions).
 ACTIONS: dict[str, list[str]] = {
     "unassigned": ["assign_supplier"],
-    "ready": ["request_fulfillment", "hold"],
-    "scheduled": ["hold"],
-    "on_hold": ["release"],
-    "declined": ["request_fulfillment"],
+    "awaiting_payment": ["request_cancellation"],
+    "ready": ["request_fulfillment", "hold", "request_cancellation"],
+    "scheduled": ["hold", "request_cancellation"],
+    "on_hold": ["release", "request_cancellation"],
+    "declined": ["request_fulfillment", "request_cancellation"],
     "requested": ["mark_ordered", "add_tracking", "request_cancellation"],
     "in_progress": ["add_tracking", "request_cancellation"],
-    "partially_shipped": ["add_tracking"],
+    "partially_shipped": ["add_tracking", "request_cancellation"],
     "cancellation_requested": ["accept_cancellation", "decline_cancellation"],
 }
 # Actions the merchant takes on the supplier's behalf, only for manual (non auto-order) suppliers.

@@ -285,3 +285,57 @@ def enqueue_webhook_unless_pending(receipt_id: int, shop_domain: str) -> Job | N
         return None
     return enqueue_webhook(receipt_id, shop_domain=shop_domain)
 
+
+# -- cancellations --------------------------------------------------------------------------
+
+
+def enqueue_cancellation_push(request_id: int, status: str) -> Job | None:
+    """Carry a cancellation request's current status out in the store. One job id per request
+    and status: a decision made while the previous status's job runs gets its own job."""
+    return _enqueue_once(
+        PUSH,
+        "jobs.cancellations.carry_out",
+        request_id,
+        job_id=f"cancellation-{request_id}-{status}",
+        retry=TRANSIENT_RETRY,
+    )
+
+
+def schedule_auto_cancel(request_id: int, at) -> Job:
+    """Collective's automatic cancellation at the request's deadline. One job id per request:
+    scheduling again moves the same job."""
+    kwargs = dict(
+        job_id=f"auto-cancel-{request_id}",
+        retry=TRANSIENT_RETRY,
+        failure_ttl=7 * 24 * 3600,
+        result_ttl=3600,
+    )
+    if at is None or at <= datetime.now(UTC):
+        return queue(PUSH).enqueue("jobs.cancellations.auto_cancel", request_id, **kwargs)
+    return queue(PUSH).enqueue_at(at, "jobs.cancellations.auto_cancel", request_id, **kwargs)
+
+
+def enqueue_auto_cancel_now(request_id: int) -> Job | None:
+    """The sweep's fallback for an overdue request: run it now, unless its job is already
+    waiting in the queue or running (a job still scheduled for later is brought forward)."""
+    job_id = f"auto-cancel-{request_id}"
+    try:
+        job = Job.fetch(job_id, connection=redis_connection())
+    except NoSuchJobError:
+        job = None
+    if job is not None and job.get_status(refresh=False) == JobStatus.SCHEDULED:
+        queue(PUSH).scheduled_job_registry.remove(job)
+    elif not _id_is_free(job_id):
+        return None
+    return schedule_auto_cancel(request_id, None)
+
+
+def enqueue_cancellation_reconcile(shop_id: int) -> Job | None:
+    return _enqueue_once(
+        SYNC,
+        "jobs.cancellations.reconcile",
+        shop_id,
+        job_id=f"cancellation-reconcile-{shop_id}",
+        retry=TRANSIENT_RETRY,
+        shop_id=shop_id,
+    )

@@ -30,4 +30,5 @@ def sweep(shop_id: int) -> str:
     db.session.commit()
     queues.schedule_sweep(shop_id, order_sync_jobs.SWEEP_INTERVAL.total_seconds())
     queues.enqueue_reconcile(shop_id)  # and re-enqueue what lost fulfillment jobs left behind
+    queues.enqueue_cancellation_reconcile(shop_id)  # overdue automatic cancellations, too
     return f"sweep run {run.id}"

@@ -76,6 +76,21 @@ def test_merchant_cancel_of_a_submitted_request_opens_a_replacement(store, servi
     )
 
 
+def test_a_withdrawn_request_moves_its_items_to_the_replacement_not_to_fulfilled(store, service_fo):
+    commerce.submit_fulfillment_request(store, SHOP, service_fo)
+    result = commerce.cancel_fulfillment_order(store, SHOP, service_fo)
+    original = commerce.get_fulfillment_order(store, SHOP, service_fo)
+    assert [(li["total_quantity"], li["remaining_quantity"]) for li in original["line_items"]] == [
+        (0, 0)
+    ]
+    assert [li["remaining_quantity"] for li in result["replacement"]["line_items"]] == [2]
+    order = commerce.get_order(store, SHOP, original["order_id"])
+    from devstore.server import fulfillment_status
+
+    fos = commerce.fulfillment_orders_of(store, SHOP, order["id"])
+    assert fulfillment_status(order, fos) == "Unfulfilled"
+
+
 def test_full_fulfillment_closes_partial_keeps_in_progress(store, service_fo):
     commerce.submit_fulfillment_request(store, SHOP, service_fo)
     commerce.accept_fulfillment_request(store, SHOP, service_fo)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from domain import states
 from domain.errors import DomainError
-from domain.fulfillment import requests, shipments
+from domain.fulfillment import cancellation_intake, cancellations, requests, shipments
 from domain.fulfillment.requests import Outcome
 from domain.models.orders import SupplierOrder
 from domain.timeline import N_
@@ -26,6 +26,8 @@ DONE_MESSAGES = {
     "pay_supplier": N_("Marked as paid to the supplier."),
     "mark_ordered": N_("Marked as ordered on the supplier's website."),
     "add_tracking": N_("Tracking saved; it is on its way to the store."),
+    "accept_cancellation": N_("Cancellation accepted for the supplier."),
+    "decline_cancellation": N_("Cancellation declined for the supplier."),
 }
 
 
@@ -37,6 +39,8 @@ def perform(shop, supplier_order_id: int, action: str, form) -> str:
     """Run one action on one supplier order of this shop; commit; return what to tell the
     merchant. Raises DomainError (nothing changed) when it is not possible."""
     supplier_order = requests.supplier_order_of(shop, supplier_order_id)
+    if action == "request_cancellation" and cancellations.why_not_cancellable(supplier_order):
+        raise DomainError(cancellations.why_not_cancellable(supplier_order))
     if action not in states.allowed_actions(supplier_order):
         label = _(states.STATUSES[supplier_order.status].label)
         raise DomainError(_("That is not possible while the order is “%(status)s”.", status=label))
@@ -66,6 +70,17 @@ def perform(shop, supplier_order_id: int, action: str, form) -> str:
             quantities=quantities_from(form),
             actor="merchant",
             actor_name=_("Merchant"),
+        )
+    elif action == "request_cancellation":
+        note, choices = cancellations.choices_from(form)
+        request = cancellations.request_cancellation(
+            supplier_order, note=note, choices=choices, actor_name=_("Merchant")
+        )
+        db.session.commit()
+        return cancellations.outcome_message(request)
+    elif action in ("accept_cancellation", "decline_cancellation"):
+        cancellation_intake.answer_for_manual_supplier(
+            supplier_order, accept=action == "accept_cancellation", form=form
         )
     else:
         raise DomainError(_("Use the form in the order drawer for that."))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from domain import installation, sync, timeline
-from domain.fulfillment import requests
+from domain.fulfillment import cancellation_intake, requests
 from domain.models.orders import Order
 from domain.models.shop import Shop
 from domain.timeline import N_
@@ -36,6 +36,18 @@ def fulfillment_request_arrived(shop_domain: str, payload: dict, receipt) -> Non
     shop = installation.shop_by_domain(shop_domain)
     if shop is not None and shop.is_installed and shop.fulfillment_location_gid:
         process_fulfillment_requests(shop)
+
+
+@handles("fulfillment_service/notification", "fulfillment_orders/cancellation_request_submitted")
+def cancellation_request_arrived(shop_domain: str, payload: dict, receipt) -> None:
+    """The Shopify admin's "Request cancellation": one request per supplier order on it."""
+    if receipt.topic == "fulfillment_service/notification" and payload.get("kind") != (
+        "CANCELLATION_REQUEST"
+    ):
+        return
+    shop = installation.shop_by_domain(shop_domain)
+    if shop is not None and shop.is_installed and shop.fulfillment_location_gid:
+        cancellation_intake.take_admin_requests(shop)
 
 
 def process_fulfillment_requests(shop: Shop) -> int:

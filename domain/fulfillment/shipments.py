@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from domain import states, timeline
 from domain.errors import DomainError
+from domain.fulfillment import cancellations
 from domain.models.orders import Parcel, ParcelLine, SupplierOrder
 from domain.timeline import N_
 from extensions import db
@@ -181,6 +182,9 @@ def record_shipment(
                     count=max(remaining[line_id], 0),
                 )
             )
+    if supplier_order.status == "cancellation_requested":
+        # Shipping while a cancellation waits is the supplier's answer: declined.
+        cancellations.declined_by_shipment(supplier_order, actor=actor, actor_name=actor_name)
     if supplier_order.status == "requested":
         supplier_accepts(supplier_order, actor=actor, actor_name=actor_name)  # shipping = yes
     parcel = Parcel(

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from domain import timeline
 from domain.errors import DomainError
-from domain.fulfillment import shipments
+from domain.fulfillment import cancellation_intake, shipments
 from domain.models.orders import Supplier, SupplierOrder, VariantMapping
 from domain.timeline import N_
 from domain.webhook_topics import handles
@@ -72,6 +72,13 @@ def supplier_fulfilled(shop_domain: str, payload: dict, receipt) -> None:
                 supplier=supplier_order.supplier.name,
                 reason=exc.message,
             )
+
+
+@handles("orders/cancelled")
+def supplier_cancelled(shop_domain: str, payload: dict, receipt) -> None:
+    """The supplier cancelled, in its own store, the order Relay placed there: its answer to
+    a cancellation request (only for orders that store owns)."""
+    cancellation_intake.cancelled_in_supplier_store(shop_domain, payload)
 
 
 def _tracking(payload: dict) -> shipments.Tracking:

@@ -1,5 +1,6 @@
 """Every model module is imported here so db.metadata knows all tables."""
 
+from domain.models.cancellations import CancellationRequest  # noqa: F401
 from domain.models.orders import (  # noqa: F401
     LineItem,
     Order,

@@ -1,0 +1,204 @@
+"""Cancellation answers and requests that reach Relay from outside its own pages:
+
+- the Shopify admin's own "Request cancellation" button: a fulfillment-service callback
+  {"kind": "CANCELLATION_REQUEST"} and the webhook fulfillment_orders/cancellation_request_
+  submitted, both at least once. Relay reads what is waiting at its location and opens one
+  request per supplier order (an open request is never opened twice, so the two deliveries,
+  and Relay's own request echoing back, end in one);
+- a `store` supplier cancelling, in its own store, the order Relay placed there: that is its
+  acceptance (and, with no request waiting, Collective's "Request declined" with the reason);
+- the supplier portal's answer;
+- the sweep's fallback: requests past their automatic-cancellation time whose job was lost,
+  and store sides never carried out.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from domain import installation, portal, states, timeline
+from domain.clock import utcnow
+from domain.errors import DomainError
+from domain.fulfillment import cancellations, shipments
+from domain.models.cancellations import CancellationRequest
+from domain.models.orders import Order, Supplier, SupplierOrder
+from domain.models.shop import Shop
+from domain.timeline import N_
+from extensions import db
+from integrations.shopify_admin.errors import ShopifyUserError
+from integrations.shopify_admin.gateway import cancellations as gateway
+from jobs import queues
+
+log = logging.getLogger("relay.cancellations")
+ADMIN = "Shopify admin"
+
+
+# -- the Shopify admin's button -------------------------------------------------------------
+
+
+def take_admin_requests(shop: Shop) -> int:
+    """Open a request for each supplier order on a fulfillment order with a cancellation
+    request waiting at Relay's location. Returns how many were opened."""
+    client = installation.admin_client(shop)
+    opened = 0
+    for waiting in gateway.requested_cancellations(client, shop.fulfillment_location_gid):
+        fo = waiting.fulfillment_order
+        order = db.session.scalar(
+            select(Order).where(Order.shop_id == shop.id, Order.shopify_gid == fo.order_gid)
+        )
+        if order is None:
+            continue  # not mirrored yet: the sweep brings it in, the next delivery finds it
+        on_fo = {line.line_item_gid for line in fo.lines}
+        supplier_ids = {li.supplier_id for li in order.line_items if li.shopify_gid in on_fo}
+        parts = [
+            _locked(so.id)
+            for so in order.supplier_orders
+            if so.supplier_id in supplier_ids and so.supplier_id is not None
+        ]
+        for supplier_order in parts:
+            opened += _take(client, supplier_order, fo.gid, waiting.message)
+        db.session.commit()
+    return opened
+
+
+def _locked(supplier_order_id: int) -> SupplierOrder:
+    return db.session.scalar(
+        select(SupplierOrder)
+        .where(SupplierOrder.id == supplier_order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def _take(client, supplier_order: SupplierOrder, fo_gid: str, message: str | None) -> int:
+    if cancellations.open_request(supplier_order) is not None:
+        return 0  # Relay's own request echoing back, or the second of the two deliveries
+    latest = cancellations.latest_request(supplier_order)
+    if supplier_order.status == "cancelled" and latest is not None:
+        # Decided, but the store still waits for the answer: that job was lost.
+        queues.enqueue_cancellation_push(latest.id, latest.status)
+        return 0
+    problem = cancellations.why_not_cancellable(supplier_order)
+    if problem:
+        _refuse_in_store(client, supplier_order, fo_gid, problem)
+        return 0
+    cancellations.request_cancellation(
+        supplier_order,
+        note=message,
+        choices=cancellations.ADMIN_CHOICES,
+        source="shopify_admin",
+        actor="merchant",
+        actor_name=ADMIN,
+    )
+    return 1
+
+
+def _refuse_in_store(client, supplier_order: SupplierOrder, fo_gid: str, reason: str) -> None:
+    """A request Relay cannot honour (e.g. it shipped): answer it in the store with why."""
+    try:
+        gateway.reject_cancellation_request(client, fo_gid, reason)
+    except ShopifyUserError as exc:
+        log.info("could not reject cancellation request on %s: %s", fo_gid, exc)
+        return
+    timeline.record(
+        supplier_order.order,
+        "admin_cancellation_refused",
+        N_("Cancellation request from the Shopify admin declined: %(reason)s"),
+        reason=reason,
+    )
+
+
+# -- the supplier's own store ---------------------------------------------------------------
+
+
+def cancelled_in_supplier_store(shop_domain: str, payload: dict) -> int:
+    """orders/cancelled from a supplier's store, for an order Relay placed there."""
+    order_gid = payload.get("admin_graphql_api_id") or f"gid://shopify/Order/{payload.get('id')}"
+    owned = db.session.scalars(
+        select(SupplierOrder)
+        .join(Supplier, Supplier.id == SupplierOrder.supplier_id)
+        .where(
+            Supplier.channel == "store",
+            Supplier.store_domain == shop_domain,
+            SupplierOrder.supplier_reference == order_gid,
+        )
+        .with_for_update(of=SupplierOrder)
+    ).all()
+    for supplier_order in owned:
+        name = supplier_order.supplier.name
+        if supplier_order.status == "cancellation_requested":
+            cancellations.accept(supplier_order, by="supplier", actor_name=name)
+        elif states.can("supplier_reject", supplier_order.status) and not supplier_order.parcels:
+            # Cancelled with nothing asked: Collective shows "Request declined" and the reason.
+            reason = payload.get("cancel_reason") or "other"
+            shipments.supplier_declines(
+                supplier_order,
+                _(
+                    "Cancelled in %(supplier)s's store (reason: %(reason)s)",
+                    supplier=name,
+                    reason=reason,
+                ),
+                actor_name=name,
+            )
+        # Otherwise Relay cancelled it there itself (automatic cancellation), or it is over.
+    return len(owned)
+
+
+# -- the supplier portal --------------------------------------------------------------------
+
+
+def answer_in_portal(supplier: Supplier, supplier_order_id: int, *, accept: bool, form) -> None:
+    supplier_order = portal.supplier_order_of(supplier, supplier_order_id, lock=True)
+    if accept:
+        cancellations.accept(supplier_order, by="supplier", actor_name=supplier.name)
+    else:
+        cancellations.decline(
+            supplier_order, form.get("reason"), by="supplier", actor_name=supplier.name
+        )
+    db.session.commit()
+
+
+def answer_for_manual_supplier(supplier_order: SupplierOrder, *, accept: bool, form) -> None:
+    """The merchant answers for a manual (non auto-order) supplier it contacted itself."""
+    if supplier_order.supplier is None or supplier_order.supplier.channel != "manual":
+        raise DomainError(_("Only the supplier can answer this cancellation request."))
+    if accept:
+        cancellations.accept(supplier_order, by="merchant", actor_name=_("Merchant"))
+    else:
+        cancellations.decline(
+            supplier_order, form.get("reason"), by="merchant", actor_name=_("Merchant")
+        )
+
+
+# -- the sweep's fallback -------------------------------------------------------------------
+
+
+def reconcile(shop: Shop) -> dict[str, int]:
+    """Re-enqueue what lost jobs left: overdue automatic cancellations, store sides not carried
+    out, and cancellation requests made in the Shopify admin that Relay never saw."""
+    done = {"overdue": 0, "store": 0, "admin": 0}
+    if not shop.is_installed:
+        return done
+    for request_id in db.session.scalars(
+        select(CancellationRequest.id).where(
+            CancellationRequest.shop_id == shop.id,
+            CancellationRequest.status == "requested",
+            CancellationRequest.auto_cancel_at <= utcnow(),
+        )
+    ):
+        done["overdue"] += queues.enqueue_auto_cancel_now(request_id) is not None
+    for request_id, status in db.session.execute(
+        select(CancellationRequest.id, CancellationRequest.status).where(
+            CancellationRequest.shop_id == shop.id,
+            (CancellationRequest.store_synced_status.is_(None))
+            | (CancellationRequest.store_synced_status != CancellationRequest.status),
+        )
+    ):
+        done["store"] += queues.enqueue_cancellation_push(request_id, status) is not None
+    db.session.rollback()  # read-only so far: end the transaction before talking to Shopify
+    if shop.fulfillment_location_gid:
+        done["admin"] = take_admin_requests(shop)
+    return done

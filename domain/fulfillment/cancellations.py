@@ -1,0 +1,426 @@
+"""Cancellation requests, with Shopify Collective's rules:
+
+- Not sent to a supplier yet (ready, scheduled, on hold, declined, awaiting payment):
+  cancelled at once, nobody's consent needed.
+- With the supplier (requested, in progress, partially shipped): the supplier is asked.
+  * supplier not paid for it: cancelled at once (Collective: "immédiatement si le paiement
+    n'a pas encore été prélevé");
+  * paid: the supplier accepts, or declines with a reason ("Request declined"), or ships
+    instead (declined by shipment); if it has done none of these N days after the request
+    (ShopSettings.auto_cancel_days, 14), it is cancelled automatically.
+- Shipped: too late; refused with a clear message (the button is not offered either).
+
+Every status change goes through the status table; every step is on the timeline; the
+store's side (Shopify's fulfillment order, orderCancel, the supplier's store) is carried out
+by a job once the transaction commits (domain.fulfillment.cancellation_push).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from domain import states, timeline
+from domain.clock import aware, utcnow
+from domain.errors import DomainError
+from domain.models.cancellations import CancellationRequest
+from domain.models.orders import SupplierOrder
+from domain.models.shop import Shop
+from domain.shop_settings import settings_of
+from domain.timeline import N_
+from domain.validation import InvalidInput
+from extensions import db
+from jobs import queues
+from jobs.after_commit import defer
+
+MAX_NOTE = 1000
+SHIPPED_INSTEAD = N_("The supplier shipped the order instead of cancelling it.")
+CANCELLABLE = (*states.CANCELLABLE_AT_ONCE, *states.WITH_SUPPLIER)
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the merchant wants done in the store once the cancellation is agreed."""
+
+    scope: str = "supplier"  # "supplier": only this supplier's items; "order": the whole order
+    restock: bool = True
+    refund: bool = True
+    notify_customer: bool = True
+
+
+# Requests made with the Shopify admin's own button cancel a fulfillment, not the order: the
+# merchant cancels or refunds the order there if they want to.
+ADMIN_CHOICES = Choices(scope="supplier", restock=False, refund=False, notify_customer=False)
+
+
+def _supplier(supplier_order: SupplierOrder) -> str:
+    return supplier_order.supplier.name if supplier_order.supplier else _("no supplier")
+
+
+def open_request(supplier_order: SupplierOrder) -> CancellationRequest | None:
+    return next((r for r in supplier_order.cancellation_requests if r.is_open), None)
+
+
+def latest_request(supplier_order: SupplierOrder) -> CancellationRequest | None:
+    requests = supplier_order.cancellation_requests
+    return requests[-1] if requests else None
+
+
+# -- asking -----------------------------------------------------------------------------------
+
+
+def why_not_cancellable(supplier_order: SupplierOrder) -> str | None:
+    order = supplier_order.order
+    status = supplier_order.status
+    if status == "cancellation_requested":
+        return _(
+            "A cancellation of %(order)s is already waiting for %(supplier)s's answer.",
+            order=order.name,
+            supplier=_supplier(supplier_order),
+        )
+    if status == "cancelled" or order.cancelled_at is not None:
+        return _("%(order)s is cancelled already.", order=order.name)
+    if status == "shipped":
+        return _(
+            "%(supplier)s has shipped %(order)s: a shipped order cannot be cancelled. "
+            "Refund it, or ask the customer to return it.",
+            supplier=_supplier(supplier_order),
+            order=order.name,
+        )
+    if supplier_order.supplier is None:
+        return _("These items have no supplier: there is nothing to cancel at a supplier.")
+    if status not in CANCELLABLE:
+        label = _(states.STATUSES[status].label)
+        return _(
+            "%(order)s is “%(status)s”; it cannot be cancelled now.", order=order.name, status=label
+        )
+    return None
+
+
+def why_not_whole_order(supplier_order: SupplierOrder) -> str | None:
+    """Cancelling the whole order in the store only makes sense when nothing of it is on its
+    way to the customer and no other supplier is working on it (Shopify would refuse too)."""
+    if supplier_order.parcels:
+        return _(
+            "Part of it has shipped already, so the whole order cannot be cancelled. Choose "
+            "“Only this supplier's items”."
+        )
+    busy = [
+        other
+        for other in supplier_order.order.supplier_orders
+        if other.id != supplier_order.id
+        and other.status in (*states.WITH_SUPPLIER, "cancellation_requested", "shipped")
+    ]
+    if busy:
+        return _(
+            "%(supplier)s has other items of this order (“%(status)s”). Choose “Only this "
+            "supplier's items”, or ask %(supplier)s to cancel too.",
+            supplier=_supplier(busy[0]),
+            status=_(states.STATUSES[busy[0].status].label),
+        )
+    return None
+
+
+def choices_from(form) -> tuple[str | None, Choices]:
+    """The drawer's form: the note to the supplier and the merchant's choices."""
+    errors = {}
+    note = " ".join(str(form.get("note") or "").split()) or None
+    if note and len(note) > MAX_NOTE:
+        errors["note"] = _("Keep the note under %(n)s characters.", n=MAX_NOTE)
+    scope = form.get("scope") or "supplier"
+    if scope not in CancellationRequest.SCOPES:
+        errors["scope"] = _("Choose what to cancel.")
+    if errors:
+        raise InvalidInput(errors)
+    checked = lambda name: form.get(name) in ("1", "on", "true", "yes")  # noqa: E731
+    return note, Choices(scope, checked("restock"), checked("refund"), checked("notify_customer"))
+
+
+def request_cancellation(
+    supplier_order: SupplierOrder,
+    *,
+    note: str | None,
+    choices: Choices,
+    source: str = "relay",
+    actor: str = "merchant",
+    actor_name: str | None = None,
+) -> CancellationRequest:
+    """Ask (or, before forwarding or for an unpaid supplier, cancel at once). The caller holds
+    the supplier order's row lock; raises DomainError / InvalidInput and changes nothing."""
+    problem = why_not_cancellable(supplier_order)
+    if problem:
+        raise DomainError(problem)
+    if choices.scope == "order":
+        problem = why_not_whole_order(supplier_order)
+        if problem:
+            raise InvalidInput({"scope": problem})
+    order = supplier_order.order
+    now = utcnow()
+    request = CancellationRequest(
+        shop_id=supplier_order.shop_id,
+        supplier_order=supplier_order,
+        source=source,
+        requested_by=actor_name,
+        requested_at=now,
+        note=note,
+        scope=choices.scope,
+        restock=choices.restock,
+        refund=choices.refund,
+        notify_customer=choices.notify_customer,
+        previous_status=supplier_order.status,
+        supplier_was_paid=supplier_order.supplier_paid_at is not None,
+    )
+    db.session.add(request)
+    supplier = _supplier(supplier_order)
+    if supplier_order.status in states.CANCELLABLE_AT_ONCE:
+        states.advance(supplier_order, "cancel_before_forward")
+        _decide(request, "auto_cancelled", "relay")
+        timeline.record(
+            order,
+            "cancelled_before_forward",
+            N_("Cancelled at once: it had not been sent to %(supplier)s yet"),
+            actor=actor,
+            actor_name=actor_name,
+            supplier=supplier,
+        )
+        return _carry_out(request)
+    states.require("request_cancellation", supplier_order)
+    states.advance(supplier_order, "request_cancellation")
+    if not request.supplier_was_paid:
+        timeline.record(
+            order,
+            "cancellation_requested",
+            N_("Cancellation requested from %(supplier)s"),
+            actor=actor,
+            actor_name=actor_name,
+            supplier=supplier,
+            note=note or "",
+        )
+        return auto_cancel(request, why="unpaid")
+    days = settings_of(db.session.get(Shop, supplier_order.shop_id)).auto_cancel_days
+    request.auto_cancel_at = now + timedelta(days=days)
+    timeline.record(
+        order,
+        "cancellation_requested",
+        N_(
+            "Cancellation requested from %(supplier)s; if it has not shipped by %(date)s, it "
+            "is cancelled automatically"
+        ),
+        actor=actor,
+        actor_name=actor_name,
+        supplier=supplier,
+        date=request.auto_cancel_at.strftime("%Y-%m-%d"),
+        note=note or "",
+    )
+    db.session.flush()
+    defer(queues.schedule_auto_cancel, request.id, request.auto_cancel_at)
+    return _carry_out(request)
+
+
+# -- the answer -------------------------------------------------------------------------------
+
+
+def _open_or_refuse(supplier_order: SupplierOrder) -> CancellationRequest:
+    request = open_request(supplier_order)
+    if request is None or supplier_order.status != "cancellation_requested":
+        raise DomainError(
+            _("There is no cancellation request waiting for an answer on this order.")
+        )
+    return request
+
+
+def _decide(request: CancellationRequest, status: str, by: str, name: str | None = None) -> None:
+    request.status = status
+    request.decided_at = utcnow()
+    request.decided_by = by
+    request.decided_by_name = name
+
+
+def _carry_out(request: CancellationRequest) -> CancellationRequest:
+    """The store's side of the request's current status, once this transaction commits."""
+    db.session.flush()
+    defer(queues.enqueue_cancellation_push, request.id, request.status)
+    return request
+
+
+def accept(
+    supplier_order: SupplierOrder, *, by: str = "supplier", actor_name: str | None = None
+) -> CancellationRequest:
+    request = _open_or_refuse(supplier_order)
+    states.advance(supplier_order, "cancellation_accepted")
+    _decide(request, "accepted", by, actor_name)
+    timeline.record(
+        supplier_order.order,
+        "cancellation_accepted",
+        N_("%(supplier)s accepted the cancellation"),
+        actor="merchant" if by == "merchant" else "supplier",
+        actor_name=actor_name,
+        supplier=_supplier(supplier_order),
+    )
+    return _carry_out(request)
+
+
+def decline(
+    supplier_order: SupplierOrder,
+    reason: str | None,
+    *,
+    by: str = "supplier",
+    actor_name: str | None = None,
+) -> CancellationRequest:
+    """The supplier keeps the order (it ships it); a reason is required: the merchant sees it
+    next to "Request declined"."""
+    reason = " ".join(str(reason or "").split())
+    if not reason:
+        raise InvalidInput(
+            {"reason": _("Give a reason: the store sees it next to “Request declined”.")}
+        )
+    if len(reason) > MAX_NOTE:
+        raise InvalidInput({"reason": _("Keep the reason under %(n)s characters.", n=MAX_NOTE)})
+    request = _open_or_refuse(supplier_order)
+    _back_to_work(supplier_order, request)
+    request.decline_reason = reason
+    _decide(request, "declined", by, actor_name)
+    timeline.record(
+        supplier_order.order,
+        "cancellation_declined",
+        N_("%(supplier)s declined the cancellation: %(reason)s"),
+        actor="merchant" if by == "merchant" else "supplier",
+        actor_name=actor_name,
+        supplier=_supplier(supplier_order),
+        reason=reason,
+    )
+    return _carry_out(request)
+
+
+def declined_by_shipment(
+    supplier_order: SupplierOrder, *, actor: str = "supplier", actor_name: str | None = None
+) -> CancellationRequest | None:
+    """The supplier shipped while a cancellation was waiting: that is its answer. Called by
+    shipments.record_shipment before the parcel is added."""
+    request = open_request(supplier_order)
+    if request is None:
+        return None
+    _back_to_work(supplier_order, request)
+    request.decline_reason = SHIPPED_INSTEAD
+    _decide(request, "declined", "shipment", actor_name)
+    timeline.record(
+        supplier_order.order,
+        "cancellation_declined",
+        N_("Cancellation request closed: %(supplier)s shipped the order instead"),
+        actor=actor,
+        actor_name=actor_name,
+        supplier=_supplier(supplier_order),
+    )
+    return _carry_out(request)
+
+
+def _back_to_work(supplier_order: SupplierOrder, request: CancellationRequest) -> None:
+    """Where a declined request leaves the supplier order: in progress, or partially shipped
+    if parcels left already. A supplier that had not accepted yet accepts by declining, so the
+    store's fulfillment request is accepted too."""
+    event = (
+        "cancellation_declined_partly_shipped"
+        if supplier_order.parcels
+        else "cancellation_declined"
+    )
+    states.advance(supplier_order, event)
+    if request.previous_status == "requested":
+        defer(queues.enqueue_answer_request, supplier_order.id)
+
+
+def auto_cancel(request: CancellationRequest, *, why: str) -> CancellationRequest:
+    """Collective's automatic cancellation. why: "unpaid" (at once) or "overdue" (N days)."""
+    supplier_order = request.supplier_order
+    states.advance(supplier_order, "cancellation_accepted")
+    _decide(request, "auto_cancelled", "relay")
+    supplier = _supplier(supplier_order)
+    if why == "unpaid":
+        message = N_("Cancelled at once: %(supplier)s had not been paid for it")
+    else:
+        message = N_(
+            "Cancelled automatically: %(supplier)s had not shipped it %(days)s days after the "
+            "request"
+        )
+    days = (request.decided_at - request.requested_at).days
+    timeline.record(supplier_order.order, "auto_cancelled", message, supplier=supplier, days=days)
+    if supplier_order.supplier and supplier_order.supplier.channel == "manual":
+        timeline.record(
+            supplier_order.order,
+            "cancel_on_website",
+            N_("Cancel it on %(supplier)s's website too: Relay cannot reach it there"),
+            supplier=supplier,
+        )
+    return _carry_out(request)
+
+
+def auto_cancel_if_due(request_id: int) -> str:
+    """The scheduled job (and the sweep's fallback): cancel a request still unanswered at its
+    deadline. Safe to run early, twice or late."""
+    request = db.session.get(CancellationRequest, request_id)
+    if request is None:
+        return "gone"
+    # Same lock order as every other path: the supplier order first, then the request.
+    db.session.get(SupplierOrder, request.supplier_order_id, with_for_update=True)
+    db.session.refresh(request, with_for_update=True)
+    if not request.is_open:
+        return f"nothing to do: {request.status}"
+    due = aware(request.auto_cancel_at)
+    if due is None:
+        return "no deadline"
+    if due > utcnow() + timedelta(seconds=1):
+        db.session.rollback()
+        queues.schedule_auto_cancel(request_id, due)  # the deadline moved: wait for it
+        return "not due yet"
+    auto_cancel(request, why="overdue")
+    db.session.commit()
+    return "auto-cancelled"
+
+
+def outcome_message(request: CancellationRequest) -> str:
+    """What the merchant is told right after asking."""
+    if request.status == "auto_cancelled":
+        if request.previous_status in states.CANCELLABLE_AT_ONCE:
+            return _("Cancelled: it had not been sent to the supplier yet.")
+        return _("Cancelled at once: the supplier had not been paid for it.")
+    return _(
+        "Cancellation requested. If the supplier has not shipped by %(date)s, it is cancelled "
+        "automatically.",
+        date=format_date(request.auto_cancel_at, "medium"),
+    )
+
+
+# -- what the drawer shows --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Panel:
+    open: CancellationRequest | None
+    latest: CancellationRequest | None
+    can_request: bool
+    mode: str  # "at_once" (not sent yet) | "unpaid" (cancelled at once) | "ask"
+    days: int  # a paid supplier's time to ship before the automatic cancellation
+    whole_order_problem: str | None
+    default_scope: str
+
+
+def panel(supplier_order: SupplierOrder) -> Panel:
+    if supplier_order.status in states.CANCELLABLE_AT_ONCE:
+        mode = "at_once"
+    elif supplier_order.supplier_paid_at is None:
+        mode = "unpaid"
+    else:
+        mode = "ask"
+    whole_order_problem = why_not_whole_order(supplier_order)
+    alone = len(supplier_order.order.supplier_orders) == 1
+    return Panel(
+        open=open_request(supplier_order),
+        latest=latest_request(supplier_order),
+        can_request="request_cancellation" in states.allowed_actions(supplier_order),
+        mode=mode,
+        days=settings_of(db.session.get(Shop, supplier_order.shop_id)).auto_cancel_days,
+        whole_order_problem=whole_order_problem,
+        default_scope="order" if alone and whole_order_problem is None else "supplier",
+    )
