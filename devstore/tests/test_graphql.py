@@ -65,7 +65,9 @@ def test_max_cost_and_throttling(store):
     huge = "{ orders(first: 250) { nodes { lineItems(first: 250) { nodes { id } } } } }"
     _, body = run(store, huge)
     assert body["errors"][0]["extensions"]["code"] == "MAX_COST_EXCEEDED"
-    cost.bucket_for(CLIENT_ID, SHOP, "standard").available = 0
+    bucket = cost.bucket_for(CLIENT_ID, SHOP, "standard")
+    with bucket.lock:  # empty *now*: an older timestamp would restore it before the call
+        bucket.available, bucket.updated = 0, cost.time.monotonic()
     _, body = run(store, "{ shop { name } }")
     assert body["errors"][0]["extensions"]["code"] == "THROTTLED"
     assert body["extensions"]["cost"]["actualQueryCost"] is None
@@ -152,9 +154,15 @@ def test_every_document_relay_sends_runs_clean(store, installed, document):
     from integrations.shopify_admin.client import document as assembled
     from integrations.shopify_admin.gateway.bulk import bound_document as bound
 
+    # Relay is a fulfillment service; the order's items are stocked at its location.
+    service = commerce.create_fulfillment_service(
+        store, SHOP, client_id=installed, name="Relay", callback_url="https://relay.test/fs"
+    )
+    with store.transaction():
+        commerce.stock_skus_at(store, SHOP, ["MUG-STN-SPK"], service["location_id"])
     order = commerce.create_order(store, SHOP, line_items=[{"sku": "MUG-STN-SPK"}])
     (fo,) = commerce.fulfillment_orders_of(store, SHOP, order["id"])
-    variables = {
+    variables = _fulfillment_variables(store, document.stem, order, fo) or {
         "OrdersPage": {"first": 5, "query": "updated_at:>=2020-01-01T00:00:00Z"},
         "OrderById": {"id": f"gid://shopify/Order/{order['id']}"},
         "OrderOfFulfillmentOrder": {"id": f"gid://shopify/FulfillmentOrder/{fo['id']}"},
@@ -163,7 +171,7 @@ def test_every_document_relay_sends_runs_clean(store, installed, document):
             "topic": "ORDERS_CREATE",
             "webhookSubscription": {"uri": "https://relay.test/wh"},
         },
-        "FulfillmentServiceCreate": {"name": "Relay", "callbackUrl": "https://relay.test/fs"},
+        "FulfillmentServiceCreate": {"name": "Relay 2", "callbackUrl": "https://relay.test/fs"},
         "OrderLineItems": {"id": f"gid://shopify/Order/{order['id']}"},
         "BulkOperationRunQuery": {"query": bound("OrdersExport", {"query": "test:false"})},
         "BulkOperation": {"id": "gid://shopify/BulkOperation/1"},
@@ -171,3 +179,63 @@ def test_every_document_relay_sends_runs_clean(store, installed, document):
     _, body = run(store, assembled(document.stem), variables, throttle=False)
     assert "errors" not in body, body.get("errors")
     assert body["data"]
+
+
+def _fulfillment_variables(store, name: str, order: dict, fo: dict) -> dict | None:
+    """Variables for the fulfillment documents, with the fulfillment order in the state each
+    mutation needs (submitted to accept/reject, accepted to fulfill, held to release)."""
+    order_gid = f"gid://shopify/Order/{order['id']}"
+    fo_gid = f"gid://shopify/FulfillmentOrder/{fo['id']}"
+    fo_line_gid = f"gid://shopify/FulfillmentOrderLineItem/{fo['line_items'][0]['id']}"
+    address = {
+        "firstName": "Anna",
+        "address1": "Váci utca 1",
+        "city": "Budapest",
+        "countryCode": "HU",
+    }
+    if name in ("FulfillmentOrderAcceptRequest", "FulfillmentOrderRejectRequest"):
+        commerce.submit_fulfillment_request(store, SHOP, fo["id"])
+    if name in ("FulfillmentCreate", "FulfillmentTrackingInfoUpdate"):
+        commerce.submit_fulfillment_request(store, SHOP, fo["id"])
+        commerce.accept_fulfillment_request(store, SHOP, fo["id"])
+    if name == "FulfillmentOrderReleaseHold":
+        commerce.hold_fulfillment_order(store, SHOP, fo["id"], reason="OTHER")
+    if name == "FulfillmentTrackingInfoUpdate":
+        fulfillment = commerce.create_fulfillment(
+            store, SHOP, by_fulfillment_order=[{"fulfillment_order_id": fo["id"]}]
+        )
+        return {
+            "fulfillmentId": f"gid://shopify/Fulfillment/{fulfillment['id']}",
+            "trackingInfo": {"number": "1Z2"},
+            "notifyCustomer": False,
+        }
+    return {
+        "OrderFulfillmentOrders": {"id": order_gid},
+        "OrderFulfillments": {"id": order_gid},
+        "OrdersByTag": {"query": "tag:relay-r1-so1"},
+        "AssignedFulfillmentOrders": {"status": "FULFILLMENT_REQUESTED"},
+        "FulfillmentOrderSubmitRequest": {
+            "id": fo_gid,
+            "lineItems": [{"id": fo_line_gid, "quantity": 1}],
+        },
+        "FulfillmentOrderAcceptRequest": {"id": fo_gid},
+        "FulfillmentOrderRejectRequest": {"id": fo_gid, "reason": "OTHER", "message": "No"},
+        "FulfillmentOrderHold": {"id": fo_gid, "hold": {"reason": "OTHER", "handle": "relay"}},
+        "FulfillmentOrderReleaseHold": {"id": fo_gid},
+        "FulfillmentCreate": {
+            "fulfillment": {
+                "lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo_gid}],
+                "trackingInfo": {"number": "1Z1", "company": "UPS"},
+                "notifyCustomer": True,
+            }
+        },
+        "OrderUpdateShippingAddress": {"id": order_gid, "address": address},
+        "SupplierOrderCreate": {
+            "order": {
+                "currency": "EUR",
+                "tags": ["relay", "relay-r1-so1"],
+                "lineItems": [{"sku": "SUP-1", "title": "Mug", "quantity": 1}],
+                "shippingAddress": address,
+            }
+        },
+    }.get(name)
