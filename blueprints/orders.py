@@ -24,6 +24,7 @@ def order_view_helpers() -> dict:
         "allowed_actions": states.allowed_actions,
         "action_labels": states.ACTION_LABELS,
         "quick_actions": QUICK_ACTIONS,
+        "row_actions": ROW_ACTIONS,
         "timeline_message": timeline.render_message,
         "remaining_to_ship": shipments.remaining_quantities,
         "supplier_skus": routing.supplier_skus,
@@ -32,6 +33,8 @@ def order_view_helpers() -> dict:
 
 # Row actions that need no form: a button in the grid row. The rest open the order drawer.
 QUICK_ACTIONS = ("request_fulfillment", "hold", "release", "pay_supplier")
+# The grid row keeps to the next step; hold and paying the supplier live in the drawer and bulk.
+ROW_ACTIONS = ("request_fulfillment", "release")
 
 
 @bp.get("")
