@@ -526,6 +526,8 @@ def run(store, doc: dict, settings) -> dict:
     try:
         schema, document, data = _execute(store, doc)
         lines = list(_lines(schema, document, data, doc["group_objects"]))
+        if failure == "ACCESS_DENIED" or (failure and not lines):
+            raise _Failed(failure)  # denied before anything is read
         with path.open("w", encoding="utf-8") as out:
             for index, (line, is_root) in enumerate(lines):
                 if failure and index >= len(lines) // 2:

@@ -125,12 +125,12 @@ def _advance(shop: Shop | None, run: SyncRun) -> str:
     db.session.commit()
     client = installation.admin_client(shop)
     query = _query(shop, run)
-    if run.method is None:
+    if run.estimated_total is None or run.method is None:
         counted = orders_gateway.orders_count(client, query)
         run.estimated_total = counted.count
-        run.method = (
-            "pages" if run.kind == "sweep" else choose_method(counted.count, counted.throttle)
-        )
+        if run.method is None:
+            sweep = run.kind == "sweep"
+            run.method = "pages" if sweep else choose_method(counted.count, counted.throttle)
         db.session.commit()
     if run.method == "bulk":
         try:

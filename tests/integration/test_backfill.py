@@ -281,6 +281,22 @@ def test_a_failed_bulk_export_falls_back_to_pages(
     assert run.orders_seen == LARGE == count(Order, Order.shop_id == run.shop_id)
 
 
+def test_an_export_shopify_denies_fails_the_sync_with_what_to_do(
+    ctx, devstore, installed_shop, drain, relay_server, id_token
+):
+    shop = shop_row(installed_shop)
+    run = sync.start_run(shop, "backfill")
+    run.method = "bulk"  # as for a large store
+    db.session.commit()
+    devstore.settings.bulk_failure = "ACCESS_DENIED"
+    try:
+        assert run_sync_job(run.id) == "failed: missing_scope"
+    finally:
+        devstore.settings.bulk_failure = ""
+    html = sync_status(relay_server, id_token, installed_shop)
+    assert "Relay is not allowed to read this store" in html and "approve the permissions" in html
+
+
 def test_lost_access_fails_the_sync_with_what_to_do(
     ctx, devstore, installed_shop, drain, relay_server, id_token
 ):
