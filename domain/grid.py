@@ -1,8 +1,16 @@
 """The orders grid: filters parsed from the URL, one page of orders, dashboard counts.
 
-Every query is scoped by shop. A page costs a constant number of queries whatever its size:
-count, page, supplier orders (selectin), line items (selectin), suppliers (selectin), the
-status counts and the late count.
+Every query is scoped by shop. A page costs the same queries whatever its size or data:
+suppliers, the total, the page, its supplier orders (selectin; their suppliers come from the
+identity map, loaded by the first query). The dashboard strip's counts run only when a
+template reads them (a document load, not an htmx grid swap); see domain/grid_counts.py.
+
+The total is counted where it is cheapest, with the same result:
+- supplier/status filters alone: on supplier_orders' own indexes (index-only), since a
+  supplier order always belongs to its order's shop;
+- with a search: by the page query itself (count(*) OVER ()), since the search has to visit
+  every match anyway;
+- otherwise: count(*) on the orders' indexes.
 """
 
 from __future__ import annotations
@@ -10,12 +18,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from urllib.parse import urlencode
 
-from sqlalchemy import Select, and_, exists, func, select
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import selectinload
 
-from domain import states
+from domain import grid_counts, states
 from domain.models.orders import LineItem, Order, Supplier, SupplierOrder
 from domain.models.shop import Shop
 from domain.shop_settings import settings_of
@@ -25,6 +36,7 @@ PAGE_SIZE = 50
 SORTS = {"created": Order.created_at, "name": Order.name, "total": Order.total}
 STORE_STATUSES = tuple(states.STORE_STATUS_TONES)
 LATE_STATUSES = ("requested", "in_progress")
+SEARCH_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -58,14 +70,28 @@ class GridFilters:
 
 @dataclass
 class GridPage:
+    shop: Shop
     filters: GridFilters
     orders: list[Order]
     total: int
     pages: int
-    status_counts: dict[str, int]
-    late_count: int
     suppliers: list[Supplier]
     notices: list[str] = field(default_factory=list)
+
+    @cached_property
+    def status_counts(self) -> dict[str, int]:
+        """Supplier orders per Relay status (the dashboard strip), all of the shop's."""
+        return grid_counts.status_counts(self.shop.id)
+
+    @cached_property
+    def late_count(self) -> int:
+        return db.session.scalar(
+            select(func.count()).select_from(SupplierOrder).where(late_condition(self.shop))
+        )
+
+    @property
+    def late_after_days(self) -> int:
+        return settings_of(self.shop).late_after_days
 
 
 def _parse_date(raw: str | None, label: str, notices: list[str]) -> date | None:
@@ -74,8 +100,20 @@ def _parse_date(raw: str | None, label: str, notices: list[str]) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        notices.append(f"“{raw[:40]}” is not a date ({label}); use YYYY-MM-DD. Ignored.")
+        notices.append(
+            _(
+                "“%(value)s” is not a date (%(field)s); use YYYY-MM-DD. Ignored.",
+                value=raw[:40],
+                field=label,
+            )
+        )
         return None
+
+
+def _positive_int(raw: str | None) -> int | None:
+    if raw and raw.isascii() and raw.isdigit():
+        return int(raw)
+    return None
 
 
 def parse_filters(args, supplier_ids: set[int]) -> tuple[GridFilters, list[str]]:
@@ -86,30 +124,28 @@ def parse_filters(args, supplier_ids: set[int]) -> tuple[GridFilters, list[str]]
     if raw_supplier == "unassigned":
         supplier = "unassigned"
     elif raw_supplier:
-        if raw_supplier.isdigit() and int(raw_supplier) in supplier_ids:
+        if _positive_int(raw_supplier) in supplier_ids:
             supplier = int(raw_supplier)
         else:
-            notices.append("That supplier does not exist in this store; showing all suppliers.")
+            notices.append(_("That supplier does not exist in this store; showing all suppliers."))
     status = args.get("status") or None
     if status and status not in states.STATUSES:
-        notices.append(f"Unknown Relay status “{status[:40]}”; showing all.")
+        notices.append(_("Unknown Relay status “%(value)s”; showing all.", value=status[:40]))
         status = None
     store_status = (args.get("store_status") or "").upper() or None
     if store_status and store_status not in STORE_STATUSES:
-        notices.append(f"Unknown store status “{store_status[:40]}”; showing all.")
+        notices.append(_("Unknown store status “%(value)s”; showing all.", value=store_status[:40]))
         store_status = None
     date_from = _parse_date(args.get("from"), "from", notices)
     date_to = _parse_date(args.get("to"), "to", notices)
     if date_from and date_to and date_from > date_to:
-        notices.append("The start date is after the end date; dates swapped.")
+        notices.append(_("The start date is after the end date; dates swapped."))
         date_from, date_to = date_to, date_from
     sort = args.get("sort") if args.get("sort") in SORTS else "created"
     direction = "asc" if args.get("dir") == "asc" else "desc"
-    try:
-        page = max(1, int(args.get("page", 1)))
-    except ValueError:
-        page = 1
-    q = (args.get("q") or "").strip()[:200]
+    page = max(1, _positive_int(args.get("page")) or 1)
+    # NUL is the one character PostgreSQL cannot hold in a string: drop it, not the request.
+    q = (args.get("q") or "").replace("\x00", "").strip()[:SEARCH_MAX]
     return GridFilters(
         supplier, status, store_status, date_from, date_to, q, sort, direction, page
     ), notices
@@ -119,33 +155,54 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _filtered(shop: Shop, filters: GridFilters) -> Select:
-    statement = select(Order).where(Order.shop_id == shop.id)
-    split_conditions = []
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, UTC)
+
+
+def _split_conditions(filters: GridFilters) -> list:
+    """Conditions on a supplier order (the order matches if one of its splits does)."""
+    conditions = []
     if filters.supplier == "unassigned":
-        split_conditions.append(SupplierOrder.supplier_id.is_(None))
+        conditions.append(SupplierOrder.supplier_id.is_(None))
     elif filters.supplier is not None:
-        split_conditions.append(SupplierOrder.supplier_id == filters.supplier)
+        conditions.append(SupplierOrder.supplier_id == filters.supplier)
     if filters.status:
-        split_conditions.append(SupplierOrder.status == filters.status)
-    if split_conditions:
-        statement = statement.where(
-            exists().where(SupplierOrder.order_id == Order.id, *split_conditions)
-        )
+        conditions.append(SupplierOrder.status == filters.status)
+    return conditions
+
+
+def _order_conditions(filters: GridFilters) -> list:
+    """Conditions on the order itself."""
+    conditions = []
     if filters.store_status:
-        statement = statement.where(Order.store_status == filters.store_status)
+        conditions.append(Order.store_status == filters.store_status)
     if filters.date_from:
-        statement = statement.where(
-            Order.created_at >= datetime.combine(filters.date_from, time.min, UTC)
-        )
-    if filters.date_to:
-        statement = statement.where(
-            Order.created_at < datetime.combine(filters.date_to + timedelta(days=1), time.min, UTC)
-        )
+        conditions.append(Order.created_at >= _day_start(filters.date_from))
+    if filters.date_to and filters.date_to < date.max:
+        conditions.append(Order.created_at < _day_start(filters.date_to + timedelta(days=1)))
     if filters.q:
+        # search_text is lower-cased; on PostgreSQL a trigram index answers this LIKE.
         pattern = f"%{_escape_like(filters.q.lower())}%"
-        statement = statement.where(Order.search_text.like(pattern, escape="\\"))
-    return statement
+        conditions.append(Order.search_text.like(pattern, escape="\\"))
+    return conditions
+
+
+def _conditions(shop: Shop, filters: GridFilters) -> list:
+    """The page's WHERE clause."""
+    conditions = [Order.shop_id == shop.id, *_order_conditions(filters)]
+    if split := _split_conditions(filters):
+        conditions.append(exists().where(SupplierOrder.order_id == Order.id, *split))
+    return conditions
+
+
+def _count(shop: Shop, filters: GridFilters) -> int:
+    if not _order_conditions(filters) and (split := _split_conditions(filters)):
+        return db.session.scalar(
+            select(func.count(SupplierOrder.order_id.distinct())).where(
+                SupplierOrder.shop_id == shop.id, *split
+            )
+        )
+    return db.session.scalar(select(func.count(Order.id)).where(*_conditions(shop, filters)))
 
 
 def late_condition(shop: Shop):
@@ -159,50 +216,62 @@ def late_condition(shop: Shop):
     )
 
 
-def load_page(shop: Shop, filters: GridFilters, notices: list[str]) -> GridPage:
-    statement = _filtered(shop, filters)
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    if filters.page > pages:
-        if total:
-            notices.append(f"There are only {pages} pages; showing the last one.")
-        filters = replace(filters, page=pages)
+def _page_rows(shop: Shop, filters: GridFilters, *, with_total: bool) -> list:
+    """(order, total or None) rows of the requested page."""
     column = SORTS[filters.sort]
-    order_by = [
-        column.asc() if filters.direction == "asc" else column.desc(),
-        Order.id.asc() if filters.direction == "asc" else Order.id.desc(),
-    ]
-    orders = db.session.scalars(
-        statement.options(
-            selectinload(Order.supplier_orders).selectinload(SupplierOrder.supplier),
-            selectinload(Order.line_items),
+    ascending = filters.direction == "asc"
+    columns = [Order, func.count().over()] if with_total else [Order]
+    # SupplierOrder.supplier is a plain many-to-one: its lazy load is an identity-map hit
+    # for the shop's suppliers, loaded first by grid(), so it costs no query.
+    return db.session.execute(
+        select(*columns)
+        .where(*_conditions(shop, filters))
+        .options(selectinload(Order.supplier_orders))
+        .order_by(
+            column.asc() if ascending else column.desc(),
+            Order.id.asc() if ascending else Order.id.desc(),
         )
-        .order_by(*order_by)
         .limit(PAGE_SIZE)
         .offset((filters.page - 1) * PAGE_SIZE)
     ).all()
-    counts = dict(
-        db.session.execute(
-            select(SupplierOrder.status, func.count())
-            .where(SupplierOrder.shop_id == shop.id)
-            .group_by(SupplierOrder.status)
-        ).all()
-    )
-    late = db.session.scalar(
-        select(func.count()).select_from(SupplierOrder).where(late_condition(shop))
-    )
+
+
+def load_page(
+    shop: Shop, filters: GridFilters, notices: list[str], suppliers: list[Supplier]
+) -> GridPage:
+    rows, total = [], None
+    if filters.q:
+        rows = _page_rows(shop, filters, with_total=True)
+        total = rows[0][1] if rows else None
+    if total is None and not (filters.q and filters.page == 1):
+        total = _count(shop, filters)
+    total = total or 0
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    if filters.page > pages:
+        if total:
+            notices.append(
+                ngettext(
+                    "There is only %(num)d page; showing it.",
+                    "There are only %(num)d pages; showing the last one.",
+                    pages,
+                )
+            )
+        filters = replace(filters, page=pages)
+        rows = []
+    if not rows and total:
+        rows = _page_rows(shop, filters, with_total=False)
+    orders = [row[0] for row in rows]
+    return GridPage(shop, filters, orders, total, pages, suppliers, notices)
+
+
+def grid(shop: Shop, args) -> GridPage:
     suppliers = list(
         db.session.scalars(
             select(Supplier).where(Supplier.shop_id == shop.id).order_by(Supplier.name)
         )
     )
-    return GridPage(filters, list(orders), total, pages, counts, late, suppliers, notices)
-
-
-def grid(shop: Shop, args) -> GridPage:
-    supplier_ids = set(db.session.scalars(select(Supplier.id).where(Supplier.shop_id == shop.id)))
-    filters, notices = parse_filters(args, supplier_ids)
-    return load_page(shop, filters, notices)
+    filters, notices = parse_filters(args, {s.id for s in suppliers})
+    return load_page(shop, filters, notices, suppliers)
 
 
 def order_for_drawer(shop: Shop, order_id: int) -> Order | None:

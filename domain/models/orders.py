@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    DDL,
     JSON,
     DateTime,
     ForeignKey,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -86,7 +88,20 @@ class Order(db.Model):
     __tablename__ = "orders"
     __table_args__ = (
         UniqueConstraint("shop_id", "shopify_gid", name="uq_orders_shop_gid"),
-        Index("ix_orders_shop_created", "shop_id", "created_at"),
+        # The grid's sorts and filters, each led by the shop and ending in the id tie-break.
+        Index("ix_orders_shop_created", "shop_id", "created_at", "id"),
+        Index("ix_orders_shop_name", "shop_id", "name", "id"),
+        Index("ix_orders_shop_total", "shop_id", "total", "id"),
+        Index("ix_orders_shop_store_status", "shop_id", "store_status", "created_at", "id"),
+        # The grid's free-text search (LIKE '%term%') on PostgreSQL: trigrams, led by the shop
+        # (pg_trgm and btree_gin, created before the table: see the DDL events below).
+        Index(
+            "ix_orders_search_trgm",
+            "shop_id",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -120,6 +135,16 @@ class Order(db.Model):
     )
 
 
+# The search index's operator classes come from two contrib extensions (trusted since
+# PostgreSQL 13: the database owner may create them). SQLite has no such index.
+for _extension in ("pg_trgm", "btree_gin"):
+    event.listen(
+        Order.__table__,
+        "before_create",
+        DDL(f"CREATE EXTENSION IF NOT EXISTS {_extension}").execute_if(dialect="postgresql"),
+    )
+
+
 class LineItem(db.Model):
     __tablename__ = "line_items"
     __table_args__ = (UniqueConstraint("order_id", "shopify_gid", name="uq_line_items_gid"),)
@@ -147,7 +172,18 @@ class SupplierOrder(db.Model):
     __tablename__ = "supplier_orders"
     __table_args__ = (
         UniqueConstraint("order_id", "supplier_id", name="uq_supplier_orders_order_supplier"),
-        Index("ix_supplier_orders_shop_status", "shop_id", "status"),
+        # Index-only: the dashboard's counts per status, the late count, the status filter.
+        Index(
+            "ix_supplier_orders_shop_status",
+            "shop_id",
+            "status",
+            "tracking_count",
+            "status_changed_at",
+            "order_id",
+        ),
+        # Index-only: the grid's supplier filter (count); its status filter (an order's splits).
+        Index("ix_supplier_orders_shop_supplier", "shop_id", "supplier_id", "status", "order_id"),
+        Index("ix_supplier_orders_status_order", "status", "order_id"),
         Index("ix_supplier_orders_supplier", "supplier_id"),
     )
 

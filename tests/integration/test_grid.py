@@ -1,0 +1,212 @@
+"""The orders grid's cost and its dashboard strip: a page costs the same queries whatever its
+size, the dashboard counts follow every change (they are cached between changes), and the
+late count and its tooltip follow the shop's late-after-days setting."""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import timedelta
+
+from sqlalchemy import event, func, select
+
+from domain import shop_settings, states
+from domain.models.orders import Order, Supplier, SupplierOrder, VariantMapping
+from domain.models.shop import Shop, utcnow
+from extensions import db
+from tests.integration.test_webhooks import wait_for
+
+# devstore's catalogue, spread over three suppliers; TOTE-REC-OLV stays unmapped.
+ROUTES = {
+    "Mug Co": ("portal", ["MUG-STN-SPK", "CER-POUR-WHT", "WAL-BRD-L"]),
+    "Lamp Works": ("manual", ["BRS-LAMP", "PIL-LIN-NAT", "PIL-LIN-CHA"]),
+    "Thread House": ("store", ["TEE-ORG-M-SND", "TEE-ORG-L-SND", "MER-BEA-FOR"]),
+}
+
+
+def shop_row(domain: str) -> Shop:
+    db.session.expire_all()
+    return db.session.scalar(select(Shop).where(Shop.domain == domain))
+
+
+def order_count(domain: str) -> int:
+    shop = shop_row(domain)
+    return db.session.scalar(
+        select(func.count()).select_from(Order).where(Order.shop_id == shop.id)
+    )
+
+
+def add_suppliers(domain: str) -> dict[str, Supplier]:
+    """Three suppliers with SKU mappings, so orders split over several of them."""
+    shop = shop_row(domain)
+    suppliers = {}
+    for name, (channel, skus) in ROUTES.items():
+        supplier = Supplier(
+            shop_id=shop.id, name=name, channel=channel, website_url="https://s.example"
+        )
+        db.session.add(supplier)
+        db.session.flush()
+        db.session.add_all(
+            VariantMapping(shop_id=shop.id, sku=sku, supplier_id=supplier.id) for sku in skus
+        )
+        suppliers[name] = supplier
+    db.session.commit()
+    return suppliers
+
+
+def seed_orders(devstore, drain, domain: str, count: int, seed: int = 0) -> None:
+    """Orders created in devstore reach Relay by webhook, processed by an RQ worker."""
+    expected = order_count(domain) + count
+    devstore.control.post(
+        f"/_devstore/shops/{domain}/seed", json={"orders": count, "seed": seed}
+    ).raise_for_status()
+    wait_for(lambda: drain() or order_count(domain) == expected, timeout=60)
+
+
+def grid_shop(devstore, make_shop, oauth_install, drain, orders: int, prefix="grid") -> str:
+    domain = make_shop(prefix)
+    oauth_install(domain)
+    add_suppliers(domain)
+    seed_orders(devstore, drain, domain, orders)
+    return domain
+
+
+class QueryCounter:
+    """Statements this thread sends (Relay's server thread may be busy with webhooks)."""
+
+    def __init__(self):
+        self.thread = threading.get_ident()
+        self.count = 0
+
+    def __call__(self, *args) -> None:
+        if threading.get_ident() == self.thread:
+            self.count += 1
+
+
+def grid_request(app, token: str, *, htmx: bool, **params):
+    """One GET /orders through the whole app (ID token, shop lookup, grid, template)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    if htmx:
+        headers["HX-Request"] = "true"
+    counter = QueryCounter()
+    event.listen(db.engine, "before_cursor_execute", counter)
+    try:
+        response = app.test_client().get("/orders", query_string=params, headers=headers)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counter)
+    assert response.status_code == 200, response.text[:500]
+    return response, counter.count
+
+
+def rows_in(html: str) -> int:
+    return len(re.findall(r'<tr id="order-row-\d+"', html))
+
+
+def dashboard(html: str) -> dict[str, int]:
+    return {
+        key: int(n)
+        for key, n in re.findall(r'<li data-status="(\w+)".*?<strong>(\d+)</strong>', html, re.S)
+    }
+
+
+def test_a_grid_page_costs_the_same_queries_for_5_or_60_orders_over_several_suppliers(
+    ctx, app, devstore, make_shop, oauth_install, drain, id_token
+):
+    domain = grid_shop(devstore, make_shop, oauth_install, drain, orders=5)
+    lamp_works = db.session.scalar(select(Supplier.id).where(Supplier.name == "Lamp Works"))
+    requests = {
+        "grid swap": {"htmx": True},
+        "document load": {"htmx": False},
+        "supplier + search": {"htmx": True, "supplier": lamp_works, "q": "example.com"},
+        "status filter": {"htmx": True, "status": "ready"},
+    }
+
+    def costs():
+        return {
+            name: grid_request(app, id_token(domain), **params) for name, params in requests.items()
+        }
+
+    small = costs()
+    assert rows_in(small["grid swap"][0].text) == 5
+    seed_orders(devstore, drain, domain, 55, seed=1)
+    large = costs()
+
+    assert rows_in(large["grid swap"][0].text) == 50, "a full page of 50 rows"
+    html = large["grid swap"][0].text
+    assert all(name in html for name in ROUTES) and "Unassigned" in html, "several suppliers"
+    assert rows_in(large["supplier + search"][0].text) > rows_in(small["supplier + search"][0].text)
+    for name in requests:
+        assert large[name][1] == small[name][1], f"{name}: {small[name][1]} -> {large[name][1]}"
+    # Both are small: the page and its splits come in a handful of statements, no N+1.
+    assert large["grid swap"][1] <= 8 and large["document load"][1] <= 10
+
+
+def test_the_dashboard_counts_follow_every_change_to_a_supplier_order(
+    ctx, app, devstore, make_shop, oauth_install, drain, run_worker, id_token
+):
+    domain = grid_shop(devstore, make_shop, oauth_install, drain, orders=4)
+    first = dashboard(grid_request(app, id_token(domain), htmx=False)[0].text)
+    shop = shop_row(domain)
+    by_status = dict(
+        db.session.execute(
+            select(SupplierOrder.status, func.count())
+            .where(SupplierOrder.shop_id == shop.id)
+            .group_by(SupplierOrder.status)
+        ).all()
+    )
+    assert {k: v for k, v in first.items() if k != "late"} == by_status
+    assert dashboard(grid_request(app, id_token(domain), htmx=False)[0].text) == first
+
+    # A new order, processed by a worker in another process, shows on the next page load.
+    devstore.control.post(
+        f"/_devstore/shops/{domain}/orders",
+        json={"line_items": [{"sku": "BRS-LAMP", "quantity": 1}], "financial_status": "paid"},
+    ).raise_for_status()
+    wait_for(lambda: run_worker() and order_count(domain) == 5, timeout=30)
+    after_order = dashboard(grid_request(app, id_token(domain), htmx=False)[0].text)
+    assert after_order.get("ready", 0) == first.get("ready", 0) + 1
+
+    # A status change from the grid's own action shows too.
+    ready = db.session.scalar(
+        select(SupplierOrder).where(
+            SupplierOrder.shop_id == shop.id, SupplierOrder.status == "ready"
+        )
+    )
+    response = app.test_client().post(
+        f"/orders/supplier-orders/{ready.id}/hold",
+        data={"view": "row"},
+        headers={"Authorization": f"Bearer {id_token(domain)}", "HX-Request": "true"},
+    )
+    assert response.status_code == 200, response.text[:300]
+    after_hold = dashboard(grid_request(app, id_token(domain), htmx=False)[0].text)
+    assert after_hold.get("ready", 0) == after_order["ready"] - 1
+    assert after_hold.get("on_hold", 0) == after_order.get("on_hold", 0) + 1
+
+
+def test_the_late_count_and_its_tooltip_follow_the_shops_late_after_days(
+    ctx, app, devstore, make_shop, oauth_install, drain, id_token
+):
+    domain = grid_shop(devstore, make_shop, oauth_install, drain, orders=3)
+    shop = shop_row(domain)
+    supplier_order = db.session.scalar(
+        select(SupplierOrder).where(
+            SupplierOrder.shop_id == shop.id, SupplierOrder.status == "ready"
+        )
+    )
+    # Sent to the supplier five days ago, no tracking since.
+    assert states.advance(supplier_order, "request_fulfillment")
+    assert states.advance(supplier_order, "forward")
+    supplier_order.status_changed_at = utcnow() - timedelta(days=5)
+    db.session.commit()
+
+    def late_item() -> str:
+        html = grid_request(app, id_token(domain), htmx=False)[0].text
+        return re.search(r'<li data-status="late".*?</li>', html, re.S).group(0)
+
+    default = late_item()
+    assert "no tracking for 7+ days" in default and "<strong>0</strong>" in default
+    shop_settings.save(shop_row(domain), shop_settings.ShopSettings(late_after_days=3))
+    db.session.commit()
+    three_days = late_item()
+    assert "no tracking for 3+ days" in three_days and "<strong>1</strong>" in three_days
+    assert "7+" not in three_days
