@@ -36,3 +36,21 @@ def test_progress_follows_the_phase_of_the_run():
     assert run.percent == 100
     run.status = "done"
     assert (run.phase, run.percent) == ("ended", None)
+
+
+def test_pages_wait_only_for_what_the_bucket_still_lacks():
+    from integrations.shopify_admin.gateway.orders import _bucket_shortfall_seconds
+
+    after_page = {
+        "requestedQueryCost": 927,
+        "actualQueryCost": 327,
+        "throttleStatus": {
+            "maximumAvailable": 2000.0,
+            "currentlyAvailable": 600,
+            "restoreRate": 100.0,
+        },
+    }
+    assert _bucket_shortfall_seconds(None, 0) == 0
+    assert _bucket_shortfall_seconds(after_page, 0) == pytest.approx(3.27)
+    assert _bucket_shortfall_seconds(after_page, 1.0) == pytest.approx(2.27)  # refilled meanwhile
+    assert _bucket_shortfall_seconds(after_page, 10.0) == 0
