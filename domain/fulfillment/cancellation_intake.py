@@ -27,6 +27,7 @@ from domain.models.cancellations import CancellationRequest
 from domain.models.orders import Order, Supplier, SupplierOrder
 from domain.models.shop import Shop
 from domain.timeline import N_
+from domain.webhook_topics import handles
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyUserError
 from integrations.shopify_admin.gateway import cancellations as gateway
@@ -145,6 +146,33 @@ def cancelled_in_supplier_store(shop_domain: str, payload: dict) -> int:
             )
         # Otherwise Relay cancelled it there itself (automatic cancellation), or it is over.
     return len(owned)
+
+
+@handles("orders/cancelled")
+def order_cancelled_in_store(shop_domain: str, payload: dict, receipt) -> None:
+    """The retailer cancelled the order in Shopify after Shopify had refused Relay's
+    orderCancel (e.g. once the other suppliers' parts were cancelled): that problem is over."""
+    order_gid = payload.get("admin_graphql_api_id") or f"gid://shopify/Order/{payload.get('id')}"
+    order = db.session.scalar(
+        select(Order)
+        .join(Shop, Shop.id == Order.shop_id)
+        .where(Shop.domain == shop_domain, Order.shopify_gid == order_gid)
+    )
+    if order is None:
+        return
+    for supplier_order in order.supplier_orders:
+        latest = cancellations.latest_request(supplier_order)
+        if latest is None or not latest.store_error or latest.order_cancel_job:
+            continue
+        if supplier_order.problem == latest.store_error:
+            supplier_order.problem = None
+        latest.order_cancel_job = "cancelled in the store"
+        timeline.record(
+            order,
+            "order_cancel_resolved",
+            N_("Order cancelled in the store: the earlier refusal is resolved"),
+            actor="shopify",
+        )
 
 
 # -- the supplier portal --------------------------------------------------------------------

@@ -355,8 +355,8 @@ def _cancel_order(run: _Run, client) -> None:
 def _reject(run: _Run, shop: Shop, client) -> None:
     reason = run.request.decline_reason or SHIPPED_INSTEAD
     for fo in _fulfillment_orders(client, shop, run.supplier_order):
-        if fo.request_status != "CANCELLATION_REQUESTED":
-            continue  # never mirrored, or answered already
+        if fo.status != "IN_PROGRESS" or fo.request_status != "CANCELLATION_REQUESTED":
+            continue  # never mirrored, answered already, or closed by the shipment itself
         gateway.reject_cancellation_request(client, fo.gid, reason)
         run.step_done(
             "cancellation_rejected_in_store",

@@ -15,11 +15,13 @@ from sqlalchemy import select
 
 from domain import installation, timeline
 from domain.clock import aware, utcnow
+from domain.fulfillment.cancellations import SHIPPED_INSTEAD
 from domain.models.orders import Parcel, SupplierOrder
 from domain.models.shop import Shop
 from domain.timeline import N_
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyGraphQLError, ShopifyUserError
+from integrations.shopify_admin.gateway import cancellations as cancellation_gateway
 from integrations.shopify_admin.gateway import fulfillment as fo_gateway
 
 log = logging.getLogger("relay.tracking_push")
@@ -166,6 +168,10 @@ def _allocate(client, shop: Shop, order_gid: str, want: dict[str, int]) -> dict:
             continue
         if fo.location_gid == shop.fulfillment_location_gid and fo.request_status == "SUBMITTED":
             fo_gateway.accept_request(client, fo.gid, "Accepted by the supplier")
+        if fo.location_gid == shop.fulfillment_location_gid and (
+            fo.request_status == "CANCELLATION_REQUESTED"
+        ):  # the supplier shipped instead: it answers the request before reporting the parcel
+            cancellation_gateway.reject_cancellation_request(client, fo.gid, SHIPPED_INSTEAD)
         plan[fo.gid] = take
     if any(qty > 0 for qty in left.values()):
         raise ShopifyUserError(

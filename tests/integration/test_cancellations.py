@@ -43,10 +43,12 @@ def retailer(ctx, installed_shop, devstore):
     return installed_shop
 
 
-def with_supplier(devstore, domain, drain, *, accepted=True, paid=True, **supplier_fields):
-    """A paid store order, forwarded to a (portal by default) supplier; accepted by it and
+def with_supplier(
+    devstore, domain, drain, *, accepted=True, paid=True, supplier=None, **supplier_fields
+):
+    """A paid store order, forwarded to a (new, portal by default) supplier; accepted by it and
     the supplier paid, unless told otherwise."""
-    supplier = add_supplier(domain, **supplier_fields)
+    supplier = supplier or add_supplier(domain, **supplier_fields)
     placed = place_order(devstore, domain)
     so = supplier_order_of(domain, placed, drain)
     assert requests.request_fulfillment([so], actor="merchant").done == 1
@@ -206,7 +208,7 @@ def test_a_paid_supplier_that_has_not_shipped_by_the_deadline_is_cancelled_autom
     request = request_of(so)
     request.auto_cancel_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    queues.enqueue_cancellation_reconcile(shop_row(retailer).id)
+    queues.queue(queues.SYNC).enqueue("jobs.sync.sweep", shop_row(retailer).id)  # the sweep
     drain()
     request = request_of(so)
     assert (request.status, request.decided_by) == ("auto_cancelled", "relay")
@@ -369,6 +371,57 @@ def test_a_store_supplier_sees_the_request_in_its_store_and_cancelling_there_acc
     assert fos == [("CLOSED", "CANCELLATION_ACCEPTED")]
 
 
+def test_a_store_supplier_that_ships_declines_and_one_that_does_nothing_is_cancelled_there(
+    ctx, retailer, devstore, make_shop, oauth_install, drain
+):
+    supplier_domain = make_shop("supplier")
+    oauth_install(supplier_domain)
+    shipping = with_supplier(
+        devstore, retailer, drain, channel="store", pay="auto", store_domain=supplier_domain
+    )
+    ask(shipping)
+    drain()
+    placed_id = int(refreshed(shipping).supplier_reference.rsplit("/", 1)[1])
+    (placed,) = [
+        o
+        for o in devstore.control.get(f"/_devstore/shops/{supplier_domain}/orders").json()
+        if o["id"] == placed_id
+    ]
+    devstore.control.post(
+        f"/_devstore/shops/{supplier_domain}/fulfillment_orders/"
+        f"{placed['fulfillment_orders'][0]['id']}/fulfill",
+        json={"number": "LX9", "company": "La Poste"},
+    ).raise_for_status()
+
+    def shipped():
+        drain()
+        return refreshed(shipping).status == "shipped"
+
+    wait_for(shipped, timeout=15)
+    assert (request_of(shipping).status, request_of(shipping).decided_by) == (
+        "declined",
+        "shipment",
+    )
+
+    idle = with_supplier(devstore, retailer, drain, supplier=refreshed(shipping).supplier)
+    request = ask(idle)
+    drain()
+    request = request_of(idle)
+    request.auto_cancel_at = utcnow() - timedelta(seconds=5)
+    db.session.commit()
+    queues.schedule_auto_cancel(request.id, None)
+    drain()
+    assert refreshed(idle).status == "cancelled"
+    placed_id = int(refreshed(idle).supplier_reference.rsplit("/", 1)[1])
+    (placed,) = [
+        o
+        for o in devstore.control.get(f"/_devstore/shops/{supplier_domain}/orders").json()
+        if o["id"] == placed_id
+    ]
+    assert placed["cancelled_at"], "Relay cancelled the order it had placed in the supplier store"
+    assert "cancelled_in_supplier_store" in timeline(idle)
+
+
 def test_only_the_supplier_store_that_owns_the_order_can_cancel_it(
     ctx, retailer, devstore, make_shop, oauth_install, drain
 ):
@@ -517,6 +570,21 @@ def test_whole_order_cancel_refused_by_shopify_is_shown_and_not_retried(
     # Not retried: running the job again does nothing.
     assert cancellation_push.carry_out(request.id) == "up to date"
     assert request_of(mug).order_cancel_job is None
+    # The merchant cancels the lamps too, then the order in Shopify: the problem is over.
+    ask(lamp)
+    portal_post(relay_server, refreshed(lamp).supplier, f"orders/{lamp.id}/cancellation/accept", {})
+    drain()
+    order_id = int(mug.order.shopify_gid.rsplit("/", 1)[1])
+    devstore.control.post(
+        f"/_devstore/shops/{retailer}/orders/{order_id}/cancel", json={"reason": "CUSTOMER"}
+    ).raise_for_status()
+
+    def resolved():
+        drain()
+        return refreshed(mug).problem is None
+
+    wait_for(resolved, timeout=15)
+    assert "order_cancel_resolved" in timeline(mug)
 
 
 def test_whole_order_is_refused_up_front_while_another_supplier_has_its_items(
