@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from blueprints._render import is_htmx_request, redirect_after_post, render
 from blueprints.embedded import embedded_context, shop_required
 from domain import grid, refunds
-from domain.errors import DomainError
+from domain.errors import DomainError, NotFound
 from domain.money import format_money
 from extensions import db
 
@@ -59,10 +59,10 @@ def refund_form(order_id: int):
 @bp.post("/<int:order_id>/refund")
 @shop_required
 def submit_refund(order_id: int):
-    if grid.order_for_drawer(g.shop, order_id) is None:
-        abort(404)
     try:
         refund = refunds.create_refund(g.shop, order_id, request.form, actor_name=_("Merchant"))
+    except NotFound:
+        abort(404)
     except refunds.RefundInvalid as exc:
         db.session.rollback()
         order = grid.order_for_drawer(g.shop, order_id)

@@ -22,6 +22,7 @@ from babel.numbers import get_currency_precision
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from domain import installation, supplier_ledger, timeline
 from domain.clock import utcnow
@@ -125,7 +126,9 @@ def refundable_of(
 ) -> Refundable:
     refunds = list(
         db.session.scalars(
-            select(Refund).where(Refund.order_id == order.id, Refund.status.in_(SPENT))
+            select(Refund)
+            .where(Refund.order_id == order.id, Refund.status.in_(SPENT))
+            .options(selectinload(Refund.lines))
         )
     )
     states = {li.id: LineState(li) for li in order.line_items}
@@ -393,7 +396,7 @@ def create_refund(shop, order_id: int, form, *, actor_name: str | None = None) -
             rl.line_item.shopify_gid,
             quantity,
             kind,
-            context.locations.get(rl.line_item.shopify_gid) if kind != "NO_RESTOCK" else None,
+            _restock_location(shop, rl.line_item) if kind != "NO_RESTOCK" else None,
         )
         for rl in refund.lines
         if rl.quantity
@@ -428,6 +431,12 @@ def create_refund(shop, order_id: int, form, *, actor_name: str | None = None) -
             )
         ) from None
     return record(shop, refund_id, created.gid)
+
+
+def _restock_location(shop, line: LineItem) -> str | None:
+    """Items routed to a supplier are stocked at Relay's fulfillment-service location (the
+    supplier's stock); others go back where Shopify took them from (no location sent)."""
+    return shop.fulfillment_location_gid if line.supplier_id else None
 
 
 def _reserve(shop, order_id: int, form, context, actor_name: str | None) -> Refund:
@@ -566,6 +575,7 @@ def history(order: Order) -> list[Refund]:
         db.session.scalars(
             select(Refund)
             .where(Refund.order_id == order.id, Refund.status == "recorded")
+            .options(selectinload(Refund.lines).selectinload(RefundLine.line_item))
             .order_by(Refund.id)
         )
     )

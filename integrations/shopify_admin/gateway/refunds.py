@@ -30,7 +30,6 @@ class RefundContext:
     parents: tuple[ParentTransaction, ...]
     unfulfilled: dict[str, int]  # line item gid -> quantity not fulfilled yet
     refundable_quantity: dict[str, int]  # line item gid -> Shopify's refundable quantity
-    locations: dict[str, str]  # line item gid -> location of its fulfillment order
 
     @property
     def captured_left(self) -> Decimal:
@@ -61,6 +60,8 @@ def _amount(money_bag: dict | None) -> Decimal:
 
 
 def refund_context(client: AdminClient, order_gid: str) -> RefundContext:
+    """One read, kept small: it is asked on every form open and submit, and Shopify reserves
+    the requested cost (95 points) up front from the shop's bucket."""
     order = client.execute("RefundContext", {"id": order_gid})["order"]
     transactions = order.get("transactions") or []
     refunded_by_parent: dict[str, Decimal] = {}
@@ -89,11 +90,6 @@ def refund_context(client: AdminClient, order_gid: str) -> RefundContext:
         Decimal("0"),
     )
     parents = _spend(parents, unattributed)
-    locations = {}
-    for fo in order["fulfillmentOrders"]["nodes"]:
-        location = ((fo.get("assignedLocation") or {}).get("location") or {}).get("id")
-        for line in fo["lineItems"]["nodes"]:
-            locations.setdefault(line["lineItem"]["id"], location)
     lines = order["lineItems"]["nodes"]
     return RefundContext(
         currency=order["currencyCode"],
@@ -101,7 +97,6 @@ def refund_context(client: AdminClient, order_gid: str) -> RefundContext:
         parents=parents,
         unfulfilled={line["id"]: line["unfulfilledQuantity"] for line in lines},
         refundable_quantity={line["id"]: line["refundableQuantity"] for line in lines},
-        locations=locations,
     )
 
 
