@@ -162,7 +162,7 @@ def full_refund_values(refundable: Refundable) -> dict[str, str]:
     for state in refundable.lines:
         if state.blocked:
             continue
-        values[f"qty-{state.line.id}"] = str(state.quantity_left)
+        values[f"qty-{state.line.id}"] = str(state.quantity_left) if state.quantity_left else ""
         values[f"amount-{state.line.id}"] = _plain(state.amount_left, refundable.currency)
     return values
 
@@ -299,7 +299,7 @@ def parse(form, refundable: Refundable) -> RefundRequest:
                 t=title,
                 max=_money(state.amount_left, currency),
             )
-        elif quantity and not amount and names["amount"] not in errors:
+        elif quantity and not amount and state.amount_left and names["amount"] not in errors:
             errors[names["amount"]] = _(
                 "%(t)s: enter the amount to refund for these items (more than zero).", t=title
             )
@@ -324,7 +324,7 @@ def parse(form, refundable: Refundable) -> RefundRequest:
         errors["reason"] = _("The reason is too long (at most %(num)d characters).", num=MAX_REASON)
     request.reason = reason or None
     if not errors:
-        if request.total <= 0:
+        if request.total <= 0 and not any(line.quantity for line in request.lines):
             errors["form"] = _(
                 "Nothing to refund: enter a quantity and amount for an item, or a shipping refund."
             )
