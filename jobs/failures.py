@@ -18,7 +18,8 @@ from rq.job import Job
 
 from jobs import queues
 
-LISTED_PER_QUEUE = 200  # newest failures looked at per queue; older ones expire in a week
+LISTED_PER_QUEUE = 500  # newest failures looked at per queue; all expire after a week
+SHOWN = 100
 
 # What each job does, in the merchant's words; unknown jobs show their function name.
 JOB_LABELS = {
@@ -81,11 +82,15 @@ def failed_for_shop(shop) -> list[FailedJob]:
     found = []
     for name in queues.QUEUE_ORDER:
         registry = queues.queue(name).failed_job_registry
-        ids = registry.get_job_ids(0, LISTED_PER_QUEUE - 1)
-        for job in Job.fetch_many(ids, connection=registry.connection):
-            if job is not None and _belongs_to(job, shop):
-                found.append(_describe(job))
-    return sorted(found, key=lambda j: j.failed_at or datetime.min, reverse=True)
+        # Scored by expiry, and every failure is kept as long: the newest failures come last.
+        ids = registry.get_job_ids(0, LISTED_PER_QUEUE - 1, desc=True)
+        found += [
+            job
+            for job in Job.fetch_many(ids, connection=registry.connection)
+            if job is not None and _belongs_to(job, shop)
+        ]
+    found.sort(key=lambda job: job.ended_at.timestamp() if job.ended_at else 0, reverse=True)
+    return [_describe(job) for job in found[:SHOWN]]
 
 
 def retry(shop, job_id: str) -> FailedJobsPage:
