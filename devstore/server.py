@@ -21,7 +21,7 @@ from flask import (
     url_for,
 )
 
-from devstore import auth, bulk, commerce, faults, graphql_api
+from devstore import auth, bulk, commerce, faults, graphql_api, usage
 from devstore.auth import OAuthError, Settings
 from devstore.delivery import Sender
 from devstore.schema import supported_versions
@@ -139,6 +139,7 @@ def create_app(
             throttle=settings.throttle,
             base_url=request.host_url,
         )
+        usage.record(shop, token["client_id"], body, payload)
         faults.hold_answer(settings, shop, body)
         return Response(json.dumps(payload), status=status, mimetype="application/json")
 
@@ -390,6 +391,16 @@ def register_control_routes(app: Flask, store: Store, settings: Settings) -> Non
     @app.get("/_devstore/settings")
     def read_settings():
         return ok(vars(settings))
+
+    @app.get("/_devstore/usage")
+    def read_usage():
+        """Admin GraphQL calls and cost points per (shop, app) since start (devstore/usage.py)."""
+        return ok(usage.report(request.args.get("shop")))
+
+    @app.delete("/_devstore/usage")
+    def reset_usage():
+        usage.reset()
+        return ok()
 
     @app.post("/_devstore/shops/<shop>/seed")
     def seed(shop):

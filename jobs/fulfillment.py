@@ -4,9 +4,10 @@ retry)."""
 
 from __future__ import annotations
 
-from domain.fulfillment import forwarding, recovery, tracking_push
+from domain.fulfillment import forwarding, incoming, recovery, tracking_push
 from domain.models.shop import Shop
 from extensions import db
+from jobs import queues
 from jobs.runtime import job
 
 
@@ -23,6 +24,15 @@ def answer_request(supplier_order_id: int) -> str:
 @job
 def push_parcel(parcel_id: int) -> str:
     return tracking_push.push_parcel(parcel_id)
+
+
+@job
+def take_admin_requests(shop_id: int) -> str:
+    queues.admin_requests_listing_started(shop_id)
+    shop = db.session.get(Shop, shop_id)
+    if shop is None or not shop.is_installed or not shop.fulfillment_location_gid:
+        return "not installed"
+    return f"{incoming.process_fulfillment_requests(shop)} request(s) taken"
 
 
 @job

@@ -7,6 +7,7 @@ functions swallow (and record) everything else so RQ does not retry what cannot 
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -229,13 +230,19 @@ def enqueue_forward(supplier_order_id: int, at) -> Job:
 
 
 def enqueue_push_parcel(parcel_id: int) -> Job | None:
-    """Create or update the parcel's fulfillment in the store (tracking push: urgent)."""
-    return _enqueue_once(
-        PUSH,
+    """Create or update the parcel's fulfillment in the store. Tracking is what the customer
+    waits for: it goes to the front of the push queue, ahead of webhooks already waiting."""
+    job_id = f"push-parcel-{parcel_id}"
+    if not _id_is_free(job_id):
+        return None
+    return queue(PUSH).enqueue(
         "jobs.fulfillment.push_parcel",
         parcel_id,
-        job_id=f"push-parcel-{parcel_id}",
+        job_id=job_id,
         retry=TRANSIENT_RETRY,
+        at_front=True,
+        failure_ttl=7 * 24 * 3600,
+        result_ttl=3600,
     )
 
 
@@ -248,6 +255,30 @@ def enqueue_answer_request(supplier_order_id: int) -> Job | None:
         job_id=f"answer-request-{supplier_order_id}",
         retry=TRANSIENT_RETRY,
     )
+
+
+def enqueue_take_admin_requests(shop_id: int) -> Job | None:
+    """Read the fulfillment requests assigned to Relay (a fulfillment-service callback). At most
+    one waits per shop: a burst of callbacks is one listing. The job clears the mark when it
+    starts, so a callback arriving during a listing gets a listing of its own."""
+    if not redis_connection().set(_admin_requests_mark(shop_id), 1, nx=True, ex=3600):
+        return None
+    return _enqueue(
+        PUSH,
+        "jobs.fulfillment.take_admin_requests",
+        shop_id,
+        job_id=f"admin-requests-{shop_id}-{uuid.uuid4().hex[:12]}",
+        retry=TRANSIENT_RETRY,
+        shop_id=shop_id,
+    )
+
+
+def admin_requests_listing_started(shop_id: int) -> None:
+    redis_connection().delete(_admin_requests_mark(shop_id))
+
+
+def _admin_requests_mark(shop_id: int) -> str:
+    return f"relay:{current_app.config.get('RQ_QUEUE_PREFIX', '')}admin-requests-waiting:{shop_id}"
 
 
 def enqueue_forward_unless_pending(supplier_order_id: int) -> Job | None:

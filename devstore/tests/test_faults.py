@@ -89,3 +89,15 @@ def test_a_late_answer_comes_after_the_mutation_took_effect(server, token):
     assert ask(server, token).status_code == 200 and time.monotonic() - quick < 1.0, (
         "queries are not delayed"
     )
+
+
+def test_usage_adds_up_calls_and_cost_per_shop_app_and_operation(server, token):
+    server.client.delete("/_devstore/usage")
+    for _ in range(3):
+        ask(server, token, {"query": "query ShopName { shop { name } }"})
+    ask(server, token)
+    (row,) = server.client.get("/_devstore/usage", params={"shop": SHOP}).json()
+    assert (row["calls"], row["throttled"]) == (4, 0)
+    assert row["operations"]["ShopName"]["calls"] == 3
+    assert row["operations"]["(anonymous)"]["calls"] == 1
+    assert row["actual_cost"] == 4 * row["operations"]["ShopName"]["actual_cost"] // 3 > 0

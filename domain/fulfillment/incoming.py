@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from domain import installation, sync, timeline
 from domain.fulfillment import cancellation_intake, requests
-from domain.models.orders import Order
+from domain.models.orders import Order, SupplierOrder
 from domain.models.shop import Shop
 from domain.timeline import N_
 from domain.webhook_topics import handles
@@ -26,16 +26,50 @@ ANSWERED_IN_RELAY = ("in_progress", "partially_shipped", "shipped")
 CANNOT_GO_TO_A_SUPPLIER = ("awaiting_payment", "unassigned", "cancelled")
 
 
-@handles("fulfillment_service/notification", "fulfillment_orders/fulfillment_request_submitted")
-def fulfillment_request_arrived(shop_domain: str, payload: dict, receipt) -> None:
-    if receipt.topic == "fulfillment_service/notification" and payload.get("kind") not in (
-        None,
-        "FULFILLMENT_REQUEST",
-    ):
+@handles("fulfillment_service/notification")
+def fulfillment_service_notified(shop_domain: str, payload: dict, receipt) -> None:
+    """The callback names no fulfillment order: Relay lists what is assigned to it. A burst of
+    callbacks (one per request Relay itself submits) becomes one listing per shop."""
+    if payload.get("kind") not in (None, "FULFILLMENT_REQUEST"):
         return
     shop = installation.shop_by_domain(shop_domain)
     if shop is not None and shop.is_installed and shop.fulfillment_location_gid:
+        queues.enqueue_take_admin_requests(shop.id)
+
+
+@handles("fulfillment_orders/fulfillment_request_submitted")
+def fulfillment_request_submitted(shop_domain: str, payload: dict, receipt) -> None:
+    """The webhook names the submitted fulfillment order: when Relay already has it under way
+    (usually its own submission echoing back) nothing is read; otherwise only that one."""
+    shop = installation.shop_by_domain(shop_domain)
+    if shop is None or not shop.is_installed or not shop.fulfillment_location_gid:
+        return
+    fo_gid = (payload.get("submitted_fulfillment_order") or {}).get("id")
+    if not fo_gid:
         process_fulfillment_requests(shop)
+        return
+    if _under_way(shop, fo_gid):
+        return
+    client = installation.admin_client(shop)
+    fo = fo_gateway.fulfillment_order(client, fo_gid)
+    if (
+        fo is not None
+        and fo.request_status == "SUBMITTED"
+        and fo.location_gid == shop.fulfillment_location_gid
+    ):
+        _take(shop, client, fo)
+    db.session.commit()
+
+
+def _under_way(shop: Shop, fo_gid: str) -> bool:
+    statuses = db.session.scalars(
+        select(SupplierOrder.status).where(
+            SupplierOrder.shop_id == shop.id, SupplierOrder.fulfillment_order_gid == fo_gid
+        )
+    ).all()
+    return bool(statuses) and not any(
+        status in ("ready", "declined", *CANNOT_GO_TO_A_SUPPLIER) for status in statuses
+    )
 
 
 @handles("fulfillment_service/notification", "fulfillment_orders/cancellation_request_submitted")
@@ -51,38 +85,44 @@ def cancellation_request_arrived(shop_domain: str, payload: dict, receipt) -> No
 
 
 def process_fulfillment_requests(shop: Shop) -> int:
+    """Every request submitted to Relay's location and not answered yet (all pages)."""
     client = installation.admin_client(shop)
     handled = 0
     for fo in fo_gateway.assigned_fulfillment_orders(
         client, "FULFILLMENT_REQUESTED", shop.fulfillment_location_gid
     ):
-        order = _order(shop, client, fo.order_gid)
-        if order is None:
-            continue
-        in_fo = {line.line_item_gid for line in fo.lines}
-        parts = [
-            so
-            for so in order.supplier_orders
-            if any(
-                li.shopify_gid in in_fo and li.supplier_id == so.supplier_id
-                for li in order.line_items
-            )
-        ]
-        for so in parts:
-            so.fulfillment_order_gid = fo.gid
-        for so in parts:
-            if so.status in ANSWERED_IN_RELAY:
-                # The supplier answered but Shopify still shows the request as submitted:
-                # the answer job was lost. Send it again.
-                defer(queues.enqueue_answer_request, so.id)
-        fresh = [so for so in parts if so.status in ("ready", "declined")]
-        if fresh:
-            handled += requests.request_fulfillment(fresh, actor="merchant", actor_name=ADMIN).done
-        elif parts and all(so.status in CANNOT_GO_TO_A_SUPPLIER for so in parts):
-            _decline(client, order, fo.gid, requests.why_not_requestable(parts[0]))
-        # Anything else is already on its way (often Relay's own submission echoing back).
+        handled += _take(shop, client, fo)
     db.session.commit()
     return handled
+
+
+def _take(shop: Shop, client, fo) -> int:
+    """One submitted request: Request Fulfillment for the parts that can go, a decline when
+    none can, nothing when it is already under way."""
+    order = _order(shop, client, fo.order_gid)
+    if order is None:
+        return 0
+    in_fo = {line.line_item_gid for line in fo.lines}
+    parts = [
+        so
+        for so in order.supplier_orders
+        if any(
+            li.shopify_gid in in_fo and li.supplier_id == so.supplier_id for li in order.line_items
+        )
+    ]
+    for so in parts:
+        so.fulfillment_order_gid = fo.gid
+        if so.status in ANSWERED_IN_RELAY:
+            # The supplier answered but Shopify still shows the request as submitted: the
+            # answer job was lost. Send it again.
+            defer(queues.enqueue_answer_request, so.id)
+    fresh = [so for so in parts if so.status in ("ready", "declined")]
+    if fresh:
+        return requests.request_fulfillment(fresh, actor="merchant", actor_name=ADMIN).done
+    if parts and all(so.status in CANNOT_GO_TO_A_SUPPLIER for so in parts):
+        _decline(client, order, fo.gid, requests.why_not_requestable(parts[0]))
+    # Anything else is already on its way (often Relay's own submission echoing back).
+    return 0
 
 
 def _order(shop: Shop, client, order_gid: str | None) -> Order | None:

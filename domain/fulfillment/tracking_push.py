@@ -37,6 +37,15 @@ def answer_request(supplier_order_id: int) -> str:
     if not shop.is_installed:
         return "not installed"
     client = installation.admin_client(shop)
+    if supplier_order.status != "declined" and supplier_order.fulfillment_order_gid:
+        # The usual case: the request Relay submitted is accepted without reading it first.
+        try:
+            fo_gateway.accept_request(
+                client, supplier_order.fulfillment_order_gid, "Accepted by the supplier"
+            )
+            return "answered 1"
+        except ShopifyUserError:
+            pass  # answered already, or not that one: look at what is still submitted
     pending = _submitted_requests(client, shop, supplier_order)
     try:
         for fo in pending:
@@ -134,7 +143,8 @@ def _adopt_or_create(client, shop: Shop, parcel: Parcel, tracking: dict | None) 
         if p.shopify_fulfillment_gid
     }
     number = (tracking or {}).get("number")
-    for fulfillment in fo_gateway.fulfillments_of(client, order.shopify_gid):
+    fulfillments, fulfillment_orders = fo_gateway.fulfillment_state(client, order.shopify_gid)
+    for fulfillment in fulfillments:
         if (
             fulfillment.gid not in claimed
             and fulfillment.line_quantities == want
@@ -146,16 +156,16 @@ def _adopt_or_create(client, shop: Shop, parcel: Parcel, tracking: dict | None) 
         ):
             log.info("adopting fulfillment %s for parcel %s", fulfillment.gid, parcel.id)
             return fulfillment.gid
-    by_fulfillment_order = _allocate(client, shop, order.shopify_gid, want)
+    by_fulfillment_order = _allocate(client, shop, fulfillment_orders, want)
     return fo_gateway.create_fulfillment(client, by_fulfillment_order, tracking, True)
 
 
-def _allocate(client, shop: Shop, order_gid: str, want: dict[str, int]) -> dict:
+def _allocate(client, shop: Shop, fulfillment_orders, want: dict[str, int]) -> dict:
     """Spread the parcel's quantities over the fulfillment orders that still hold them,
     accepting a request at Relay's location first if it is still only submitted."""
     left = dict(want)
     plan: dict[str, dict[str, int]] = {}
-    for fo in fo_gateway.fulfillment_orders_of(client, order_gid):
+    for fo in fulfillment_orders:
         if fo.status not in ("OPEN", "IN_PROGRESS"):
             continue
         take = {}

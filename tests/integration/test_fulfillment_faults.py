@@ -480,11 +480,11 @@ def test_shopify_refusing_a_fulfillment_is_shown_to_the_merchant_and_not_retried
 
     # The merchant puts the order on hold in Shopify while Relay's push is under way: after
     # Relay read the fulfillment order, before it acts on it.
-    devstore.settings.answer_delay_operation = "OrderFulfillmentOrders"
-    held_before = devstore_faults.held["OrderFulfillmentOrders"]
+    devstore.settings.answer_delay_operation = "OrderFulfillmentState"
+    held_before = devstore_faults.held["OrderFulfillmentState"]
 
     def merchant_holds_it():
-        wait_for(lambda: devstore_faults.held["OrderFulfillmentOrders"] > held_before, timeout=30)
+        wait_for(lambda: devstore_faults.held["OrderFulfillmentState"] > held_before, timeout=30)
         devstore.control.post(
             f"/_devstore/shops/{retailer}/fulfillment_orders/{fo['id']}/hold",
             json={"message": "Suspicious order"},
