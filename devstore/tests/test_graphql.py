@@ -200,6 +200,13 @@ def _fulfillment_variables(store, name: str, order: dict, fo: dict) -> dict | No
         commerce.accept_fulfillment_request(store, SHOP, fo["id"])
     if name == "FulfillmentOrderReleaseHold":
         commerce.hold_fulfillment_order(store, SHOP, fo["id"], reason="OTHER")
+    if name == "FulfillmentOrderCancel":
+        commerce.submit_fulfillment_request(store, SHOP, fo["id"])
+    if "CancellationRequest" in name and name != "CancellationRequestedFulfillmentOrders":
+        commerce.submit_fulfillment_request(store, SHOP, fo["id"])
+        commerce.accept_fulfillment_request(store, SHOP, fo["id"])
+        if name != "FulfillmentOrderSubmitCancellationRequest":
+            commerce.submit_cancellation_request(store, SHOP, fo["id"])
     if name == "FulfillmentTrackingInfoUpdate":
         fulfillment = commerce.create_fulfillment(
             store, SHOP, by_fulfillment_order=[{"fulfillment_order_id": fo["id"]}]
@@ -230,6 +237,20 @@ def _fulfillment_variables(store, name: str, order: dict, fo: dict) -> dict | No
             }
         },
         "OrderUpdateShippingAddress": {"id": order_gid, "address": address},
+        "FulfillmentOrderSubmitCancellationRequest": {"id": fo_gid, "message": "Wrong size"},
+        "FulfillmentOrderAcceptCancellationRequest": {"id": fo_gid, "message": "Cancelled"},
+        "FulfillmentOrderRejectCancellationRequest": {"id": fo_gid, "message": "Shipped"},
+        "FulfillmentOrderCancel": {"id": fo_gid},
+        "OrderCancel": {
+            "orderId": order_gid,
+            "restock": True,
+            "refundMethod": {"originalPaymentMethodsRefund": True},
+            "notifyCustomer": False,
+            "reason": "CUSTOMER",
+            "staffNote": "Cancelled through Relay",
+        },
+        "OrderCancellationState": {"id": order_gid},
+        "OrderUpdateNoteAndTags": {"id": order_gid, "note": "Cancel me", "tags": ["relay"]},
         "SupplierOrderCreate": {
             "order": {
                 "currency": "EUR",
