@@ -220,7 +220,9 @@ def upsert(shop: Shop, snapshot: OrderSnapshot, *, source: str) -> str:
         _event(order, "paid", N_("Payment captured in the store"), via=source)
     if snapshot.store_status != previous_store_status:
         event = states.STORE_STATUS_EVENTS.get(snapshot.store_status)
-        if event:
+        # The store's status is the whole order's: it speaks for a supplier order only when
+        # there is just one. With several, each part moves by its own supplier's actions.
+        if event and len(order.supplier_orders) == 1:
             _advance_all(order, event)
         _event(
             order,

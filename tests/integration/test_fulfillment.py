@@ -259,3 +259,31 @@ def test_tracking_must_be_a_web_address_and_quantities_must_exist(ctx, devstore,
     db.session.rollback()
     assert refreshed(supplier_order).parcels == []
     assert refreshed(supplier_order).status == "requested"
+
+
+def test_one_suppliers_shipment_leaves_the_other_suppliers_part_alone(
+    ctx, devstore, retailer, drain
+):
+    portal = add_supplier(retailer, channel="portal")
+    shop = shop_row(retailer)
+    lamps = Supplier(shop_id=shop.id, name="Lamp Works", channel="manual")
+    db.session.add(lamps)
+    db.session.flush()
+    db.session.add(VariantMapping(shop_id=shop.id, sku="BRS-LAMP", supplier_id=lamps.id))
+    db.session.commit()
+    stock_at_relay(devstore, retailer, skus=(SKU, "BRS-LAMP"))
+    placed = devstore.control.post(
+        f"/_devstore/shops/{retailer}/orders",
+        json={"line_items": [{"sku": SKU, "quantity": 1}, {"sku": "BRS-LAMP", "quantity": 1}]},
+    ).json()
+    parts = supplier_order_of(retailer, placed, drain).order.supplier_orders
+    mugs = next(so for so in parts if so.supplier_id == portal.id)
+    lamp = next(so for so in parts if so.supplier_id == lamps.id)
+    requests.request_fulfillment([mugs], actor="merchant")
+    db.session.commit()
+    drain()
+    shipments.record_shipment(refreshed(mugs), shipments.Tracking("tracked", "1Z5"))
+    db.session.commit()
+    wait_for(lambda: drain() or refreshed(mugs).order.store_status == "PARTIALLY_FULFILLED", 15)
+    assert refreshed(mugs).status == "shipped"
+    assert refreshed(lamp).status == "ready", "the lamp supplier has not done anything yet"
