@@ -8,7 +8,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    DDL,
     JSON,
     DateTime,
     ForeignKey,
@@ -18,7 +17,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -93,8 +91,8 @@ class Order(db.Model):
         Index("ix_orders_shop_name", "shop_id", "name", "id"),
         Index("ix_orders_shop_total", "shop_id", "total", "id"),
         Index("ix_orders_shop_store_status", "shop_id", "store_status", "created_at", "id"),
-        # The grid's free-text search (LIKE '%term%') on PostgreSQL: trigrams, led by the shop
-        # (pg_trgm and btree_gin, created before the table: see the DDL events below).
+        # The grid's free-text search on PostgreSQL: trigrams, led by the shop (its extensions
+        # and SQLite's counterpart: domain/models/order_search.py).
         Index(
             "ix_orders_search_trgm",
             "shop_id",
@@ -132,16 +130,6 @@ class Order(db.Model):
     )
     events: Mapped[list[OrderEvent]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderEvent.id"
-    )
-
-
-# The search index's operator classes come from two contrib extensions (trusted since
-# PostgreSQL 13: the database owner may create them). SQLite has no such index.
-for _extension in ("pg_trgm", "btree_gin"):
-    event.listen(
-        Order.__table__,
-        "before_create",
-        DDL(f"CREATE EXTENSION IF NOT EXISTS {_extension}").execute_if(dialect="postgresql"),
     )
 
 
