@@ -251,6 +251,31 @@ def _fulfillment_variables(store, name: str, order: dict, fo: dict) -> dict | No
         },
         "OrderCancellationState": {"id": order_gid},
         "OrderUpdateNoteAndTags": {"id": order_gid, "note": "Cancel me", "tags": ["relay"]},
+        "RefundContext": {"id": order_gid},
+        "RefundCreate": {
+            "input": {
+                "orderId": order_gid,
+                "note": "Arrived chipped",
+                "notify": False,
+                "refundLineItems": [
+                    {
+                        "lineItemId": f"gid://shopify/LineItem/{order['line_items'][0]['id']}",
+                        "quantity": 1,
+                        "restockType": "RETURN",
+                    }
+                ],
+                "shipping": {"amount": "0"},
+                "transactions": [
+                    {
+                        "orderId": order_gid,
+                        "parentId": f"gid://shopify/OrderTransaction/{order['transactions'][0]['id']}",
+                        "amount": "1.00",
+                        "gateway": order["transactions"][0]["gateway"],
+                        "kind": "REFUND",
+                    }
+                ],
+            }
+        },
         "SupplierOrderCreate": {
             "order": {
                 "currency": "EUR",
