@@ -14,6 +14,8 @@
   document.addEventListener('htmx:confirm', function (event) {
     if (event.detail.elt.dataset.relayToken === 'skip') return;
     event.preventDefault();
+    // issueRequest(true) skips htmx's own hx-confirm prompt, so ask it here first.
+    if (event.detail.question && !window.confirm(event.detail.question)) return;
     freshToken().then(function (token) {
       event.detail.elt.__relayToken = token;
       event.detail.issueRequest(true);
