@@ -58,7 +58,7 @@ def headers() -> dict:
     }
 
 
-def start_gunicorn(app_spec: str, port: int, env: dict) -> subprocess.Popen:
+def start_gunicorn(app_spec: str, port: int, env: dict, threads: int) -> subprocess.Popen:
     process = subprocess.Popen(
         [
             sys.executable,
@@ -66,6 +66,8 @@ def start_gunicorn(app_spec: str, port: int, env: dict) -> subprocess.Popen:
             "gunicorn",
             "--workers",
             "2",
+            "--threads",
+            str(threads),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -168,6 +170,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=4, help="alternations bare/Relay")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="gunicorn threads per worker: 1 = sync workers; scripts/dev.sh serves Relay with 4",
+    )
     args = parser.parse_args()
 
     base = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -195,8 +203,8 @@ def main() -> int:
     push = Queue(env["RQ_QUEUE_PREFIX"] + "push", connection=redis.Redis.from_url(env["REDIS_URL"]))
     servers = []
     try:
-        servers.append(start_gunicorn("bench.bare_app:app", 8911, env))
-        servers.append(start_gunicorn("app:create_app()", 8912, env))
+        servers.append(start_gunicorn("bench.bare_app:app", 8911, env, args.threads))
+        servers.append(start_gunicorn("app:create_app()", 8912, env, args.threads))
         urls = {
             "bare": "http://127.0.0.1:8911/webhooks",
             "relay": "http://127.0.0.1:8912/webhooks",
@@ -233,6 +241,7 @@ def main() -> int:
         f"(non-200: {relay['errors']})"
     )
     print(f"ratio Relay / bare  : {relay['median'] / bare['median']:8.2f}   (goal >= 0.5)")
+    print(f"server              : gunicorn, 2 workers x {args.threads} thread(s), both apps")
     print(
         f"Relay at {args.rate:.0f} req/s  : p50 {statistics.median(latencies):.1f} ms, "
         f"p99 {percentile(latencies, 0.99):.1f} ms over {len(latencies)} requests, "
