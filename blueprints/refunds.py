@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from blueprints._render import is_htmx_request, redirect_after_post, render
 from blueprints.embedded import embedded_context, shop_required
-from domain import grid, refunds
+from domain import grid, refund_checks, refunds
 from domain.errors import DomainError, NotFound
 from domain.money import format_money
 from extensions import db
@@ -52,7 +52,7 @@ def refund_form(order_id: int):
         return render("orders/order.html", "orders/_drawer.html", order=order, error=exc.message)
     values = None
     if request.args.get("mode") == "full":
-        values = refunds.full_refund_values(refundable)
+        values = refund_checks.full_refund_values(refundable)
     return _render_form(order, _form_view(order, refundable, values=values))
 
 
@@ -63,7 +63,7 @@ def submit_refund(order_id: int):
         refund = refunds.create_refund(g.shop, order_id, request.form, actor_name=_("Merchant"))
     except NotFound:
         abort(404)
-    except refunds.RefundInvalid as exc:
+    except refund_checks.RefundInvalid as exc:
         db.session.rollback()
         order = grid.order_for_drawer(g.shop, order_id)
         refundable = refunds.form_refundable(g.shop, order)

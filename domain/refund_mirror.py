@@ -15,7 +15,8 @@ from sqlalchemy import select
 from domain import installation
 from domain.models.orders import Order
 from domain.models.refunds import Refund, RefundLine
-from domain.refunds import _mark_recorded, quantize
+from domain.refund_checks import quantize
+from domain.refunds import _mark_recorded
 from domain.webhook_topics import handles
 from extensions import db
 

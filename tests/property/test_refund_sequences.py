@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from devstore import commerce
-from domain import refunds, supplier_ledger
+from domain import refund_checks, refunds, supplier_ledger
 from domain.errors import DomainError
 from domain.models.orders import VariantMapping
 from domain.models.refunds import Refund, SupplierLedgerEntry
@@ -191,7 +191,7 @@ def test_random_refund_sequences_keep_relay_and_the_store_consistent(
                 seen = len(
                     db.session.scalars(
                         select(Refund.id).where(
-                            Refund.order_id == order.id, Refund.status.in_(refunds.SPENT)
+                            Refund.order_id == order.id, Refund.status.in_(refund_checks.SPENT)
                         )
                     ).all()
                 )

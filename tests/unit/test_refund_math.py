@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.refunds import restock_split
+from domain.refund_checks import restock_split
 from domain.supplier_ledger import owed_share
 
 
