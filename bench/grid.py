@@ -358,32 +358,41 @@ def run_scenarios(app, n: int, labels=None) -> dict:
 
 @contextmanager
 def without_grid_indexes(app):
-    """The baseline: the same database with the grid's indexes dropped (remade afterwards)."""
+    """The baseline: the same database without the grid's indexes (remade afterwards); on
+    SQLite without its search table too."""
+    from domain.models import order_search
     from extensions import db
 
     with app.app_context():
-        dialect = db.engine.dialect.name
+        sqlite = db.engine.dialect.name == "sqlite"
         with db.engine.begin() as conn:
-            if dialect == "postgresql":
+            if sqlite:
+                rows = conn.execute(text("SELECT name, sql FROM sqlite_master")).all()
+                rows = [row for row in rows if row[0] in GRID_INDEXES]
+            else:
                 rows = conn.execute(
                     text("SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(:n)"),
                     {"n": list(GRID_INDEXES)},
                 ).all()
-            else:
-                rows = conn.execute(
-                    text("SELECT name, sql FROM sqlite_master WHERE type = 'index'")
-                ).all()
-                rows = [row for row in rows if row[0] in GRID_INDEXES]
             for name, _ in rows:
                 conn.execute(text(f'DROP INDEX "{name}"'))
+            if sqlite:
+                conn.execute(text("DROP TABLE IF EXISTS orders_search"))
+                for trigger in ("insert", "update", "delete"):
+                    conn.execute(text(f"DROP TRIGGER IF EXISTS orders_search_{trigger}"))
             conn.execute(text("ANALYZE"))
+        order_search._has_fts.clear()
+    dropped = [name for name, _ in rows] + (["orders_search (FTS5)"] if sqlite else [])
     try:
-        yield [name for name, _ in rows]
+        yield dropped
     finally:
-        with app.app_context(), db.engine.begin() as conn:
-            for _, definition in rows:
-                conn.execute(text(definition))
-            conn.execute(text("ANALYZE"))
+        with app.app_context():
+            with db.engine.begin() as conn:
+                for _, definition in rows:
+                    conn.execute(text(definition))
+                conn.execute(text("ANALYZE"))
+            db.create_all()  # SQLite: the search table again, filled
+            order_search._has_fts.clear()
 
 
 def report(engine_label: str, results: dict, baseline: dict, dropped: list[str]) -> None:
@@ -419,9 +428,13 @@ def report(engine_label: str, results: dict, baseline: dict, dropped: list[str])
     print(f"queries (htmx/page/cold) by page size, {GOAL_SCENARIO}: {sizes}")
     print(f"rows on the goal page: {results['_rows']}; no-index = without {', '.join(dropped)}")
     if GOAL_SCENARIO in results:
-        worst = max(results[GOAL_SCENARIO][kind]["p95"] for kind in KINDS)
+        goal = results[GOAL_SCENARIO]
+        worst = max(goal["htmx"]["p95"], goal["page"]["p95"])
         verdict = "met" if worst < 50 else "NOT met"
-        print(f"goal p95 < 50 ms on {GOAL_SCENARIO} (every kind): worst {worst:.1f} ms, {verdict}")
+        print(
+            f"goal p95 < 50 ms, {GOAL_SCENARIO}, htmx and page: worst {worst:.1f} ms, {verdict}"
+            f" (cold page p95 {goal['cold']['p95']:.1f} ms)"
+        )
 
 
 def bench_engine(label: str, url: str, n: int, only: str, baseline: bool) -> None:

@@ -168,7 +168,7 @@ def _split_conditions(filters: GridFilters) -> list:
     return conditions
 
 
-def _order_conditions(filters: GridFilters) -> list:
+def _order_conditions(shop: Shop, filters: GridFilters) -> list:
     """Conditions on the order itself."""
     conditions = []
     if filters.store_status:
@@ -178,20 +178,20 @@ def _order_conditions(filters: GridFilters) -> list:
     if filters.date_to and filters.date_to < date.max:
         conditions.append(Order.created_at < _day_start(filters.date_to + timedelta(days=1)))
     if filters.q:
-        conditions.append(order_search.contains(filters.q.lower()))
+        conditions.append(order_search.contains(shop.id, filters.q.lower()))
     return conditions
 
 
 def _conditions(shop: Shop, filters: GridFilters) -> list:
     """The page's WHERE clause."""
-    conditions = [Order.shop_id == shop.id, *_order_conditions(filters)]
+    conditions = [Order.shop_id == shop.id, *_order_conditions(shop, filters)]
     if split := _split_conditions(filters):
         conditions.append(exists().where(SupplierOrder.order_id == Order.id, *split))
     return conditions
 
 
 def _count(shop: Shop, filters: GridFilters) -> int:
-    if not _order_conditions(filters) and (split := _split_conditions(filters)):
+    if not _order_conditions(shop, filters) and (split := _split_conditions(filters)):
         return db.session.scalar(
             select(func.count(SupplierOrder.order_id.distinct())).where(
                 SupplierOrder.shop_id == shop.id, *split

@@ -33,25 +33,29 @@ def sqlite_app(tmp_path):
     )
 
 
-def found(db, text: str) -> list[str]:
-    rows = db.session.scalars(select(Order.name).where(order_search.contains(text)))
+def found(db, text: str, shop_id: int = 1) -> list[str]:
+    rows = db.session.scalars(
+        select(Order.name).where(Order.shop_id == shop_id, order_search.contains(shop_id, text))
+    )
     return sorted(rows)
 
 
-def like(db, text: str) -> list[str]:
-    names = db.session.execute(select(Order.name, Order.search_text)).all()
-    return sorted(name for name, search_text in names if text in search_text)
+def like(db, text: str, shop_id: int = 1) -> list[str]:
+    rows = db.session.execute(
+        select(Order.name, Order.search_text).where(Order.shop_id == shop_id)
+    ).all()
+    return sorted(name for name, search_text in rows if text in search_text)
 
 
-def add_orders(db, texts) -> list[Order]:
-    shop = db.session.scalar(select(Shop)) or Shop(domain="solo.myshopify.com")
-    db.session.add(shop)
-    db.session.flush()
+def add_orders(db, texts, shop_id: int = 1) -> list[Order]:
+    if db.session.get(Shop, shop_id) is None:
+        db.session.add(Shop(id=shop_id, domain=f"shop-{shop_id}.myshopify.com"))
+        db.session.flush()
     now = datetime.now(UTC)
     orders = [
         Order(
-            shop_id=shop.id,
-            shopify_gid=f"gid://shopify/Order/{text[1:5]}",
+            shop_id=shop_id,
+            shopify_gid=f"gid://shopify/Order/{shop_id}-{text[1:5]}",
             name=text.split()[0],
             created_at=now,
             shopify_updated_at=now,
@@ -73,17 +77,22 @@ def test_the_sqlite_search_index_finds_what_like_finds_and_follows_every_change(
 
     with sqlite_app.app_context():
         db.create_all()
-        orders = add_orders(db, TEXTS)
+        shops = (1, 12, 123, 1123)
+        orders = {shop_id: add_orders(db, TEXTS, shop_id) for shop_id in shops}
         assert db.session.execute(select(order_search._fts.c.rowid)).first() is not None
-        for text in QUERIES:
-            assert found(db, text) == like(db, text), text
-        assert found(db, "nagy") == ["#1001"] and found(db, "%") == ["#1002"]
+        # Shop ids are in the index too: searching digits never matches a shop's marker.
+        queries = [*QUERIES, "123", "112", "\ue00a\ue001\ue00a"]
+        for shop_id in shops:
+            for text in queries:
+                assert found(db, text, shop_id) == like(db, text, shop_id), (shop_id, text)
+        assert found(db, "nagy", 12) == ["#1001"] and found(db, "%", 123) == ["#1002"]
 
-        orders[0].search_text = "#1001 redacted"
-        db.session.delete(orders[1])
+        orders[1][0].search_text = "#1001 redacted"
+        db.session.delete(orders[1][1])
         db.session.commit()
         assert found(db, "nagy") == [] and found(db, "redacted") == ["#1001"]
-        assert found(db, "brs-lamp") == []
+        assert found(db, "brs-lamp") == [] and found(db, "brs-lamp", 12) == ["#1002"]
+        assert found(db, "nagy", 1123) == ["#1001"]
 
 
 def test_init_db_adds_the_index_to_a_database_made_before_it(sqlite_app, tmp_path):
