@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -187,6 +188,31 @@ def ALREADY_SENT() -> str:  # noqa: N802  (a message, translated when raised)
         "This refund was already submitted (from another tab or a second click); it was sent "
         "to Shopify once."
     )
+
+
+STALE_PENDING = timedelta(minutes=15)
+
+
+def expire_stale_pending(shop, *, now=None) -> int:
+    """The sweep: a refund still pending long after it was sent never got Shopify's answer
+    (Relay stopped between the two). Shopify's refunds/create would have adopted it by now, so
+    Shopify did not make it: it stops holding the refundable amount. Returns how many."""
+    cutoff = (now or utcnow()) - STALE_PENDING
+    stale = list(
+        db.session.scalars(
+            select(Refund)
+            .where(
+                Refund.shop_id == shop.id,
+                Refund.status == "pending",
+                Refund.created_at < cutoff,
+            )
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for refund in stale:
+        refund.status = "failed"
+        refund.error = "No answer from Shopify was recorded; Shopify has no such refund."
+    return len(stale)
 
 
 def _failed(refund_id: int, error: str) -> None:

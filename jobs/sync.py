@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rq import get_current_job
 
-from domain import order_sync_jobs, supplier_ledger
+from domain import order_sync_jobs, refunds, supplier_ledger
 from domain.models.shop import Shop
 from extensions import db
 from jobs import queues
@@ -27,6 +27,7 @@ def sweep(shop_id: int) -> str:
         return "not installed; sweep not re-armed"
     run = order_sync_jobs.start(shop, "sweep")
     supplier_ledger.release_due_payouts(shop)  # suppliers whose payout delay is over
+    refunds.expire_stale_pending(shop)  # refunds whose answer from Shopify never came back
     db.session.commit()
     queues.schedule_sweep(shop_id, order_sync_jobs.SWEEP_INTERVAL.total_seconds())
     queues.enqueue_reconcile(shop_id)  # and re-enqueue what lost fulfillment jobs left behind

@@ -491,3 +491,33 @@ def test_sweep_pays_out_automatic_suppliers_after_the_delay_and_settles_what_the
     # From now on Relay refuses refunds of its items.
     refused = drawer.submit(order, {f"qty-{mug.id}": "1", f"amount-{mug.id}": "20"})
     assert "Mug Makers was paid out for this order" in refused.text
+
+
+def test_a_refund_left_pending_by_a_crash_stops_holding_the_amount_after_the_sweep(
+    shop, devstore, drain, drawer
+):
+    add_supplier(shop, "Mug Makers", MUG)
+    order = place(devstore, shop, drain, [(MUG, 1, "20.00")])
+    mug = line_of(order, MUG)
+    # Relay stopped after reserving, before Shopify was asked: the row stays pending.
+    db.session.add(
+        Refund(
+            shop_id=order.shop_id,
+            order_id=order.id,
+            idempotency_key="crashed",
+            status="pending",
+            amount=Decimal("20"),
+            currency="USD",
+            created_at=utcnow() - timedelta(minutes=20),
+        )
+    )
+    db.session.commit()
+    blocked = drawer.submit(order, {f"amount-{mug.id}": "20"})
+    assert "more than the $5.00 that can still be refunded" in blocked.text
+
+    from jobs.sync import sweep
+
+    sweep(shop_row(shop).id)
+    assert [r.status for r in refunds_of(order)] == ["failed"]
+    ok = drawer.submit(order, {f"amount-{mug.id}": "20"})
+    assert "Refunded $20.00" in ok.headers["HX-Trigger"]
