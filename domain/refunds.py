@@ -58,7 +58,13 @@ def order_of(shop, order_id: int, *, lock: bool = False) -> Order:
 
 
 def context_of(shop, order: Order) -> refunds_gateway.RefundContext:
-    return refunds_gateway.refund_context(installation.admin_client(shop), order.shopify_gid)
+    try:
+        return refunds_gateway.refund_context(installation.admin_client(shop), order.shopify_gid)
+    except ShopifyError as exc:
+        log.warning("refund context of order %s: %s", order.id, exc)
+        raise DomainError(
+            _("Shopify could not be reached; nothing was refunded. Try again in a moment.")
+        ) from None
 
 
 def form_refundable(shop, order: Order) -> Refundable:

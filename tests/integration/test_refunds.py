@@ -521,3 +521,80 @@ def test_a_refund_left_pending_by_a_crash_stops_holding_the_amount_after_the_swe
     assert [r.status for r in refunds_of(order)] == ["failed"]
     ok = drawer.submit(order, {f"amount-{mug.id}": "20"})
     assert "Refunded $20.00" in ok.headers["HX-Trigger"]
+
+
+# -- Shopify having a bad day -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("failing", ["RefundContext", "RefundCreate"])
+def test_shopify_unreachable_refunds_nothing_and_says_so(
+    shop, devstore, drain, drawer, monkeypatch, failing
+):
+    from devstore import faults
+
+    add_supplier(shop, "Mug Makers", MUG)
+    order = place(devstore, shop, drain, [(MUG, 1, "20.00")])
+    mug = line_of(order, MUG)
+    fields = {**drawer.form_fields(order), f"qty-{mug.id}": "1", f"amount-{mug.id}": "20"}
+    # A submit makes two Admin calls: the RefundContext read, then refundCreate. Shopify
+    # answers 503 to the chosen one.
+    calls, real_outage = [], faults.outage
+
+    def outage_on_one_call(settings, shop_domain, environ):
+        calls.append(shop_domain)
+        failing_call = 1 if failing == "RefundContext" else 2
+        if len(calls) == failing_call:
+            settings.outage, settings.outage_shop, settings.outage_requests = "503", "", 1
+        return real_outage(settings, shop_domain, environ)
+
+    monkeypatch.setattr(faults, "outage", outage_on_one_call)
+    try:
+        response = drawer.submit(order, fields, fresh=False)
+    finally:
+        monkeypatch.setattr(faults, "outage", real_outage)
+        devstore.settings.outage, devstore.settings.outage_requests = "", 0
+    toast = json.loads(response.headers["HX-Trigger"])["relay:toast"]
+    assert toast["error"]
+    if failing == "RefundContext":
+        assert "Shopify could not be reached; nothing was refunded" in toast["message"]
+        assert refunds_of(order) == []
+    else:
+        assert "Shopify did not confirm the refund" in toast["message"]
+        assert [r.status for r in refunds_of(order)] == ["failed"]
+    assert devstore_order(devstore, shop, order)["refunds"] == []
+    # Shopify back: the refund goes through (a fresh form).
+    ok = drawer.submit(order, {f"qty-{mug.id}": "1", f"amount-{mug.id}": "20"})
+    assert "Refunded $20.00" in ok.headers["HX-Trigger"]
+
+
+def test_shopifys_notification_arriving_before_its_answer_records_the_refund_once(
+    shop, devstore, drain, drawer
+):
+    from devstore import faults
+
+    add_supplier(shop, "Mug Makers", MUG, channel="portal", pay="auto", cost="7.50")
+    order = place(devstore, shop, drain, [(MUG, 2, "20.00")])
+    pay_suppliers(order)
+    mug = line_of(order, MUG)
+    fields = {**drawer.form_fields(order), f"qty-{mug.id}": "1", f"amount-{mug.id}": "20"}
+    devstore.settings.answer_delay_operation = "RefundCreate"
+    devstore.settings.answer_delay_shop, devstore.settings.answer_delay_seconds = shop, 2.0
+    held_before = faults.held["RefundCreate"]
+    result = {}
+    submit = threading.Thread(
+        target=lambda: result.update(response=drawer.submit(order, fields, fresh=False))
+    )
+    try:
+        submit.start()
+        wait_for(lambda: faults.held["RefundCreate"] > held_before, timeout=30)
+        # The refund is made in Shopify; Relay has not heard back. The webhook comes first.
+        wait_for(lambda: drain() or refunds_of(order)[0].status == "recorded", timeout=15)
+        submit.join(30)
+    finally:
+        devstore.settings.answer_delay_seconds = 0.0
+        devstore.settings.answer_delay_operation = ""
+    (refund,) = refunds_of(order)
+    assert (refund.source, refund.status, refund.created_by) == ("relay", "recorded", "Merchant")
+    assert "Refunded $20.00" in result["response"].headers["HX-Trigger"]
+    assert [e.amount for e in entries_of(order)] == [Decimal("7.50")]
+    assert len(devstore_order(devstore, shop, order)["refunds"]) == 1
