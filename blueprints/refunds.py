@@ -66,16 +66,16 @@ def submit_refund(order_id: int):
     except refund_checks.RefundInvalid as exc:
         db.session.rollback()
         order = grid.order_for_drawer(g.shop, order_id)
-        refundable = refunds.form_refundable(g.shop, order)
+        try:
+            refundable = exc.refundable or refunds.form_refundable(g.shop, order)
+        except DomainError as unreachable:
+            return _drawer_error(order_id, unreachable.message)
         view = _form_view(order, refundable, values=request.form.to_dict(), errors=exc.errors)
         # htmx swaps only 2xx answers; a plain post says 422 and shows the same form.
         return _render_form(order, view, status=200 if is_htmx_request() else 422)
     except DomainError as exc:
         db.session.rollback()
-        order = grid.order_for_drawer(g.shop, order_id)
-        body = render("orders/order.html", "orders/_drawer.html", order=order, error=exc.message)
-        response = make_response(body, 200 if is_htmx_request() else 409)
-        return _retarget_drawer(response, exc.message, error=True)
+        return _drawer_error(order_id, exc.message)
     done = _("Refunded %(amount)s.", amount=format_money(refund.amount, refund.currency))
     if not is_htmx_request():
         params = {**embedded_context()["embedded_params"], "done": "refund"}
@@ -83,6 +83,13 @@ def submit_refund(order_id: int):
     order = grid.order_for_drawer(g.shop, order_id)
     body = render("orders/order.html", "orders/_drawer.html", order=order, done=done)
     return _retarget_drawer(make_response(body), done)
+
+
+def _drawer_error(order_id: int, message: str):
+    order = grid.order_for_drawer(g.shop, order_id)
+    body = render("orders/order.html", "orders/_drawer.html", order=order, error=message)
+    response = make_response(body, 200 if is_htmx_request() else 409)
+    return _retarget_drawer(response, message, error=True)
 
 
 def _retarget_drawer(response, message: str, *, error: bool = False):

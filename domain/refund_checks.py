@@ -35,6 +35,7 @@ class RefundInvalid(DomainError):
     def __init__(self, errors: dict[str, str]):
         super().__init__(next(iter(errors.values())))
         self.errors = errors
+        self.refundable: Refundable | None = None  # what the form was checked against
 
 
 def places(currency: str) -> int:

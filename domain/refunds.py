@@ -154,8 +154,9 @@ def _reserve(shop, order_id: int, form, context, actor_name: str | None) -> Refu
         )
     try:
         request = parse(form, refundable)
-    except RefundInvalid:
+    except RefundInvalid as exc:
         db.session.rollback()
+        exc.refundable = refundable  # the form is shown again against the same figures
         raise
     refund = Refund(
         shop_id=shop.id,
