@@ -62,8 +62,9 @@ def percentile(values: list[float], p: float) -> float:
 
 
 class Rig:
-    def __init__(self, *, server: str = "gunicorn", label: str = "bench"):
+    def __init__(self, *, server: str = "gunicorn", label: str = "bench", split: bool = False):
         self.server = server
+        self.split = split  # a push-only worker, and a second one for the sync queue
         self.run_id = uuid.uuid4().hex[:8]
         self.tmp = Path(tempfile.mkdtemp(prefix=f"relay-{label}-"))
         self.processes: dict[str, subprocess.Popen] = {}
@@ -163,7 +164,10 @@ class Rig:
         return self
 
     def start_worker(self) -> subprocess.Popen:
-        return self._spawn("worker", ["-m", "jobs.worker"])
+        if not self.split:
+            return self._spawn("worker", ["-m", "jobs.worker"])
+        self._spawn("sync-worker", ["-m", "jobs.worker", "--queues", "sync"])
+        return self._spawn("worker", ["-m", "jobs.worker", "--queues", "push"])
 
     def kill_worker(self) -> None:
         """SIGKILL, as the OOM killer would: no warm shutdown, the job in hand abandoned."""
@@ -334,6 +338,31 @@ class Rig:
                 queues.queue(name).count == 0 and queues.queue(name).started_job_registry.count == 0
                 for name in queues.QUEUE_ORDER
             )
+
+    def slow_jobs(self, since: float, over: float = 1.0) -> str:
+        """Jobs that started after `since` and ran longer than `over` seconds, by function:
+        what held a worker (a worker runs one job at a time)."""
+        from collections import defaultdict
+
+        from rq.job import Job
+
+        from jobs import queues
+
+        found = defaultdict(list)
+        with self.app.app_context():
+            for name in queues.QUEUE_ORDER:
+                registry = queues.queue(name).finished_job_registry
+                ids = registry.get_job_ids()
+                for start in range(0, len(ids), 500):
+                    for job in Job.fetch_many(ids[start : start + 500], registry.connection):
+                        if job is None or not job.started_at or not job.ended_at:
+                            continue
+                        took = (job.ended_at - job.started_at).total_seconds()
+                        if job.started_at.timestamp() >= since and took > over:
+                            found[job.func_name.rsplit(".", 1)[-1]].append(took)
+        return ", ".join(
+            f"{name} x{len(times)} (up to {max(times):.0f} s)" for name, times in found.items()
+        )
 
     def store_orders(self, domain: str, limit: int) -> list[dict]:
         return self.control.get(f"/_devstore/shops/{domain}/orders?limit={limit}").json()

@@ -106,9 +106,14 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=4.0, help="supplier fulfillments per second")
     parser.add_argument("--server", choices=["gunicorn", "werkzeug"], default="gunicorn")
     parser.add_argument("--keep", action="store_true", help="keep the database and logs")
+    parser.add_argument(
+        "--split-workers",
+        action="store_true",
+        help="a push-only worker plus a sync worker, instead of one worker on both queues",
+    )
     args = parser.parse_args()
 
-    rig = Rig(server=args.server, label="latency").start()
+    rig = Rig(server=args.server, label="latency", split=args.split_workers).start()
     try:
         retailer = rig.shop("retail")
         supplier = rig.shop("supplier")
@@ -136,7 +141,7 @@ def main() -> int:
             f"measuring: the supplier fulfills {len(fo_ids)} orders at {args.rate}/s ...",
             flush=True,
         )
-        started = time.monotonic()
+        started, since = time.monotonic(), time.time()
         fulfill_at_rate(rig, supplier, fo_ids, args.rate)
         wait_until(
             lambda: len(pushed_parcels(rig, retailer)) >= len(fo_ids),
@@ -156,6 +161,7 @@ def main() -> int:
             end_to_end.append(retailer_made[pushed_gid] - start_ms)
             webhook.append(answered[source] * 1000 - start_ms)
             push.append((pushed_at - parcel_at).total_seconds() * 1000)
+        slow = rig.slow_jobs(since)
         retailer_fulfillments = sum(
             len(o["fulfillments"]) for o in rig.store_orders(retailer, args.orders + 50)
         )
@@ -169,10 +175,16 @@ def main() -> int:
         if args.server == "gunicorn"
         else "Relay served by werkzeug's threaded server"
     )
-    print(
-        f"{len(end_to_end)} tracking updates at {args.rate}/s, one `python -m jobs.worker`, "
-        f"devstore delivering webhooks over HTTP; {elapsed:.0f} s in all"
+    workers = (
+        "`python -m jobs.worker --queues push` + one on sync"
+        if args.split_workers
+        else "one `python -m jobs.worker` (push, then sync)"
     )
+    print(
+        f"{len(end_to_end)} tracking updates at {args.rate}/s, {workers}, devstore delivering "
+        f"webhooks over HTTP; {elapsed:.0f} s in all"
+    )
+    print(f"jobs over 1 s meanwhile: {slow or 'none'}")
     print(line("supplier fulfillment -> retailer fulfillment", end_to_end))
     print(line("  baseline: webhook round trip (-> 200)", webhook))
     print(line("  baseline: push job (parcel -> fulfillment)", push))

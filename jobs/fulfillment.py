@@ -27,12 +27,17 @@ def push_parcel(parcel_id: int) -> str:
 
 
 @job
-def take_admin_requests(shop_id: int) -> str:
-    queues.admin_requests_listing_started(shop_id)
+def take_admin_requests(shop_id: int, cursor: str | None = None) -> str:
+    """One page of the requests assigned to Relay; the next page is a job of its own."""
+    if cursor is None:
+        queues.admin_requests_listing_started(shop_id)
     shop = db.session.get(Shop, shop_id)
     if shop is None or not shop.is_installed or not shop.fulfillment_location_gid:
         return "not installed"
-    return f"{incoming.process_fulfillment_requests(shop)} request(s) taken"
+    taken, next_cursor = incoming.take_requests_page(shop, cursor)
+    if next_cursor is not None:
+        queues.enqueue_admin_requests_page(shop_id, next_cursor)
+    return f"{taken} request(s) taken" + (", next page queued" if next_cursor else "")
 
 
 @job

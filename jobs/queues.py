@@ -257,20 +257,36 @@ def enqueue_answer_request(supplier_order_id: int) -> Job | None:
     )
 
 
-def enqueue_take_admin_requests(shop_id: int) -> Job | None:
-    """Read the fulfillment requests assigned to Relay (a fulfillment-service callback). At most
-    one waits per shop: a burst of callbacks is one listing. The job clears the mark when it
-    starts, so a callback arriving during a listing gets a listing of its own."""
+ADMIN_REQUESTS_DELAY = 30  # seconds: a burst of callbacks settles into one listing
+
+
+def enqueue_take_admin_requests(shop_id: int, delay: float = ADMIN_REQUESTS_DELAY) -> Job | None:
+    """List the fulfillment requests assigned to Relay (after a fulfillment-service callback,
+    or from recovery). At most one listing waits per shop: a burst of callbacks is one
+    listing. The job clears the mark when it starts, so a callback arriving during a listing
+    gets a listing of its own."""
     if not redis_connection().set(_admin_requests_mark(shop_id), 1, nx=True, ex=3600):
         return None
-    return _enqueue(
-        PUSH,
-        "jobs.fulfillment.take_admin_requests",
-        shop_id,
+    return _enqueue_admin_requests_page(shop_id, None, delay)
+
+
+def enqueue_admin_requests_page(shop_id: int, cursor: str) -> Job:
+    """The next page of a listing (one job per page, so pushes run between pages)."""
+    return _enqueue_admin_requests_page(shop_id, cursor, 0)
+
+
+def _enqueue_admin_requests_page(shop_id: int, cursor: str | None, delay: float) -> Job:
+    kwargs = dict(
         job_id=f"admin-requests-{shop_id}-{uuid.uuid4().hex[:12]}",
         retry=TRANSIENT_RETRY,
-        shop_id=shop_id,
+        meta={"shop_id": shop_id},
+        failure_ttl=7 * 24 * 3600,
+        result_ttl=3600,
     )
+    func = "jobs.fulfillment.take_admin_requests"
+    if delay <= 0:
+        return queue(SYNC).enqueue(func, shop_id, cursor, **kwargs)
+    return queue(SYNC).enqueue_in(timedelta(seconds=delay), func, shop_id, cursor, **kwargs)
 
 
 def admin_requests_listing_started(shop_id: int) -> None:

@@ -24,12 +24,19 @@ MAINTENANCE_INTERVAL = 60
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m jobs.worker")
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    parser.add_argument(
+        "--queues",
+        default=",".join(queues.QUEUE_ORDER),
+        help="comma-separated, in priority order (default push,sync); e.g. a push-only worker "
+        "keeps tracking flowing while another works through long sync runs",
+    )
     args = parser.parse_args(argv)
+    names = [name for name in args.queues.split(",") if name in queues.QUEUE_ORDER]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Shopify call is noise
     flask_app = runtime.app()
     with flask_app.app_context():
-        qs = [queues.queue(name) for name in queues.QUEUE_ORDER]
+        qs = [queues.queue(name) for name in names]
         connection = queues.redis_connection()
         reclaim.reclaim_dead_workers(connection, qs)
         reclaim.release_dead_scheduler_locks(connection, qs)

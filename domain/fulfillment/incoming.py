@@ -28,8 +28,10 @@ CANNOT_GO_TO_A_SUPPLIER = ("awaiting_payment", "unassigned", "cancelled")
 
 @handles("fulfillment_service/notification")
 def fulfillment_service_notified(shop_domain: str, payload: dict, receipt) -> None:
-    """The callback names no fulfillment order: Relay lists what is assigned to it. A burst of
-    callbacks (one per request Relay itself submits) becomes one listing per shop."""
+    """The callback names no fulfillment order: Relay lists what is assigned to it, a little
+    later and on the sync queue. The webhook below already took each request it names, so the
+    listing only catches one whose webhook never came; a burst of callbacks (one per request
+    Relay itself submits) is one listing per shop."""
     if payload.get("kind") not in (None, "FULFILLMENT_REQUEST"):
         return
     shop = installation.shop_by_domain(shop_domain)
@@ -86,14 +88,24 @@ def cancellation_request_arrived(shop_domain: str, payload: dict, receipt) -> No
 
 def process_fulfillment_requests(shop: Shop) -> int:
     """Every request submitted to Relay's location and not answered yet (all pages)."""
-    client = installation.admin_client(shop)
-    handled = 0
-    for fo in fo_gateway.assigned_fulfillment_orders(
-        client, "FULFILLMENT_REQUESTED", shop.fulfillment_location_gid
-    ):
-        handled += _take(shop, client, fo)
-    db.session.commit()
+    handled, after = take_requests_page(shop, None)
+    while after is not None:
+        more, after = take_requests_page(shop, after)
+        handled += more
     return handled
+
+
+def take_requests_page(shop: Shop, after: str | None) -> tuple[int, str | None]:
+    """One page of the requests submitted to Relay's location: how many were taken, and the
+    cursor of the next page (None on the last). A job per page keeps a long list of open
+    requests from holding a worker for minutes."""
+    client = installation.admin_client(shop)
+    page, after = fo_gateway.assigned_fulfillment_orders_page(
+        client, "FULFILLMENT_REQUESTED", shop.fulfillment_location_gid, after
+    )
+    handled = sum(_take(shop, client, fo) for fo in page)
+    db.session.commit()
+    return handled, after
 
 
 def _take(shop: Shop, client, fo) -> int:

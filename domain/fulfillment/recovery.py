@@ -8,11 +8,11 @@ What is still to do, per shop:
 - parcels whose push is pending: new, or tracking changed since it was pushed;
 - webhook receipts stored but never processed (e.g. a supplier store's fulfillment);
 - fulfillment requests made in the Shopify admin that Relay never saw, and supplier answers
-  that never reached Shopify (read from Shopify: incoming.process_fulfillment_requests).
+  that never reached Shopify (read from Shopify, a page per job: incoming.take_requests_page).
 
 Run by the reconciliation sweep (jobs.sync.sweep, every few minutes) and at worker start.
-Cheap when there is nothing to do: three indexed queries and one page of Shopify's assigned
-fulfillment orders.
+Cheap when there is nothing to do: three indexed queries, and a listing of Shopify's assigned
+fulfillment orders queued (one page per job, one listing waiting per shop at most).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from sqlalchemy import select
 
 from domain import order_sync_jobs
 from domain.clock import utcnow
-from domain.fulfillment import incoming
 from domain.models.orders import Parcel, SupplierOrder
 from domain.models.shop import Shop, WebhookReceipt
 from extensions import db
@@ -40,12 +39,13 @@ class Reconciled:
     forwards: int = 0
     pushes: int = 0
     webhooks: int = 0
-    admin_requests: int = 0
+    admin_requests_listed: bool = False
 
     def __str__(self) -> str:
+        listing = "admin requests listing queued" if self.admin_requests_listed else ""
         return (
             f"re-enqueued {self.forwards} forward(s), {self.pushes} push(es), "
-            f"{self.webhooks} webhook(s); {self.admin_requests} admin request(s) taken"
+            f"{self.webhooks} webhook(s); {listing or 'a listing was already waiting'}"
         )
 
 
@@ -74,9 +74,9 @@ def reconcile(shop: Shop) -> Reconciled:
         )
     ):
         done.webhooks += queues.enqueue_webhook_unless_pending(receipt_id, shop.domain) is not None
-    db.session.rollback()  # read-only so far: end the transaction before talking to Shopify
+    db.session.rollback()  # read-only
     if shop.fulfillment_location_gid:
-        done.admin_requests = incoming.process_fulfillment_requests(shop)
+        done.admin_requests_listed = queues.enqueue_take_admin_requests(shop.id, 0) is not None
     return done
 
 

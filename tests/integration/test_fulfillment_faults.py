@@ -169,13 +169,13 @@ def run_due_retries(app):
 
 
 def scheduled_retries(app) -> list[str]:
-    """Jobs waiting in RQ's scheduled registry (a retry after its interval), sweeps aside."""
+    """Jobs waiting in RQ's scheduled registry for a retry (not sweeps or delayed listings)."""
     with app.app_context():
         return [
             job_id
             for name in queues.QUEUE_ORDER
             for job_id in queues.queue(name).scheduled_job_registry.get_job_ids()
-            if not job_id.startswith("sweep-")
+            if not job_id.startswith(("sweep-", "admin-requests-"))
         ]
 
 
@@ -323,6 +323,30 @@ def test_a_worker_killed_mid_run_leaves_nothing_undone_after_restart(
         assert refreshed(supplier_order).status == "shipped"
 
 
+def test_a_forward_due_after_the_worker_died_is_still_sent_on_time(
+    ctx, app, devstore, retailer, drain, start_worker
+):
+    """The hold window ends while no scheduler runs: the dead worker's scheduler died with it
+    and left its lock (61 s); the next worker takes the lock at once and sends the order."""
+    add_supplier(retailer, channel="portal")
+    supplier_order = supplier_order_of(retailer, place_order(devstore, retailer), drain)
+    requests.request_fulfillment([supplier_order], actor="merchant")
+    db.session.commit()
+    lose_every_queued_job(app)
+    queues.enqueue_forward(supplier_order.id, utcnow() + timedelta(seconds=10))  # hold ends soon
+
+    worker = start_worker()
+    wait_for(lambda: children_of(worker.pid), timeout=30)  # its scheduler is running
+    children = sigkill(worker)
+    wait_for(lambda: not any(running(pid) for pid in children), timeout=10)
+    assert refreshed(supplier_order).status == "scheduled"
+
+    restarted = time.monotonic()
+    start_worker()
+    wait_for(lambda: refreshed(supplier_order).status == "requested", timeout=30)
+    assert time.monotonic() - restarted < 30, "not after the dead scheduler's lock expired"
+
+
 def test_reconcile_enqueues_again_only_what_lost_jobs_left_undone(
     ctx, app, devstore, retailer, drain
 ):
@@ -358,7 +382,7 @@ def test_reconcile_enqueues_again_only_what_lost_jobs_left_undone(
     assert len(devstore_order(devstore, retailer, order_id(unpushed))["fulfillments"]) == 1
     assert supplier_order_of(retailer, unseen, drain).status == "ready"
     after = recovery.reconcile(shop)
-    assert (after.forwards, after.pushes, after.webhooks, after.admin_requests) == (0, 0, 0, 0)
+    assert (after.forwards, after.pushes, after.webhooks) == (0, 0, 0)
 
 
 def test_the_sweep_asks_for_a_reconcile_pass(ctx, app, retailer):
@@ -385,8 +409,8 @@ def test_reconcile_takes_a_shopify_admin_request_whose_notifications_never_arriv
     db.session.commit()  # as if Relay had been down for all of Shopify's retries
     assert refreshed(supplier_order).status == "ready"
 
-    done = recovery.reconcile(shop_row(retailer))
-    assert done.admin_requests == 1
+    assert recovery.reconcile(shop_row(retailer)).admin_requests_listed
+    assert not recovery.reconcile(shop_row(retailer)).admin_requests_listed, "one at a time"
     drain()
     assert refreshed(supplier_order).status == "requested"
     assert len(store_fo(devstore, retailer, supplier_order)["merchant_requests"]) == 1

@@ -112,18 +112,29 @@ def assigned_fulfillment_orders(
     """Fulfillment orders assigned to Relay's location in one assignment status (all pages)."""
     found, after = [], None
     while True:
-        connection = client.execute(
-            "AssignedFulfillmentOrders",
-            {
-                "status": status,
-                "locationIds": [location_gid] if location_gid else None,
-                "after": after,
-            },
-        )["assignedFulfillmentOrders"]
-        found += [_fulfillment_order(node) for node in connection["nodes"]]
-        if not connection["pageInfo"]["hasNextPage"]:
+        page, after = assigned_fulfillment_orders_page(client, status, location_gid, after)
+        found += page
+        if after is None:
             return found
-        after = connection["pageInfo"]["endCursor"]
+
+
+def assigned_fulfillment_orders_page(
+    client: AdminClient, status: str, location_gid: str | None, after: str | None
+) -> tuple[list[FulfillmentOrder], str | None]:
+    """One page of them, and the cursor of the next page (None on the last)."""
+    connection = client.execute(
+        "AssignedFulfillmentOrders",
+        {
+            "status": status,
+            "locationIds": [location_gid] if location_gid else None,
+            "after": after,
+        },
+    )["assignedFulfillmentOrders"]
+    more = connection["pageInfo"]["hasNextPage"]
+    return (
+        [_fulfillment_order(node) for node in connection["nodes"]],
+        connection["pageInfo"]["endCursor"] if more else None,
+    )
 
 
 def submit_request(
