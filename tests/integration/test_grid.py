@@ -63,6 +63,19 @@ def seed_orders(devstore, drain, domain: str, count: int, seed: int = 0) -> None
     wait_for(lambda: drain() or order_count(domain) == expected, timeout=60)
 
 
+def place_paid_order(devstore, drain, domain: str, sku: str = "BRS-LAMP") -> Order:
+    """One paid order of a mapped SKU: its supplier order is "ready", whatever the seed."""
+    expected = order_count(domain) + 1
+    placed = devstore.control.post(
+        f"/_devstore/shops/{domain}/orders",
+        json={"line_items": [{"sku": sku, "quantity": 1}], "financial_status": "paid"},
+    )
+    placed.raise_for_status()
+    wait_for(lambda: drain() or order_count(domain) == expected, timeout=20)
+    gid = f"gid://shopify/Order/{placed.json()['id']}"
+    return db.session.scalar(select(Order).where(Order.shopify_gid == gid))
+
+
 def grid_shop(devstore, make_shop, oauth_install, drain, orders: int, prefix="grid") -> str:
     domain = make_shop(prefix)
     oauth_install(domain)
@@ -187,12 +200,8 @@ def test_the_late_count_and_its_tooltip_follow_the_shops_late_after_days(
     ctx, app, devstore, make_shop, oauth_install, drain, id_token
 ):
     domain = grid_shop(devstore, make_shop, oauth_install, drain, orders=3)
-    shop = shop_row(domain)
-    supplier_order = db.session.scalar(
-        select(SupplierOrder).where(
-            SupplierOrder.shop_id == shop.id, SupplierOrder.status == "ready"
-        )
-    )
+    (supplier_order,) = place_paid_order(devstore, drain, domain).supplier_orders
+    assert supplier_order.status == "ready"
     # Sent to the supplier five days ago, no tracking since.
     assert states.advance(supplier_order, "request_fulfillment")
     assert states.advance(supplier_order, "forward")
