@@ -2,7 +2,7 @@
 sees it waiting with its deadline, the supplier declines it in the portal with a reason, and
 the drawer and the grid show "Request declined" with that reason."""
 
-from tests.browser.test_embedded_app import ARTIFACTS, browser, pytestmark  # noqa: F401
+from tests.browser.support import ARTIFACTS
 from tests.conftest import API_KEY
 from tests.integration.test_cancellations import LAMP, portal_post, with_supplier
 from tests.integration.test_fulfillment import refreshed, stock_at_relay
@@ -10,11 +10,11 @@ from tests.integration.test_fulfillment import refreshed, stock_at_relay
 
 def test_request_then_declined_in_the_drawer(
     ctx,
-    browser,  # noqa: F811
+    browser,
     devstore,
     relay_server,
     installed_shop,
-    drain,  # noqa: F811
+    drain,
 ):
     from domain import portal
 
@@ -65,11 +65,11 @@ def test_request_then_declined_in_the_drawer(
 
 def test_a_decline_without_a_reason_comes_back_inline_in_the_drawer(
     ctx,
-    browser,  # noqa: F811
+    browser,
     devstore,
     relay_server,
     installed_shop,
-    drain,  # noqa: F811
+    drain,
 ):
     from domain.fulfillment import shipments
     from extensions import db

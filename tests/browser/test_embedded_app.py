@@ -1,42 +1,8 @@
 """The real thing in a browser: devstore's admin frames Relay, App Bridge mints ID tokens,
 and an htmx request inside the iframe is authenticated with one."""
 
-import os
-import shutil
-from pathlib import Path
-
-import pytest
-
+from tests.browser.support import ARTIFACTS
 from tests.conftest import API_KEY
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM) and not os.environ.get("RELAY_BROWSER_TESTS"),
-        reason="Debian chromium is not installed (apt-get install chromium)",
-    ),
-]
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
 
 
 def test_embedded_app_loads_in_the_admin_iframe_with_a_valid_id_token(

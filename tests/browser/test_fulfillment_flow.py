@@ -1,7 +1,7 @@
 """In the browser, inside the admin iframe: the merchant requests fulfillment from a grid row,
 then types a manual supplier's tracking in the drawer, and the parcel reaches the store."""
 
-from tests.browser.test_embedded_app import ARTIFACTS, browser, pytestmark  # noqa: F401
+from tests.browser.support import ARTIFACTS
 from tests.conftest import API_KEY
 from tests.integration.test_fulfillment import (
     add_supplier,
@@ -20,7 +20,7 @@ def test_merchant_requests_fulfillment_and_enters_tracking_in_the_iframe(
     devstore,
     relay_server,
     installed_shop,
-    drain,  # noqa: F811
+    drain,
 ):
     stock_at_relay(devstore, installed_shop)
     add_supplier(installed_shop, channel="manual", website_url="https://supplier.example")

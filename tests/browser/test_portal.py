@@ -8,7 +8,7 @@ import pytest
 from domain import portal
 from domain.fulfillment import shipments
 from extensions import db
-from tests.browser.test_embedded_app import ARGS, ARTIFACTS, CHROMIUM, pytestmark  # noqa: F401
+from tests.browser.support import ARTIFACTS
 from tests.conftest import API_KEY
 from tests.integration.test_portal import (
     MUG,
@@ -19,16 +19,6 @@ from tests.integration.test_portal import (
     refreshed,
     sent_to_supplier,
 )
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture

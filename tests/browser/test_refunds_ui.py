@@ -4,7 +4,7 @@ partial refund reaches the store; then the supplier balances page shows what is 
 
 from decimal import Decimal
 
-from tests.browser.test_embedded_app import ARTIFACTS, browser, pytestmark  # noqa: F401
+from tests.browser.support import ARTIFACTS
 from tests.conftest import API_KEY
 from tests.integration.test_fulfillment import stock_at_relay
 from tests.integration.test_refunds import (
@@ -20,11 +20,11 @@ from tests.integration.test_refunds import (
 
 def test_partial_refund_in_the_drawer_with_an_inline_error_then_balances(
     ctx,
-    browser,  # noqa: F811
+    browser,
     devstore,
     relay_server,
     installed_shop,
-    drain,  # noqa: F811
+    drain,
 ):
     shop = installed_shop
     stock_at_relay(devstore, shop, skus=(MUG, LAMP))

@@ -4,24 +4,13 @@ Screenshots of each page go to test-artifacts/."""
 
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 
 from domain.models.orders import Supplier, VariantMapping
 from domain.models.shop import Shop
 from extensions import db
-from tests.browser.test_embedded_app import ARGS, ARTIFACTS, CHROMIUM, pytestmark  # noqa: F401
+from tests.browser.support import ARTIFACTS
 from tests.conftest import API_KEY
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
 
 
 def seed_orders(devstore, shop: str, drain, count: int = 12) -> None:
