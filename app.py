@@ -6,9 +6,10 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import ngettext, npgettext, pgettext
 
 from blueprints import register_blueprints
-from blueprints._locale import requested_locale, translation_locale
+from blueprints._locale import memoized_gettext, requested_locale, translation_locale
 from config import VAR_DIR, load_config
 from extensions import babel, db, htmx
 
@@ -24,6 +25,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     babel.init_app(app, locale_selector=translation_locale)
     app.jinja_env.globals["get_locale"] = translation_locale
+    app.jinja_env.install_gettext_callables(
+        gettext=memoized_gettext,
+        ngettext=ngettext,
+        pgettext=pgettext,
+        npgettext=npgettext,
+        newstyle=True,
+    )
 
     import domain.models  # noqa: F401  (registers every model on db.metadata)
     import jobs.after_commit  # noqa: F401  (commit first, enqueue second)

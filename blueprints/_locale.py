@@ -5,6 +5,7 @@ Accept-Language (supplier portal pages), else English."""
 from __future__ import annotations
 
 from flask import g, has_request_context, request
+from flask_babel import gettext
 
 SUPPORTED_LOCALES = ("en", "fr", "hu")
 
@@ -26,3 +27,13 @@ def translation_locale() -> str:
     """The catalog to use: the requested language if Relay speaks it, else English."""
     language = requested_locale().replace("_", "-").split("-")[0].lower()
     return language if language in SUPPORTED_LOCALES else "en"
+
+
+def memoized_gettext(string: str) -> str:
+    """Templates look up the same few labels hundreds of times per page (a badge per row):
+    translate each once per request. Jinja fills in %(placeholders)s itself afterwards."""
+    cache = g.setdefault("relay_translations", {})
+    translated = cache.get(string)
+    if translated is None:
+        translated = cache[string] = gettext(string)
+    return translated
