@@ -6,10 +6,17 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import ngettext, npgettext, pgettext
 
 from blueprints import register_blueprints
-from blueprints._locale import memoized_gettext, requested_locale, translation_locale
+from blueprints._locale import (
+    memoized_gettext,
+    requested_locale,
+    template_ngettext,
+    template_npgettext,
+    template_pgettext,
+    translated_stored,
+    translation_locale,
+)
 from config import VAR_DIR, load_config
 from extensions import babel, db, htmx
 
@@ -25,11 +32,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     babel.init_app(app, locale_selector=translation_locale)
     app.jinja_env.globals["get_locale"] = translation_locale
+    app.jinja_env.filters["translated"] = translated_stored
     app.jinja_env.install_gettext_callables(
         gettext=memoized_gettext,
-        ngettext=ngettext,
-        pgettext=pgettext,
-        npgettext=npgettext,
+        ngettext=template_ngettext,
+        pgettext=template_pgettext,
+        npgettext=template_npgettext,
         newstyle=True,
     )
 

@@ -5,7 +5,7 @@ Accept-Language (supplier portal pages), else English."""
 from __future__ import annotations
 
 from flask import g, has_request_context, request
-from flask_babel import gettext
+from flask_babel import get_translations, gettext
 
 SUPPORTED_LOCALES = ("en", "fr", "hu")
 
@@ -37,3 +37,33 @@ def memoized_gettext(string: str) -> str:
     if translated is None:
         translated = cache[string] = gettext(string)
     return translated
+
+
+# Jinja's newstyle gettext fills in %(num)s and every other placeholder itself, so templates
+# get catalog lookups only: Flask-Babel's ngettext would format with num alone (KeyError on
+# "%(name)s has %(num)d open orders").
+def template_ngettext(singular: str, plural: str, num: int) -> str:
+    return get_translations().ungettext(singular, plural, num)
+
+
+def template_pgettext(context: str, string: str) -> str:
+    return get_translations().upgettext(context, string)
+
+
+def template_npgettext(context: str, singular: str, plural: str, num: int) -> str:
+    return get_translations().unpgettext(context, singular, plural, num)
+
+
+def translated_stored(text: str | None) -> str | None:
+    """A stored reason or problem: one of Relay's English messages (N_-marked where it is
+    written), the same followed by ": " and someone's note ("Out of stock: back in May"), or
+    free text, shown as it is. Unlike `_`, it never %-formats, since free text may hold a "%"."""
+    if not text:
+        return text
+    translated = memoized_gettext(text)
+    if translated != text:
+        return translated
+    label, sep, note = text.partition(": ")
+    if sep and label and memoized_gettext(label) != label:
+        return gettext("%(reason)s: %(note)s", reason=memoized_gettext(label), note=note)
+    return text

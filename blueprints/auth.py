@@ -6,6 +6,7 @@ from __future__ import annotations
 import hmac
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request
+from flask_babel import gettext as _
 
 from domain import installation
 from integrations.shopify_admin.errors import OAuthFailure, ShopifyError
@@ -25,9 +26,9 @@ def _checked_shop() -> str:
     params = request.args.to_dict()
     shop = params.get("shop", "")
     if not is_valid_shop_domain(shop):
-        abort(400, description="The shop parameter must be a plain *.myshopify.com domain.")
+        abort(400, description=_("The shop parameter must be a plain *.myshopify.com domain."))
     if not verify_query(params, _secrets()):
-        abort(400, description="This install link is not signed by Shopify, or has expired.")
+        abort(400, description=_("This install link is not signed by Shopify, or has expired."))
     return shop
 
 
@@ -63,18 +64,22 @@ def callback():
     ):
         abort(
             400,
-            description="This install attempt expired or was already used; "
-            "start the install again from the Shopify admin.",
+            description=_(
+                "This install attempt expired or was already used; "
+                "start the install again from the Shopify admin."
+            ),
         )
     try:
         installation.complete_oauth_install(shop, request.args.get("code", ""))
     except OAuthFailure:
         abort(
             400,
-            description="Shopify did not accept the authorization code; start the install again.",
+            description=_(
+                "Shopify did not accept the authorization code; start the install again."
+            ),
         )
     except ShopifyError:
-        abort(503, description="Shopify could not be reached; try the install again shortly.")
+        abort(503, description=_("Shopify could not be reached; try the install again shortly."))
     admin = admin_url_from_host(request.args.get("host")) or f"https://{shop}/admin"
     response = redirect(f"{admin}/apps/{current_app.config['SHOPIFY_API_KEY']}")
     response.delete_cookie(STATE_COOKIE, path="/auth/callback")

@@ -12,6 +12,7 @@ import functools
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, g, redirect, request, url_for
+from flask_babel import gettext as _
 
 from blueprints._render import is_htmx_request, render
 from domain import installation
@@ -80,7 +81,7 @@ def shop_required(view):
                 return _unauthorized(f"Shopify refused the session: {exc}")
             except ShopifyError:
                 return current_app.response_class(
-                    "Shopify could not be reached to finish installing Relay; retry shortly.",
+                    _("Shopify could not be reached to finish installing Relay; retry shortly."),
                     status=503,
                     mimetype="text/plain",
                 )

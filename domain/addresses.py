@@ -28,6 +28,18 @@ FIELDS = (
     "phone",
 )
 REQUIRED = ("name", "address1", "city", "country_code")
+# The form's labels, named in its error messages.
+LABELS = {
+    "name": N_("Name"),
+    "company": N_("Company"),
+    "address1": N_("Address"),
+    "address2": N_("Apartment, suite, etc."),
+    "city": N_("City"),
+    "province": N_("State / province"),
+    "zip": N_("Postal code"),
+    "country_code": N_("Country code (2 letters)"),
+    "phone": N_("Phone"),
+}
 LOCKED = (*states.WITH_SUPPLIER, "shipped", "cancellation_requested")
 
 
@@ -49,10 +61,10 @@ def validated(form) -> dict:
     address = {key: (form.get(key) or "").strip() or None for key in FIELDS}
     for key in REQUIRED:
         if not address[key]:
-            raise DomainError(_("Fill in %(field)s.", field=_(key.replace("_", " "))))
+            raise DomainError(_("Fill in %(field)s.", field=_(LABELS[key]).lower()))
     for key, value in address.items():
         if value and len(value) > 255:
-            raise DomainError(_("%(field)s is too long.", field=_(key.replace("_", " "))))
+            raise DomainError(_("%(field)s is too long.", field=_(LABELS[key])))
     code = address["country_code"].upper()
     if len(code) != 2 or not code.isalpha():
         raise DomainError(_("Use the two-letter country code, e.g. FR, HU, US."))

@@ -7,6 +7,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from domain import crypto
@@ -72,7 +73,7 @@ def access_token_for(shop: Shop) -> str:
     A Redis lock makes sure two workers never refresh the same shop at once: Shopify rotates
     the refresh token on use, so a second refresh with the old one would race the first."""
     if not shop.is_installed:
-        raise NotInstalled(f"Relay is not installed on {shop.domain}")
+        raise NotInstalled(_("Relay is not installed on %(store)s.", store=shop.domain))
     if _needs_refresh(shop):
         lock = queues.redis_connection().lock(
             f"relay:token-refresh:{shop.domain}", timeout=30, blocking_timeout=30
@@ -86,12 +87,16 @@ def access_token_for(shop: Shop) -> str:
 
 def _refresh(shop: Shop) -> None:
     if not shop.refresh_token_encrypted:
-        raise NotInstalled(f"no refresh token for {shop.domain}; reinstall needed")
+        raise NotInstalled(
+            _("Relay has no refresh token for %(store)s; reinstall Relay.", store=shop.domain)
+        )
     try:
         token = oauth.refresh(shop.domain, crypto.decrypt(shop.refresh_token_encrypted))
     except OAuthFailure as exc:
         log.warning("refresh failed for %s: %s", shop.domain, exc)
-        raise NotInstalled(f"Shopify refused to refresh the token for {shop.domain}") from exc
+        raise NotInstalled(
+            _("Shopify refused to refresh Relay's token for %(store)s.", store=shop.domain)
+        ) from exc
     _store_tokens(shop, token)
     db.session.commit()
     log.info("refreshed offline token for %s", shop.domain)
@@ -141,7 +146,7 @@ def verify_connection(shop: Shop) -> install_gateway.ShopInfo:
     try:
         return install_gateway.shop_info(admin_client(shop))
     except ShopifyAuthError as exc:
-        raise NotInstalled("Shopify refused Relay's token; reinstall Relay") from exc
+        raise NotInstalled(_("Shopify refused Relay's token; reinstall Relay.")) from exc
 
 
 # -- OAuth state (authorization-code install) ------------------------------------------------

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from flask_babel import gettext as _
+
 from domain.errors import DomainError
+from domain.timeline import N_
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,13 @@ LIMITS = {
     "auto_cancel_days": (1, 90),
     "payout_delay_days": (0, 90),
 }
+# The settings form's labels, named in its error messages.
+LABELS = {
+    "hold_minutes": N_("Hold window"),
+    "late_after_days": N_("Late after"),
+    "auto_cancel_days": N_("Cancel automatically after"),
+    "payout_delay_days": N_("Pay out suppliers after"),
+}
 
 
 def settings_of(shop) -> ShopSettings:
@@ -55,12 +65,17 @@ def validated(values: dict) -> ShopSettings:
             number = int(str(raw).strip())
         except ValueError:
             raise DomainError(
-                f"{f.name.replace('_', ' ').capitalize()} must be a whole number."
+                _("%(field)s must be a whole number.", field=_(LABELS[f.name]))
             ) from None
         low, high = LIMITS[f.name]
         if not low <= number <= high:
             raise DomainError(
-                f"{f.name.replace('_', ' ').capitalize()} must be between {low} and {high}."
+                _(
+                    "%(field)s must be between %(low)d and %(high)d.",
+                    field=_(LABELS[f.name]),
+                    low=low,
+                    high=high,
+                )
             )
         parsed[f.name] = number
     return ShopSettings(**parsed)

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext
+
 from domain.errors import DomainError
 from domain.models.shop import utcnow
+from domain.timeline import N_
 
 
 @dataclass(frozen=True)
@@ -27,18 +30,18 @@ class Status:
 STATUSES = {
     s.key: s
     for s in [
-        Status("awaiting_payment", "Awaiting payment", "attention"),
-        Status("unassigned", "No supplier", "critical"),
-        Status("ready", "Ready to request", "info"),
-        Status("scheduled", "Sending soon", "info"),
-        Status("on_hold", "On hold", "attention"),
-        Status("requested", "Sent to supplier", "info"),
-        Status("in_progress", "In progress", "info"),
-        Status("partially_shipped", "Partially shipped", "attention"),
-        Status("shipped", "Shipped", "success"),
-        Status("declined", "Request declined", "critical"),
-        Status("cancellation_requested", "Cancellation requested", "attention"),
-        Status("cancelled", "Cancelled", "neutral"),
+        Status("awaiting_payment", N_("Awaiting payment"), "attention"),
+        Status("unassigned", N_("No supplier"), "critical"),
+        Status("ready", N_("Ready to request"), "info"),
+        Status("scheduled", N_("Sending soon"), "info"),
+        Status("on_hold", N_("On hold"), "attention"),
+        Status("requested", N_("Sent to supplier"), "info"),
+        Status("in_progress", N_("In progress"), "info"),
+        Status("partially_shipped", N_("Partially shipped"), "attention"),
+        Status("shipped", N_("Shipped"), "success"),
+        Status("declined", N_("Request declined"), "critical"),
+        Status("cancellation_requested", N_("Cancellation requested"), "attention"),
+        Status("cancelled", N_("Cancelled"), "neutral"),
     ]
 }
 
@@ -122,16 +125,16 @@ MERCHANT_AS_SUPPLIER = {
     "decline_cancellation",
 }
 ACTION_LABELS = {
-    "assign_supplier": "Map SKUs to a supplier",
-    "request_fulfillment": "Request fulfillment",
-    "hold": "Hold",
-    "release": "Release hold",
-    "mark_ordered": "Mark as ordered",
-    "add_tracking": "Add tracking",
-    "request_cancellation": "Request cancellation",
-    "accept_cancellation": "Accept cancellation",
-    "decline_cancellation": "Decline cancellation",
-    "pay_supplier": "Mark supplier paid",
+    "assign_supplier": N_("Map SKUs to a supplier"),
+    "request_fulfillment": N_("Request fulfillment"),
+    "hold": N_("Hold"),
+    "release": N_("Release hold"),
+    "mark_ordered": N_("Mark as ordered"),
+    "add_tracking": N_("Add tracking"),
+    "request_cancellation": N_("Request cancellation"),
+    "accept_cancellation": N_("Accept cancellation"),
+    "decline_cancellation": N_("Decline cancellation"),
+    "pay_supplier": N_("Mark supplier paid"),
 }
 
 
@@ -157,8 +160,10 @@ def advance(supplier_order, event: str) -> bool:
 
 def require(event: str, supplier_order) -> None:
     if not can(event, supplier_order.status):
-        label = STATUSES[supplier_order.status].label.lower()
-        raise DomainError(f"This order is {label}; that action is not possible now.")
+        label = gettext(STATUSES[supplier_order.status].label)
+        raise DomainError(
+            gettext("That is not possible while the order is “%(status)s”.", status=label)
+        )
 
 
 def allowed_actions(supplier_order) -> list[str]:
@@ -190,6 +195,30 @@ STORE_STATUS_TONES = {
     "RESTOCKED": "neutral",
     "SCHEDULED": "info",
 }
+# Store and financial statuses are shown as `_(value|replace('_', ' ')|lower|capitalize)`:
+# these markers put those English forms in the catalogs.
+STORE_STATUS_WORDS = (
+    N_("Unfulfilled"),
+    N_("Partially fulfilled"),
+    N_("Fulfilled"),
+    N_("In progress"),
+    N_("On hold"),
+    N_("Open"),
+    N_("Pending fulfillment"),
+    N_("Request declined"),
+    N_("Restocked"),
+    N_("Scheduled"),
+)
+FINANCIAL_STATUS_WORDS = (
+    N_("Authorized"),
+    N_("Expired"),
+    N_("Paid"),
+    N_("Partially paid"),
+    N_("Partially refunded"),
+    N_("Pending"),
+    N_("Refunded"),
+    N_("Voided"),
+)
 STORE_STATUS_EVENTS = {
     "IN_PROGRESS": "store_in_progress",
     "PARTIALLY_FULFILLED": "store_partially_fulfilled",

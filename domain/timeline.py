@@ -21,6 +21,10 @@ def N_(message: str) -> str:  # noqa: N802  (gettext's conventional marker name)
     return message
 
 
+# An event without an actor_name shows its actor: `_(event.actor|capitalize)` in the drawer.
+ACTOR_LABELS = (N_("Shopify"), N_("Merchant"), N_("Supplier"), N_("Relay"))
+
+
 def record(
     order: Order,
     kind: str,

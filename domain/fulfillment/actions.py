@@ -32,7 +32,7 @@ DONE_MESSAGES = {
 
 
 def done_message(action: str) -> str:
-    return _(DONE_MESSAGES.get(action, "Done."))
+    return _(DONE_MESSAGES.get(action, N_("Done.")))
 
 
 def perform(shop, supplier_order_id: int, action: str, form) -> str:

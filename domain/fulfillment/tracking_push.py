@@ -187,8 +187,10 @@ def _allocate(client, shop: Shop, fulfillment_orders, want: dict[str, int]) -> d
         raise ShopifyUserError(
             [
                 {
-                    "message": "These items are no longer open for fulfillment in the store "
-                    "(already fulfilled, on hold or cancelled)."
+                    "message": N_(
+                        "These items are no longer open for fulfillment in the store "
+                        "(already fulfilled, on hold or cancelled)."
+                    )
                 }
             ]
         )
