@@ -92,7 +92,7 @@ PAGES = {
             "Commandes",
             "Statut boutique",
             "Envoyé au fournisseur",
-            "Rechercher une commande, un client, un e-mail ou un SKU",
+            "Commande, client, e-mail ou SKU",
             "1 234,50 €",
         ],
         "drawer": [
@@ -137,7 +137,7 @@ PAGES = {
             "Rendelések",
             "Áruházi állapot",
             "Elküldve a beszállítónak",
-            "Keresés rendelésre, vásárlóra, e-mailre vagy SKU-ra",
+            "Rendelés, vásárló, e-mail vagy SKU",
             "1 234,50 EUR",
         ],
         "drawer": [
