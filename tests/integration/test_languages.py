@@ -136,7 +136,7 @@ PAGES = {
             '<html lang="hu">',
             "Rendelések",
             "Áruházi állapot",
-            "Elküldve a beszállítónak",
+            "Beszállítóhoz küldve",
             "Rendelés, vásárló, e-mail vagy SKU",
             "1 234,50 EUR",
         ],
