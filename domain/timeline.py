@@ -47,9 +47,20 @@ def record(
     return event
 
 
+# Values that are English labels themselves (the store's status, stored lowercase as
+# "partially fulfilled"): shown in the message's language too.
+LABEL_VALUES = ("status",)
+
+
 def render_message(event: OrderEvent) -> str:
     """The event's message in the current language, placeholders filled in."""
     values = {k: v for k, v in (event.data or {}).items() if isinstance(v, str | int | float)}
+    for key in LABEL_VALUES:
+        if isinstance(values.get(key), str):
+            label = values[key].capitalize()
+            translated = gettext(label)
+            if translated != label:
+                values[key] = translated.lower()
     try:
         return gettext(event.message, **values)
     except (KeyError, ValueError, TypeError):

@@ -117,3 +117,23 @@ def test_template_plurals_fill_in_every_placeholder(relay_app, locale, shown):
     )
     with relay_app.test_request_context(f"/?locale={locale}"):
         assert render_template_string(template, count=2, name="Mug Co").startswith(shown)
+
+
+@pytest.mark.parametrize(
+    ("locale", "shown"),
+    [
+        ("en", "Store status is now partially fulfilled"),
+        ("fr", "Statut dans la boutique\u00a0: partiellement traité"),
+        ("hu", "Áruházi állapot mostantól: részben teljesítve"),
+    ],
+)
+def test_a_timeline_line_shows_the_stores_status_in_the_admins_language(relay_app, locale, shown):
+    from types import SimpleNamespace
+
+    from domain.timeline import render_message
+
+    event = SimpleNamespace(
+        message="Store status is now %(status)s", data={"status": "partially fulfilled"}
+    )
+    with relay_app.test_request_context(f"/?locale={locale}"):
+        assert render_message(event) == shown
