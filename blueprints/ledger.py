@@ -11,6 +11,7 @@ from blueprints.embedded import embedded_context, shop_required
 from domain import supplier_ledger
 from domain.errors import DomainError
 from domain.shop_settings import settings_of
+from domain.timeline import N_
 from extensions import db
 
 bp = Blueprint("ledger", __name__, url_prefix="/balances")
@@ -53,7 +54,7 @@ def _after(action, done: str, message: str):
 @shop_required
 def mark_received(entry_id: int):
     return _after(
-        lambda: supplier_ledger.mark_received(g.shop, entry_id, who=_("Merchant")),
+        lambda: supplier_ledger.mark_received(g.shop, entry_id, who=N_("Merchant")),
         "received",
         _("Marked as received."),
     )
@@ -63,7 +64,7 @@ def mark_received(entry_id: int):
 @shop_required
 def record_payout(supplier_id: int):
     return _after(
-        lambda: supplier_ledger.record_payout(g.shop, supplier_id, who=_("Merchant")),
+        lambda: supplier_ledger.record_payout(g.shop, supplier_id, who=N_("Merchant")),
         "payout",
         _("Payout recorded."),
     )

@@ -12,6 +12,7 @@ from blueprints.embedded import embedded_context, shop_required
 from domain import grid, refund_checks, refunds
 from domain.errors import DomainError, NotFound
 from domain.money import format_money
+from domain.timeline import N_
 from extensions import db
 
 bp = Blueprint("refunds", __name__, url_prefix="/orders")
@@ -60,7 +61,7 @@ def refund_form(order_id: int):
 @shop_required
 def submit_refund(order_id: int):
     try:
-        refund = refunds.create_refund(g.shop, order_id, request.form, actor_name=_("Merchant"))
+        refund = refunds.create_refund(g.shop, order_id, request.form, actor_name=N_("Merchant"))
     except NotFound:
         abort(404)
     except refund_checks.RefundInvalid as exc:

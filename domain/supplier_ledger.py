@@ -287,11 +287,11 @@ def release_due_payouts(shop, *, now=None) -> int:
     )
     if not due:
         return 0
-    paid = _pay_out(due, who=_("Relay (payout delay)"), actor="relay")
+    paid = _pay_out(due, who=N_("Relay (payout delay)"), actor="relay")
     for supplier_id in sorted({so.supplier_id for so in due}):
         supplier = db.session.get(Supplier, supplier_id)
         if settles_automatically(supplier):
-            _settle_automatic(shop.id, supplier_id, _("Deducted from the payout"))
+            _settle_automatic(shop.id, supplier_id, N_("Deducted from the payout"))
     return paid
 
 

@@ -46,7 +46,7 @@ def perform(shop, supplier_order_id: int, action: str, form) -> str:
         raise DomainError(_("That is not possible while the order is “%(status)s”.", status=label))
     if action == "request_fulfillment":
         outcome = requests.request_fulfillment(
-            [supplier_order], actor="merchant", actor_name=_("Merchant")
+            [supplier_order], actor="merchant", actor_name=N_("Merchant")
         )
         if outcome.refused:
             raise DomainError(outcome.refused[0])
@@ -60,7 +60,7 @@ def perform(shop, supplier_order_id: int, action: str, form) -> str:
         shipments.supplier_accepts(
             supplier_order,
             actor="merchant",
-            actor_name=_("Merchant"),
+            actor_name=N_("Merchant"),
             reference=form.get("supplier_reference"),
         )
     elif action == "add_tracking":
@@ -69,12 +69,12 @@ def perform(shop, supplier_order_id: int, action: str, form) -> str:
             tracking_from(form),
             quantities=quantities_from(form),
             actor="merchant",
-            actor_name=_("Merchant"),
+            actor_name=N_("Merchant"),
         )
     elif action == "request_cancellation":
         note, choices = cancellations.choices_from(form)
         request = cancellations.request_cancellation(
-            supplier_order, note=note, choices=choices, actor_name=_("Merchant")
+            supplier_order, note=note, choices=choices, actor_name=N_("Merchant")
         )
         db.session.commit()
         return cancellations.outcome_message(request)
@@ -97,7 +97,7 @@ def perform_bulk(shop, action: str, order_ids: list[int], supplier_id: int | Non
     if not targets:
         raise DomainError(_("None of the selected orders has items from that supplier."))
     if action == "request_fulfillment":
-        outcome = requests.request_fulfillment(targets, actor="merchant", actor_name=_("Merchant"))
+        outcome = requests.request_fulfillment(targets, actor="merchant", actor_name=N_("Merchant"))
     else:
         for supplier_order in targets:
             if action not in states.allowed_actions(supplier_order):

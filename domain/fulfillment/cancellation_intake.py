@@ -34,7 +34,7 @@ from integrations.shopify_admin.gateway import cancellations as gateway
 from jobs import queues
 
 log = logging.getLogger("relay.cancellations")
-ADMIN = "Shopify admin"
+ADMIN = N_("Shopify admin")  # stored in English, shown translated
 
 
 # -- the Shopify admin's button -------------------------------------------------------------
@@ -194,10 +194,10 @@ def answer_for_manual_supplier(supplier_order: SupplierOrder, *, accept: bool, f
     if supplier_order.supplier is None or supplier_order.supplier.channel != "manual":
         raise DomainError(_("Only the supplier can answer this cancellation request."))
     if accept:
-        cancellations.accept(supplier_order, by="merchant", actor_name=_("Merchant"))
+        cancellations.accept(supplier_order, by="merchant", actor_name=N_("Merchant"))
     else:
         cancellations.decline(
-            supplier_order, form.get("reason"), by="merchant", actor_name=_("Merchant")
+            supplier_order, form.get("reason"), by="merchant", actor_name=N_("Merchant")
         )
 
 

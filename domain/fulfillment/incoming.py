@@ -20,7 +20,7 @@ from integrations.shopify_admin.gateway import orders as orders_gateway
 from jobs import queues
 from jobs.after_commit import defer
 
-ADMIN = "Shopify admin"
+ADMIN = N_("Shopify admin")  # stored in English, shown translated
 ANSWERED_IN_RELAY = ("in_progress", "partially_shipped", "shipped")
 # A request for these can only be answered "no"; every other status is Relay's flow in motion.
 CANNOT_GO_TO_A_SUPPLIER = ("awaiting_payment", "unassigned", "cancelled")

@@ -87,6 +87,8 @@ def relay_app():
         ("Out of stock: back in May", "Rupture de stock\u00a0: back in May"),  # with a note
         ("Already 100% packed, 50% shipped", "Already 100% packed, 50% shipped"),  # free text
         ("Thanks: see you", "Thanks: see you"),
+        ("Shopify admin", "Admin Shopify"),  # who acted, stored in English
+        ("Merchant", "Marchand"),
     ],
 )
 def test_stored_reasons_are_translated_when_relay_wrote_them_and_free_text_is_kept(
