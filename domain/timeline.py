@@ -8,7 +8,10 @@ scripts/i18n.sh extracts them.
 
 from __future__ import annotations
 
-from flask_babel import gettext
+import contextlib
+from datetime import date
+
+from flask_babel import format_date, gettext
 
 from domain.models.orders import Order, OrderEvent
 from extensions import db
@@ -61,6 +64,9 @@ def render_message(event: OrderEvent) -> str:
             translated = gettext(label)
             if translated != label:
                 values[key] = translated.lower()
+    if isinstance(values.get("date"), str):  # stored as YYYY-MM-DD, shown in the locale's way
+        with contextlib.suppress(ValueError):
+            values["date"] = format_date(date.fromisoformat(values["date"]), "medium")
     try:
         return gettext(event.message, **values)
     except (KeyError, ValueError, TypeError):

@@ -139,3 +139,21 @@ def test_a_timeline_line_shows_the_stores_status_in_the_admins_language(relay_ap
     )
     with relay_app.test_request_context(f"/?locale={locale}"):
         assert render_message(event) == shown
+
+
+@pytest.mark.parametrize(
+    ("locale", "shown"),
+    [("en", "Dec 9, 2026"), ("fr", "9 déc. 2026"), ("hu", "2026. dec. 9.")],
+)
+def test_a_timeline_date_is_written_the_locales_way(relay_app, locale, shown):
+    from types import SimpleNamespace
+
+    from domain.timeline import render_message
+
+    event = SimpleNamespace(
+        message="Cancellation requested from %(supplier)s; if it has not shipped by %(date)s, it "
+        "is cancelled automatically",
+        data={"supplier": "Mug Co", "date": "2026-12-09"},
+    )
+    with relay_app.test_request_context(f"/?locale={locale}"):
+        assert shown in render_message(event)
