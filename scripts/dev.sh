@@ -38,6 +38,10 @@ flask --app app init-db >/dev/null
 gunicorn --workers 2 --threads 4 --bind "127.0.0.1:${RELAY_PORT}" --access-logfile var/log/relay-access.log \
   'app:create_app()' >var/log/relay.log 2>&1 &
 pids+=($!)
+# Two workers: one only for urgent pushes (tracking, answers to Shopify), so a long backfill
+# or sweep on the other never makes tracking wait behind it.
+python -m jobs.worker --queues push >var/log/worker-push.log 2>&1 &
+pids+=($!)
 python -m jobs.worker >var/log/worker.log 2>&1 &
 pids+=($!)
 wait_for "${APP_URL}/healthz" Relay
@@ -50,6 +54,6 @@ Relay is running.
   Demo store admin (open this):  ${DEVSTORE_URL}/store/${RETAILER}/admin/apps/${SHOPIFY_API_KEY}
   Supplier store admin:          ${DEVSTORE_URL}/store/${SUPPLIER}/admin
   Logs:                          var/log/
-Ctrl-C stops devstore, Relay and the worker.
+Ctrl-C stops devstore, Relay and the workers.
 MSG
 wait
