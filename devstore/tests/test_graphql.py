@@ -218,6 +218,8 @@ def _fulfillment_variables(store, name: str, order: dict, fo: dict) -> dict | No
         }
     return {
         "OrderFulfillmentOrders": {"id": order_gid},
+        "OrderFulfillmentState": {"id": order_gid},
+        "FulfillmentOrderById": {"id": fo_gid},
         "OrderFulfillments": {"id": order_gid},
         "OrdersByTag": {"query": "tag:relay-r1-so1"},
         "AssignedFulfillmentOrders": {"status": "FULFILLMENT_REQUESTED"},
