@@ -1,5 +1,5 @@
-"""Commit first, enqueue second: domain actions call `defer(helper, *args)` with an enqueue
-helper from jobs.queues, and the helper runs only once the session's transaction commits.
+"""Commit first, enqueue second: domain actions call `defer(helper, *args, **kwargs)` with an
+enqueue helper from jobs.queues, and the helper runs only once the session's transaction commits.
 A rollback drops what was deferred, so a job never sees rows that were not written."""
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from extensions import db
 _KEY = "relay_after_commit"
 
 
-def defer(helper: Callable, *args) -> None:
-    db.session.info.setdefault(_KEY, []).append((helper, args))
+def defer(helper: Callable, *args, **kwargs) -> None:
+    db.session.info.setdefault(_KEY, []).append((helper, args, kwargs))
 
 
 @event.listens_for(Session, "after_commit")
 def _run_deferred(session: Session) -> None:
-    for helper, args in session.info.pop(_KEY, []):
-        helper(*args)
+    for helper, args, kwargs in session.info.pop(_KEY, []):
+        helper(*args, **kwargs)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -29,6 +29,12 @@ JOB_LABELS = {
     "jobs.sync.sweep": _l("Reconciliation sweep"),
     "jobs.fulfillment.forward": _l("Forward an order to its supplier"),
     "jobs.fulfillment.push_parcel": _l("Send tracking to the store"),
+    "jobs.fulfillment.answer_request": _l("Answer a fulfillment request in the store"),
+    "jobs.fulfillment.take_admin_requests": _l("Pick up requests made in the Shopify admin"),
+    "jobs.fulfillment.reconcile": _l("Resume work that a stopped job left unfinished"),
+    "jobs.cancellations.carry_out": _l("Carry out a cancellation in the store"),
+    "jobs.cancellations.auto_cancel": _l("Cancel automatically at the deadline"),
+    "jobs.cancellations.reconcile": _l("Check cancellations left unfinished"),
 }
 # Why it failed, for the exceptions whose meaning a merchant can act on.
 ERROR_EXPLANATIONS = {

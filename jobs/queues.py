@@ -219,17 +219,23 @@ def failed_jobs(limit: int = 50) -> list[Job]:
 # -- fulfillment ----------------------------------------------------------------------------
 
 
-def enqueue_forward(supplier_order_id: int, at) -> Job:
+def enqueue_forward(supplier_order_id: int, at, *, shop_id: int) -> Job:
     """Forward a supplier order when its hold window ends. One job id per supplier order:
     enqueueing again (a release, a new request) reschedules the same job, never adds one."""
     job_id = f"forward-{supplier_order_id}"
-    kwargs = dict(job_id=job_id, retry=TRANSIENT_RETRY, failure_ttl=7 * 24 * 3600, result_ttl=3600)
+    kwargs = dict(
+        job_id=job_id,
+        retry=TRANSIENT_RETRY,
+        meta={"shop_id": shop_id},
+        failure_ttl=7 * 24 * 3600,
+        result_ttl=3600,
+    )
     if at is None or at <= datetime.now(UTC):
         return queue(PUSH).enqueue("jobs.fulfillment.forward", supplier_order_id, **kwargs)
     return queue(PUSH).enqueue_at(at, "jobs.fulfillment.forward", supplier_order_id, **kwargs)
 
 
-def enqueue_push_parcel(parcel_id: int) -> Job | None:
+def enqueue_push_parcel(parcel_id: int, *, shop_id: int) -> Job | None:
     """Create or update the parcel's fulfillment in the store. Tracking is what the customer
     waits for: it goes to the front of the push queue, ahead of webhooks already waiting."""
     job_id = f"push-parcel-{parcel_id}"
@@ -240,13 +246,14 @@ def enqueue_push_parcel(parcel_id: int) -> Job | None:
         parcel_id,
         job_id=job_id,
         retry=TRANSIENT_RETRY,
+        meta={"shop_id": shop_id},
         at_front=True,
         failure_ttl=7 * 24 * 3600,
         result_ttl=3600,
     )
 
 
-def enqueue_answer_request(supplier_order_id: int) -> Job | None:
+def enqueue_answer_request(supplier_order_id: int, *, shop_id: int) -> Job | None:
     """Tell Shopify the supplier's answer (accept / reject the fulfillment request)."""
     return _enqueue_once(
         PUSH,
@@ -254,6 +261,7 @@ def enqueue_answer_request(supplier_order_id: int) -> Job | None:
         supplier_order_id,
         job_id=f"answer-request-{supplier_order_id}",
         retry=TRANSIENT_RETRY,
+        shop_id=shop_id,
     )
 
 
@@ -297,11 +305,11 @@ def _admin_requests_mark(shop_id: int) -> str:
     return f"relay:{current_app.config.get('RQ_QUEUE_PREFIX', '')}admin-requests-waiting:{shop_id}"
 
 
-def enqueue_forward_unless_pending(supplier_order_id: int) -> Job | None:
+def enqueue_forward_unless_pending(supplier_order_id: int, *, shop_id: int) -> Job | None:
     """Recovery: forward now, unless a forward job for it is still waiting or running."""
     if not _id_is_free(f"forward-{supplier_order_id}"):
         return None
-    return enqueue_forward(supplier_order_id, None)
+    return enqueue_forward(supplier_order_id, None, shop_id=shop_id)
 
 
 # -- recovery -------------------------------------------------------------------------------
@@ -336,7 +344,7 @@ def enqueue_webhook_unless_pending(receipt_id: int, shop_domain: str) -> Job | N
 # -- cancellations --------------------------------------------------------------------------
 
 
-def enqueue_cancellation_push(request_id: int, status: str) -> Job | None:
+def enqueue_cancellation_push(request_id: int, status: str, *, shop_id: int) -> Job | None:
     """Carry a cancellation request's current status out in the store. One job id per request
     and status: a decision made while the previous status's job runs gets its own job."""
     return _enqueue_once(
@@ -345,15 +353,17 @@ def enqueue_cancellation_push(request_id: int, status: str) -> Job | None:
         request_id,
         job_id=f"cancellation-{request_id}-{status}",
         retry=TRANSIENT_RETRY,
+        shop_id=shop_id,
     )
 
 
-def schedule_auto_cancel(request_id: int, at) -> Job:
+def schedule_auto_cancel(request_id: int, at, *, shop_id: int) -> Job:
     """Collective's automatic cancellation at the request's deadline. One job id per request:
     scheduling again moves the same job."""
     kwargs = dict(
         job_id=f"auto-cancel-{request_id}",
         retry=TRANSIENT_RETRY,
+        meta={"shop_id": shop_id},
         failure_ttl=7 * 24 * 3600,
         result_ttl=3600,
     )
@@ -362,7 +372,7 @@ def schedule_auto_cancel(request_id: int, at) -> Job:
     return queue(PUSH).enqueue_at(at, "jobs.cancellations.auto_cancel", request_id, **kwargs)
 
 
-def enqueue_auto_cancel_now(request_id: int) -> Job | None:
+def enqueue_auto_cancel_now(request_id: int, *, shop_id: int) -> Job | None:
     """The sweep's fallback for an overdue request: run it now, unless its job is already
     waiting in the queue or running (a job still scheduled for later is brought forward)."""
     job_id = f"auto-cancel-{request_id}"
@@ -374,7 +384,7 @@ def enqueue_auto_cancel_now(request_id: int) -> Job | None:
         queue(PUSH).scheduled_job_registry.remove(job)
     elif not _id_is_free(job_id):
         return None
-    return schedule_auto_cancel(request_id, None)
+    return schedule_auto_cancel(request_id, None, shop_id=shop_id)
 
 
 def enqueue_cancellation_reconcile(shop_id: int) -> Job | None:

@@ -80,7 +80,7 @@ def _take(client, supplier_order: SupplierOrder, fo_gid: str, message: str | Non
     latest = cancellations.latest_request(supplier_order)
     if supplier_order.status == "cancelled" and latest is not None:
         # Decided, but the store still waits for the answer: that job was lost.
-        queues.enqueue_cancellation_push(latest.id, latest.status)
+        queues.enqueue_cancellation_push(latest.id, latest.status, shop_id=latest.shop_id)
         return 0
     problem = cancellations.why_not_cancellable(supplier_order)
     if problem:
@@ -217,7 +217,7 @@ def reconcile(shop: Shop) -> dict[str, int]:
             CancellationRequest.auto_cancel_at <= utcnow(),
         )
     ):
-        done["overdue"] += queues.enqueue_auto_cancel_now(request_id) is not None
+        done["overdue"] += queues.enqueue_auto_cancel_now(request_id, shop_id=shop.id) is not None
     for request_id, status in db.session.execute(
         select(CancellationRequest.id, CancellationRequest.status).where(
             CancellationRequest.shop_id == shop.id,
@@ -225,7 +225,9 @@ def reconcile(shop: Shop) -> dict[str, int]:
             | (CancellationRequest.store_synced_status != CancellationRequest.status),
         )
     ):
-        done["store"] += queues.enqueue_cancellation_push(request_id, status) is not None
+        done["store"] += (
+            queues.enqueue_cancellation_push(request_id, status, shop_id=shop.id) is not None
+        )
     db.session.rollback()  # read-only so far: end the transaction before talking to Shopify
     if shop.fulfillment_location_gid:
         done["admin"] = take_admin_requests(shop)

@@ -216,7 +216,7 @@ def request_cancellation(
         note=note or "",
     )
     db.session.flush()
-    defer(queues.schedule_auto_cancel, request.id, request.auto_cancel_at)
+    defer(queues.schedule_auto_cancel, request.id, request.auto_cancel_at, shop_id=request.shop_id)
     return _carry_out(request)
 
 
@@ -242,7 +242,7 @@ def _decide(request: CancellationRequest, status: str, by: str, name: str | None
 def _carry_out(request: CancellationRequest) -> CancellationRequest:
     """The store's side of the request's current status, once this transaction commits."""
     db.session.flush()
-    defer(queues.enqueue_cancellation_push, request.id, request.status)
+    defer(queues.enqueue_cancellation_push, request.id, request.status, shop_id=request.shop_id)
     return request
 
 
@@ -328,7 +328,7 @@ def _back_to_work(supplier_order: SupplierOrder, request: CancellationRequest) -
     )
     states.advance(supplier_order, event)
     if request.previous_status == "requested":
-        defer(queues.enqueue_answer_request, supplier_order.id)
+        defer(queues.enqueue_answer_request, supplier_order.id, shop_id=supplier_order.shop_id)
 
 
 def auto_cancel(request: CancellationRequest, *, why: str) -> CancellationRequest:
@@ -371,8 +371,9 @@ def auto_cancel_if_due(request_id: int) -> str:
     if due is None:
         return "no deadline"
     if due > utcnow() + timedelta(seconds=1):
+        shop_id = request.shop_id
         db.session.rollback()
-        queues.schedule_auto_cancel(request_id, due)  # the deadline moved: wait for it
+        queues.schedule_auto_cancel(request_id, due, shop_id=shop_id)  # the deadline moved
         return "not due yet"
     auto_cancel(request, why="overdue")
     db.session.commit()

@@ -45,7 +45,7 @@ def forward(supplier_order_id: int) -> str:
     forward_at = aware(supplier_order.forward_at)
     if forward_at and forward_at > utcnow() + timedelta(seconds=1):
         # Rescheduled since this job was queued (a release, a new request): wait for it.
-        queues.enqueue_forward(supplier_order.id, forward_at)
+        queues.enqueue_forward(supplier_order.id, forward_at, shop_id=supplier_order.shop_id)
         return "rescheduled"
     order = supplier_order.order
     shop = db.session.get(Shop, order.shop_id)

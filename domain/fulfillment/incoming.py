@@ -127,7 +127,7 @@ def _take(shop: Shop, client, fo) -> int:
         if so.status in ANSWERED_IN_RELAY:
             # The supplier answered but Shopify still shows the request as submitted: the
             # answer job was lost. Send it again.
-            defer(queues.enqueue_answer_request, so.id)
+            defer(queues.enqueue_answer_request, so.id, shop_id=so.shop_id)
     fresh = [so for so in parts if so.status in ("ready", "declined")]
     if fresh:
         return requests.request_fulfillment(fresh, actor="merchant", actor_name=ADMIN).done

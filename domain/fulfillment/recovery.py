@@ -61,11 +61,13 @@ def reconcile(shop: Shop) -> Reconciled:
             SupplierOrder.forward_at <= now,
         )
     ):
-        done.forwards += queues.enqueue_forward_unless_pending(supplier_order_id) is not None
+        done.forwards += (
+            queues.enqueue_forward_unless_pending(supplier_order_id, shop_id=shop.id) is not None
+        )
     for parcel_id in db.session.scalars(
         select(Parcel.id).where(Parcel.shop_id == shop.id, Parcel.push_status == "pending")
     ):
-        done.pushes += queues.enqueue_push_parcel(parcel_id) is not None
+        done.pushes += queues.enqueue_push_parcel(parcel_id, shop_id=shop.id) is not None
     for receipt_id in db.session.scalars(
         select(WebhookReceipt.id).where(
             WebhookReceipt.shop_domain == shop.domain,

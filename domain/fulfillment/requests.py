@@ -82,7 +82,12 @@ def request_fulfillment(
             time=supplier_order.forward_at.strftime("%H:%M"),
         )
         db.session.flush()  # the job needs the id
-        defer(queues.enqueue_forward, supplier_order.id, supplier_order.forward_at)
+        defer(
+            queues.enqueue_forward,
+            supplier_order.id,
+            supplier_order.forward_at,
+            shop_id=supplier_order.shop_id,
+        )
         outcome.done += 1
     return outcome
 

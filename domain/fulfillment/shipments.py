@@ -74,7 +74,7 @@ def supplier_accepts(
         supplier=_supplier_name(supplier_order),
     )
     db.session.flush()
-    defer(queues.enqueue_answer_request, supplier_order.id)
+    defer(queues.enqueue_answer_request, supplier_order.id, shop_id=supplier_order.shop_id)
 
 
 # Shopify's FulfillmentOrderRejectionReason values (sent with the rejection), most common first.
@@ -128,7 +128,7 @@ def supplier_declines(
         code=code,
     )
     db.session.flush()
-    defer(queues.enqueue_answer_request, supplier_order.id)
+    defer(queues.enqueue_answer_request, supplier_order.id, shop_id=supplier_order.shop_id)
 
 
 def remaining_quantities(supplier_order: SupplierOrder) -> dict[int, int]:
@@ -203,7 +203,7 @@ def record_shipment(
     states.advance(supplier_order, "ship_all" if everything else "ship_part")
     _record_parcel_event(supplier_order, parcel, actor, actor_name)
     db.session.flush()
-    defer(queues.enqueue_push_parcel, parcel.id)
+    defer(queues.enqueue_push_parcel, parcel.id, shop_id=parcel.shop_id)
     return parcel
 
 
@@ -260,4 +260,4 @@ def update_tracking(parcel: Parcel, tracking: Tracking, *, actor="supplier", act
         number=parcel.tracking_number or "",
     )
     db.session.flush()
-    defer(queues.enqueue_push_parcel, parcel.id)
+    defer(queues.enqueue_push_parcel, parcel.id, shop_id=parcel.shop_id)

@@ -409,7 +409,7 @@ def test_a_store_supplier_that_ships_declines_and_one_that_does_nothing_is_cance
     request = request_of(idle)
     request.auto_cancel_at = utcnow() - timedelta(seconds=5)
     db.session.commit()
-    queues.schedule_auto_cancel(request.id, None)
+    queues.schedule_auto_cancel(request.id, None, shop_id=request.shop_id)
     drain()
     assert refreshed(idle).status == "cancelled"
     placed_id = int(refreshed(idle).supplier_reference.rsplit("/", 1)[1])

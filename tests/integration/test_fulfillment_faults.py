@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from rq.job import Job
 from sqlalchemy import delete, func, select
@@ -333,7 +334,9 @@ def test_a_forward_due_after_the_worker_died_is_still_sent_on_time(
     requests.request_fulfillment([supplier_order], actor="merchant")
     db.session.commit()
     lose_every_queued_job(app)
-    queues.enqueue_forward(supplier_order.id, utcnow() + timedelta(seconds=10))  # hold ends soon
+    queues.enqueue_forward(
+        supplier_order.id, utcnow() + timedelta(seconds=10), shop_id=supplier_order.shop_id
+    )  # hold ends soon
 
     worker = start_worker()
     wait_for(lambda: children_of(worker.pid), timeout=30)  # its scheduler is running
@@ -456,6 +459,34 @@ def test_a_push_while_the_store_is_down_is_retried_later_and_lands_once(
     db.session.expire_all()
     assert db.session.get(Parcel, parcel_id).push_status == "pushed"
     assert len(devstore_order(devstore, retailer, order_id(supplier_order))["fulfillments"]) == 1
+
+
+def test_a_push_that_fails_its_last_retry_is_listed_on_its_shops_jobs_page(
+    ctx, app, devstore, retailer, drain, relay_server, id_token, make_shop, oauth_install
+):
+    add_supplier(retailer, channel="portal")
+    _, parcel_id = shipped_and_waiting_for_push(devstore, retailer, drain)
+    job_id = f"push-parcel-{parcel_id}"
+
+    with store_fault(app, devstore, retailer, "503"):
+        drain()
+        for _ in range(queues.TRANSIENT_RETRY.max):
+            run_due_retries(app)
+            drain()
+    with app.app_context():
+        assert queues.queue(queues.PUSH).failed_job_registry.get_job_ids() == [job_id]
+    assert db.session.get(Parcel, parcel_id).push_status == "pending", "nothing lost"
+
+    headers = {"Authorization": f"Bearer {id_token(retailer)}", "HX-Request": "true"}
+    page = httpx.get(f"{relay_server.url}/jobs", headers=headers)
+    assert f'data-job-id="{job_id}"' in page.text
+    assert "Send tracking to the store" in page.text
+    assert "Shopify could not be reached." in page.text
+
+    other = make_shop("other")
+    oauth_install(other)
+    headers = {"Authorization": f"Bearer {id_token(other)}", "HX-Request": "true"}
+    assert job_id not in httpx.get(f"{relay_server.url}/jobs", headers=headers).text
 
 
 def test_a_push_waits_out_a_short_throttle_in_the_same_run(ctx, app, devstore, retailer, drain):

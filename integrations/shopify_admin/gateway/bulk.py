@@ -117,9 +117,7 @@ def _spill(url: str, db: sqlite3.Connection) -> None:
     try:
         with httpx.stream("GET", url, timeout=DOWNLOAD_TIMEOUT, follow_redirects=True) as response:
             if response.status_code != 200:
-                raise ShopifyTransportError(
-                    f"the bulk export file answered {response.status_code}"
-                )
+                raise ShopifyTransportError(f"the bulk export file answered {response.status_code}")
             for seq, line in enumerate(response.iter_lines()):
                 if not line.strip():
                     continue
