@@ -6,14 +6,22 @@ paths render the same markup for the swapped element.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import g, make_response, redirect, render_template
 from htmx_flask import request
+from werkzeug.datastructures import MultiDict
 
 
 def is_htmx_request() -> bool:
     return bool(request.htmx)
+
+
+def current_page_args() -> MultiDict:
+    """The query of the page an htmx request was sent from (its HX-Current-URL), e.g. the grid's
+    filters behind a drawer; empty for a document load."""
+    url = request.htmx.current_url if is_htmx_request() else None
+    return MultiDict(parse_qsl(urlsplit(url).query)) if url else MultiDict()
 
 
 def render(page_template: str, partial_template: str | None = None, **context) -> str:

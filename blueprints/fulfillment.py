@@ -7,7 +7,7 @@ import json
 
 from flask import Blueprint, abort, g, make_response, render_template, request, url_for
 
-from blueprints._render import is_htmx_request, redirect_after_post, render
+from blueprints._render import current_page_args, is_htmx_request, redirect_after_post, render
 from blueprints.embedded import embedded_context, shop_required
 from domain import grid
 from domain.errors import DomainError
@@ -39,7 +39,16 @@ def _order_view(order_id: int, *, error: str | None = None, done: str | None = N
             # Refresh the grid row behind the drawer too (out of band), so the two agree.
             row = render_template("orders/_row.html", order=order, oob=True)
             body += f"<template>{row}</template>"
+    if done is not None and is_htmx_request():
+        body += _dashboard_oob(grid.dashboard(g.shop, current_page_args()))
     return make_response(body)
+
+
+def _dashboard_oob(dashboard) -> str:
+    """The dashboard strip, swapped out of band: an action moved a supplier order's status.
+    In a <template> so it parses after a table row too."""
+    strip = render_template("orders/_dashboard.html", page=dashboard, oob=True)
+    return f"<template>{strip}</template>"
 
 
 @bp.post("/supplier-orders/<int:supplier_order_id>/<action>")
@@ -81,5 +90,7 @@ def bulk():
         error = outcome.done == 0
     page = grid.grid(g.shop, request.args)
     page.notices.extend(notices)
-    response = make_response(render("orders/index.html", "orders/_grid.html", page=page, sync=[]))
-    return _toast(response, notices[0], error=error)
+    body = render("orders/index.html", "orders/_grid.html", page=page, sync=[])
+    if is_htmx_request():
+        body += _dashboard_oob(page)
+    return _toast(make_response(body), notices[0], error=error)

@@ -70,14 +70,12 @@ class GridFilters:
 
 
 @dataclass
-class GridPage:
+class Dashboard:
+    """The dashboard strip: the shop's supplier orders per status and the late ones. Its status
+    links keep the grid's other filters."""
+
     shop: Shop
     filters: GridFilters
-    orders: list[Order]
-    total: int
-    pages: int
-    suppliers: list[Supplier]
-    notices: list[str] = field(default_factory=list)
 
     @cached_property
     def status_counts(self) -> dict[str, int]:
@@ -93,6 +91,15 @@ class GridPage:
     @property
     def late_after_days(self) -> int:
         return settings_of(self.shop).late_after_days
+
+
+@dataclass
+class GridPage(Dashboard):
+    orders: list[Order]
+    total: int
+    pages: int
+    suppliers: list[Supplier]
+    notices: list[str] = field(default_factory=list)
 
 
 def _parse_date(raw: str | None, label: str, notices: list[str]) -> date | None:
@@ -278,6 +285,13 @@ def grid(shop: Shop, args) -> GridPage:
     )
     filters, notices = parse_filters(args, {s.id for s in suppliers})
     return load_page(shop, filters, notices, suppliers)
+
+
+def dashboard(shop: Shop, args) -> Dashboard:
+    """The strip alone, for the grid URL in `args` (refreshed after an action changed a status)."""
+    supplier_ids = set(db.session.scalars(select(Supplier.id).where(Supplier.shop_id == shop.id)))
+    filters, _notices = parse_filters(args, supplier_ids)
+    return Dashboard(shop, filters)
 
 
 def order_for_drawer(shop: Shop, order_id: int) -> Order | None:

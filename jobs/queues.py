@@ -103,11 +103,16 @@ def _enqueue_once(
 
 
 def is_pending(job: Job) -> bool:
-    """Waiting or running. A "started" job whose worker was killed is neither (jobs/reclaim)."""
+    """Waiting or running. A "started" job whose worker was killed is neither (jobs/reclaim),
+    nor is a "queued" one missing from its queue: a worker killed between taking it off the
+    queue and marking it started lost it (RQ has no record of that step to reclaim)."""
     status = job.get_status(refresh=False)
     if status == JobStatus.STARTED:
         return not reclaim.is_abandoned(job)
-    return status in (JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
+    if status == JobStatus.QUEUED:
+        queue_key = Queue(job.origin, connection=job.connection).key
+        return job.connection.lpos(queue_key, job.id) is not None
+    return status in (JobStatus.DEFERRED, JobStatus.SCHEDULED)
 
 
 def _id_is_free(job_id: str) -> bool:

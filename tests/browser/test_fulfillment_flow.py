@@ -1,5 +1,6 @@
-"""In the browser, inside the admin iframe: the merchant requests fulfillment from a grid row,
-then types a manual supplier's tracking in the drawer, and the parcel reaches the store."""
+"""In the browser, inside the admin iframe: the merchant requests fulfillment from a grid row
+(the row and the dashboard strip change with it), then types a manual supplier's tracking in
+the drawer, and the parcel reaches the store."""
 
 from tests.browser.support import ARTIFACTS
 from tests.conftest import API_KEY
@@ -33,6 +34,10 @@ def test_merchant_requests_fulfillment_and_enters_tracking_in_the_iframe(
     row = frame.locator(f"#order-row-{so.order_id}")
     row.get_by_role("button", name="Request fulfillment").click()
     row.locator('[data-status="scheduled"]').wait_for(timeout=10000)
+    strip = frame.locator("#orders-dashboard")
+    strip.locator('li[data-status="scheduled"] strong').wait_for(timeout=10000)
+    assert strip.locator('li[data-status="scheduled"] strong').inner_text() == "1"
+    assert strip.locator('li[data-status="ready"]').count() == 0, "the strip moved with the row"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "grid-after-request.png"))
 

@@ -388,6 +388,26 @@ def test_reconcile_enqueues_again_only_what_lost_jobs_left_undone(
     assert (after.forwards, after.pushes, after.webhooks) == (0, 0, 0)
 
 
+def test_a_push_a_killed_worker_took_off_the_queue_but_never_started_is_sent_again(
+    ctx, app, devstore, retailer, drain
+):
+    """RQ takes a job off its queue, then marks it started: a worker killed in between leaves
+    the job "queued" in name only. Recovery must not take that name for a waiting job."""
+    add_supplier(retailer, channel="portal")
+    supplier_order, parcel_id = shipped_and_waiting_for_push(devstore, retailer, drain)
+    with app.app_context():
+        push = queues.queue(queues.PUSH)
+        assert push.connection.lpop(push.key).decode() == f"push-parcel-{parcel_id}"
+        job = Job.fetch(f"push-parcel-{parcel_id}", connection=push.connection)
+        assert job.get_status() == "queued" and push.count == 0
+
+    assert recovery.reconcile(shop_row(retailer)).pushes == 1
+    assert recovery.reconcile(shop_row(retailer)).pushes == 0, "now it really waits"
+    drain()
+    assert db.session.get(Parcel, parcel_id).push_status == "pushed"
+    assert len(devstore_order(devstore, retailer, order_id(supplier_order))["fulfillments"]) == 1
+
+
 def test_the_sweep_asks_for_a_reconcile_pass(ctx, app, retailer):
     from jobs import sync
 

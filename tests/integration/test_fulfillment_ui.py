@@ -3,6 +3,7 @@ only what the domain allows, an action refused by the rules changes nothing, bul
 stay within one supplier, and another shop's supplier order is out of reach."""
 
 import json
+import re
 
 import httpx
 from sqlalchemy import select
@@ -71,6 +72,44 @@ def test_request_fulfillment_from_a_row_swaps_the_row_and_toasts(
     assert "Fulfillment requested" in toast["message"] and not toast["error"]
     drain()
     assert refreshed(so).status == "requested"
+
+
+def test_an_action_refreshes_the_dashboard_strip_keeping_the_grids_filters(
+    ctx, relay_server, installed_shop, devstore, id_token, drain
+):
+    stock_at_relay(devstore, installed_shop)
+    supplier = add_supplier(installed_shop)
+    so = supplier_order_of(installed_shop, place_order(devstore, installed_shop), drain)
+    token = id_token(installed_shop)
+    grid_url = f"{relay_server.url}/orders?supplier={supplier.id}&q=smith"
+
+    before = get(relay_server, "/orders", token).text
+    assert 'id="orders-dashboard"' not in before, "a grid swap does not recount the strip"
+    response = httpx.post(
+        f"{relay_server.url}/orders/supplier-orders/{so.id}/request_fulfillment",
+        data={"view": "row"},
+        headers={
+            "Authorization": f"Bearer {token}",
+            "HX-Request": "true",
+            "HX-Current-URL": grid_url,
+        },
+        timeout=30,
+    )
+    assert response.status_code == 200
+    strip = response.text[response.text.index('<section id="orders-dashboard"') :]
+    assert strip.startswith('<section id="orders-dashboard" class="dashboard" hx-swap-oob="true">')
+    scheduled = re.search(r'<li data-status="scheduled">.*?</li>', strip, re.S).group(0)
+    assert "<strong>1</strong>" in scheduled
+    assert f"supplier={supplier.id}" in scheduled and "q=smith" in scheduled
+    assert 'data-status="ready"' not in strip, "the order left Ready"
+
+    refused = httpx.post(
+        f"{relay_server.url}/orders/supplier-orders/{so.id}/request_fulfillment",
+        data={"view": "row"},
+        headers={"Authorization": f"Bearer {token}", "HX-Request": "true"},
+        timeout=30,
+    )
+    assert 'id="orders-dashboard"' not in refused.text, "nothing changed, nothing recounted"
 
 
 def test_an_action_the_rules_do_not_offer_is_refused_and_changes_nothing(
