@@ -58,8 +58,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.cli.command("init-db")
     def init_db() -> None:
-        """Create the tables (idempotent)."""
-        db.create_all()
-        print("database ready")
+        """Create the tables, or upgrade them to the newest migration (idempotent)."""
+        import schema
+
+        print(f"database {schema.init_db()}")
 
     return app

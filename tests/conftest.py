@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -56,8 +57,9 @@ class ServerThread:
 # -- PostgreSQL and Redis -----------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def database_url():
+@contextmanager
+def fresh_postgres_database():
+    """An empty database on TEST_DATABASE_URL's server, dropped afterwards; yields its URL."""
     base = os.environ.get("TEST_DATABASE_URL", DEFAULT_DB)
     parts = urlsplit(base)
     name = f"relay_test_{uuid.uuid4().hex[:10]}"
@@ -67,9 +69,17 @@ def database_url():
     except psycopg.OperationalError as exc:
         pytest.exit(f"PostgreSQL is required for the test suite ({admin_dsn}): {exc}", 2)
     admin.execute(f'CREATE DATABASE "{name}"')
-    yield urlunsplit(parts._replace(path=f"/{name}"))
-    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -126,13 +136,13 @@ def relay_config(database_url, redis_url, devstore, relay_port, tmp_path_factory
 
 @pytest.fixture(scope="session")
 def app(relay_config):
+    import schema
     from app import create_app
-    from extensions import db
     from jobs import runtime
 
     flask_app = create_app(relay_config)
     with flask_app.app_context():
-        db.create_all()
+        schema.init_db()  # the schema exactly as `flask --app app init-db` makes it
     runtime.set_app(flask_app)
     return flask_app
 

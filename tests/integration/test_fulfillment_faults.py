@@ -323,7 +323,10 @@ def test_a_worker_killed_mid_run_leaves_nothing_undone_after_restart(
         sigkill(worker)
     assert pushed() < 6
     restarted = run_worker()
-    assert pushed() == 6, restarted.stderr[-4000:]
+    parcels = [
+        (p.id, p.push_status, p.supplier_order.problem) for p in db.session.scalars(select(Parcel))
+    ]
+    assert pushed() == 6, f"{parcels}\n{restarted.stderr[-4000:]}"
     for supplier_order in supplier_orders:
         fulfillments = devstore_order(devstore, retailer, order_id(supplier_order))["fulfillments"]
         assert len(fulfillments) == 1, "one fulfillment per parcel, none twice"
