@@ -326,7 +326,11 @@ def test_a_worker_killed_mid_run_leaves_nothing_undone_after_restart(
     parcels = [
         (p.id, p.push_status, p.supplier_order.problem) for p in db.session.scalars(select(Parcel))
     ]
-    assert pushed() == 6, f"{parcels}\n{restarted.stderr[-4000:]}"
+    supplier_receipts = [
+        (r.id, r.processed_at is not None, r.error)
+        for r in receipts_of(supplier_store, "fulfillments/create")
+    ]
+    assert pushed() == 6, f"{parcels}\n{supplier_receipts}\n{restarted.stderr}"
     for supplier_order in supplier_orders:
         fulfillments = devstore_order(devstore, retailer, order_id(supplier_order))["fulfillments"]
         assert len(fulfillments) == 1, "one fulfillment per parcel, none twice"
