@@ -103,16 +103,24 @@ def _enqueue_once(
 
 
 def is_pending(job: Job) -> bool:
-    """Waiting or running. A "started" job whose worker was killed is neither (jobs/reclaim),
-    nor is a "queued" one missing from its queue: a worker killed between taking it off the
-    queue and marking it started lost it (RQ has no record of that step to reclaim)."""
+    """Waiting or running: neither lost, nor finished, failed or cancelled."""
+    status = job.get_status(refresh=False)
+    if status in (JobStatus.STARTED, JobStatus.QUEUED):
+        return not is_lost(job)
+    return status in (JobStatus.DEFERRED, JobStatus.SCHEDULED)
+
+
+def is_lost(job: Job) -> bool:
+    """Taken by a worker that died: "started" by a dead worker (jobs/reclaim), or "queued" but
+    missing from its queue — a worker killed between taking it off the queue and marking it
+    started (RQ keeps no record of that step, so nothing reclaims it)."""
     status = job.get_status(refresh=False)
     if status == JobStatus.STARTED:
-        return not reclaim.is_abandoned(job)
+        return reclaim.is_abandoned(job)
     if status == JobStatus.QUEUED:
         queue_key = Queue(job.origin, connection=job.connection).key
-        return job.connection.lpos(queue_key, job.id) is not None
-    return status in (JobStatus.DEFERRED, JobStatus.SCHEDULED)
+        return job.connection.lpos(queue_key, job.id) is None
+    return False
 
 
 def _id_is_free(job_id: str) -> bool:
@@ -337,6 +345,18 @@ def rearm_sweep(shop_id: int, delay_seconds: float) -> Job | None:
     if not _id_is_free(f"sweep-{shop_id}"):
         return None
     return schedule_sweep(shop_id, delay_seconds)
+
+
+def enqueue_webhook_if_lost(receipt_id: int, shop_domain: str) -> Job | None:
+    """Recovery, for a receipt so new that intake may not have enqueued it yet: only when its
+    job exists and a dead worker had taken it."""
+    try:
+        job = Job.fetch(f"webhook-{receipt_id}", connection=redis_connection())
+    except NoSuchJobError:
+        return None
+    if not is_lost(job):
+        return None
+    return enqueue_webhook_unless_pending(receipt_id, shop_domain)
 
 
 def enqueue_webhook_unless_pending(receipt_id: int, shop_domain: str) -> Job | None:

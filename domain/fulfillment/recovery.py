@@ -23,14 +23,15 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from domain import order_sync_jobs
-from domain.clock import utcnow
+from domain.clock import aware, utcnow
 from domain.models.orders import Parcel, SupplierOrder
 from domain.models.shop import Shop, WebhookReceipt
 from extensions import db
 from jobs import queues
 
 # A receipt younger than this may still be on its way to the queue (intake commits, then
-# enqueues); older and unprocessed with no job means its job was lost.
+# enqueues); older and unprocessed with no job means its job was lost. A younger one is
+# enqueued again only when its job exists and a dead worker had taken it.
 RECEIPT_GRACE = timedelta(seconds=30)
 
 
@@ -68,14 +69,16 @@ def reconcile(shop: Shop) -> Reconciled:
         select(Parcel.id).where(Parcel.shop_id == shop.id, Parcel.push_status == "pending")
     ):
         done.pushes += queues.enqueue_push_parcel(parcel_id, shop_id=shop.id) is not None
-    for receipt_id in db.session.scalars(
-        select(WebhookReceipt.id).where(
-            WebhookReceipt.shop_domain == shop.domain,
-            WebhookReceipt.processed_at.is_(None),
-            WebhookReceipt.received_at <= now - RECEIPT_GRACE,
+    for receipt_id, received_at in db.session.execute(
+        select(WebhookReceipt.id, WebhookReceipt.received_at).where(
+            WebhookReceipt.shop_domain == shop.domain, WebhookReceipt.processed_at.is_(None)
         )
     ):
-        done.webhooks += queues.enqueue_webhook_unless_pending(receipt_id, shop.domain) is not None
+        if aware(received_at) <= now - RECEIPT_GRACE:
+            job = queues.enqueue_webhook_unless_pending(receipt_id, shop.domain)
+        else:  # its intake may still be enqueueing it: only a job a dead worker took
+            job = queues.enqueue_webhook_if_lost(receipt_id, shop.domain)
+        done.webhooks += job is not None
     db.session.rollback()  # read-only
     if shop.fulfillment_location_gid:
         done.admin_requests_listed = queues.enqueue_take_admin_requests(shop.id, 0) is not None

@@ -422,6 +422,32 @@ def test_a_push_a_killed_worker_took_off_the_queue_but_never_started_is_sent_aga
     assert len(devstore_order(devstore, retailer, order_id(supplier_order))["fulfillments"]) == 1
 
 
+def test_a_new_webhook_a_killed_worker_took_off_the_queue_is_processed_at_restart(
+    ctx, app, devstore, retailer, drain
+):
+    """Seconds old, so intake might still be enqueueing it: reconcile leaves such a receipt
+    alone while it has no job, but takes it back once a dead worker is known to have had it."""
+    place_order(devstore, retailer)
+    wait_for(lambda: receipts_of(retailer, "orders/create"), timeout=15)
+    (receipt,) = receipts_of(retailer, "orders/create")
+    job_id = f"webhook-{receipt.id}"
+    with app.app_context():
+        push = queues.queue(queues.PUSH)
+        job = Job.fetch(job_id, connection=push.connection)
+        assert push.connection.lrem(push.key, 1, job_id) == 1  # taken, as RQ's LPOP takes it
+    drain()  # the order's other webhooks
+    assert receipts_of(retailer, "orders/create")[0].processed_at is None
+
+    job.delete()  # as if intake had stored the receipt and not yet enqueued it
+    assert recovery.reconcile(shop_row(retailer)).webhooks == 0, "left to intake"
+    job.save()
+    job.set_status("queued")  # back to what the dead worker left: queued in name only
+    assert recovery.reconcile(shop_row(retailer)).webhooks == 1
+    assert recovery.reconcile(shop_row(retailer)).webhooks == 0, "now it really waits"
+    drain()
+    assert receipts_of(retailer, "orders/create")[0].processed_at is not None
+
+
 def test_the_sweep_asks_for_a_reconcile_pass(ctx, app, retailer):
     from jobs import sync
 
