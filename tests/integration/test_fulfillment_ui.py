@@ -21,10 +21,12 @@ from tests.integration.test_fulfillment import (
 )
 
 
-def post(relay_server, path, token, data=None, htmx=True, **params):
+def post(relay_server, path, token, data=None, htmx=True, current_url=None, **params):
     headers = {"Authorization": f"Bearer {token}"}
     if htmx:
         headers["HX-Request"] = "true"
+    if current_url:  # the page htmx sent it from
+        headers["HX-Current-URL"] = current_url
     return httpx.post(
         f"{relay_server.url}{path}", data=data or {}, params=params, headers=headers, timeout=30
     )
@@ -85,16 +87,8 @@ def test_an_action_refreshes_the_dashboard_strip_keeping_the_grids_filters(
 
     before = get(relay_server, "/orders", token).text
     assert 'id="orders-dashboard"' not in before, "a grid swap does not recount the strip"
-    response = httpx.post(
-        f"{relay_server.url}/orders/supplier-orders/{so.id}/request_fulfillment",
-        data={"view": "row"},
-        headers={
-            "Authorization": f"Bearer {token}",
-            "HX-Request": "true",
-            "HX-Current-URL": grid_url,
-        },
-        timeout=30,
-    )
+    path = f"/orders/supplier-orders/{so.id}/request_fulfillment"
+    response = post(relay_server, path, token, {"view": "row"}, current_url=grid_url)
     assert response.status_code == 200
     strip = response.text[response.text.index('<section id="orders-dashboard"') :]
     assert strip.startswith('<section id="orders-dashboard" class="dashboard" hx-swap-oob="true">')
@@ -103,12 +97,7 @@ def test_an_action_refreshes_the_dashboard_strip_keeping_the_grids_filters(
     assert f"supplier={supplier.id}" in scheduled and "q=smith" in scheduled
     assert 'data-status="ready"' not in strip, "the order left Ready"
 
-    refused = httpx.post(
-        f"{relay_server.url}/orders/supplier-orders/{so.id}/request_fulfillment",
-        data={"view": "row"},
-        headers={"Authorization": f"Bearer {token}", "HX-Request": "true"},
-        timeout=30,
-    )
+    refused = post(relay_server, path, token, {"view": "row"})
     assert 'id="orders-dashboard"' not in refused.text, "nothing changed, nothing recounted"
 
 

@@ -27,10 +27,24 @@ def empty_database(request, tmp_path):
         yield url
 
 
-def app_on(url):
+@pytest.fixture
+def fresh_app(empty_database):
+    """Relay on the empty database; its connections closed before the database is dropped."""
     from app import create_app
+    from extensions import db
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    fresh = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True})
+    yield fresh
+    with fresh.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def shop_domains(app) -> list[str]:
+    from extensions import db
+
+    with app.app_context():
+        return list(db.session.scalars(text("SELECT domain FROM shops")))
 
 
 def head() -> str:
@@ -51,51 +65,42 @@ def init_db(app) -> str:
 
 
 def test_a_new_database_gets_every_table_and_the_newest_stamp_and_a_rerun_changes_nothing(
-    empty_database,
+    fresh_app,
 ):
     from extensions import db
 
-    app = app_on(empty_database)
-    assert init_db(app) == "database created"
-    revision, tables = revision_and_tables(app)
+    assert init_db(fresh_app) == "database created"
+    revision, tables = revision_and_tables(fresh_app)
     assert revision == head()
     assert {t.name for t in db.metadata.sorted_tables} <= tables
 
-    with app.app_context():
+    with fresh_app.app_context():
         db.session.add(Shop(domain="kept.myshopify.com"))
         db.session.commit()
-    assert init_db(app) == "database upgraded"
-    assert revision_and_tables(app) == (revision, tables)
-    with app.app_context():
-        assert db.session.scalar(text("SELECT domain FROM shops")) == "kept.myshopify.com"
-        db.session.remove()
-        db.engine.dispose()
+    assert init_db(fresh_app) == "database upgraded"
+    assert revision_and_tables(fresh_app) == (revision, tables)
+    assert shop_domains(fresh_app) == ["kept.myshopify.com"]
 
 
-def test_a_database_made_before_alembic_is_stamped_and_keeps_its_rows(empty_database):
+def test_a_database_made_before_alembic_is_stamped_and_keeps_its_rows(fresh_app):
     from extensions import db
 
-    app = app_on(empty_database)
-    with app.app_context():
+    with fresh_app.app_context():
         db.create_all()  # what init-db did before Relay used Alembic
         db.session.add(Shop(domain="old.myshopify.com"))
         db.session.commit()
-    assert revision_and_tables(app)[0] is None
+    assert revision_and_tables(fresh_app)[0] is None
 
-    assert init_db(app) == "database upgraded"
-    assert revision_and_tables(app)[0] == head()
-    with app.app_context():
-        assert db.session.scalar(text("SELECT domain FROM shops")) == "old.myshopify.com"
-        db.session.remove()
-        db.engine.dispose()
+    assert init_db(fresh_app) == "database upgraded"
+    assert revision_and_tables(fresh_app)[0] == head()
+    assert shop_domains(fresh_app) == ["old.myshopify.com"]
 
 
-def test_the_models_match_the_schema_init_db_made(empty_database):
+def test_the_models_match_the_schema_init_db_made(fresh_app):
     from extensions import db
 
-    app = app_on(empty_database)
-    init_db(app)
-    with app.app_context(), db.engine.connect() as connection:
+    init_db(fresh_app)
+    with fresh_app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(
             connection,
             opts={
@@ -107,5 +112,3 @@ def test_the_models_match_the_schema_init_db_made(empty_database):
         )
         assert compare_metadata(context, db.metadata) == []
         assert context.dialect.name in ("postgresql", "sqlite")
-    with app.app_context():
-        db.engine.dispose()
