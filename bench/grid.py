@@ -99,6 +99,7 @@ def make_app(database_uri: str):
 
     return create_app(
         {
+            "RELAY_ENV": "test",
             "SQLALCHEMY_DATABASE_URI": database_uri,
             "SHOPIFY_API_KEY": API_KEY,
             "SHOPIFY_API_SECRET": API_SECRET,

@@ -157,6 +157,7 @@ def measure(args, database_uri, redis_url, prefix, devstore_url) -> None:
 
     relay = create_app(
         {
+            "RELAY_ENV": "test",
             "SQLALCHEMY_DATABASE_URI": database_uri,
             "REDIS_URL": redis_url,
             "RQ_QUEUE_PREFIX": prefix,

@@ -189,6 +189,7 @@ def main() -> int:
         DATABASE_URL=urlunsplit(parts._replace(path=f"/{name}")),
         REDIS_URL=os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14"),
         SHOPIFY_API_SECRET=SECRET,
+        RELAY_ENV="test",
         # Job ids are per receipt id and this database is new: a prefix of its own, and the
         # queue emptied at the end, keep runs from finding each other's jobs.
         RQ_QUEUE_PREFIX=f"bench-{run_id}-",

@@ -3,8 +3,6 @@ MultiFernet decrypts with any listed key, so keys rotate without a migration."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -17,12 +15,11 @@ def _fernet() -> MultiFernet:
     app = current_app._get_current_object()
     cached = app.extensions.get("relay_fernet")
     if cached is None:
+        # Never derived from another secret: config.apply_secret_policy makes sure keys exist
+        # (set in production, made at random in development).
         keys = list(app.config["TOKEN_ENCRYPTION_KEYS"])
         if not keys:
-            # Development only: derive a key from SECRET_KEY so the first command just works.
-            log.warning("TOKEN_ENCRYPTION_KEYS not set; deriving a development key")
-            digest = hashlib.sha256(("relay-tokens:" + app.config["SECRET_KEY"]).encode())
-            keys = [base64.urlsafe_b64encode(digest.digest()).decode()]
+            raise RuntimeError("TOKEN_ENCRYPTION_KEYS is not set")
         cached = MultiFernet([Fernet(k) for k in keys])
         app.extensions["relay_fernet"] = cached
     return cached

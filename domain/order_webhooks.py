@@ -1,11 +1,22 @@
-"""Order and fulfillment webhooks keep Relay's mirror current between sweeps."""
+"""Order and fulfillment webhooks keep Relay's mirror current between sweeps.
+
+A webhook's HMAC is made with the app's secret, the same for every shop, over the body only:
+a captured body verifies under any X-Shopify-Shop-Domain. So nothing here creates or changes
+an order from a body unless the order is shown to belong to the shop named: either Relay
+already holds that order for this shop (Shopify ids are global, so another shop's order is
+never among them), or it is read back from this shop's Admin API, where another shop's order
+does not exist. The fulfillment-order topics always read the order from the store.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from domain import installation, sync
 from domain.webhook_topics import handles
 from integrations.shopify_admin.gateway import orders as orders_gateway
 
+log = logging.getLogger("relay.webhooks")
 ORDER_TOPICS = (
     "orders/create",
     "orders/updated",
@@ -34,7 +45,21 @@ REFRESH_TOPICS = (
 @handles(*ORDER_TOPICS)
 def order_payload(shop_domain: str, payload: dict, receipt) -> None:
     shop = installation.shop_by_domain(shop_domain)
-    sync.upsert(shop, sync.snapshot_from_rest(payload), source=receipt.topic)
+    snapshot = sync.snapshot_from_rest(payload)
+    if not sync.holds_order(shop, snapshot.gid):
+        # New to Relay: take the store's own copy, which also proves the order is this shop's.
+        node = orders_gateway.order_by_id(installation.admin_client(shop), snapshot.gid)
+        if node is None:  # another shop's order, or one deleted since: nothing to mirror
+            log.warning(
+                "webhook %s (%s): order %s is not in %s; ignored",
+                receipt.id,
+                receipt.topic,
+                snapshot.gid,
+                shop_domain,
+            )
+            return
+        snapshot = sync.snapshot_from_graphql(node)
+    sync.upsert(shop, snapshot, source=receipt.topic)
 
 
 @handles(*REFRESH_TOPICS)

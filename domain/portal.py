@@ -1,7 +1,8 @@
 """The supplier portal: magic links, and which supplier orders a portal supplier may see.
 
 A link is the supplier's only credential (no account, no cookie): an itsdangerous token signed
-with the app's SECRET_KEY over the supplier id and its portal_key.
+over the supplier id and its portal_key with PORTAL_LINK_SECRETS, keys of its own (never
+SECRET_KEY, so a leak of one does not forge the other; newest first for rotation).
 
 - Revocation: rotating Supplier.portal_key ("Revoke links") kills every link sent so far.
 - Expiry, LINK_MAX_AGE = 90 days. Suppliers bookmark the link or open it from an email weeks
@@ -81,9 +82,8 @@ class ExpiredLink(InvalidLink):
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    config = current_app.config
-    # Flask's SECRET_KEY_FALLBACKS keep links verifiable during a SECRET_KEY rotation.
-    keys = [*(config.get("SECRET_KEY_FALLBACKS") or []), config["SECRET_KEY"]]
+    # itsdangerous signs with the last key and verifies with any: oldest first.
+    keys = list(reversed(current_app.config["PORTAL_LINK_SECRETS"]))
     return URLSafeTimedSerializer(keys, salt=SALT)
 
 

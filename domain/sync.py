@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from domain import compliance, routing, states, timeline
 from domain.fulfillment import hooks
@@ -176,20 +178,60 @@ def _search_text(snapshot: OrderSnapshot) -> str:
     return " ".join(p.lower() for p in parts if p)
 
 
+def _locked_order(shop: Shop, gid: str) -> Order | None:
+    return db.session.scalar(
+        select(Order)
+        .where(Order.shop_id == shop.id, Order.shopify_gid == gid)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def _insert_if_absent(shop: Shop, snapshot: OrderSnapshot) -> bool:
+    """Claim the order's row; False when another transaction has (it waits for that one to
+    commit on PostgreSQL, for its write lock on SQLite)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(Order.__table__)
+        .values(
+            shop_id=shop.id,
+            shopify_gid=snapshot.gid,
+            name=snapshot.name,
+            created_at=snapshot.created_at,
+            shopify_updated_at=snapshot.updated_at,
+            financial_status=snapshot.financial_status,
+            store_status=snapshot.store_status,
+            currency=snapshot.currency,
+            total=snapshot.total,
+            search_text=_search_text(snapshot),
+        )
+        .on_conflict_do_nothing(index_elements=["shop_id", "shopify_gid"])
+        .returning(Order.__table__.c.id)
+    )
+    return db.session.execute(statement).scalar() is not None
+
+
+def holds_order(shop: Shop, gid: str) -> bool:
+    """Does Relay's mirror of this shop hold the order?"""
+    found = select(Order.id).where(Order.shop_id == shop.id, Order.shopify_gid == gid)
+    return db.session.scalar(found) is not None
+
+
 def upsert(shop: Shop, snapshot: OrderSnapshot, *, source: str) -> str:
     """Apply one snapshot. Returns "created", "updated", "unchanged", "stale" or "skipped"."""
-    order = db.session.scalar(
-        select(Order)
-        .where(Order.shop_id == shop.id, Order.shopify_gid == snapshot.gid)
-        .with_for_update()
-    )
+    order = _locked_order(shop, snapshot.gid)
+    created = False
     if order is None:
         if settings_of(shop).paid_only and not snapshot.paid:
             return "skipped"
-        order = Order(shop_id=shop.id, shopify_gid=snapshot.gid)
-        db.session.add(order)
+        # A webhook and the backfill may bring the same new order at the same moment: the
+        # row is claimed with INSERT ... ON CONFLICT DO NOTHING, and whoever did not claim it
+        # carries on as an update of the row the other made.
+        created = _insert_if_absent(shop, snapshot)
+        order = _locked_order(shop, snapshot.gid)
+    if created:
         _apply(order, snapshot)
-        db.session.flush()
         _sync_lines(order, snapshot)
         routing.split(order, paid=snapshot.paid)
         if snapshot.paid:

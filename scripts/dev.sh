@@ -13,6 +13,8 @@ RELAY_PORT=${RELAY_PORT:-8000}
 DEVSTORE_URL="http://127.0.0.1:${DEVSTORE_PORT}"
 RETAILER=${RETAILER:-demo-retailer.myshopify.com}
 SUPPLIER=${SUPPLIER:-demo-supplier.myshopify.com}
+# Development: missing secrets are made at random once and kept in var/dev-secrets.json.
+export RELAY_ENV=${RELAY_ENV:-development}
 export APP_URL="http://127.0.0.1:${RELAY_PORT}"
 export SHOPIFY_API_KEY=${SHOPIFY_API_KEY:-relay-dev-client-id}
 export SHOPIFY_API_SECRET=${SHOPIFY_API_SECRET:-relay-dev-client-secret-not-for-production}

@@ -121,6 +121,7 @@ def relay_config(database_url, redis_url, devstore, relay_port, tmp_path_factory
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
+        "PORTAL_LINK_SECRETS": ["test-portal-link-secret"],
         "APP_URL": f"http://127.0.0.1:{relay_port}",
         "SHOPIFY_API_KEY": API_KEY,
         "SHOPIFY_API_SECRET": API_SECRET,
@@ -192,6 +193,8 @@ def worker_env(config: dict) -> dict:
             "TOKEN_ENCRYPTION_KEYS": ",".join(config["TOKEN_ENCRYPTION_KEYS"]),
             "RQ_QUEUE_PREFIX": config["RQ_QUEUE_PREFIX"],
             "SECRET_KEY": config["SECRET_KEY"],
+            "PORTAL_LINK_SECRETS": ",".join(config["PORTAL_LINK_SECRETS"]),
+            "RELAY_ENV": "test",
         }
     )
     return env
