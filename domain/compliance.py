@@ -117,3 +117,16 @@ def redact_shop(domain: str, keep_receipt_id: int | None = None) -> None:
         )
     )
     db.session.commit()
+
+
+def record_refused_redact(domain: str) -> None:
+    """shop/redact for a shop where Relay is still installed: nothing erased, and the record
+    says why (a replayed or misdirected request)."""
+    db.session.add(
+        ComplianceRecord(
+            shop_domain=domain,
+            topic="shop/redact",
+            request={},
+            result={"erased": False, "reason": "Relay is installed on this shop"},
+        )
+    )

@@ -134,20 +134,31 @@ def process(receipt_id: int) -> str:
 
 @handles("app/uninstalled")
 def _uninstalled(shop_domain: str, payload: dict, receipt) -> None:
-    installation.mark_uninstalled(shop_domain)
+    refused = installation.mark_uninstalled(shop_domain, payload)
+    if refused:
+        receipt.error = refused
+
+
+def _names_this_shop(payload: dict, shop_domain: str, receipt) -> bool:
+    """Compliance bodies name their shop; the HMAC is the app's, so a body from another shop
+    would verify under this shop's header. Only a body naming this shop is acted on."""
+    if payload.get("shop_domain") == shop_domain:
+        return True
+    receipt.error = "ignored: the body names another shop than X-Shopify-Shop-Domain"
+    return False
 
 
 @handles("customers/data_request")
 def _data_request(shop_domain: str, payload: dict, receipt) -> None:
     shop = installation.shop_by_domain(shop_domain)
-    if shop is not None:
+    if shop is not None and _names_this_shop(payload, shop_domain, receipt):
         compliance.data_request(shop, payload)
 
 
 @handles("customers/redact")
 def _customer_redact(shop_domain: str, payload: dict, receipt) -> None:
     shop = installation.shop_by_domain(shop_domain)
-    if shop is not None:
+    if shop is not None and _names_this_shop(payload, shop_domain, receipt):
         compliance.redact_customer(shop, payload)
     # The request itself names the customer; keep only what proves we handled it.
     receipt.payload = {"redacted": True, "customer_id": (payload.get("customer") or {}).get("id")}
@@ -155,5 +166,15 @@ def _customer_redact(shop_domain: str, payload: dict, receipt) -> None:
 
 @handles("shop/redact")
 def _shop_redact(shop_domain: str, payload: dict, receipt) -> None:
+    """Shopify sends it 48 hours after an uninstall: only an uninstalled shop is erased."""
+    if not _names_this_shop(payload, shop_domain, receipt):
+        return
+    shop = installation.lock_shop(shop_domain)
+    if shop is not None and shop.is_installed:
+        if installation.token_still_accepted(shop):
+            compliance.record_refused_redact(shop_domain)
+            receipt.error = "ignored: Relay is installed on this shop"
+            return
+        installation.drop_tokens(shop)  # uninstalled, and its app/uninstalled not seen yet
     compliance.redact_shop(shop_domain, keep_receipt_id=receipt.id)
     receipt.payload = {"redacted": True}

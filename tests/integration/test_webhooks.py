@@ -20,6 +20,15 @@ def example(topic):
     return json.loads((EXAMPLES / f"{topic}.json").read_text())["response"]
 
 
+def addressed_to(payload: dict, shop: str) -> dict:
+    """Shopify's example as Shopify would send it to this shop: compliance bodies name their
+    shop (`shop_domain`), app/uninstalled's shop object its `myshopify_domain`."""
+    for key in ("shop_domain", "myshopify_domain"):
+        if key in payload:
+            payload = {**payload, key: shop}
+    return payload
+
+
 def deliver(
     relay_server,
     shop,
@@ -201,11 +210,16 @@ def test_webhooks_for_unknown_shops_are_acknowledged_and_ignored(ctx, relay_serv
 def test_shopifys_own_example_payloads_are_accepted(
     ctx, relay_server, installed_shop, topic, drain
 ):
-    payload = example(topic)
+    payload = addressed_to(example(topic), installed_shop)
     assert deliver(relay_server, installed_shop, topic, payload).status_code == 200
     drain()
     receipt = db.session.scalar(select(WebhookReceipt).where(WebhookReceipt.topic == topic))
-    assert receipt.processed_at is not None and receipt.error is None
+    # Relay is still installed (its token works): an uninstall or erasure is not carried out.
+    refusal = {
+        "shop/redact": "ignored: Relay is installed on this shop",
+        "app/uninstalled": "ignored: Shopify still accepts Relay's token for this shop",
+    }.get(topic)
+    assert receipt.processed_at is not None and receipt.error == refusal
 
 
 def test_uninstall_drops_tokens_and_compliance_requests_are_recorded(
@@ -222,9 +236,14 @@ def test_uninstall_drops_tokens_and_compliance_requests_are_recorded(
     assert shop.access_token_encrypted is None and shop.uninstalled_at is not None
     assert not shop.is_installed
 
-    payload = example("customers/redact")
+    payload = addressed_to(example("customers/redact"), installed_shop)
     deliver(relay_server, installed_shop, "customers/redact", payload)
-    deliver(relay_server, installed_shop, "shop/redact", example("shop/redact"))
+    deliver(
+        relay_server,
+        installed_shop,
+        "shop/redact",
+        addressed_to(example("shop/redact"), installed_shop),
+    )
     drain()
     topics = set(db.session.scalars(select(ComplianceRecord.topic)))
     assert {"shop/redact"} <= topics
