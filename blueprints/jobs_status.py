@@ -23,3 +23,11 @@ def retry(job_id: str):
     page = failures.retry(g.shop, job_id)
     status = 404 if page.outcome is failures.RetryOutcome.NOT_FOUND else 200
     return render("jobs/index.html", "jobs/_failed_jobs.html", page=page), status
+
+
+@bp.post("/webhooks/<int:receipt_id>/try-again")
+@shop_required
+def try_again_webhook(receipt_id: int):
+    page = failures.try_again_set_aside(g.shop, receipt_id)
+    status = 404 if page.outcome is failures.RetryOutcome.NOT_FOUND else 200
+    return render("jobs/index.html", "jobs/_failed_jobs.html", page=page), status

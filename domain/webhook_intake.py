@@ -21,7 +21,9 @@ from domain import (  # noqa: F401 (registers topics)
     installation,
     order_webhooks,
     refund_mirror,
+    webhook_parking,
 )
+from domain.errors import is_outage
 from domain.fulfillment import incoming, supplier_store_events  # noqa: F401 (registers topics)
 from domain.models.shop import WebhookReceipt, utcnow
 from domain.webhook_topics import ALWAYS_PROCESSED, handlers_for, handles
@@ -125,8 +127,20 @@ def process(receipt_id: int) -> str:
         # Shopify retries anything but 2xx, so an unknown shop is acknowledged and noted.
         receipt.error = "ignored: Relay is not installed on this shop"
     else:
-        for handler in handlers_for(receipt.topic):
-            handler(receipt.shop_domain, receipt.payload, receipt)
+        if receipt.parked_at is not None:  # tried again on the merchant's word
+            receipt.parked_at = receipt.park_reason = receipt.error = None
+        try:
+            for handler in handlers_for(receipt.topic):
+                handler(receipt.shop_domain, receipt.payload, receipt)
+        except Exception as exc:
+            db.session.rollback()
+            if is_outage(exc):
+                raise  # resumes by itself: the job's retries, then the sweep's recovery
+            # Fails the same way every time: set aside (recovery leaves it alone), and the
+            # job fails at once into the failed registry the Jobs page shows, with its Retry.
+            log.warning("webhook %s (%s) set aside: %r", receipt_id, receipt.topic, exc)
+            webhook_parking.park(receipt_id, exc)
+            raise
     receipt.processed_at = utcnow()
     db.session.commit()
     return "processed"

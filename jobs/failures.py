@@ -9,13 +9,14 @@ never shown to a shop.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
 
+from domain import webhook_parking
 from jobs import queues
 
 LISTED_PER_QUEUE = 500  # newest failures looked at per queue; all expire after a week
@@ -73,18 +74,34 @@ RETRY_NOTICES = {
 class FailedJobsPage:
     jobs: list[FailedJob]
     outcome: RetryOutcome | None = None
+    # Webhooks set aside whose failed job is no longer listed (Shopify refused, or the week
+    # in the failed registry is over): still not re-run by themselves, so still shown.
+    set_aside: list[webhook_parking.ParkedWebhook] = field(default_factory=list)
 
     @property
     def notice(self) -> str | None:
         return None if self.outcome is None else str(RETRY_NOTICES[self.outcome])
 
 
-def page(shop) -> FailedJobsPage:
-    return FailedJobsPage(jobs=failed_for_shop(shop))
+def page(shop, outcome: RetryOutcome | None = None) -> FailedJobsPage:
+    jobs = failed_for_shop(shop)
+    listed = {job.id for job in jobs}
+    set_aside = [
+        parked
+        for parked in webhook_parking.parked_for_shop(shop)
+        if f"webhook-{parked.id}" not in listed
+    ]
+    return FailedJobsPage(jobs=jobs, outcome=outcome, set_aside=set_aside)
+
+
+def try_again_set_aside(shop, receipt_id: int) -> FailedJobsPage:
+    done = webhook_parking.try_again(shop, receipt_id)
+    return page(shop, RetryOutcome.RETRIED if done else RetryOutcome.NOT_FOUND)
 
 
 def failed_for_shop(shop) -> list[FailedJob]:
-    """This shop's failed jobs, newest first."""
+    """This shop's failed jobs, newest first; a webhook set aside says why in the merchant's
+    words."""
     found = []
     for name in queues.QUEUE_ORDER:
         registry = queues.queue(name).failed_job_registry
@@ -96,7 +113,8 @@ def failed_for_shop(shop) -> list[FailedJob]:
             if job is not None and _belongs_to(job, shop)
         ]
     found.sort(key=lambda job: job.ended_at.timestamp() if job.ended_at else 0, reverse=True)
-    return [_describe(job) for job in found[:SHOWN]]
+    parked = {f"webhook-{p.id}": p.explanation for p in webhook_parking.parked_for_shop(shop)}
+    return [_describe(job, parked.get(job.id)) for job in found[:SHOWN]]
 
 
 def retry(shop, job_id: str) -> FailedJobsPage:
@@ -107,13 +125,13 @@ def retry(shop, job_id: str) -> FailedJobsPage:
     except NoSuchJobError:
         job = None
     if job is None or not _belongs_to(job, shop) or job.origin not in _queue_names():
-        return FailedJobsPage(jobs=failed_for_shop(shop), outcome=RetryOutcome.NOT_FOUND)
+        return page(shop, RetryOutcome.NOT_FOUND)
     try:
         queues.queue(_short_name(job.origin)).failed_job_registry.requeue(job)
         outcome = RetryOutcome.RETRIED
     except InvalidJobOperation:
         outcome = RetryOutcome.ALREADY_RETRIED
-    return FailedJobsPage(jobs=failed_for_shop(shop), outcome=outcome)
+    return page(shop, outcome)
 
 
 def _belongs_to(job: Job, shop) -> bool:
@@ -129,14 +147,15 @@ def _short_name(full_name: str) -> str:
     return _queue_names()[full_name]
 
 
-def _describe(job: Job) -> FailedJob:
+def _describe(job: Job, explanation: str | None = None) -> FailedJob:
     result = job.latest_result()
     error_type, error = _readable_error(result.exc_string if result is not None else None)
     label = JOB_LABELS.get(job.func_name)
     return FailedJob(
         id=job.id,
         label=str(label) if label else job.func_name.rsplit(".", 1)[-1].replace("_", " "),
-        explanation=str(ERROR_EXPLANATIONS.get(error_type, _l("Relay hit an error."))),
+        explanation=explanation
+        or str(ERROR_EXPLANATIONS.get(error_type, _l("Relay hit an error."))),
         error=error,
         failed_at=job.ended_at or (result.created_at if result is not None else None),
     )

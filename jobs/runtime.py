@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import functools
 
-from redis.exceptions import RedisError
 from rq import get_current_job
-from sqlalchemy.exc import OperationalError
 
+from domain.errors import TRANSIENT_INFRASTRUCTURE_ERRORS
 from integrations.shopify_admin.errors import ShopifyError
 
 _app = None
-# Failures of the machinery, not of the job's input (a lost connection, a lock wait that ran
-# out): retried like Shopify's transport errors.
-TRANSIENT_INFRASTRUCTURE_ERRORS = (OperationalError, RedisError, OSError)
 
 
 def app():

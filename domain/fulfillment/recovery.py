@@ -6,7 +6,8 @@ enqueued only when no job with its id is waiting or running, so reconciling is a
 What is still to do, per shop:
 - supplier orders `scheduled` whose forward time has passed (the forward job was lost);
 - parcels whose push is pending: new, or tracking changed since it was pushed;
-- webhook receipts stored but never processed (e.g. a supplier store's fulfillment);
+- webhook receipts stored but never processed (e.g. a supplier store's fulfillment), except
+  those set aside because they can never succeed as they are (domain/webhook_parking.py);
 - fulfillment requests made in the Shopify admin that Relay never saw, and supplier answers
   that never reached Shopify (read from Shopify, a page per job: incoming.take_requests_page).
 
@@ -71,7 +72,9 @@ def reconcile(shop: Shop) -> Reconciled:
         done.pushes += queues.enqueue_push_parcel(parcel_id, shop_id=shop.id) is not None
     for receipt_id, received_at in db.session.execute(
         select(WebhookReceipt.id, WebhookReceipt.received_at).where(
-            WebhookReceipt.shop_domain == shop.domain, WebhookReceipt.processed_at.is_(None)
+            WebhookReceipt.shop_domain == shop.domain,
+            WebhookReceipt.processed_at.is_(None),
+            WebhookReceipt.parked_at.is_(None),  # set aside: only the merchant re-runs it
         )
     ):
         if aware(received_at) <= now - RECEIPT_GRACE:

@@ -65,6 +65,10 @@ class WebhookReceipt(db.Model):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)
+    # Set aside: its handlers failed in a way retrying cannot fix (bad data, Shopify's refusal,
+    # a bug). Never re-run by itself; the Jobs page shows it and its "Try again".
+    parked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    park_reason: Mapped[str | None] = mapped_column(String(32))
 
 
 class ComplianceRecord(db.Model):
