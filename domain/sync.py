@@ -126,6 +126,15 @@ def snapshot_from_graphql(node: dict) -> OrderSnapshot:
     )
 
 
+def _amount(value) -> Decimal:
+    """A REST money string; NaN or Infinity (which Python's JSON reader lets through) is bad
+    data, refused here rather than stored."""
+    amount = Decimal(str(value or "0"))
+    if not amount.is_finite():
+        raise ValueError(f"amount {value!r} is not a finite number")
+    return amount
+
+
 def snapshot_from_rest(payload: dict) -> OrderSnapshot:
     customer = payload.get("customer") or {}
     address = payload.get("shipping_address")
@@ -138,7 +147,7 @@ def snapshot_from_rest(payload: dict) -> OrderSnapshot:
         store_status=REST_FULFILLMENT.get(payload.get("fulfillment_status"), "UNFULFILLED"),
         cancelled_at=parse_time(payload.get("cancelled_at")),
         currency=payload.get("currency") or "USD",
-        total=Decimal(str(payload.get("total_price") or "0")),
+        total=_amount(payload.get("total_price")),
         customer_name=_name(customer.get("first_name"), customer.get("last_name")),
         customer_email=(customer.get("email") or payload.get("email") or "").lower() or None,
         shipping_address=address
@@ -161,7 +170,7 @@ def snapshot_from_rest(payload: dict) -> OrderSnapshot:
                 title=li.get("title") or li.get("name") or "Item",
                 variant_title=li.get("variant_title"),
                 quantity=int(li["quantity"]),
-                unit_price=Decimal(str(li.get("price") or "0")),
+                unit_price=_amount(li.get("price")),
             )
             for li in payload.get("line_items") or []
         ],

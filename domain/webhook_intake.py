@@ -53,6 +53,12 @@ class Outcome(enum.Enum):
         return self.value[1]
 
 
+def _not_json(constant: str):
+    """NaN and Infinity are not JSON (RFC 8259) though Python's reader takes them; PostgreSQL's
+    JSON type refuses them, so they are refused here, before anything is stored."""
+    raise ValueError(f"{constant} is not valid JSON")
+
+
 def _secrets() -> list[str]:
     config = current_app.config
     return [config["SHOPIFY_API_SECRET"], config.get("SHOPIFY_API_SECRET_PREVIOUS") or ""]
@@ -69,7 +75,7 @@ def receive(headers, body: bytes, *, topic: str | None = None) -> Outcome:
         return Outcome.BAD_SHOP
     try:
         text = body.decode("utf-8")
-        payload = json.loads(text)
+        payload = json.loads(text, parse_constant=_not_json)
     except ValueError:
         return Outcome.BAD_JSON
     if not isinstance(payload, dict):
