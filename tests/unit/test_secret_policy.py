@@ -1,0 +1,91 @@
+"""Secrets are never defaulted in production: Relay refuses to start and names the variable.
+In development each missing secret is made at random once, and every process shares it."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from app import create_app
+from config import RefusedToStart, fill_development_secrets
+
+STRONG = {
+    "SECRET_KEY": "s" * 40,
+    "SHOPIFY_API_SECRET": "a" * 40,
+    "PORTAL_LINK_SECRETS": ["p" * 40],
+    "TOKEN_ENCRYPTION_KEYS": [Fernet.generate_key().decode()],
+}
+
+
+@pytest.fixture
+def production(monkeypatch, tmp_path):
+    for name in (
+        "SECRET_KEY",
+        "SHOPIFY_API_SECRET",
+        "PORTAL_LINK_SECRETS",
+        "TOKEN_ENCRYPTION_KEYS",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RELAY_ENV", "production")
+    return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'relay.sqlite3'}"}
+
+
+def test_production_with_no_secrets_refuses_to_start_naming_each_variable(production):
+    with pytest.raises(RefusedToStart) as refused:
+        create_app(production)
+    message = str(refused.value)
+    for variable in ("SECRET_KEY", "SHOPIFY_API_SECRET", "PORTAL_LINK_SECRETS"):
+        assert f"{variable} is not set" in message
+    assert "TOKEN_ENCRYPTION_KEYS is not set" in message
+
+
+@pytest.mark.parametrize(
+    "key,value,problem",
+    [
+        ("SECRET_KEY", "dev-only-secret-change-me", "SECRET_KEY is a placeholder"),
+        (
+            "SHOPIFY_API_SECRET",
+            "relay-dev-client-secret-not-for-production",
+            "SHOPIFY_API_SECRET is a placeholder",
+        ),
+        ("SECRET_KEY", "short", "SECRET_KEY is shorter than 32 characters"),
+        ("PORTAL_LINK_SECRETS", ["s" * 40], "PORTAL_LINK_SECRETS must differ from SECRET_KEY"),
+    ],
+)
+def test_production_refuses_a_placeholder_short_or_shared_secret(production, key, value, problem):
+    with pytest.raises(RefusedToStart, match=problem):
+        create_app({**production, **STRONG, key: value})
+
+
+def test_production_starts_with_strong_secrets_of_its_own(production):
+    app = create_app({**production, **STRONG})
+    assert app.config["PORTAL_LINK_SECRETS"] == ["p" * 40]
+
+
+def _fill(var_dir: str, queue) -> None:
+    config: dict = {}
+    fill_development_secrets(config, Path(var_dir))
+    queue.put(config)
+
+
+def test_development_makes_each_secret_once_and_every_process_gets_the_same(tmp_path):
+    queue = multiprocessing.get_context("spawn").Queue()
+    processes = [
+        multiprocessing.get_context("spawn").Process(target=_fill, args=(str(tmp_path), queue))
+        for _ in range(4)
+    ]
+    for process in processes:
+        process.start()
+    seen = [queue.get(timeout=60) for _ in processes]
+    for process in processes:
+        process.join(timeout=60)
+    assert all(config == seen[0] for config in seen), "one set of secrets for every process"
+    stored = json.loads((tmp_path / "dev-secrets.json").read_text())
+    assert seen[0] == stored
+    assert stored["SECRET_KEY"] not in stored["PORTAL_LINK_SECRETS"]
+    assert len(stored["SECRET_KEY"]) >= 32
+    assert (tmp_path / "dev-secrets.json").stat().st_mode & 0o077 == 0, "readable by its owner only"
