@@ -52,10 +52,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     def money(amount, currency):
         return format_money(amount, currency, requested_locale())
 
-    @app.get("/healthz")
-    def healthz() -> tuple[str, int]:
-        return "ok", 200
-
     @app.cli.command("init-db")
     def init_db() -> None:
         """Create the tables, or upgrade them to the newest migration (idempotent)."""
