@@ -27,6 +27,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # A database restarted under a running process: a pooled connection it killed is noticed
+    # (one round trip on checkout) and replaced, instead of failing the request that got it.
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
 
     db.init_app(app)
     htmx.init_app(app)

@@ -206,6 +206,8 @@ class PeriodicPass:
         scheduler = getattr(self.worker, "scheduler", None)
         if scheduler is None or scheduler._process is None or scheduler._process.is_alive():
             return
+        if getattr(self.worker, "_stop_requested", False) or scheduler._process.exitcode == 0:
+            return  # stopped on purpose (the worker is shutting down)
         scheduler._process.join(timeout=0)  # reap it
         log.warning("RQ's scheduler process died (Redis was unreachable); starting it again")
         scheduler.acquire_locks(auto_start=True)
