@@ -40,7 +40,7 @@ from jobs import queues
 log = logging.getLogger("relay.jobs.outbox")
 # Failures of the enqueue itself: Redis unreachable or timing out.
 ENQUEUE_ERRORS = (RedisError, OSError)
-# A receipt younger than this may still be on its way to the queue (intake commits, then
+# A row younger than this may still be on its way to the queue (its request commits, then
 # enqueues within milliseconds); a job enqueued twice would be harmless anyway.
 GRACE = timedelta(seconds=5)
 BATCH = 500  # rows of each kind per pass; the next pass takes the rest
@@ -91,7 +91,11 @@ def enqueue_orphans() -> Enqueued:
     )
     forwards = db.session.execute(
         select(SupplierOrder.id, SupplierOrder.shop_id, SupplierOrder.forward_at)
-        .where(SupplierOrder.status == "scheduled", SupplierOrder.shop_id.in_(installed))
+        .where(
+            SupplierOrder.status == "scheduled",
+            SupplierOrder.status_changed_at <= now - GRACE,  # its request may be enqueueing it
+            SupplierOrder.shop_id.in_(installed),
+        )
         .order_by(SupplierOrder.id)
         .limit(BATCH)
     ).all()
@@ -103,12 +107,18 @@ def enqueue_orphans() -> Enqueued:
     ).all()
     # Installed, but post-install (webhooks, fulfillment service) never ran.
     installs = db.session.scalars(
-        select(Shop.id).where(Shop.id.in_(installed), Shop.fulfillment_location_gid.is_(None))
+        select(Shop.id).where(
+            Shop.id.in_(installed),
+            Shop.fulfillment_location_gid.is_(None),
+            Shop.installed_at <= now - GRACE,
+        )
     ).all()
     # A run recorded but never started (a run under way may be waiting on a scheduled step).
     sync_runs = db.session.execute(
         select(SyncRun.id, SyncRun.shop_id).where(
-            SyncRun.status == "queued", SyncRun.shop_id.in_(installed)
+            SyncRun.status == "queued",
+            SyncRun.started_at <= now - GRACE,
+            SyncRun.shop_id.in_(installed),
         )
     ).all()
     db.session.rollback()  # read-only: no transaction held while talking to Redis

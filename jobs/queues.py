@@ -13,39 +13,18 @@ from pathlib import Path
 
 import redis
 from flask import current_app, has_app_context
-from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-from redis.retry import Retry as RedisRetry
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from jobs import reclaim
+from jobs.connection import connection_options
 
 PUSH, SYNC = "push", "sync"
 QUEUE_ORDER = (PUSH, SYNC)
 TRANSIENT_RETRY = Retry(max=6, interval=[2, 10, 30, 120, 600, 1800])
 
 _connections: dict[str, redis.Redis] = {}
-
-
-def connection_options() -> dict:
-    """A client that fails fast and heals itself. What is cached per process is the client and
-    its pool, never a socket: a connection that errs is dropped and the next command opens a new
-    one, so a Redis that died and came back is reached again without a restart (HUP). A dead
-    Redis costs a request a refused connect (or at most the connect timeout), one quick retry,
-    not redis-py's default ten retries (~4 s). Idle pooled connections are checked with a PING
-    before use after `health_check_interval`, so one cut while idle is not handed to a request.
-    (An RQ worker raises socket_timeout on its own client above its blocking dequeue.)"""
-    return dict(
-        socket_connect_timeout=0.5,
-        socket_timeout=2,
-        socket_keepalive=True,
-        health_check_interval=15,
-        retry=RedisRetry(ExponentialBackoff(cap=0.2, base=0.05), 1),
-        retry_on_error=[RedisConnectionError, RedisTimeoutError],
-    )
 
 
 def redis_connection(config: dict | None = None) -> redis.Redis:
