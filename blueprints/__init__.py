@@ -8,6 +8,7 @@ from flask import Flask
 
 # Modules are added here as capabilities land; a missing one is a programming error.
 BLUEPRINT_MODULES = [
+    "blueprints.health",
     "blueprints.auth",
     "blueprints.embedded",
     "blueprints.webhooks",

@@ -18,7 +18,7 @@ from integrations.shopify_admin import oauth
 from integrations.shopify_admin.client import AdminClient
 from integrations.shopify_admin.errors import OAuthFailure, ShopifyAuthError
 from integrations.shopify_admin.gateway import install as install_gateway
-from jobs import queues
+from jobs import outbox, queues
 
 log = logging.getLogger("relay.installation")
 REFRESH_MARGIN = timedelta(minutes=5)
@@ -45,7 +45,8 @@ def _install(domain: str, token: oauth.OfflineToken) -> Shop:
     shop.uninstalled_at = None
     db.session.add(shop)
     db.session.commit()
-    queues.enqueue_post_install(shop.id)
+    # Redis down: the shop is installed all the same; the outbox pass enqueues post-install.
+    outbox.try_enqueue(queues.enqueue_post_install, shop.id)
     return shop
 
 

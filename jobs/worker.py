@@ -3,7 +3,10 @@
 It builds the Flask app once. SimpleWorker runs jobs in this process (no fork per job): jobs
 share the app and its connection pools. At start it takes back what a killed worker left on
 this host (its job, its scheduler lock: jobs/reclaim.py) and asks every installed shop for a
-reconciliation pass (jobs are idempotent, so running one twice is harmless).
+reconciliation pass (jobs are idempotent, so running one twice is harmless). While it runs, a
+periodic pass (jobs/outbox.py) enqueues the jobs of committed rows that have none (Redis was
+down when they were written), reconciles everything when Redis comes back empty, and restarts
+RQ's scheduler if a lost connection killed it.
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import time
 
+from redis.exceptions import RedisError
 from rq import SimpleWorker
 
-from jobs import queues, reclaim, runtime
+from jobs import outbox, queues, reclaim, runtime
 
 # RQ's default is 10 minutes: how long a dead worker's expired job or a dead scheduler's lock
 # (on another host) can wait to be taken back.
@@ -38,14 +43,37 @@ def main(argv: list[str] | None = None) -> int:
     with flask_app.app_context():
         qs = [queues.queue(name) for name in names]
         connection = queues.redis_connection()
+        _wait_for_redis(connection)
         reclaim.reclaim_dead_workers(connection, qs)
         reclaim.release_dead_scheduler_locks(connection, qs)
+        outbox.mark_epoch()  # this Redis is known: the start's reconciliation covers it
         _reconcile_every_shop()
         worker_pid = os.getpid()
         os.register_at_fork(after_in_child=lambda: reclaim.die_with(worker_pid))
         worker = SimpleWorker(qs, connection=connection, maintenance_interval=MAINTENANCE_INTERVAL)
-        worker.work(burst=args.burst, with_scheduler=True, logging_level="INFO")
+        periodic = None
+        if not args.burst:  # a burst worker drains and exits; the start's reconcile is enough
+            interval = float(os.environ.get("RELAY_OUTBOX_INTERVAL") or outbox.PASS_INTERVAL)
+            periodic = outbox.PeriodicPass(flask_app, worker, interval).start()
+        try:
+            worker.work(burst=args.burst, with_scheduler=True, logging_level="INFO")
+        finally:
+            if periodic is not None:
+                periodic.stop()
     return 0
+
+
+def _wait_for_redis(connection, max_wait: float = 30.0) -> None:
+    """A worker started while Redis is down waits for it instead of exiting."""
+    wait = 0.5
+    while True:
+        try:
+            connection.ping()
+            return
+        except (RedisError, OSError) as exc:
+            logging.getLogger("relay.worker").warning("Redis unreachable (%s); retrying", exc)
+            time.sleep(wait)
+            wait = min(wait * 2, max_wait)
 
 
 def _reconcile_every_shop() -> None:

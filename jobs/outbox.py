@@ -1,0 +1,223 @@
+"""The database is the outbox: a committed row whose job could not be enqueued still gets it.
+
+Relay commits first and enqueues second (jobs.after_commit). When Redis is down at the second
+step the row is already durable and already says what is left to do: a supplier order
+`scheduled`, a parcel whose push is `pending`, a webhook receipt not processed. So a failed
+enqueue after commit is logged and the request answers as it would have (`try_enqueue`), and
+every worker runs a short periodic pass (`PeriodicPass`, a thread) that
+
+- enqueues the job of each such row that has no job at all (also: an installed shop whose
+  post-install never ran, a sync run recorded but never started) (never enqueued, or lost with
+  Redis's data); one worker per interval does it (a Redis lock);
+- notices a Redis that came back empty (its epoch key is gone: queues, scheduled forwards,
+  sweeps and retries went with it) and asks every shop for a full reconciliation at once
+  (domain.fulfillment.recovery), re-arming the sweeps;
+- restarts RQ's scheduler process when it died on a lost connection (RQ itself only looks at
+  its next maintenance pass, up to 7 minutes later).
+
+Every job enqueued here is idempotent, so a job enqueued twice (intake's own enqueue racing
+this pass) is harmless; a row whose job exists (waiting, running, failed) is left alone: the
+recovery sweep and the Jobs page decide about those.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+
+from redis.exceptions import RedisError
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from domain.clock import utcnow
+from domain.models.orders import Parcel, SupplierOrder, SyncRun
+from domain.models.shop import Shop, WebhookReceipt
+from extensions import db
+from jobs import queues
+
+log = logging.getLogger("relay.jobs.outbox")
+# Failures of the enqueue itself: Redis unreachable or timing out.
+ENQUEUE_ERRORS = (RedisError, OSError)
+# A row younger than this may still be on its way to the queue (its request commits, then
+# enqueues within milliseconds); a job enqueued twice would be harmless anyway.
+GRACE = timedelta(seconds=5)
+BATCH = 500  # rows of each kind per pass; the next pass takes the rest
+PASS_INTERVAL = 5.0  # seconds
+
+
+def try_enqueue(helper, *args, **kwargs):
+    """Enqueue after commit; when Redis is unreachable, log it and go on: the row is committed
+    and the periodic pass enqueues its job once Redis is back."""
+    try:
+        return helper(*args, **kwargs)
+    except ENQUEUE_ERRORS as exc:
+        log.warning(
+            "could not enqueue %s%r (%s); the row is stored, the worker's outbox pass will "
+            "enqueue it when Redis is back",
+            getattr(helper, "__name__", helper),
+            args,
+            exc,
+        )
+        return None
+
+
+@dataclass
+class Enqueued:
+    webhooks: int = 0
+    forwards: int = 0
+    pushes: int = 0
+    installs: int = 0
+    sync_runs: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.webhooks + self.forwards + self.pushes + self.installs + self.sync_runs
+
+
+def enqueue_orphans() -> Enqueued:
+    """One pass over the rows whose work is unfinished: those without any job get one."""
+    done = Enqueued()
+    now = utcnow()
+    receipts = db.session.execute(
+        select(WebhookReceipt.id, WebhookReceipt.shop_domain)
+        .where(WebhookReceipt.processed_at.is_(None), WebhookReceipt.received_at <= now - GRACE)
+        .order_by(WebhookReceipt.id)
+        .limit(BATCH)
+    ).all()
+    installed = select(Shop.id).where(
+        Shop.access_token_encrypted.is_not(None), Shop.uninstalled_at.is_(None)
+    )
+    forwards = db.session.execute(
+        select(SupplierOrder.id, SupplierOrder.shop_id, SupplierOrder.forward_at)
+        .where(
+            SupplierOrder.status == "scheduled",
+            SupplierOrder.status_changed_at <= now - GRACE,  # its request may be enqueueing it
+            SupplierOrder.shop_id.in_(installed),
+        )
+        .order_by(SupplierOrder.id)
+        .limit(BATCH)
+    ).all()
+    parcels = db.session.execute(
+        select(Parcel.id, Parcel.shop_id)
+        .where(Parcel.push_status == "pending", Parcel.shop_id.in_(installed))
+        .order_by(Parcel.id)
+        .limit(BATCH)
+    ).all()
+    # Installed, but post-install (webhooks, fulfillment service) never ran.
+    installs = db.session.scalars(
+        select(Shop.id).where(
+            Shop.id.in_(installed),
+            Shop.fulfillment_location_gid.is_(None),
+            Shop.installed_at <= now - GRACE,
+        )
+    ).all()
+    # A run recorded but never started (a run under way may be waiting on a scheduled step).
+    sync_runs = db.session.execute(
+        select(SyncRun.id, SyncRun.shop_id).where(
+            SyncRun.status == "queued",
+            SyncRun.started_at <= now - GRACE,
+            SyncRun.shop_id.in_(installed),
+        )
+    ).all()
+    db.session.rollback()  # read-only: no transaction held while talking to Redis
+    for receipt_id, shop_domain in receipts:
+        if queues.job_is_missing(f"webhook-{receipt_id}"):
+            queues.enqueue_webhook(receipt_id, shop_domain=shop_domain)
+            done.webhooks += 1
+    for supplier_order_id, shop_id, forward_at in forwards:
+        if queues.job_is_missing(f"forward-{supplier_order_id}"):
+            queues.enqueue_forward(supplier_order_id, forward_at, shop_id=shop_id)
+            done.forwards += 1
+    for parcel_id, shop_id in parcels:
+        if queues.job_is_missing(f"push-parcel-{parcel_id}"):
+            done.pushes += queues.enqueue_push_parcel(parcel_id, shop_id=shop_id) is not None
+    for shop_id in installs:
+        if queues.job_is_missing(f"post-install-{shop_id}"):
+            done.installs += queues.enqueue_post_install(shop_id) is not None
+    for run_id, shop_id in sync_runs:
+        if queues.job_is_missing(f"sync-run-{run_id}"):
+            done.sync_runs += queues.enqueue_sync_run(run_id, shop_id) is not None
+    return done
+
+
+def _key(name: str) -> str:
+    from flask import current_app
+
+    return f"relay:{current_app.config.get('RQ_QUEUE_PREFIX', '')}{name}"
+
+
+def mark_epoch() -> bool:
+    """True when this Redis had no epoch mark: it is new or came back without its data."""
+    return bool(queues.redis_connection().set(_key("epoch"), utcnow().isoformat(), nx=True))
+
+
+class PeriodicPass:
+    """The worker's periodic pass, in a daemon thread beside RQ's blocking dequeue."""
+
+    def __init__(self, flask_app, worker=None, interval: float = PASS_INTERVAL):
+        self.app = flask_app
+        self.worker = worker
+        self.interval = interval
+        self.stopped = threading.Event()
+        self.redis_down = False
+        self.thread = threading.Thread(target=self._loop, name="relay-outbox", daemon=True)
+
+    def start(self) -> PeriodicPass:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+    def _loop(self) -> None:
+        while not self.stopped.wait(self.interval):
+            self.run_once()
+
+    def run_once(self) -> Enqueued | None:
+        with self.app.app_context():
+            try:
+                return self._run()
+            except ENQUEUE_ERRORS as exc:
+                if not self.redis_down:
+                    log.warning("Redis unreachable (%s); the outbox pass will retry", exc)
+                self.redis_down = True
+            except SQLAlchemyError as exc:
+                log.warning("database unreachable (%s); the outbox pass will retry", exc)
+            except Exception:  # noqa: BLE001 - a bug here must not stop the next pass
+                log.exception("outbox pass failed")
+            finally:
+                db.session.remove()
+        return None
+
+    def _run(self) -> Enqueued | None:
+        connection = queues.redis_connection()
+        connection.ping()
+        if self.redis_down:
+            log.warning("Redis is reachable again")
+            self.redis_down = False
+        self._revive_scheduler()
+        if mark_epoch():
+            from domain.fulfillment import recovery
+
+            shops = recovery.reconcile_every_shop_soon()
+            log.warning(
+                "Redis came back without its data: reconciliation queued for %d shop(s)", shops
+            )
+        if not connection.set(_key("outbox-pass"), 1, nx=True, px=int(self.interval * 900)):
+            return None  # another worker ran this interval's pass
+        done = enqueue_orphans()
+        if done.total:
+            log.warning("outbox: enqueued the missing jobs of %s", done)
+        return done
+
+    def _revive_scheduler(self) -> None:
+        scheduler = getattr(self.worker, "scheduler", None)
+        if scheduler is None or scheduler._process is None or scheduler._process.is_alive():
+            return
+        if getattr(self.worker, "_stop_requested", False) or scheduler._process.exitcode == 0:
+            return  # stopped on purpose (the worker is shutting down)
+        scheduler._process.join(timeout=0)  # reap it
+        log.warning("RQ's scheduler process died (Redis was unreachable); starting it again")
+        scheduler.acquire_locks(auto_start=True)
