@@ -82,7 +82,11 @@ def enqueue_orphans() -> Enqueued:
     now = utcnow()
     receipts = db.session.execute(
         select(WebhookReceipt.id, WebhookReceipt.shop_domain)
-        .where(WebhookReceipt.processed_at.is_(None), WebhookReceipt.received_at <= now - GRACE)
+        .where(
+            WebhookReceipt.processed_at.is_(None),
+            WebhookReceipt.parked_at.is_(None),  # set aside: only the merchant re-runs it
+            WebhookReceipt.received_at <= now - GRACE,
+        )
         .order_by(WebhookReceipt.id)
         .limit(BATCH)
     ).all()
