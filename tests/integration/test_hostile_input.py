@@ -176,3 +176,37 @@ def test_absurd_refund_amounts_and_quantities_are_refused_and_nothing_is_refunde
     assert response.status_code == 422, response.text[:300]
     assert refunds_of(order) == []
     assert devstore_order(devstore, shop, order)["refunds"] == []
+
+
+# -- found by the route fuzzer (test_fuzz_routes.py) --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/orders/2147483648"),
+        ("POST", "/orders/supplier-orders/99999999999999999999/request"),
+        ("GET", "/portal/token/orders/2147483648"),
+        ("POST", "/jobs/%20/retry"),  # not even a well-formed RQ job id
+        ("POST", "/jobs/a.b/retry"),
+    ],
+)
+def test_an_id_past_the_integer_range_or_a_malformed_job_id_is_a_404(
+    ctx, app, id_token, method, path
+):
+    db.session.add(Shop(domain=SHOP, access_token_encrypted="installed"))
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {id_token(SHOP)}"}
+    response = app.test_client().open(path, method=method, headers=headers)
+    assert response.status_code == 404
+
+
+def test_a_valid_id_token_for_a_shop_shopify_does_not_know_is_refused_not_retried(
+    ctx, app, id_token
+):
+    response = app.test_client().get(
+        "/connection", headers={"Authorization": f"Bearer {id_token('no-such-fz.myshopify.com')}"}
+    )
+    assert response.status_code == 401
+    assert "shop_not_found" in response.get_data(as_text=True)
+    assert shops() == 0
