@@ -3,8 +3,6 @@ App Bridge needs (bounce page, exit-iframe). Managed installs arrive through emb
 
 from __future__ import annotations
 
-import hmac
-
 from flask import Blueprint, abort, current_app, redirect, render_template, request
 from flask_babel import gettext as _
 
@@ -59,9 +57,7 @@ def callback():
     shop = _checked_shop()
     state = request.args.get("state", "")
     cookie = request.cookies.get(STATE_COOKIE, "")
-    if not (cookie and hmac.compare_digest(cookie, state)) or not installation.consume_oauth_state(
-        state, shop
-    ):
+    if not installation.accept_oauth_state(state, cookie, shop):
         abort(
             400,
             description=_(

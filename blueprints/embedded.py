@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, g, redirect, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
 
 from blueprints._render import is_htmx_request, render
 from domain import installation
@@ -95,16 +96,42 @@ def shop_required(view):
 
 @bp.after_app_request
 def frame_ancestors(response):
-    """CSP frame-ancestors per shop on HTML: only that shop's admin may frame Relay."""
+    """CSP frame-ancestors per shop on HTML: only that shop's admin may frame Relay. On pages
+    that authenticate nobody (the bounce page, exit-iframe, error pages) a `?shop=` counts
+    only when it names a shop Relay is installed on; anything else may not frame the page."""
     if response.mimetype != "text/html":
         return response
     shop = getattr(g, "shop", None)
-    domain = shop.domain if shop is not None else request.args.get("shop")
-    if domain and is_valid_shop_domain(domain):
+    domain = shop.domain if shop is not None else _installed_shop_param()
+    if domain:
         origins = " ".join([f"https://{domain}", *current_app.config["SHOPIFY_ADMIN_ORIGINS"]])
         response.headers["Content-Security-Policy"] = f"frame-ancestors {origins};"
     else:
         response.headers["Content-Security-Policy"] = "frame-ancestors 'none';"
+    return response
+
+
+def _installed_shop_param() -> str | None:
+    domain = request.args.get("shop")
+    if not (domain and is_valid_shop_domain(domain)):
+        return None
+    try:
+        shop = installation.shop_by_domain(domain)
+    except SQLAlchemyError:  # an error page for a failed transaction: frame nothing
+        return None
+    return domain if shop is not None and shop.is_installed else None
+
+
+@bp.after_app_request
+def safe_defaults(response):
+    """On every response: browsers never sniff a type other than the one sent, and links
+    leave only Relay's origin behind (cross-origin). Portal URLs carry the supplier's magic
+    link, so the portal sends no Referer at all, even to Relay's own pages and assets."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if request.path.startswith("/portal/"):
+        response.headers["Referrer-Policy"] = "no-referrer"
+    else:
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     return response
 
 

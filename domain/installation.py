@@ -197,6 +197,19 @@ def begin_oauth(domain: str) -> tuple[str, str]:
     return oauth.authorization_url(domain, nonce), nonce
 
 
+def accept_oauth_state(state: str, cookie: str, domain: str) -> bool:
+    """The callback's `state` equals the browser's state cookie (constant time, compared as
+    bytes so non-ASCII junk is simply unequal) and is consumed once for this shop."""
+    import hmac
+
+    def raw(text: str) -> bytes:
+        return text.encode("utf-8", "surrogatepass")
+
+    if not (cookie and hmac.compare_digest(raw(cookie), raw(state))):
+        return False
+    return consume_oauth_state(state, domain)
+
+
 def consume_oauth_state(nonce: str, domain: str) -> bool:
     """True once per nonce issued for this shop; a replayed or foreign state is refused."""
     if not nonce:

@@ -184,6 +184,9 @@ class RefundRequest:
         return sum((line.amount for line in self.lines), ZERO) + self.shipping
 
 
+MAX_AMOUNT_DIGITS = 15  # digits before the decimal point
+
+
 def parse_money(raw, currency: str, label: str) -> Decimal:
     """A non-negative amount with at most the currency's decimal places; blank is zero."""
     text = str(raw or "").strip().replace(" ", "")
@@ -195,7 +198,8 @@ def parse_money(raw, currency: str, label: str) -> Decimal:
         amount = Decimal(text)
     except InvalidOperation:
         raise ValueError(_("%(field)s must be an amount, like 12.50.", field=label)) from None
-    if not amount.is_finite():
+    if not amount.is_finite() or (amount and amount.adjusted() >= MAX_AMOUNT_DIGITS):
+        # Beyond any order's total, and beyond what the Decimal context can quantize.
         raise ValueError(_("%(field)s must be an amount, like 12.50.", field=label))
     if amount < 0:
         raise ValueError(_("%(field)s cannot be negative.", field=label))

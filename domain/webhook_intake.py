@@ -34,6 +34,14 @@ from jobs import outbox, queues
 
 log = logging.getLogger("relay.webhooks")
 REQUIRED_HEADERS = ("X-Shopify-Hmac-Sha256", "X-Shopify-Shop-Domain", "X-Shopify-Webhook-Id")
+# The stored headers and their column widths: longer values are junk, never truncated.
+STORED_HEADERS = {
+    "X-Shopify-Webhook-Id": 255,
+    "X-Shopify-Topic": 128,
+    "X-Shopify-Event-Id": 255,
+    "X-Shopify-Triggered-At": 64,
+}
+MAX_NESTING = 64  # Shopify's payloads nest a handful of levels; deeper is junk
 
 
 class Outcome(enum.Enum):
@@ -43,6 +51,7 @@ class Outcome(enum.Enum):
     MISSING_HEADERS = (400, "missing X-Shopify headers")
     BAD_SHOP = (400, "X-Shopify-Shop-Domain is not a shop domain")
     BAD_JSON = (400, "body is not a JSON object")
+    BAD_HEADERS = (400, "an X-Shopify header is too long or holds control characters")
 
     @property
     def status(self) -> int:
@@ -51,12 +60,6 @@ class Outcome(enum.Enum):
     @property
     def message(self) -> str:
         return self.value[1]
-
-
-def _not_json(constant: str):
-    """NaN and Infinity are not JSON (RFC 8259) though Python's reader takes them; PostgreSQL's
-    JSON type refuses them, so they are refused here, before anything is stored."""
-    raise ValueError(f"{constant} is not valid JSON")
 
 
 def _secrets() -> list[str]:
@@ -73,12 +76,10 @@ def receive(headers, body: bytes, *, topic: str | None = None) -> Outcome:
     shop_domain = headers["X-Shopify-Shop-Domain"]
     if not is_valid_shop_domain(shop_domain):
         return Outcome.BAD_SHOP
-    try:
-        text = body.decode("utf-8")
-        payload = json.loads(text, parse_constant=_not_json)
-    except ValueError:
-        return Outcome.BAD_JSON
-    if not isinstance(payload, dict):
+    if not all(_storable(headers.get(name) or "", width) for name, width in STORED_HEADERS.items()):
+        return Outcome.BAD_HEADERS
+    text = _json_object_text(body)
+    if text is None:
         return Outcome.BAD_JSON
     receipt_id = _record_once(
         webhook_id=headers["X-Shopify-Webhook-Id"],
@@ -95,6 +96,48 @@ def receive(headers, body: bytes, *, topic: str | None = None) -> Outcome:
     # Stored is accepted: with Redis down the receipt waits for the worker's outbox pass.
     outbox.try_enqueue(queues.enqueue_webhook, receipt_id, shop_domain=shop_domain)
     return Outcome.ACCEPTED
+
+
+def _storable(value: str, width: int) -> bool:
+    return len(value) <= width and value.isprintable()
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")  # Python's json takes NaN/Infinity; JSON does not
+
+
+def _json_object_text(body: bytes) -> str | None:
+    """The body as text if it is standard JSON holding an object nested at most MAX_NESTING
+    deep, without NUL characters (no text column can hold them); None for anything else."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "\\u0000" in text:
+        return None
+    try:
+        # The C parser recurses once per level: a very deep body raises RecursionError.
+        payload = json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(payload, dict):
+        return None
+    # A body cannot nest deeper than its brackets: most payloads skip the walk entirely.
+    if text.count("[") + text.count("{") > MAX_NESTING and _deeper_than(payload, MAX_NESTING):
+        return None
+    return text
+
+
+def _deeper_than(value, limit: int) -> bool:
+    """Iterative (no recursion of its own): does any container sit more than limit deep?"""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return False
 
 
 def _record_once(**values) -> int | None:

@@ -122,7 +122,7 @@ def retry(shop, job_id: str) -> FailedJobsPage:
     job has left the failed registry, and requeue refuses a job that is not in it."""
     try:
         job = Job.fetch(job_id, connection=queues.redis_connection())
-    except NoSuchJobError:
+    except (NoSuchJobError, ValueError):  # ValueError: not even a well-formed job id
         job = None
     if job is None or not _belongs_to(job, shop) or job.origin not in _queue_names():
         return page(shop, RetryOutcome.NOT_FOUND)

@@ -29,4 +29,8 @@ def verify_query(params: dict, secrets: list[str], now: float | None = None) -> 
     now = time.time() if now is None else now
     if timestamp < now - MAX_AGE_SECONDS or timestamp > now + MAX_FUTURE_SKEW:
         return False
-    return any(hmac.compare_digest(query_digest(s, params), received) for s in secrets if s)
+    # Bytes, not str: compare_digest refuses str with non-ASCII characters (a TypeError).
+    presented = received.encode("utf-8", "surrogatepass")
+    return any(
+        hmac.compare_digest(query_digest(s, params).encode(), presented) for s in secrets if s
+    )

@@ -48,9 +48,23 @@ def authorization_url(shop: str, state: str) -> str:
     return url
 
 
+def _no_such_shop(response, *args, **kwargs):
+    """A 404 from the token endpoint means no such shop (its page is HTML, not an OAuth error
+    body): a refusal, not an outage to retry."""
+    if response.status_code == 404:
+        raise OAuthFailure("shop_not_found", "Shopify knows no such shop")
+    return response
+
+
 def _fetch(shop: str, **params) -> OfflineToken:
     try:
-        token = _session().fetch_token(urls.token_url(shop), expiring="1", timeout=15, **params)
+        token = _session().fetch_token(
+            urls.token_url(shop),
+            expiring="1",
+            timeout=15,
+            hooks={"response": _no_such_shop},
+            **params,
+        )
     except OAuthError as exc:
         raise OAuthFailure(exc.error or "oauth_error", exc.description or "") from exc
     except RequestException as exc:

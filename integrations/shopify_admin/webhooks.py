@@ -15,4 +15,8 @@ def verify_webhook(body: bytes, received: str | None, secrets: list[str]) -> boo
     """Shopify may sign with the previous secret for up to an hour after a rotation."""
     if not received:
         return False
-    return any(hmac.compare_digest(body_signature(s, body), received) for s in secrets if s)
+    # Bytes, not str: compare_digest refuses str with non-ASCII characters (a TypeError).
+    presented = received.encode("utf-8", "surrogatepass")
+    return any(
+        hmac.compare_digest(body_signature(s, body).encode(), presented) for s in secrets if s
+    )

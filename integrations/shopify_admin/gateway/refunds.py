@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from integrations.shopify_admin.client import AdminClient
+from integrations.shopify_admin.errors import ShopifyGraphQLError
 
 CAPTURED_KINDS = ("SALE", "CAPTURE")
 
@@ -63,6 +64,8 @@ def refund_context(client: AdminClient, order_gid: str) -> RefundContext:
     """One read, kept small: it is asked on every form open and submit, and Shopify reserves
     the requested cost (95 points) up front from the shop's bucket."""
     order = client.execute("RefundContext", {"id": order_gid})["order"]
+    if order is None:  # deleted in Shopify since Relay synced it
+        raise ShopifyGraphQLError(f"no order {order_gid} in Shopify", [])
     transactions = order.get("transactions") or []
     refunded_by_parent: dict[str, Decimal] = {}
     for t in transactions:
