@@ -167,9 +167,19 @@ def _insert_once(dialect: str):
     )
 
 
+SHOP_LIFECYCLE_TOPICS = {"app/uninstalled", "shop/redact"}
+
+
 def process(receipt_id: int) -> str:
     """Run the topic's handlers once. Safe to call again: a processed receipt is skipped."""
-    receipt = db.session.get(WebhookReceipt, receipt_id, with_for_update=True)
+    peek = db.session.get(WebhookReceipt, receipt_id)
+    if peek is not None and peek.topic in SHOP_LIFECYCLE_TOPICS:
+        # Uninstall and erasure lock the shop, and erasure deletes the shop's other receipts:
+        # taking the shop's row before any receipt's keeps the two in one order (no deadlock).
+        installation.lock_shop(peek.shop_domain)
+    receipt = db.session.get(
+        WebhookReceipt, receipt_id, with_for_update=True, populate_existing=True
+    )
     if receipt is None or receipt.processed_at is not None:
         return "skipped"
     shop = installation.shop_by_domain(receipt.shop_domain)
