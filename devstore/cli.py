@@ -95,7 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     seed = verbs.add_parser("seed", help="create N realistic orders")
     seed.add_argument("domain")
     seed.add_argument("--orders", type=int, default=20)
-    seed.add_argument("--seed", type=int, default=0)
+    seed.add_argument(
+        "--seed", type=int, help="the same orders in any shop (default: each shop its own mix)"
+    )
 
     order = verbs.add_parser("order", help="act as a customer").add_subparsers(
         dest="action", required=True
@@ -211,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             args,
             "POST",
             f"/_devstore/shops/{args.domain}/seed",
-            {"orders": args.orders, "seed": args.seed},
+            {"orders": args.orders, **({} if args.seed is None else {"seed": args.seed})},
         )
     if args.verb == "order" and args.action == "place":
         return _call(

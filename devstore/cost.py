@@ -208,15 +208,23 @@ def actual_cost(
 
 
 class Bucket:
-    def __init__(self, restore_rate: float, maximum: float):
+    """`clock` (monotonic seconds) is a seam: a test can let time pass only when it says so."""
+
+    def __init__(self, restore_rate: float, maximum: float, clock=time.monotonic):
         self.restore_rate = restore_rate
         self.maximum = maximum
         self.available = maximum
-        self.updated = time.monotonic()
+        self.clock = clock
+        self.updated = clock()
         self.lock = threading.Lock()
 
+    def set_clock(self, clock, available: float) -> None:
+        """From now on leak by `clock`, starting with `available` points."""
+        with self.lock:
+            self.clock, self.updated, self.available = clock, clock(), available
+
     def _leak(self) -> None:
-        now = time.monotonic()
+        now = self.clock()
         self.available = min(
             self.maximum, self.available + (now - self.updated) * self.restore_rate
         )

@@ -405,8 +405,13 @@ def register_control_routes(app: Flask, store: Store, settings: Settings) -> Non
     @app.post("/_devstore/shops/<shop>/seed")
     def seed(shop):
         body = request.get_json(force=True)
+        # An explicit "seed": the same orders in any shop; none: this shop's own mix.
+        seed = body.get("seed")
         orders = commerce.seed_orders(
-            store, shop, int(body.get("orders", 10)), rng_seed=int(body.get("seed", 0))
+            store,
+            shop,
+            int(body.get("orders", 10)),
+            rng_seed=None if seed is None else int(seed),
         )
         return ok({"created": len(orders), "order_ids": [o["id"] for o in orders]}, 201)
 

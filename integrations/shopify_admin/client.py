@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from functools import cache
 from pathlib import Path
 
@@ -28,11 +29,14 @@ def document(operation_name: str) -> str:
 
 
 class AdminClient:
-    def __init__(self, shop_domain: str, access_token: str):
+    """`sleep` is how the client waits out throttling (a seam: tests record the waits)."""
+
+    def __init__(self, shop_domain: str, access_token: str, *, sleep=time.sleep):
         self.shop_domain = shop_domain
         self.access_token = access_token
         self.url = urls.graphql_url(shop_domain)
         self.last_cost: dict | None = None
+        self.sleep = sleep
 
     def execute(self, operation_name: str, variables: dict | None = None) -> dict:
         return transport.post_graphql(
@@ -40,6 +44,7 @@ class AdminClient:
             self.access_token,
             document(operation_name),
             variables,
+            sleep=self.sleep,
             on_cost=self._remember_cost,
         )
 

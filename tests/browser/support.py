@@ -14,3 +14,30 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def seed_orders(devstore, shop: str, drain, count: int) -> None:
+    """`count` seeded orders (seed 1: the same ones every run) in devstore, and back only once
+    Relay holds every one of them: webhooks arrive over HTTP, the worker turns them into orders.
+    Needs an app context (the `ctx` fixture)."""
+    from sqlalchemy import func, select
+
+    from domain.models.orders import Order
+    from domain.models.shop import Shop
+    from extensions import db
+    from tests.integration.test_webhooks import wait_for
+
+    devstore.control.post(
+        f"/_devstore/shops/{shop}/seed", json={"orders": count, "seed": 1}
+    ).raise_for_status()
+
+    def orders_in_relay() -> int:
+        db.session.expire_all()
+        return db.session.scalar(
+            select(func.count())
+            .select_from(Order)
+            .join(Shop, Shop.id == Order.shop_id)
+            .where(Shop.domain == shop)
+        )
+
+    wait_for(lambda: drain() or orders_in_relay() == count, timeout=90)

@@ -1,28 +1,14 @@
 """The real thing in a browser: devstore's admin frames Relay, App Bridge mints ID tokens,
 and an htmx request inside the iframe is authenticated with one."""
 
-from tests.browser.support import ARTIFACTS
+from tests.browser.support import ARTIFACTS, seed_orders
 from tests.conftest import API_KEY
 
 
 def test_embedded_app_loads_in_the_admin_iframe_with_a_valid_id_token(
     ctx, browser, devstore, relay_server, installed_shop, drain
 ):
-    devstore.control.post(f"/_devstore/shops/{installed_shop}/seed", json={"orders": 12})
-    for _ in range(50):  # webhooks arrive over HTTP; the worker turns them into orders
-        drain()
-        if (
-            len(
-                devstore.store.find(
-                    "webhook_delivery",
-                    shop=installed_shop,
-                    where=lambda d: d["status"] == "delivered",
-                )
-            )
-            >= 12
-        ):
-            break
-    drain()
+    seed_orders(devstore, installed_shop, drain, 12)
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     authorizations = []
     page.on(

@@ -9,20 +9,8 @@ from sqlalchemy import select
 from domain.models.orders import Supplier, VariantMapping
 from domain.models.shop import Shop
 from extensions import db
-from tests.browser.support import ARTIFACTS
+from tests.browser.support import ARTIFACTS, seed_orders
 from tests.conftest import API_KEY
-
-
-def seed_orders(devstore, shop: str, drain, count: int = 12) -> None:
-    devstore.control.post(f"/_devstore/shops/{shop}/seed", json={"orders": count})
-    for _ in range(50):  # webhooks arrive over HTTP; the worker turns them into orders
-        drain()
-        delivered = devstore.store.find(
-            "webhook_delivery", shop=shop, where=lambda d: d["status"] == "delivered"
-        )
-        if len(delivered) >= count:
-            break
-    drain()
 
 
 def shot(page, frame, name: str) -> None:
@@ -33,7 +21,7 @@ def shot(page, frame, name: str) -> None:
 def test_a_merchant_creates_a_supplier_and_maps_a_sku_inside_the_admin_iframe(
     ctx, browser, devstore, relay_server, installed_shop, drain
 ):
-    seed_orders(devstore, installed_shop, drain)
+    seed_orders(devstore, installed_shop, drain, 12)
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 1100})
     page.goto(f"{devstore.url}/store/{installed_shop}/admin/apps/{API_KEY}")

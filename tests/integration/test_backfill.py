@@ -135,7 +135,9 @@ def test_a_retried_or_rerun_backfill_changes_nothing(
     ctx, devstore, make_shop, oauth_install, drain
 ):
     domain = make_shop("rerun", plan="standard")
-    devstore.control.post(f"/_devstore/shops/{domain}/seed", json={"orders": LARGE})
+    devstore.control.post(
+        f"/_devstore/shops/{domain}/seed", json={"orders": LARGE, "seed": 1}
+    ).raise_for_status()
     oauth_install(domain)
     shop = shop_row(domain)
     (first,) = runs(shop)
@@ -181,8 +183,11 @@ def test_a_paid_only_backfill_imports_only_paid_orders(
     shop = shop_row(domain)
     shop_settings.save(shop, shop_settings.ShopSettings(paid_only=True))
     db.session.commit()
-    # 80 % of seeded orders are paid: enough paid ones to be above the bulk threshold.
-    devstore.control.post(f"/_devstore/shops/{domain}/seed", json={"orders": 480})
+    # 80 % of seeded orders are paid (seed 2: the same 480 orders every run): enough paid ones
+    # to be above the bulk threshold.
+    devstore.control.post(
+        f"/_devstore/shops/{domain}/seed", json={"orders": 480, "seed": 2}
+    ).raise_for_status()
     refunded = commerce.create_order(devstore.store, domain, line_items=[{"sku": "BRS-LAMP"}])
     commerce.create_refund(devstore.store, domain, refunded["id"], refund_line_items=[], amount="5")
     paid = {
@@ -209,7 +214,9 @@ def test_the_progress_bar_shows_true_numbers_through_export_and_import(
     domain = make_shop("progress", plan="standard")
     oauth_install(domain)
     drop_relay_webhooks(domain)
-    devstore.control.post(f"/_devstore/shops/{domain}/seed", json={"orders": LARGE})
+    devstore.control.post(
+        f"/_devstore/shops/{domain}/seed", json={"orders": LARGE, "seed": 3}
+    ).raise_for_status()
     shop = shop_row(domain)
     run = sync.start_run(shop, "backfill")  # its steps run below, as the worker would
     db.session.commit()
@@ -266,7 +273,9 @@ def test_a_failed_bulk_export_falls_back_to_pages(
     domain = make_shop("fallback", plan="standard")
     oauth_install(domain)
     drop_relay_webhooks(domain)
-    devstore.control.post(f"/_devstore/shops/{domain}/seed", json={"orders": LARGE})
+    devstore.control.post(
+        f"/_devstore/shops/{domain}/seed", json={"orders": LARGE, "seed": 4}
+    ).raise_for_status()
     devstore.settings.bulk_failure = "TIMEOUT"
     devstore.settings.throttle = False  # the paginated fallback, without waiting out the bucket
     try:

@@ -25,7 +25,9 @@ def count(model, *where):
 
 def test_install_backfills_every_existing_order(ctx, devstore, make_shop, oauth_install, drain):
     domain = make_shop("backfill")
-    devstore.control.post(f"/_devstore/shops/{domain}/seed", json={"orders": 60})
+    devstore.control.post(
+        f"/_devstore/shops/{domain}/seed", json={"orders": 60, "seed": 1}
+    ).raise_for_status()
     oauth_install(domain)  # post-install enqueues the backfill
     drain()
     shop = shop_row(domain)

@@ -1,7 +1,6 @@
 """Expiring offline tokens are refreshed once, under a lock; throttling waits, not fails."""
 
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from domain import installation
 from domain.models.shop import Shop
 from extensions import db
 from integrations.shopify_admin import transport
+from integrations.shopify_admin.client import AdminClient
 from integrations.shopify_admin.errors import ShopifyThrottled
 from tests.conftest import API_KEY
 
@@ -77,50 +77,70 @@ def test_a_revoked_token_reads_as_not_installed(ctx, devstore, installed_shop):
         raise AssertionError("a revoked token must not work")
 
 
+class ManualClock:
+    """Monotonic seconds that move only when the client sleeps (devstore's bucket reads it)."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def recording_client(shop: Shop, clock: ManualClock | None = None):
+    """Relay's Admin client whose waits are recorded (and pass on `clock`) instead of slept."""
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if clock is not None:
+            clock.now += seconds
+
+    return AdminClient(shop.domain, installation.access_token_for(shop), sleep=sleep), slept
+
+
 def test_throttled_requests_wait_for_the_bucket_then_succeed(ctx, installed_shop):
     shop = db.session.scalar(select(Shop).where(Shop.domain == installed_shop))
-    client = installation.admin_client(shop)
+    clock = ManualClock()
+    client, slept = recording_client(shop, clock)
     client.execute("OrdersPage", {"first": 10})
     requested = client.last_cost["requestedQueryCost"]
     restore_rate = client.last_cost["throttleStatus"]["restoreRate"]
     bucket = devstore_cost.bucket_for(API_KEY, installed_shop, "standard")
-    bucket.available = requested - 50  # someone else spent it: 50 points short, 0.5 s at 100/s
-    started = time.monotonic()
+    # Someone else spent it: 50 points short, 0.5 s at 100/s; the bucket refills only while
+    # Relay's client sleeps.
+    bucket.set_clock(clock, available=requested - 50)
     data = client.execute("OrdersPage", {"first": 10})
-    waited = time.monotonic() - started
     assert "orders" in data, "THROTTLED was waited out, not raised"
     assert restore_rate == 100.0
-    assert 50 / restore_rate * 0.9 <= waited < 3, f"waited {waited:.2f}s"
+    assert slept == [pytest.approx(50 / restore_rate)], "one wait, for exactly what was missing"
 
 
 def test_a_429_is_retried_after_the_retry_after_seconds(ctx, installed_shop, devstore):
     shop = db.session.scalar(select(Shop).where(Shop.domain == installed_shop))
-    client = installation.admin_client(shop)
+    client, slept = recording_client(shop)
     devstore.settings.retry_after_seconds = 0.4
     devstore.settings.too_many_requests = 2
     try:
-        started = time.monotonic()
         data = client.execute("ShopInfo")
-        waited = time.monotonic() - started
         assert devstore.settings.too_many_requests == 0, "both 429s were answered"
     finally:
         devstore.settings.too_many_requests = 0
     assert data["shop"]["myshopifyDomain"] == installed_shop
-    assert 0.8 * 0.95 <= waited < 3, f"two 429s of Retry-After 0.4 s, waited {waited:.2f}s"
+    assert slept == [0.4, 0.4], "two 429s of Retry-After 0.4 s, each waited out"
 
 
 def test_a_retry_after_longer_than_a_job_should_wait_is_handed_to_the_job_retry(
     ctx, installed_shop, devstore
 ):
     shop = db.session.scalar(select(Shop).where(Shop.domain == installed_shop))
-    client = installation.admin_client(shop)
+    client, slept = recording_client(shop)
     devstore.settings.retry_after_seconds = transport.MAX_THROTTLE_WAIT + 30
     devstore.settings.too_many_requests = 1
-    started = time.monotonic()
     try:
         with pytest.raises(ShopifyThrottled) as raised:
             client.execute("ShopInfo")
     finally:
         devstore.settings.too_many_requests = 0
     assert raised.value.retryable and raised.value.retry_after == transport.MAX_THROTTLE_WAIT + 30
-    assert time.monotonic() - started < 2, "it did not sit out the wait in the worker"
+    assert slept == [], "it did not sit out the wait in the worker"
