@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import timedelta
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -17,7 +19,7 @@ from domain.fulfillment import recovery
 from domain.models.orders import Order
 from domain.models.shop import ComplianceRecord, Shop, WebhookReceipt
 from extensions import db
-from jobs import queues
+from jobs import outbox, queues
 from tests.conftest import API_KEY
 from tests.integration.merchant_pages import place_orders
 from tests.integration.test_webhooks import addressed_to, deliver, example, wait_for
@@ -190,7 +192,7 @@ def test_uninstall_and_shop_redact_arriving_together_erase_the_shop_once(
 
 
 def test_a_body_with_missing_fields_is_set_aside_not_re_run_by_every_sweep(
-    ctx, app, devstore, relay_server, installed_shop, drain
+    ctx, app, devstore, relay_server, installed_shop, drain, id_token
 ):
     (order,) = place_orders(devstore, drain, installed_shop, [["MUG-1"]])
     captured = delivered_body(devstore, installed_shop, "orders/create")
@@ -206,9 +208,28 @@ def test_a_body_with_missing_fields_is_set_aside_not_re_run_by_every_sweep(
     failed = queues.queue(queues.PUSH).failed_job_registry.get_job_ids()
     assert failed == [f"webhook-{receipt.id}"], "failed at once, shown on the Jobs page"
 
+    # An hour later, past every grace period of the sweep and the outbox pass:
+    receipt.received_at = receipt.received_at - timedelta(hours=1)
+    db.session.commit()
+    queues.queue(queues.PUSH).failed_job_registry.remove(f"webhook-{receipt.id}", delete_job=True)
     shop = shop_row(installed_shop)
     assert recovery.reconcile(shop).webhooks == 0, "the sweep leaves it alone"
+    assert outbox.enqueue_orphans().webhooks == 0, "and so does the worker's outbox pass"
     assert queues.queue(queues.PUSH).get_job_ids() == []
+
+    # The Jobs page says why, in the merchant's language.
+    page = httpx.get(
+        f"{relay_server.url}/jobs",
+        headers={
+            "Authorization": f"Bearer {id_token(installed_shop)}",
+            "HX-Request": "true",
+            "X-Relay-Locale": "fr",
+        },
+    )
+    assert page.status_code == 200
+    assert f'data-receipt-id="{receipt.id}"' in page.text, "listed though its job expired"
+    assert "Shopify a envoyé ce webhook avec des données" in page.text
+    assert "KeyError: &#39;name&#39;" in page.text
 
 
 def test_nan_is_not_json_and_is_refused_before_anything_is_stored(
