@@ -7,6 +7,7 @@ functions swallow (and record) everything else so RQ does not retry what cannot 
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -37,7 +38,8 @@ def redis_connection(config: dict | None = None) -> redis.Redis:
             from integrations import embedded_redis
 
             url = embedded_redis.ensure_running(key)
-        _connections[key] = redis.Redis.from_url(url)
+        # Named after the process, so CLIENT LIST tells who is connected.
+        _connections[key] = redis.Redis.from_url(url, client_name=f"relay-{os.getpid()}")
     return _connections[key]
 
 
