@@ -152,6 +152,11 @@ def shipped_and_waiting_for_push(devstore, domain, drain):
     shipments.supplier_accepts(supplier_order)
     db.session.commit()
     drain()
+    # The webhooks the answer set off reach Relay on devstore's own thread, maybe after that
+    # drain (SQLite serializes their intake behind the worker's writes): take them too, so
+    # the push is all that waits and none of them runs into a later fault.
+    wait_for(lambda: deliveries_settled(devstore, domain), timeout=15)
+    drain()
     parcel = shipments.record_shipment(refreshed(supplier_order), TRACKING)
     db.session.commit()
     return refreshed(supplier_order), parcel.id
