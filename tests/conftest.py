@@ -3,6 +3,10 @@
 - A fresh PostgreSQL database per test session (TEST_DATABASE_URL names the server), tables
   emptied between tests.
 - Redis from TEST_REDIS_URL; the database is flushed between tests.
+- With neither URL set and no server answering on 127.0.0.1 (a laptop), or with
+  RELAY_TEST_EMBEDDED=1: the embedded defaults instead, a SQLite file and one embedded Redis
+  (integrations/embedded_redis.py) for the session. Tests marked `postgresql` are then left
+  out, with the command that runs them.
 - devstore runs in a thread on a free port; Relay reaches it only through the configured seam.
 - Relay runs in a thread on a free port too, so devstore delivers webhooks to it over HTTP.
 """
@@ -35,6 +39,90 @@ API_KEY = "relay-test-client-id"
 API_SECRET = "relay-test-client-secret-at-least-32-bytes"
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
+POSTGRESQL_ONLY = (
+    "PostgreSQL only; run with a server: "
+    "TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test "
+    "./scripts/test.sh -m postgresql"
+)
+
+
+def _postgres_answers(url: str) -> bool:
+    dsn = urlunsplit(urlsplit(url)._replace(scheme="postgresql"))
+    try:
+        psycopg.connect(dsn, connect_timeout=3).close()
+    except psycopg.Error:
+        return False
+    return True
+
+
+def _redis_answers(url: str) -> bool:
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3).ping()
+    except redis.RedisError:
+        return False
+    return True
+
+
+def _choose_backends() -> tuple[str, str]:
+    """("postgresql" | "sqlite", "server" | "embedded"): a URL that is set is always used (and
+    must answer); unset, the local default server if it answers, else the embedded default."""
+    if os.environ.get("RELAY_TEST_EMBEDDED") == "1":
+        return "sqlite", "embedded"
+    if os.environ.get("TEST_DATABASE_URL"):
+        database = "postgresql"
+    else:
+        database = "postgresql" if _postgres_answers(DEFAULT_DB) else "sqlite"
+    if os.environ.get("TEST_REDIS_URL"):
+        redis_kind = "server"
+    else:
+        redis_kind = "server" if _redis_answers(DEFAULT_REDIS) else "embedded"
+    return database, redis_kind
+
+
+DATABASE_KIND, REDIS_KIND = _choose_backends()
+_WHY_EMBEDDED = (
+    "RELAY_TEST_EMBEDDED=1"
+    if os.environ.get("RELAY_TEST_EMBEDDED") == "1"
+    else "no server answers and no URL is set"
+)
+
+
+def pytest_report_header(config):
+    if DATABASE_KIND == "postgresql":
+        database = f"PostgreSQL ({os.environ.get('TEST_DATABASE_URL', DEFAULT_DB)})"
+    else:
+        database = f"SQLite ({_WHY_EMBEDDED})"
+    if REDIS_KIND == "server":
+        redis_text = f"Redis ({os.environ.get('TEST_REDIS_URL', DEFAULT_REDIS)})"
+    else:
+        redis_text = f"the embedded Redis ({_WHY_EMBEDDED})"
+    return f"relay: {database}, {redis_text}"
+
+
+def pytest_collection_modifyitems(config, items):
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    say = reporter.write_line if reporter is not None else print
+    if REDIS_KIND == "embedded":
+        say(f"relay: {_WHY_EMBEDDED} for Redis: using an embedded Redis", yellow=True)
+    if DATABASE_KIND == "postgresql":
+        return
+    skip = pytest.mark.skip(reason=POSTGRESQL_ONLY)
+    left_out = [item for item in items if item.get_closest_marker("postgresql")]
+    for item in left_out:
+        item.add_marker(skip)
+    say(
+        f"relay: {_WHY_EMBEDDED} for PostgreSQL: running on SQLite, leaving out "
+        f"{len(left_out)} PostgreSQL-only test(s){':' if left_out else '.'}",
+        yellow=True,
+    )
+    for item in left_out:
+        say(f"  {item.nodeid}")
+    if left_out:
+        say(
+            "  run them with a PostgreSQL server: TEST_DATABASE_URL="
+            "postgresql+psycopg://USER@HOST:5432/DB ./scripts/test.sh -m postgresql",
+            yellow=True,
+        )
 
 
 def free_port() -> int:
@@ -60,6 +148,8 @@ class ServerThread:
 @contextmanager
 def fresh_postgres_database():
     """An empty database on TEST_DATABASE_URL's server, dropped afterwards; yields its URL."""
+    if DATABASE_KIND != "postgresql":
+        pytest.skip(POSTGRESQL_ONLY)
     base = os.environ.get("TEST_DATABASE_URL", DEFAULT_DB)
     parts = urlsplit(base)
     name = f"relay_test_{uuid.uuid4().hex[:10]}"
@@ -77,19 +167,37 @@ def fresh_postgres_database():
 
 
 @pytest.fixture(scope="session")
-def database_url():
+def database_url(tmp_path_factory):
+    if DATABASE_KIND == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'relay-test.sqlite3'}"
+        return
     with fresh_postgres_database() as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def redis_url():
+    if REDIS_KIND == "embedded":
+        # Its own var/ for the session (never the one dev.sh uses: tests flush it), stopped at
+        # the end. Short: a unix socket path must stay under 108 bytes.
+        import shutil
+        import tempfile
+
+        from integrations import embedded_redis
+
+        var = tempfile.mkdtemp(prefix="relay-test-redis-")
+        try:
+            yield embedded_redis.ensure_running(var)
+        finally:
+            embedded_redis.stop(var)
+            shutil.rmtree(var, ignore_errors=True)
+        return
     url = os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS)
     try:
         redis.Redis.from_url(url).ping()
     except redis.RedisError as exc:
         pytest.exit(f"Redis is required for the test suite ({url}): {exc}", 2)
-    return url
+    yield url
 
 
 # -- devstore -------------------------------------------------------------------------------

@@ -344,7 +344,7 @@ def auto_cancel(request: CancellationRequest, *, why: str) -> CancellationReques
             "Cancelled automatically: %(supplier)s had not shipped it %(days)s days after the "
             "request"
         )
-    days = (request.decided_at - request.requested_at).days
+    days = (aware(request.decided_at) - aware(request.requested_at)).days  # SQLite: naive
     timeline.record(supplier_order.order, "auto_cancelled", message, supplier=supplier, days=days)
     if supplier_order.supplier and supplier_order.supplier.channel == "manual":
         timeline.record(

@@ -37,6 +37,7 @@ def test_a_supplier_accepts_and_ships_a_parcel_through_the_portal_form(
     # A realistic list: one shipped, one half shipped, one new.
     shipped = sent_to_supplier(devstore, retailer, {MUG: 1}, drain)
     shipments.record_shipment(shipped, shipments.Tracking("tracked", "LX1", "La Poste", None))
+    db.session.commit()  # never hold a write open while Relay takes webhooks (SQLite: locked)
     half = sent_to_supplier(devstore, retailer, {MUG: 2, PILLOW: 1}, drain)
     shipments.record_shipment(
         half,

@@ -17,7 +17,7 @@ from domain.models.orders import Order, Parcel, Supplier, SupplierOrder, Variant
 from domain.models.shop import Shop
 from extensions import db
 from tests.conftest import API_KEY
-from tests.integration.test_webhooks import wait_for
+from tests.integration.test_webhooks import deliveries_settled, wait_for
 
 MUG, PILLOW = "MUG-STN-SPK", "PIL-LIN-NAT"
 
@@ -82,6 +82,10 @@ def sent_to_supplier(devstore, domain: str, lines: dict[str, int], drain) -> Sup
     supplier_order = order.supplier_orders[0]
     assert requests.request_fulfillment([supplier_order], actor="merchant").done == 1
     db.session.commit()
+    drain()
+    # The webhooks forwarding set off may reach Relay after that drain (on SQLite their intake
+    # waits for the worker's writes): take them now, not in the middle of the test's own steps.
+    wait_for(lambda: deliveries_settled(devstore, domain), timeout=15)
     drain()
     supplier_order = refreshed(supplier_order.id)
     assert supplier_order.status == "requested"

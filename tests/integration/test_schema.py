@@ -18,7 +18,7 @@ from domain.models.shop import Shop
 from tests.conftest import fresh_postgres_database
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
+@pytest.fixture(params=[pytest.param("postgresql", marks=pytest.mark.postgresql), "sqlite"])
 def empty_database(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'relay.sqlite3'}"

@@ -269,6 +269,12 @@ def receipts_for(topic):
     )
 
 
+def deliveries_settled(devstore, shop: str) -> bool:
+    """devstore has sent every webhook it owes this shop (none pending a first try or retry)."""
+    sent = devstore.control.get("/_devstore/deliveries", params={"shop": shop}).json()
+    return all(d["status"] != "pending" for d in sent)
+
+
 def wait_for(condition, timeout=10.0):
     import time
 
