@@ -41,7 +41,7 @@ def redis_connection(config: dict | None = None) -> redis.Redis:
             url = embedded_redis.ensure_running(key)
         # Named after the process, so CLIENT LIST tells who is connected.
         _connections[key] = redis.Redis.from_url(
-            url, client_name=f"relay-{os.getpid()}", **connection_options()
+            url, client_name=f"relay-{os.getpid()}", **connection_options(url)
         )
     return _connections[key]
 

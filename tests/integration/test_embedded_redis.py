@@ -78,6 +78,7 @@ def process_env(var: Path) -> dict:
             "RELAY_VAR_DIR": str(var),
             "SHOPIFY_API_SECRET": SECRET,
             "SECRET_KEY": "embedded-redis-test",
+            "RELAY_ENV": "development",  # the other secrets are made once in var/
             "PYTHONUNBUFFERED": "1",
         }
     )
