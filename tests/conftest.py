@@ -87,6 +87,23 @@ _WHY_EMBEDDED = (
 )
 
 
+def pytest_terminal_summary(terminalreporter):
+    """The attack figure: tests marked `attack` (hostile input, faults) and how many held."""
+    held = failed = 0
+    for outcome in ("passed", "failed", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if "attack" not in report.keywords:
+                continue
+            if outcome == "passed" and report.when == "call":
+                held += 1
+            elif outcome != "passed":
+                failed += 1
+    if held or failed:
+        terminalreporter.write_line(
+            f"attacks and faults tried: {held + failed}, held: {held}, broke: {failed}"
+        )
+
+
 def pytest_report_header(config):
     if DATABASE_KIND == "postgresql":
         database = f"PostgreSQL ({os.environ.get('TEST_DATABASE_URL', DEFAULT_DB)})"

@@ -9,12 +9,15 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 from itsdangerous import URLSafeTimedSerializer
 
 from domain import portal
 from tests.conftest import ROOT, free_port, worker_env
 from tests.integration.test_portal import MUG, add_portal_supplier
 from tests.integration.test_webhooks import wait_for
+
+pytestmark = pytest.mark.attack
 
 
 def signed_with(keys, supplier) -> str:

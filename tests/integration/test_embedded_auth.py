@@ -3,8 +3,11 @@
 import time
 
 import httpx
+import pytest
 
 from tests.conftest import API_KEY
+
+pytestmark = pytest.mark.attack
 
 
 def get(relay_server, path, token=None, **params):

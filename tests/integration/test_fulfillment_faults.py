@@ -41,6 +41,8 @@ from tests.integration.test_fulfillment import (
 )
 from tests.integration.test_webhooks import deliver, deliveries_settled, example, wait_for
 
+pytestmark = pytest.mark.attack
+
 TRACKING = shipments.Tracking("tracked", "1Z999AA1", "UPS", "https://ups.example/1Z999AA1")
 
 

@@ -28,6 +28,8 @@ from werkzeug.routing import IntegerConverter
 from integrations.shopify_admin.webhooks import body_signature
 from tests.conftest import API_KEY, API_SECRET
 
+pytestmark = pytest.mark.attack
+
 # Fixed by default (deterministic, ~1 min); FUZZ_EXAMPLES / FUZZ_SEED explore further by hand.
 EXAMPLES_PER_ROUTE = int(os.environ.get("FUZZ_EXAMPLES", "30"))
 FUZZ_SEED = os.environ.get("FUZZ_SEED")

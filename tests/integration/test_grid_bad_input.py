@@ -82,6 +82,7 @@ def test_malformed_dates_are_ignored_with_a_notice(app, shop_with_orders, id_tok
     assert rows_in(response.text) == 6
 
 
+@pytest.mark.attack
 def test_extreme_dates_are_answered_not_crashed_on(app, shop_with_orders, id_token):
     everything, _ = grid_request(
         app, id_token(shop_with_orders), htmx=True, **{"from": "0001-01-01", "to": "9999-12-31"}
@@ -102,6 +103,7 @@ def table_sizes(shop_id: int) -> tuple[int, int, int]:
     )
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize(
     "text",
     [
@@ -132,6 +134,7 @@ def test_sql_and_html_in_the_search_come_back_escaped_and_are_never_executed(
     assert order_count(shop_with_orders) == 6
 
 
+@pytest.mark.attack
 def test_html_in_a_customer_name_is_shown_as_text(
     ctx, app, devstore, make_shop, oauth_install, drain, id_token
 ):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from domain.models.orders import Order, Supplier, SupplierOrder, SyncRun
@@ -18,6 +19,8 @@ from tests.integration.test_grid import (
     shop_row,
 )
 from tests.integration.test_webhooks import wait_for
+
+pytestmark = pytest.mark.attack
 
 
 def order_ids(shop_id: int) -> set[int]:

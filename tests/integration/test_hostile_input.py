@@ -25,6 +25,8 @@ from tests.integration.test_refunds import (
     refunds_of,
 )
 
+pytestmark = pytest.mark.attack
+
 SHOP = "junk-shop.myshopify.com"
 
 

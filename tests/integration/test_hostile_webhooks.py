@@ -24,6 +24,8 @@ from tests.conftest import API_KEY
 from tests.integration.merchant_pages import place_orders
 from tests.integration.test_webhooks import addressed_to, deliver, example, wait_for
 
+pytestmark = pytest.mark.attack
+
 
 def shop_row(domain: str) -> Shop | None:
     db.session.expire_all()
@@ -142,7 +144,10 @@ def test_a_customer_redaction_naming_another_shop_redacts_nothing(
     )
 
 
-@pytest.mark.parametrize("order", ["uninstall first", "redact first", "together"])
+@pytest.mark.parametrize(
+    "order",
+    ["uninstall first", "redact first", pytest.param("together", marks=pytest.mark.postgresql)],
+)
 def test_uninstall_and_shop_redact_arriving_together_erase_the_shop_once(
     app, ctx, devstore, relay_server, installed_shop, drain, order
 ):

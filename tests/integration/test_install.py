@@ -65,6 +65,7 @@ def signed_query(params):
     return {**params, "hmac": query_digest(API_SECRET, params)}
 
 
+@pytest.mark.attack
 def test_install_entry_refuses_bad_shop_domains_and_bad_signatures(
     ctx, relay_server, register_relay
 ):
@@ -96,6 +97,7 @@ def start_oauth(devstore, relay_server, domain):
     return browser, approve.headers["location"]
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize("tamper", ["shop", "code", "timestamp", "extra param"])
 def test_callback_with_tampered_params_changes_nothing(
     ctx, devstore, relay_server, register_relay, make_shop, tamper
@@ -118,6 +120,7 @@ def test_callback_with_tampered_params_changes_nothing(
     assert shop_row(domain) is None and shop_row("other.myshopify.com") is None
 
 
+@pytest.mark.attack
 def test_a_reused_state_is_refused(ctx, devstore, relay_server, register_relay, make_shop):
     domain = make_shop("replay")
     browser, callback = start_oauth(devstore, relay_server, domain)
@@ -129,6 +132,7 @@ def test_a_reused_state_is_refused(ctx, devstore, relay_server, register_relay, 
     assert shop_row(domain).access_token_encrypted == first_token
 
 
+@pytest.mark.attack
 def test_a_state_without_the_browser_cookie_is_refused(
     ctx, devstore, relay_server, register_relay, make_shop
 ):

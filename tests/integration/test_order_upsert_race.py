@@ -9,12 +9,15 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select, text
 
 from domain import sync
 from domain.models.orders import LineItem, Order
 from domain.models.shop import Shop
 from extensions import db
+
+pytestmark = [pytest.mark.attack, pytest.mark.postgresql]  # waits on pg_stat_activity
 
 
 def snapshot(gid: str) -> sync.OrderSnapshot:

@@ -132,6 +132,7 @@ def retailer(ctx, installed_shop, devstore):
 # -- links -----------------------------------------------------------------------------------
 
 
+@pytest.mark.attack
 def test_a_genuine_link_opens_the_portal_and_tampered_or_foreign_links_do_not(
     ctx, app, relay_server, retailer
 ):
@@ -172,6 +173,7 @@ def test_a_genuine_link_opens_the_portal_and_tampered_or_foreign_links_do_not(
     assert response.status_code == 403 and "no longer sends you orders" in response.text
 
 
+@pytest.mark.attack
 def test_revoking_links_rotates_the_key_and_old_links_stop_working(
     ctx, relay_server, retailer, id_token
 ):
@@ -219,6 +221,7 @@ def test_the_supplier_page_shows_a_working_link_for_portal_suppliers_only(
     assert 'id="portal-link"' not in supplier_page(manual.id).text
 
 
+@pytest.mark.attack
 def test_revoking_is_scoped_to_the_merchants_own_suppliers(
     ctx, relay_server, retailer, make_shop, oauth_install, id_token
 ):
@@ -235,6 +238,7 @@ def test_revoking_is_scoped_to_the_merchants_own_suppliers(
     assert db.session.get(Supplier, theirs.id).portal_key == key
 
 
+@pytest.mark.attack
 def test_portal_pages_cannot_be_framed_cached_or_leak_the_link(ctx, relay_server, retailer):
     supplier = add_portal_supplier(retailer, "Atelier Nord", (MUG,))
     link = Portal(relay_server, supplier)
@@ -252,6 +256,7 @@ def test_portal_pages_cannot_be_framed_cached_or_leak_the_link(ctx, relay_server
 # -- tenancy ---------------------------------------------------------------------------------
 
 
+@pytest.mark.attack
 def test_a_supplier_sees_only_its_own_orders_of_that_retailer(
     ctx, relay_server, retailer, devstore, drain, make_shop, oauth_install
 ):
@@ -409,6 +414,7 @@ def test_supplier_declines_with_shopifys_reason_and_the_store_gets_it(
 # -- bad input -------------------------------------------------------------------------------
 
 
+@pytest.mark.attack
 def test_bad_shipments_get_a_readable_message_and_change_nothing(
     ctx, relay_server, retailer, devstore, drain
 ):

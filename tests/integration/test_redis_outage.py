@@ -34,6 +34,8 @@ from tests.integration.test_install import signed_query
 from tests.integration.test_webhooks import deliver, wait_for
 from tests.private_services import PrivateRedis, free_port
 
+pytestmark = pytest.mark.attack
+
 FAST = 1.0  # seconds: what a request may take while Redis is down (it used to hang ~4 s)
 
 

@@ -9,6 +9,8 @@ import pytest
 from domain.models.shop import Shop
 from extensions import db
 
+pytestmark = pytest.mark.attack
+
 INSTALLED = "framed-shop.myshopify.com"
 UNINSTALLED = "gone-shop.myshopify.com"
 UNKNOWN = "stranger.myshopify.com"

@@ -78,6 +78,7 @@ def queued_jobs(app):
         return queues.queue(queues.PUSH).count
 
 
+@pytest.mark.attack
 def test_a_replayed_webhook_id_changes_nothing(ctx, app, relay_server, installed_shop, drain):
     # Shopify retries anything but 2xx, so a replay is acknowledged (200) and ignored.
     webhook_id = str(uuid.uuid4())
@@ -99,6 +100,7 @@ def test_a_replayed_webhook_id_changes_nothing(ctx, app, relay_server, installed
     assert receipts() == 1
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize("case", ["forged", "altered", "no-signature"])
 def test_unverified_bodies_get_401_and_store_nothing(ctx, app, relay_server, installed_shop, case):
     payload = example("orders/create")
@@ -120,6 +122,7 @@ def test_unverified_bodies_get_401_and_store_nothing(ctx, app, relay_server, ins
     assert receipts() == 0 and queued_jobs(app) == 0
 
 
+@pytest.mark.attack
 def test_an_oversized_body_is_refused_before_it_is_read(ctx, app, relay_server, installed_shop):
     big = b"{" + b" " * (app.config["WEBHOOK_MAX_BYTES"] + 10) + b"}"
     response = deliver(relay_server, installed_shop, "orders/create", None, body=big)
@@ -128,6 +131,7 @@ def test_an_oversized_body_is_refused_before_it_is_read(ctx, app, relay_server, 
     assert receipts() == 0 and queued_jobs(app) == 0
 
 
+@pytest.mark.attack
 def test_an_oversized_chunked_body_without_a_length_is_cut_off_at_the_limit(
     ctx, app, relay_server, installed_shop
 ):
@@ -151,6 +155,7 @@ def test_an_oversized_chunked_body_without_a_length_is_cut_off_at_the_limit(
     assert receipts() == 0 and queued_jobs(app) == 0
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize(
     "shop",
     [
@@ -167,6 +172,7 @@ def test_a_shop_header_that_is_not_a_plain_shop_domain_is_refused(ctx, app, rela
     assert receipts() == 0 and queued_jobs(app) == 0
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize(
     "case, message",
     [
@@ -194,6 +200,7 @@ def test_signed_but_malformed_deliveries_get_400_and_store_nothing(
     assert receipts() == 0 and queued_jobs(app) == 0
 
 
+@pytest.mark.attack
 def test_webhooks_for_unknown_shops_are_acknowledged_and_ignored(ctx, relay_server, drain):
     response = deliver(
         relay_server, "nobody.myshopify.com", "orders/create", example("orders/create")

@@ -13,6 +13,8 @@ from cryptography.fernet import Fernet
 from app import create_app
 from config import RefusedToStart, fill_development_secrets
 
+pytestmark = pytest.mark.attack
+
 STRONG = {
     "SECRET_KEY": "s" * 40,
     "SHOPIFY_API_SECRET": "a" * 40,

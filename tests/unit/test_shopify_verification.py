@@ -16,6 +16,7 @@ def test_plain_shop_domains_are_accepted(shop):
     assert is_valid_shop_domain(shop)
 
 
+@pytest.mark.attack
 @pytest.mark.parametrize(
     "shop",
     [
@@ -50,6 +51,7 @@ def test_query_hmac_signed_with_the_secret_verifies():
     assert verify_query(params, [SECRET])
 
 
+@pytest.mark.attack
 def test_query_hmac_rejects_a_tampered_parameter():
     params = signed(
         {"shop": "acme.myshopify.com", "timestamp": str(int(time.time())), "code": "abc123"}
@@ -58,6 +60,7 @@ def test_query_hmac_rejects_a_tampered_parameter():
     assert not verify_query(params, [SECRET])
 
 
+@pytest.mark.attack
 def test_query_hmac_rejects_a_stale_timestamp_and_missing_hmac():
     stale = signed({"shop": "acme.myshopify.com", "timestamp": str(int(time.time()) - 2 * 86400)})
     assert not verify_query(stale, [SECRET])
