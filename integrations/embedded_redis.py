@@ -25,6 +25,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 SOCKET = "redis.sock"
 PIDFILE = "redis.pid"
@@ -62,7 +64,11 @@ def url(var_dir: str | os.PathLike) -> str:
 
 
 def _client(socket_path: Path, timeout: float = 2.0) -> redis.Redis:
-    return redis.Redis(unix_socket_path=str(socket_path), socket_timeout=timeout)
+    # No retries: a probe of a dead socket answers at once, and SHUTDOWN (whose connection
+    # closes as the server exits) is not sent again after 2 s of backoff.
+    return redis.Redis(
+        unix_socket_path=str(socket_path), socket_timeout=timeout, retry=Retry(NoBackoff(), 0)
+    )
 
 
 def _answers(socket_path: Path) -> bool:
