@@ -65,20 +65,7 @@ class FaultRig(Rig):
         self.processes["devstore"].kill()
         self.processes["devstore"].wait()
         time.sleep(3)
-        self._spawn(
-            "devstore",
-            [
-                "-m",
-                "devstore",
-                "serve",
-                "--port",
-                self.devstore_url.rsplit(":", 1)[1],
-                "--db",
-                str(self.tmp / "devstore.sqlite3"),
-                "--retry-base",
-                "1",
-            ],
-        )
+        self.spawn_devstore()
         wait_until(self._devstore_up, 60, what="devstore back")
 
     def token(self, domain: str) -> str:

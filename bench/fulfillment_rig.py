@@ -100,20 +100,7 @@ class Rig:
         redis.Redis.from_url(self.env["REDIS_URL"]).flushdb()
         with psycopg.connect(self._admin_dsn, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{self.db_name}"')
-        self._spawn(
-            "devstore",
-            [
-                "-m",
-                "devstore",
-                "serve",
-                "--port",
-                self.devstore_url.rsplit(":", 1)[1],
-                "--db",
-                str(self.tmp / "devstore.sqlite3"),
-                "--retry-base",
-                "1",
-            ],
-        )
+        self.spawn_devstore()
         wait_until(self._devstore_up, 60, what="devstore")
         subprocess.run(
             [sys.executable, "-m", "flask", "--app", "app", "init-db"],
@@ -175,6 +162,15 @@ class Rig:
         worker = self.processes.pop("worker")
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait()
+
+    def spawn_devstore(self) -> subprocess.Popen:
+        """devstore on this rig's port and database (kept across a restart)."""
+        port = self.devstore_url.rsplit(":", 1)[1]
+        database = str(self.tmp / "devstore.sqlite3")
+        return self._spawn(
+            "devstore",
+            ["-m", "devstore", "serve", "--port", port, "--db", database, "--retry-base", "1"],
+        )
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         log = open(self.tmp / f"{name}.log", "a")  # noqa: SIM115 - lives as long as the process

@@ -203,18 +203,7 @@ def _insert_if_absent(shop: Shop, snapshot: OrderSnapshot) -> bool:
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = (
         insert(Order.__table__)
-        .values(
-            shop_id=shop.id,
-            shopify_gid=snapshot.gid,
-            name=snapshot.name,
-            created_at=snapshot.created_at,
-            shopify_updated_at=snapshot.updated_at,
-            financial_status=snapshot.financial_status,
-            store_status=snapshot.store_status,
-            currency=snapshot.currency,
-            total=snapshot.total,
-            search_text=_search_text(snapshot),
-        )
+        .values(shop_id=shop.id, shopify_gid=snapshot.gid, **_order_values(snapshot))
         .on_conflict_do_nothing(index_elements=["shop_id", "shopify_gid"])
         .returning(Order.__table__.c.id)
     )
@@ -301,7 +290,21 @@ def _advance_all(order: Order, event: str) -> None:
 
 
 def _apply(order: Order, snapshot: OrderSnapshot) -> bool:
-    values = {
+    changed = False
+    for key, value in _order_values(snapshot).items():
+        current = getattr(order, key)
+        if isinstance(current, datetime) and isinstance(value, datetime):
+            current = _aware(current)
+        if current != value:
+            setattr(order, key, value)
+            changed = True
+    order.synced_at = utcnow()
+    return changed
+
+
+def _order_values(snapshot: OrderSnapshot) -> dict:
+    """The order's columns as the snapshot has them."""
+    return {
         "name": snapshot.name,
         "created_at": snapshot.created_at,
         "shopify_updated_at": snapshot.updated_at,
@@ -315,16 +318,6 @@ def _apply(order: Order, snapshot: OrderSnapshot) -> bool:
         "shipping_address": snapshot.shipping_address,
         "search_text": _search_text(snapshot),
     }
-    changed = False
-    for key, value in values.items():
-        current = getattr(order, key)
-        if isinstance(current, datetime) and isinstance(value, datetime):
-            current = _aware(current)
-        if current != value:
-            setattr(order, key, value)
-            changed = True
-    order.synced_at = utcnow()
-    return changed
 
 
 def _sync_lines(order: Order, snapshot: OrderSnapshot) -> None:
