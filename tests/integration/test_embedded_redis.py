@@ -121,12 +121,13 @@ def web_requests_until_both_workers_connect(base: str, conn: redis.Redis, web, s
     return len(workers) == 2 and all(f"relay-{pid}" in names for pid in workers)
 
 
-def registered_workers(conn: redis.Redis) -> dict[int, str]:
-    """pid -> queues of every RQ worker registered on this server."""
+def registered_workers(conn: redis.Redis) -> dict[int, tuple[str, str]]:
+    """pid -> (worker name, queues) of every RQ worker registered on this server."""
     found = {}
     for key in conn.smembers("rq:workers"):
         fields = conn.hgetall(key)
-        found[int(fields.get(b"pid", 0))] = fields.get(b"queues", b"").decode()
+        name = key.decode().removeprefix("rq:worker:")
+        found[int(fields.get(b"pid", 0))] = (name, fields.get(b"queues", b"").decode())
     return found
 
 
@@ -191,11 +192,13 @@ def check_one_server(var: Path, procs: dict, trial: int) -> str:
         "both RQ workers to register on the server",
         procs,
     )
-    assert registered[procs["push worker"].pid] == "push"
-    assert registered[procs["worker"].pid] == "push,sync"
+    assert registered[procs["push worker"].pid][1] == "push"
+    assert registered[procs["worker"].pid][1] == "push,sync"
+    # Connected now: a connection named after the process, or the one RQ names after the worker.
     names = {c["name"] for c in conn.client_list()}
     for name in workers:
-        assert f"relay-{procs[name].pid}" in names, (name, names)
+        pid = procs[name].pid
+        assert {f"relay-{pid}", registered[pid][0]} & names, (name, names)
     servers = redis_servers_in(var)
     assert len(servers) == 1, f"trial {trial}: {len(servers)} redis-servers: {servers}"
     # What the web wrote is on it.
