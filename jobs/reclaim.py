@@ -20,6 +20,7 @@ import logging
 import os
 import signal
 import socket
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,6 +35,9 @@ from rq.scripts import release_lock
 log = logging.getLogger("relay.jobs.reclaim")
 DEFAULT_JOB_TIMEOUT = 180  # RQ's default when a job sets none
 PR_SET_PDEATHSIG = 1
+# How long a scheduler lock may stand without its scheduler registered before it counts as
+# abandoned (RQ registers in the forked child, right after the fork).
+UNREGISTERED_GRACE = 5.0
 PROC = Path("/proc/self/stat")
 
 
@@ -121,14 +125,28 @@ def release_dead_scheduler_locks(connection: Redis, queues: list[Queue]) -> int:
         if holder is None:
             continue
         holder = holder.decode()
-        try:
-            scheduler = RQScheduler.fetch(holder, connection)
-        except SchedulerNotFound:
-            scheduler = None  # starting up, or expired (the lock soon will too): leave it
-        if scheduler is not None and process_is_gone(scheduler.hostname, scheduler.pid):
+        scheduler = _registered_scheduler(connection, holder)
+        if scheduler is None:
+            # Its worker took the lock, then died before the scheduler it forked registered
+            # (RQ registers in the child): no live scheduler will ever refresh this lock.
+            released += release_lock(connection, lock_key, holder)
+        elif process_is_gone(scheduler.hostname, scheduler.pid):
             released += release_lock(connection, lock_key, holder)
             connection.delete(scheduler.key)
     return released
+
+
+def _registered_scheduler(connection: Redis, name: str) -> RQScheduler | None:
+    """The scheduler holding a lock, once it has registered; None when it never does within
+    UNREGISTERED_GRACE (a live scheduler registers milliseconds after its worker forks it)."""
+    give_up = time.monotonic() + UNREGISTERED_GRACE
+    while True:
+        try:
+            return RQScheduler.fetch(name, connection)
+        except SchedulerNotFound:
+            if time.monotonic() > give_up:
+                return None
+            time.sleep(0.1)
 
 
 def die_with(parent_pid: int) -> None:
