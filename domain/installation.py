@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from domain import crypto
 from domain.errors import NotInstalled
@@ -38,8 +40,21 @@ def _store_tokens(shop: Shop, token: oauth.OfflineToken) -> None:
     shop.scopes = token.scope
 
 
+def _claim_shop(domain: str) -> Shop:
+    """The shop's row, locked; made first if it is new. A new shop's first requests (the admin
+    loads the app and its htmx requests at once) may all install it: INSERT ... ON CONFLICT DO
+    NOTHING makes that one row, never a UNIQUE violation."""
+    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(Shop.__table__)
+        .values(domain=domain, settings={}, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["domain"])
+    )
+    return lock_shop(domain)
+
+
 def _install(domain: str, token: oauth.OfflineToken) -> Shop:
-    shop = shop_by_domain(domain) or Shop(domain=domain, settings={})
+    shop = _claim_shop(domain)
     _store_tokens(shop, token)
     shop.installed_at = utcnow()
     shop.uninstalled_at = None

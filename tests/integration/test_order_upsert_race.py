@@ -9,6 +9,7 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import httpx
 import pytest
 from sqlalchemy import func, select, text
 
@@ -97,3 +98,35 @@ def test_two_transactions_upserting_one_new_order_at_once_both_succeed(app, ctx,
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Order)) == 1
     assert db.session.scalar(select(func.count()).select_from(LineItem)) == 1
+
+
+def test_a_new_shops_first_requests_at_once_install_it_once(
+    ctx, devstore, relay_server, make_shop, register_relay, id_token
+):
+    """The admin loads the app and fires its first htmx requests together: each exchanges its
+    ID token and installs the shop; all succeed, and there is one shop row."""
+    domain = make_shop("managed")
+    start = threading.Barrier(4)
+    answers: list[int] = []
+
+    def first_load() -> None:
+        start.wait(timeout=30)
+        answers.append(
+            httpx.get(
+                f"{relay_server.url}/",
+                follow_redirects=True,
+                params={"embedded": "1", "shop": domain, "id_token": id_token(domain)},
+                timeout=60,
+            ).status_code
+        )
+
+    threads = [threading.Thread(target=first_load) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+    assert answers == [200, 200, 200, 200]
+    db.session.expire_all()
+    assert (
+        db.session.scalar(select(func.count()).select_from(Shop).where(Shop.domain == domain)) == 1
+    )
