@@ -434,6 +434,8 @@ def test_a_new_webhook_a_killed_worker_took_off_the_queue_is_processed_at_restar
     job_id = f"webhook-{receipt.id}"
     with app.app_context():
         push = queues.queue(queues.PUSH)
+        # Intake commits the receipt, then enqueues: wait until its job is on the queue.
+        wait_for(lambda: job_id in push.get_job_ids(), timeout=15)
         job = Job.fetch(job_id, connection=push.connection)
         assert push.connection.lrem(push.key, 1, job_id) == 1  # taken, as RQ's LPOP takes it
     drain()  # the order's other webhooks
