@@ -23,6 +23,7 @@ recovery sweep and the Jobs page decide about those.
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
@@ -176,6 +177,9 @@ class PeriodicPass:
         self.stopped.set()
 
     def _loop(self) -> None:
+        # Ctrl-C / SIGTERM must reach the worker's main thread: delivered to this thread, they
+        # would leave the main thread in its blocking dequeue (up to 405 s) before it stops.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         while not self.stopped.wait(self.interval):
             self.run_once()
 

@@ -24,6 +24,11 @@ from jobs import outbox, queues, reclaim, runtime
 # RQ's default is 10 minutes: how long a dead worker's expired job or a dead scheduler's lock
 # (on another host) can wait to be taken back.
 MAINTENANCE_INTERVAL = 60
+# The blocking dequeue waits worker_ttl - 15 s (RQ's default: 405 s). Ctrl-C or SIGTERM may be
+# delivered to another thread of the process (RQ's pubsub listener, the outbox pass); Python
+# runs the handler in the main thread only once its dequeue returns. A short wait keeps a stop
+# within ~5 s.
+WORKER_TTL = 20
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,7 +55,12 @@ def main(argv: list[str] | None = None) -> int:
         _reconcile_every_shop()
         worker_pid = os.getpid()
         os.register_at_fork(after_in_child=lambda: reclaim.die_with(worker_pid))
-        worker = SimpleWorker(qs, connection=connection, maintenance_interval=MAINTENANCE_INTERVAL)
+        worker = SimpleWorker(
+            qs,
+            connection=connection,
+            maintenance_interval=MAINTENANCE_INTERVAL,
+            worker_ttl=WORKER_TTL,
+        )
         periodic = None
         if not args.burst:  # a burst worker drains and exits; the start's reconcile is enough
             interval = float(os.environ.get("RELAY_OUTBOX_INTERVAL") or outbox.PASS_INTERVAL)
