@@ -50,7 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_blueprints(app)
 
-    from domain.money import format_money
+    from domain.money.amounts import format_money
 
     @app.template_filter("money")
     def money(amount, currency):

@@ -141,8 +141,9 @@ def relay_shop(domain: str, token: str):
 
 def backfill(shop, method: str | None) -> tuple[float, object]:
     """Run a backfill to the end, as the worker would; (wall seconds, the finished run)."""
-    from domain import order_sync_jobs, sync
     from domain.models.orders import SyncRun
+    from domain.orders import sync
+    from domain.orders import sync_runs as order_sync_jobs
     from extensions import db
 
     run = sync.start_run(shop, "backfill")
@@ -200,7 +201,7 @@ def main() -> int:
     database_url, drop_database = fresh_database(args.database_url or None)
 
     from app import create_app
-    from domain.order_sync_jobs import choose_method
+    from domain.orders.sync_runs import choose_method
     from extensions import db
     from integrations.shopify_admin.gateway import bulk as bulk_gateway
 

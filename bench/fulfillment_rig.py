@@ -241,9 +241,9 @@ class Rig:
     def store_supplier(self, retailer: str, supplier_store: str) -> None:
         """The retailer's supplier is another store running Relay (channel `store`), and the
         hold window is over at once (the benches measure what happens after it)."""
-        from domain import shop_settings
         from domain.models.orders import Supplier, VariantMapping
         from domain.models.shop import Shop
+        from domain.shop import settings as shop_settings
         from extensions import db
 
         with self.app.app_context():
@@ -307,7 +307,7 @@ class Rig:
         Fulfillment (the grid's bulk action, in pages of 500)."""
         from sqlalchemy import select
 
-        from domain.fulfillment import requests
+        from domain.fulfillment import requesting as requests
         from domain.models.orders import SupplierOrder
         from domain.models.shop import Shop
         from extensions import db

@@ -276,7 +276,7 @@ class QueryCounter:
 
 @contextmanager
 def page_size(rows: int):
-    from domain import grid
+    from domain.orders import grid
 
     saved = grid.PAGE_SIZE
     grid.PAGE_SIZE = rows
@@ -288,7 +288,7 @@ def page_size(rows: int):
 
 def forget_dashboard_counts() -> None:
     """What a write to the shop's supplier orders does: the next page load counts afresh."""
-    from domain import grid_counts
+    from domain.orders import grid_counts
     from jobs import queues
 
     queues.redis_connection().incr(f"{grid_counts._namespace()}:v:{BENCH_SHOP}")

@@ -148,9 +148,9 @@ def measure(args, database_uri, redis_url, prefix, devstore_url) -> None:
     relay_port = free_port()
 
     from app import create_app
-    from domain import installation
     from domain.models.orders import Order, Supplier, VariantMapping
     from domain.models.shop import Shop
+    from domain.shop import installation
     from extensions import db
     from integrations.shopify_admin.gateway import refunds as gateway
     from jobs import queues, runtime

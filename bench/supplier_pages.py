@@ -4,9 +4,9 @@ Two queries a supplier page and a mapping change send, each against the naive ve
 replaced, in the same run on the same data:
 
 - the "SKUs without a supplier" list: the latest 1,000 orders waiting for a supplier
-  (domain.sku_mappings.unmapped_skus) vs every line item of the shop;
+  (domain.suppliers.sku_mappings.unmapped_skus) vs every line item of the shop;
 - the orders a mapping change re-routes: driven by the open supplier orders' index
-  (domain.rerouting) vs an EXISTS over every order of the shop.
+  (domain.orders.rerouting) vs an EXISTS over every order of the shop.
 
 Needs the database bench/grid.py fills (`python bench/grid.py --keep`, then reuse it):
 
@@ -55,9 +55,10 @@ def main() -> int:
     catch_up_schema(url)
     app = make_app(url)
     with app.app_context():
-        from domain import rerouting, sku_mappings
         from domain.models.orders import LineItem, Order, SupplierOrder
         from domain.models.shop import Shop
+        from domain.orders import rerouting
+        from domain.suppliers import sku_mappings
         from extensions import db
 
         shop = db.session.get(Shop, BENCH_SHOP)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request
 from flask_babel import gettext as _
 
-from domain import installation
+from domain.shop import installation
 from integrations.shopify_admin.errors import OAuthFailure, ShopifyError
 from integrations.shopify_admin.hmac_query import verify_query
 from integrations.shopify_admin.urls import admin_url_from_host, is_valid_shop_domain

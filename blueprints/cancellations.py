@@ -14,10 +14,12 @@ from blueprints import portal as portal_views
 from blueprints._render import is_htmx_request, redirect_after_post, render
 from blueprints.embedded import embedded_context, shop_required
 from blueprints.fulfillment import _order_view, _toast
-from domain import grid
+from domain.cancellations import intake as cancellation_intake
+from domain.cancellations import lifecycle as cancellations
 from domain.errors import DomainError, NotFound
-from domain.fulfillment import actions, cancellation_intake, cancellations
-from domain.portal import InvalidLink
+from domain.fulfillment import actions
+from domain.orders import grid
+from domain.suppliers.portal import InvalidLink
 from domain.validation import InvalidInput
 from extensions import db
 

@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
 from blueprints._render import is_htmx_request, render
-from domain import installation
 from domain.errors import NotInstalled
+from domain.shop import installation
 from integrations.shopify_admin.errors import OAuthFailure, ShopifyError
 from integrations.shopify_admin.id_tokens import InvalidIdToken, verify_id_token
 from integrations.shopify_admin.urls import is_valid_shop_domain

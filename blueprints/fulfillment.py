@@ -9,9 +9,9 @@ from flask import Blueprint, abort, g, make_response, render_template, request, 
 
 from blueprints._render import current_page_args, is_htmx_request, redirect_after_post, render
 from blueprints.embedded import embedded_context, shop_required
-from domain import grid
 from domain.errors import DomainError
 from domain.fulfillment import actions
+from domain.orders import grid
 from extensions import db
 
 bp = Blueprint("fulfillment", __name__, url_prefix="/orders")

@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 
 from blueprints._render import is_htmx_request, redirect_after_post, render
 from blueprints.embedded import embedded_context, shop_required
-from domain import supplier_ledger
 from domain.errors import DomainError
-from domain.shop_settings import settings_of
-from domain.timeline import N_
+from domain.money import supplier_ledger
+from domain.orders.timeline import N_
+from domain.shop.settings import settings_of
 from extensions import db
 
 bp = Blueprint("ledger", __name__, url_prefix="/balances")

@@ -7,9 +7,11 @@ from flask_babel import gettext as _
 
 from blueprints._render import render
 from blueprints.embedded import shop_required
-from domain import addresses, grid, order_sync_jobs, routing, states, timeline
+from domain import states
 from domain.errors import DomainError
 from domain.fulfillment import shipments
+from domain.orders import addresses, grid, routing, timeline
+from domain.orders import sync_runs as order_sync_jobs
 from extensions import db
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")

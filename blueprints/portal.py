@@ -11,9 +11,11 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 
 from blueprints._render import is_htmx_request, redirect_after_post, render
 from blueprints.embedded import embedded_context, shop_required
-from domain import packing_slips, portal, portal_actions, suppliers
 from domain.errors import DomainError, NotFound
+from domain.fulfillment import packing_slips
 from domain.fulfillment.shipments import DECLINE_REASONS
+from domain.suppliers import directory as suppliers
+from domain.suppliers import portal, portal_actions
 from domain.validation import InvalidInput
 
 bp = Blueprint("portal", __name__)

@@ -9,10 +9,11 @@ from flask_babel import gettext as _
 
 from blueprints._render import is_htmx_request, redirect_after_post, render
 from blueprints.embedded import embedded_context, shop_required
-from domain import grid, refund_checks, refunds
 from domain.errors import DomainError, NotFound
-from domain.money import format_money
-from domain.timeline import N_
+from domain.money import refund_checks, refunds
+from domain.money.amounts import format_money
+from domain.orders import grid
+from domain.orders.timeline import N_
 from extensions import db
 
 bp = Blueprint("refunds", __name__, url_prefix="/orders")

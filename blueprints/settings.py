@@ -6,7 +6,7 @@ from flask import Blueprint, g, request
 
 from blueprints._render import render
 from blueprints.embedded import shop_required
-from domain import shop_settings_form
+from domain.shop import settings_form as shop_settings_form
 from domain.validation import InvalidInput
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")

@@ -6,8 +6,9 @@ from flask import Blueprint, g, render_template, request, url_for
 
 from blueprints._render import redirect_after_post, render
 from blueprints.embedded import embedded_context, shop_required
-from domain import sku_import, sku_mappings, suppliers
 from domain.errors import DomainError, NotFound
+from domain.suppliers import directory as suppliers
+from domain.suppliers import sku_import, sku_mappings
 from domain.validation import InvalidInput
 
 bp = Blueprint("suppliers", __name__, url_prefix="/suppliers")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from domain import webhook_intake
+from domain.webhooks import intake as webhook_intake
 
 bp = Blueprint("webhooks", __name__)
 

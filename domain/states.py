@@ -17,7 +17,7 @@ from flask_babel import gettext
 
 from domain.errors import DomainError
 from domain.models.shop import utcnow
-from domain.timeline import N_
+from domain.orders.timeline import N_
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@ deadline, and the sweep's fallback. Ids in, idempotent (see the domain modules).
 
 from __future__ import annotations
 
-from domain.fulfillment import cancellation_intake, cancellation_push, cancellations
+from domain.cancellations import intake as cancellation_intake
+from domain.cancellations import lifecycle as cancellations
+from domain.cancellations import push as cancellation_push
 from domain.models.shop import Shop
 from extensions import db
 from jobs.runtime import job

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
 
-from domain import webhook_parking
+from domain.webhooks import parking as webhook_parking
 from jobs import queues
 
 LISTED_PER_QUEUE = 500  # newest failures looked at per queue; all expire after a week

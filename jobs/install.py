@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from domain import installation
+from domain.shop import installation
 from jobs.runtime import job
 
 

@@ -189,7 +189,7 @@ def enqueue_sync_run(run_id: int, shop_id: int) -> Job | None:
 
 def schedule_sync_run(run_id: int, shop_id: int, delay_seconds: float) -> Job:
     """The next step of a run that waits for Shopify (a bulk export still running). Each step
-    gets its own job id; the run's lease (domain.order_sync_jobs) keeps steps from overlapping."""
+    gets its own job id; the run's lease (domain.orders.sync_runs) keeps steps from overlapping."""
     return queue(SYNC).enqueue_in(
         timedelta(seconds=delay_seconds),
         "jobs.sync.run_sync",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from rq import get_current_job
 
-from domain import order_sync_jobs, refunds, supplier_ledger
 from domain.models.shop import Shop
+from domain.money import refunds, supplier_ledger
+from domain.orders import sync_runs as order_sync_jobs
 from extensions import db
 from jobs import queues
 from jobs.runtime import job

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from domain import webhook_intake
+from domain.webhooks import intake as webhook_intake
 from jobs.runtime import job
 
 log = logging.getLogger("relay.jobs.webhooks")

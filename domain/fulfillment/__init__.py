@@ -1,10 +1,14 @@
 """Fulfillment: a paid order reaches the right supplier (after the fraud-hold window), and the
 supplier's parcels reach the store and the customer.
 
-requests   Request Fulfillment, hold, release, pay supplier (grid, bulk, auto-place)
-incoming   the same requests made with Shopify's own admin button
-forwarding the job that sends a supplier order on, through its channel (channels)
-shipments  what the supplier reports: accepted, declined, parcels with tracking
+requesting     Request Fulfillment, hold, release, pay supplier (grid, bulk, auto-place)
+actions        the merchant's buttons, offered only when the transition tables allow them
+incoming       the same requests made with Shopify's own admin button
+forwarding     the job that sends a supplier order on, through its channel (`channels`)
+shipments      what the supplier reports: accepted, declined, parcels with tracking
+supplier_store_events  the same, reported by a supplier's own Shopify store
 tracking_push  the job that turns each parcel into a fulfillment in the store
-hooks      reactions to order sync (auto-place, address changed after forwarding)
+packing_slips  the supplier's view of the items, and the packing slip
+recovery       re-enqueue what a lost job left half-done
+hooks          reactions to order sync (auto-place, address changed after forwarding)
 """

@@ -9,11 +9,14 @@ from flask_babel import ngettext
 from sqlalchemy import select
 
 from domain import states
+from domain.cancellations import intake as cancellation_intake
+from domain.cancellations import lifecycle as cancellations
 from domain.errors import DomainError
-from domain.fulfillment import cancellation_intake, cancellations, requests, shipments
-from domain.fulfillment.requests import Outcome
+from domain.fulfillment import requesting as requests
+from domain.fulfillment import shipments
+from domain.fulfillment.requesting import Outcome
 from domain.models.orders import SupplierOrder
-from domain.timeline import N_
+from domain.orders.timeline import N_
 from extensions import db
 
 BULK_ACTIONS = ("request_fulfillment", "hold", "release", "pay_supplier")

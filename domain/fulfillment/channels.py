@@ -11,12 +11,13 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from domain import installation, timeline
 from domain.errors import NotInstalled
 from domain.fulfillment import shipments
 from domain.models.orders import SupplierOrder, VariantMapping
 from domain.models.shop import Shop
-from domain.timeline import N_
+from domain.orders import timeline
+from domain.orders.timeline import N_
+from domain.shop import installation
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyAuthError
 from integrations.shopify_admin.gateway import supplier_store

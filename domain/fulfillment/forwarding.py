@@ -14,13 +14,15 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from domain import installation, states, timeline
+from domain import states
 from domain.clock import aware, utcnow
 from domain.errors import NotInstalled
 from domain.fulfillment import channels
 from domain.models.orders import Supplier, SupplierOrder
 from domain.models.shop import Shop
-from domain.timeline import N_
+from domain.orders import timeline
+from domain.orders.timeline import N_
+from domain.shop import installation
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyGraphQLError, ShopifyUserError
 from integrations.shopify_admin.gateway import fulfillment as fo_gateway

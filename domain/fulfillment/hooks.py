@@ -1,15 +1,16 @@
-"""Reactions to an order synced from the store (called by domain.sync.upsert)."""
+"""Reactions to an order synced from the store (called by domain.orders.sync.upsert)."""
 
 from __future__ import annotations
 
-from domain import states, timeline
-from domain.timeline import N_
+from domain import states
+from domain.orders import timeline
+from domain.orders.timeline import N_
 
 
 def order_synced(order) -> None:
     """Auto-place: a paid order's parts for suppliers that place automatically are requested
     (and so forwarded once the hold window is over). Only paid orders go automatically."""
-    from domain.fulfillment import requests
+    from domain.fulfillment import requesting as requests
 
     if order.cancelled_at is not None or order.paid_at is None:
         return

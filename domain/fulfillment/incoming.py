@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from domain import installation, sync, timeline
-from domain.fulfillment import cancellation_intake, requests
+from domain.cancellations import intake as cancellation_intake
+from domain.fulfillment import requesting as requests
 from domain.models.orders import Order, SupplierOrder
 from domain.models.shop import Shop
-from domain.timeline import N_
-from domain.webhook_topics import handles
+from domain.orders import sync, timeline
+from domain.orders.timeline import N_
+from domain.shop import installation
+from domain.webhooks.topics import handles
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyUserError
 from integrations.shopify_admin.gateway import fulfillment as fo_gateway

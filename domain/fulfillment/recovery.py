@@ -23,10 +23,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from domain import order_sync_jobs
 from domain.clock import aware, utcnow
 from domain.models.orders import Parcel, SupplierOrder
 from domain.models.shop import Shop, WebhookReceipt
+from domain.orders import sync_runs as order_sync_jobs
 from extensions import db
 from jobs import queues
 

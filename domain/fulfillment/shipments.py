@@ -9,11 +9,12 @@ from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 
-from domain import states, timeline
+from domain import states
+from domain.cancellations import lifecycle as cancellations
 from domain.errors import DomainError
-from domain.fulfillment import cancellations
 from domain.models.orders import Parcel, ParcelLine, SupplierOrder
-from domain.timeline import N_
+from domain.orders import timeline
+from domain.orders.timeline import N_
 from extensions import db
 from jobs import queues
 from jobs.after_commit import defer

@@ -11,12 +11,13 @@ import logging
 
 from sqlalchemy import select
 
-from domain import timeline
+from domain.cancellations import intake as cancellation_intake
 from domain.errors import DomainError
-from domain.fulfillment import cancellation_intake, shipments
+from domain.fulfillment import shipments
 from domain.models.orders import Supplier, SupplierOrder, VariantMapping
-from domain.timeline import N_
-from domain.webhook_topics import handles
+from domain.orders import timeline
+from domain.orders.timeline import N_
+from domain.webhooks.topics import handles
 from extensions import db
 
 log = logging.getLogger("relay.supplier_store")

@@ -13,12 +13,13 @@ import logging
 
 from sqlalchemy import select
 
-from domain import installation, timeline
+from domain.cancellations.lifecycle import SHIPPED_INSTEAD
 from domain.clock import aware, utcnow
-from domain.fulfillment.cancellations import SHIPPED_INSTEAD
 from domain.models.orders import Parcel, SupplierOrder
 from domain.models.shop import Shop
-from domain.timeline import N_
+from domain.orders import timeline
+from domain.orders.timeline import N_
+from domain.shop import installation
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyGraphQLError, ShopifyUserError
 from integrations.shopify_admin.gateway import cancellations as cancellation_gateway

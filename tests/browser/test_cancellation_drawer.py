@@ -16,7 +16,7 @@ def test_request_then_declined_in_the_drawer(
     installed_shop,
     drain,
 ):
-    from domain import portal
+    from domain.suppliers import portal
 
     stock_at_relay(devstore, installed_shop, skus=("MUG-STN-SPK", LAMP))
     so = with_supplier(devstore, installed_shop, drain)

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from domain import states
-from domain.fulfillment import requests, shipments
+from domain.fulfillment import requesting as requests
+from domain.fulfillment import shipments
 from domain.models.orders import Supplier, SupplierOrder
 from domain.models.shop import utcnow
 from extensions import db
@@ -128,7 +129,7 @@ def test_supplier_settings_and_portal_pages_fit_their_longer_labels(
         assert page.frame(name="app-iframe").evaluate(OVERFLOWS) == [], name
 
     # The supplier portal, in the supplier's browser language.
-    from domain import portal
+    from domain.suppliers import portal
 
     context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
     supplier_page = context.new_page()

@@ -5,8 +5,8 @@ slip (screen and print) and the merchant's link card go to test-artifacts/."""
 
 import pytest
 
-from domain import portal
 from domain.fulfillment import shipments
+from domain.suppliers import portal
 from extensions import db
 from tests.browser.support import ARTIFACTS
 from tests.conftest import API_KEY

@@ -13,9 +13,11 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from domain import order_sync_jobs, shop_settings, sync
 from domain.models.orders import Order, OrderEvent, SyncRun
 from domain.models.shop import Shop
+from domain.orders import sync
+from domain.orders import sync_runs as order_sync_jobs
+from domain.shop import settings as shop_settings
 from extensions import db
 from jobs.sync import run_sync as run_sync_job
 

@@ -12,12 +12,15 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from domain import portal
+from domain.cancellations import lifecycle as cancellations
+from domain.cancellations import push as cancellation_push
 from domain.clock import utcnow
 from domain.errors import DomainError
-from domain.fulfillment import cancellation_push, cancellations, requests, shipments
+from domain.fulfillment import requesting as requests
+from domain.fulfillment import shipments
 from domain.models.cancellations import CancellationRequest
 from domain.models.orders import Order, OrderEvent, Supplier, VariantMapping
+from domain.suppliers import portal
 from extensions import db
 from jobs import queues
 from tests.integration.test_fulfillment import (
@@ -435,7 +438,7 @@ def test_only_the_supplier_store_that_owns_the_order_can_cancel_it(
     )
     ask(so)
     drain()
-    from domain.fulfillment import cancellation_intake
+    from domain.cancellations import intake as cancellation_intake
 
     payload = {"admin_graphql_api_id": refreshed(so).supplier_reference, "cancel_reason": "other"}
     assert cancellation_intake.cancelled_in_supplier_store(stranger, payload) == 0

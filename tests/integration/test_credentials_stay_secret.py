@@ -12,7 +12,7 @@ import httpx
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from domain import portal
+from domain.suppliers import portal
 from tests.conftest import ROOT, free_port, worker_env
 from tests.integration.test_portal import MUG, add_portal_supplier
 from tests.integration.test_webhooks import wait_for

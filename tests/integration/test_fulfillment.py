@@ -6,11 +6,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from domain import shop_settings
 from domain.errors import DomainError
-from domain.fulfillment import requests, shipments
+from domain.fulfillment import requesting as requests
+from domain.fulfillment import shipments
 from domain.models.orders import Order, Supplier, SupplierOrder, VariantMapping
 from domain.models.shop import Shop
+from domain.shop import settings as shop_settings
 from extensions import db
 from tests.conftest import API_KEY
 from tests.integration.test_webhooks import wait_for

@@ -22,7 +22,8 @@ from devstore import cost as devstore_cost
 from devstore import faults as devstore_faults
 from domain.clock import utcnow
 from domain.errors import DomainError
-from domain.fulfillment import recovery, requests, shipments
+from domain.fulfillment import recovery, shipments
+from domain.fulfillment import requesting as requests
 from domain.models.orders import OrderEvent, Parcel, SupplierOrder
 from domain.models.shop import WebhookReceipt
 from extensions import db

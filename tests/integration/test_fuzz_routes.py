@@ -63,7 +63,6 @@ def world(app, devstore, id_token):
     """An installed shop (token exchange, in-process), a portal supplier, an order routed to it.
     Relay's webhook address in devstore is a dead port, and no queue is drained, so nothing
     changes the database behind the fuzzer's back."""
-    from domain import portal
     from domain.models.orders import (
         LineItem,
         Order,
@@ -73,6 +72,7 @@ def world(app, devstore, id_token):
         VariantMapping,
     )
     from domain.models.shop import Shop
+    from domain.suppliers import portal
     from extensions import db
 
     devstore.control.post(

@@ -10,10 +10,11 @@ from datetime import timedelta
 
 from sqlalchemy import event, func, select
 
-from domain import shop_settings, states
+from domain import states
 from domain.models import order_search
 from domain.models.orders import Order, Supplier, SupplierOrder, VariantMapping
 from domain.models.shop import Shop, utcnow
+from domain.shop import settings as shop_settings
 from extensions import db
 from tests.integration.test_webhooks import wait_for
 

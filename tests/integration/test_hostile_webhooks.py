@@ -14,10 +14,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from domain import webhook_intake
 from domain.fulfillment import recovery
 from domain.models.orders import Order
 from domain.models.shop import ComplianceRecord, Shop, WebhookReceipt
+from domain.webhooks import intake as webhook_intake
 from extensions import db
 from jobs import outbox, queues
 from tests.conftest import API_KEY

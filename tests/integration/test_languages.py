@@ -12,7 +12,7 @@ import pytest
 from babel.dates import format_datetime, get_timezone
 from sqlalchemy import select
 
-from domain.fulfillment import requests
+from domain.fulfillment import requesting as requests
 from domain.models.orders import Order
 from extensions import db
 from tests.integration.merchant_pages import Merchant

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from domain import order_sync_jobs, sync
 from domain.models.orders import Order, OrderEvent, Supplier, SupplierOrder, VariantMapping
 from domain.models.shop import Shop
+from domain.orders import sync
+from domain.orders import sync_runs as order_sync_jobs
 from extensions import db
 from tests.integration.test_webhooks import wait_for
 

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select, text
 
-from domain import sync
 from domain.models.orders import LineItem, Order
 from domain.models.shop import Shop
+from domain.orders import sync
 from extensions import db
 
 pytestmark = [pytest.mark.attack, pytest.mark.postgresql]  # waits on pg_stat_activity

@@ -11,10 +11,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from domain import installation, portal, shop_settings
-from domain.fulfillment import requests
+from domain.fulfillment import requesting as requests
 from domain.models.orders import Order, Parcel, Supplier, SupplierOrder, VariantMapping
 from domain.models.shop import Shop
+from domain.shop import installation
+from domain.shop import settings as shop_settings
+from domain.suppliers import portal
 from extensions import db
 from tests.conftest import API_KEY
 from tests.integration.test_webhooks import deliveries_settled, wait_for

@@ -15,11 +15,12 @@ import pytest
 from sqlalchemy import func, select
 
 from devstore import commerce
-from domain import shop_settings, supplier_ledger
 from domain.clock import utcnow
-from domain.fulfillment import requests
+from domain.fulfillment import requesting as requests
 from domain.models.orders import Order, Supplier, SupplierOrder, VariantMapping
 from domain.models.refunds import Refund, SupplierLedgerEntry
+from domain.money import supplier_ledger
+from domain.shop import settings as shop_settings
 from extensions import db
 from tests.integration.test_fulfillment import shop_row, stock_at_relay
 from tests.integration.test_webhooks import wait_for
@@ -251,7 +252,7 @@ def test_refund_made_in_the_shopify_admin_is_mirrored_once(shop, devstore, drain
     over = drawer.submit(order, {f"qty-{mug.id}": "2", f"amount-{mug.id}": "40"})
     assert "only 1 left to refund (1 already refunded)" in over.text
     # The same webhook again (a redelivery) adds nothing.
-    from domain.refund_mirror import refund_created
+    from domain.money.refund_mirror import refund_created
 
     payload_refund = devstore_order(devstore, shop, order)["refunds"][0]
     from devstore import payloads

@@ -2,7 +2,7 @@
 
 import pytest
 
-from domain.shop_settings import ShopSettings, settings_of
+from domain.shop.settings import ShopSettings, settings_of
 from tests.integration.merchant_pages import Merchant
 
 

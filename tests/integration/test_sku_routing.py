@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from domain import routing, states
+from domain import states
 from domain.models.orders import Order, Supplier, SupplierOrder, VariantMapping
+from domain.orders import routing
 from extensions import db
 from tests.integration.merchant_pages import Merchant, place_orders, supplier_form
 

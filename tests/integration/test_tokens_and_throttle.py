@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from devstore import cost as devstore_cost
-from domain import installation
 from domain.models.shop import Shop
+from domain.shop import installation
 from extensions import db
 from integrations.shopify_admin import transport
 from integrations.shopify_admin.client import AdminClient

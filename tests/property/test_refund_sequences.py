@@ -3,7 +3,7 @@ the Shopify admin — keeps Relay and the store agreeing, and keeps the money an
 
 Each example places a fresh paid order in devstore (two lines, two paid suppliers: one paid
 automatically through Relay, one by hand), mirrors it into Relay by webhook, then runs up to
-four random steps through domain.refunds (Relay's form input, sometimes over the limits) and
+four random steps through domain.money.refunds (Relay's form input, sometimes over the limits) and
 devstore's refundCreate (a refund made in the admin, mirrored by the refunds/create webhook).
 After every step:
 - totals never exceed what was paid, and Relay's refunded total equals the store's;
@@ -26,10 +26,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from devstore import commerce
-from domain import refund_checks, refunds, supplier_ledger
 from domain.errors import DomainError
 from domain.models.orders import VariantMapping
 from domain.models.refunds import Refund, SupplierLedgerEntry
+from domain.money import refund_checks, refunds, supplier_ledger
 from extensions import db
 from tests.integration.test_fulfillment import shop_row, stock_at_relay
 from tests.integration.test_refunds import LAMP, MUG, add_supplier, pay_suppliers, place

@@ -3,7 +3,7 @@
 import pytest
 
 from domain.models.orders import SyncRun
-from domain.order_sync_jobs import choose_method
+from domain.orders.sync_runs import choose_method
 
 STANDARD = {"maximumAvailable": 2000.0, "currentlyAvailable": 2000, "restoreRate": 100.0}
 PLUS = {"maximumAvailable": 20000.0, "currentlyAvailable": 20000, "restoreRate": 1000.0}

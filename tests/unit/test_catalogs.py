@@ -132,7 +132,7 @@ def test_template_plurals_fill_in_every_placeholder(relay_app, locale, shown):
 def test_a_timeline_line_shows_the_stores_status_in_the_admins_language(relay_app, locale, shown):
     from types import SimpleNamespace
 
-    from domain.timeline import render_message
+    from domain.orders.timeline import render_message
 
     event = SimpleNamespace(
         message="Store status is now %(status)s", data={"status": "partially fulfilled"}
@@ -148,7 +148,7 @@ def test_a_timeline_line_shows_the_stores_status_in_the_admins_language(relay_ap
 def test_a_timeline_date_is_written_the_locales_way(relay_app, locale, shown):
     from types import SimpleNamespace
 
-    from domain.timeline import render_message
+    from domain.orders.timeline import render_message
 
     event = SimpleNamespace(
         message="Cancellation requested from %(supplier)s; if it has not shipped by %(date)s, it "

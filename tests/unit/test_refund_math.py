@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from domain.refund_checks import restock_split
-from domain.supplier_ledger import owed_share
+from domain.money.refund_checks import restock_split
+from domain.money.supplier_ledger import owed_share
 
 
 @pytest.mark.parametrize(

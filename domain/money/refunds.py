@@ -1,5 +1,5 @@
-"""Refunds: the merchant's refund, checked (domain.refund_checks), sent to Shopify with
-refundCreate, then recorded with each supplier's share (domain.supplier_ledger) and the
+"""Refunds: the merchant's refund, checked (domain.money.refund_checks), sent to Shopify with
+refundCreate, then recorded with each supplier's share (domain.money.supplier_ledger) and the
 timeline. Shopify first: nothing is recorded unless Shopify made the refund.
 
 Two tabs submitting at once: the order row is locked while a refund is checked and written
@@ -19,12 +19,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from domain import installation, supplier_ledger, timeline
 from domain.clock import utcnow
 from domain.errors import DomainError, NotFound
 from domain.models.orders import LineItem, Order
 from domain.models.refunds import Refund, RefundLine
-from domain.refund_checks import (
+from domain.money import supplier_ledger
+from domain.money.refund_checks import (
     Refundable,
     RefundInvalid,
     money_text,
@@ -32,7 +32,9 @@ from domain.refund_checks import (
     refundable_of,
     restock_split,
 )
-from domain.timeline import N_
+from domain.orders import timeline
+from domain.orders.timeline import N_
+from domain.shop import installation
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyError, ShopifyUserError
 from integrations.shopify_admin.gateway import refunds as refunds_gateway

@@ -11,13 +11,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from domain import states, timeline
+from domain import states
 from domain.clock import aware, utcnow
 from domain.errors import DomainError, NotFound
 from domain.models.orders import Order, SupplierOrder
 from domain.models.shop import Shop
-from domain.shop_settings import settings_of
-from domain.timeline import N_
+from domain.orders import timeline
+from domain.orders.timeline import N_
+from domain.shop.settings import settings_of
 from extensions import db
 from jobs import queues
 from jobs.after_commit import defer

@@ -19,15 +19,19 @@ import logging
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from domain import installation, portal, states, timeline
+from domain import states
+from domain.cancellations import lifecycle as cancellations
 from domain.clock import utcnow
 from domain.errors import DomainError
-from domain.fulfillment import cancellations, shipments
+from domain.fulfillment import shipments
 from domain.models.cancellations import CancellationRequest
 from domain.models.orders import Order, Supplier, SupplierOrder
 from domain.models.shop import Shop
-from domain.timeline import N_
-from domain.webhook_topics import handles
+from domain.orders import timeline
+from domain.orders.timeline import N_
+from domain.shop import installation
+from domain.suppliers import portal
+from domain.webhooks.topics import handles
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyUserError
 from integrations.shopify_admin.gateway import cancellations as gateway

@@ -16,17 +16,14 @@ from sqlalchemy import JSON, Text, bindparam, cast
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from domain import (  # noqa: F401 (registers topics)
-    compliance,
-    installation,
-    order_webhooks,
-    refund_mirror,
-    webhook_parking,
-)
 from domain.errors import is_outage
 from domain.fulfillment import incoming, supplier_store_events  # noqa: F401 (registers topics)
 from domain.models.shop import WebhookReceipt, utcnow
-from domain.webhook_topics import ALWAYS_PROCESSED, handlers_for, handles
+from domain.money import refund_mirror  # noqa: F401 (registers topics)
+from domain.orders import webhooks as order_webhooks  # noqa: F401 (registers topics)
+from domain.shop import compliance, installation
+from domain.webhooks import parking as webhook_parking
+from domain.webhooks.topics import ALWAYS_PROCESSED, handlers_for, handles
 from extensions import db
 from integrations.shopify_admin.urls import is_valid_shop_domain
 from integrations.shopify_admin.webhooks import verify_webhook

@@ -13,7 +13,7 @@ from domain.errors import NotFound
 from domain.fulfillment import shipments
 from domain.models.orders import LineItem, SupplierOrder, VariantMapping
 from domain.models.shop import Shop
-from domain.portal import retailer_name
+from domain.suppliers.portal import retailer_name
 from extensions import db
 
 

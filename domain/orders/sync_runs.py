@@ -29,11 +29,12 @@ from flask import current_app
 from redis.exceptions import LockError
 from sqlalchemy import select
 
-from domain import installation, sync
 from domain.errors import NotInstalled
 from domain.models.orders import SyncRun
 from domain.models.shop import Shop, utcnow
-from domain.shop_settings import settings_of
+from domain.orders import sync
+from domain.shop import installation
+from domain.shop.settings import settings_of
 from extensions import db
 from integrations.shopify_admin.errors import (
     ShopifyAuthError,

@@ -32,14 +32,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from domain import timeline
 from domain.clock import aware, utcnow
 from domain.errors import DomainError, NotFound
 from domain.models.orders import Supplier, SupplierOrder, VariantMapping
 from domain.models.refunds import Refund, RefundLine, SupplierLedgerEntry
-from domain.money import format_money
-from domain.shop_settings import settings_of
-from domain.timeline import N_
+from domain.money.amounts import format_money
+from domain.orders import timeline
+from domain.orders.timeline import N_
+from domain.shop.settings import settings_of
 from extensions import db
 
 ZERO = Decimal("0")

@@ -137,7 +137,7 @@ def post_install(shop_id: int) -> None:
     shop.name, shop.currency = info.name, info.currency
     shop.fulfillment_service_gid, shop.fulfillment_location_gid = service_gid, location_gid
     db.session.commit()
-    from domain import order_sync_jobs
+    from domain.orders import sync_runs as order_sync_jobs
 
     if not order_sync_jobs.latest_runs(shop):
         order_sync_jobs.start(shop, "backfill")  # first install: pull the existing orders

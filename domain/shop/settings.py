@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, fields
 from flask_babel import gettext as _
 
 from domain.errors import DomainError
-from domain.timeline import N_
+from domain.orders.timeline import N_
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from domain import installation
 from domain.models.orders import Order
 from domain.models.refunds import Refund, RefundLine
-from domain.refund_checks import quantize
-from domain.refunds import _mark_recorded
-from domain.webhook_topics import handles
+from domain.money.refund_checks import quantize
+from domain.money.refunds import _mark_recorded
+from domain.shop import installation
+from domain.webhooks.topics import handles
 from extensions import db
 
 ZERO = Decimal("0")

@@ -41,7 +41,7 @@ from domain.errors import DomainError, NotFound
 from domain.fulfillment import shipments
 from domain.models.orders import Order, Parcel, Supplier, SupplierOrder
 from domain.models.shop import Shop
-from domain.timeline import N_
+from domain.orders.timeline import N_
 from extensions import db
 
 SALT = "relay.supplier-portal.v1"

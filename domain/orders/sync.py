@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from domain import compliance, routing, states, timeline
+from domain import states
 from domain.fulfillment import hooks
 from domain.models.orders import (
     LineItem,
@@ -27,8 +27,10 @@ from domain.models.orders import (
     VariantMapping,
 )
 from domain.models.shop import Shop, utcnow
-from domain.shop_settings import settings_of
-from domain.timeline import N_
+from domain.orders import routing, timeline
+from domain.orders.timeline import N_
+from domain.shop import compliance
+from domain.shop.settings import settings_of
 from extensions import db
 
 PAID_STATUSES = {"PAID", "PARTIALLY_REFUNDED", "REFUNDED", "PARTIALLY_PAID"}

@@ -18,11 +18,12 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
-from domain import routing, states, timeline
+from domain import states
 from domain.fulfillment import hooks
 from domain.models.orders import LineItem, Order, Supplier, SupplierOrder
-from domain.sync import PAID_STATUSES
-from domain.timeline import N_
+from domain.orders import routing, timeline
+from domain.orders.sync import PAID_STATUSES
+from domain.orders.timeline import N_
 from extensions import db
 
 REROUTABLE = routing.OPEN_FOR_LINES

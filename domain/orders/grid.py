@@ -26,11 +26,12 @@ from flask_babel import ngettext
 from sqlalchemy import and_, exists, func, literal, select
 from sqlalchemy.orm import selectinload
 
-from domain import grid_counts, states
+from domain import states
 from domain.models import order_search
 from domain.models.orders import LineItem, Order, Supplier, SupplierOrder
 from domain.models.shop import Shop
-from domain.shop_settings import settings_of
+from domain.orders import grid_counts
+from domain.shop.settings import settings_of
 from extensions import db
 
 PAGE_SIZE = 50

@@ -1,14 +1,14 @@
-"""The settings page's form over domain.shop_settings: every field checked at once, so the
+"""The settings page's form over domain.shop.settings: every field checked at once, so the
 page shows each message beside its field; nothing is saved unless all are valid."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, fields
 
-from domain import shop_settings
 from domain.errors import DomainError
 from domain.models.shop import Shop
-from domain.shop_settings import ShopSettings
+from domain.shop import settings as shop_settings
+from domain.shop.settings import ShopSettings
 from domain.validation import InvalidInput
 from extensions import db
 

@@ -32,12 +32,13 @@ import logging
 
 from sqlalchemy import select
 
-from domain import installation, timeline
-from domain.fulfillment.cancellations import SHIPPED_INSTEAD
+from domain.cancellations.lifecycle import SHIPPED_INSTEAD
 from domain.models.cancellations import CancellationRequest
 from domain.models.orders import SupplierOrder
 from domain.models.shop import Shop
-from domain.timeline import N_
+from domain.orders import timeline
+from domain.orders.timeline import N_
+from domain.shop import installation
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyError, ShopifyUserError
 from integrations.shopify_admin.gateway import cancellations as gateway

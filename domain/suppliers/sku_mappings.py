@@ -1,6 +1,6 @@
 """SKU mappings: which supplier ships a SKU, under which supplier SKU, at what cost.
 
-Every change re-routes the open orders holding the SKU (domain.rerouting) in the same
+Every change re-routes the open orders holding the SKU (domain.orders.rerouting) in the same
 transaction, so the grid never shows an order split by a mapping that no longer exists.
 """
 
@@ -12,10 +12,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import distinct, exists, func, select
 
-from domain import rerouting, suppliers
 from domain.errors import NotFound
 from domain.models.orders import LineItem, Supplier, SupplierOrder, VariantMapping
 from domain.models.shop import Shop
+from domain.orders import rerouting
+from domain.suppliers import directory as suppliers
 from domain.validation import Collector, FieldError, currency, money
 from extensions import db
 

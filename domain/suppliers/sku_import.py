@@ -17,11 +17,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 
-from domain import rerouting
 from domain.errors import DomainError
 from domain.models.orders import Supplier, VariantMapping
 from domain.models.shop import Shop
-from domain.sku_mappings import sku as parse_sku
+from domain.orders import rerouting
+from domain.suppliers.sku_mappings import sku as parse_sku
 from domain.validation import FieldError, currency, money
 from extensions import db
 

@@ -12,7 +12,7 @@
 
 Every status change goes through the status table; every step is on the timeline; the
 store's side (Shopify's fulfillment order, orderCancel, the supplier's store) is carried out
-by a job once the transaction commits (domain.fulfillment.cancellation_push).
+by a job once the transaction commits (domain.cancellations.push).
 """
 
 from __future__ import annotations
@@ -23,14 +23,15 @@ from datetime import timedelta
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from domain import states, timeline
+from domain import states
 from domain.clock import aware, utcnow
 from domain.errors import DomainError
 from domain.models.cancellations import CancellationRequest
 from domain.models.orders import SupplierOrder
 from domain.models.shop import Shop
-from domain.shop_settings import settings_of
-from domain.timeline import N_
+from domain.orders import timeline
+from domain.orders.timeline import N_
+from domain.shop.settings import settings_of
 from domain.validation import InvalidInput
 from extensions import db
 from jobs import queues

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from domain import portal, states
+from domain import states
 from domain.errors import DomainError
 from domain.fulfillment import shipments
+from domain.fulfillment.packing_slips import items_of
 from domain.models.orders import Parcel, Supplier
-from domain.packing_slips import items_of
+from domain.suppliers import portal
 from domain.validation import Collector, FieldError, text, web_url
 from extensions import db
 

@@ -1,5 +1,5 @@
 """What can still be refunded on an order, and the merchant's refund form checked against it,
-field by field (domain.refunds sends and records what passes).
+field by field (domain.money.refunds sends and records what passes).
 
 Refundable = what was paid (per line quantity x unit price, Shopify's shipping charge, the
 order total capped by what Shopify still holds of the captured payment) minus Relay's ledger
@@ -17,11 +17,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from domain import supplier_ledger
 from domain.errors import DomainError
 from domain.models.orders import LineItem, Order, SupplierOrder
 from domain.models.refunds import Refund
-from domain.money import format_money
+from domain.money import supplier_ledger
+from domain.money.amounts import format_money
 from extensions import db
 
 SPENT = ("pending", "recorded")  # refunds that count against what is refundable

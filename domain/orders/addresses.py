@@ -8,10 +8,12 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from domain import installation, states, timeline
+from domain import states
 from domain.errors import DomainError, NotFound
 from domain.models.orders import Order, SupplierOrder
-from domain.timeline import N_
+from domain.orders import timeline
+from domain.orders.timeline import N_
+from domain.shop import installation
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyUserError
 from integrations.shopify_admin.gateway import orders as orders_gateway

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from domain.errors import DomainError, NotFound
 from domain.models.orders import LineItem, Supplier, SupplierOrder, VariantMapping
 from domain.models.shop import Shop
-from domain.timeline import N_, record
+from domain.orders.timeline import N_, record
 from domain.validation import Collector, InvalidInput, choice, currency, email, text, web_url
 from extensions import db
 from integrations.shopify_admin.urls import is_valid_shop_domain

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 
-from domain import installation, sync
-from domain.webhook_topics import handles
+from domain.orders import sync
+from domain.shop import installation
+from domain.webhooks.topics import handles
 from integrations.shopify_admin.gateway import orders as orders_gateway
 
 log = logging.getLogger("relay.webhooks")

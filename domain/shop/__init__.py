@@ -1,0 +1,2 @@
+"""Shop & installation: OAuth install and token exchange, access tokens (refresh, encryption at
+rest), uninstall, the shop's Relay settings, and the GDPR/CCPA compliance requests."""
