@@ -45,8 +45,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         newstyle=True,
     )
 
+    import background.after_commit  # noqa: F401  (commit first, enqueue second)
     import domain.models  # noqa: F401  (registers every model on db.metadata)
-    import jobs.after_commit  # noqa: F401  (commit first, enqueue second)
 
     register_blueprints(app)
 

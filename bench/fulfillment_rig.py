@@ -328,7 +328,7 @@ class Rig:
                 db.session.commit()
 
     def queues_idle(self) -> bool:
-        from jobs import queues
+        from background import queues
 
         with self.app.app_context():
             return all(
@@ -343,7 +343,7 @@ class Rig:
 
         from rq.job import Job
 
-        from jobs import queues
+        from background import queues
 
         found = defaultdict(list)
         with self.app.app_context():

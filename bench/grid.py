@@ -289,9 +289,9 @@ def page_size(rows: int):
 def forget_dashboard_counts() -> None:
     """What a write to the shop's supplier orders does: the next page load counts afresh."""
     from domain.orders import grid_counts
-    from jobs import queues
+    from extensions import redis_connection
 
-    queues.redis_connection().incr(f"{grid_counts._namespace()}:v:{BENCH_SHOP}")
+    redis_connection().incr(f"{grid_counts._namespace()}:v:{BENCH_SHOP}")
 
 
 def request_once(client, counter, params: dict, kind: str, token: str) -> tuple[float, int]:

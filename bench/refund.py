@@ -148,12 +148,13 @@ def measure(args, database_uri, redis_url, prefix, devstore_url) -> None:
     relay_port = free_port()
 
     from app import create_app
+    from background import queues
     from domain.models.orders import Order, Supplier, VariantMapping
     from domain.models.shop import Shop
-    from domain.shop import installation
-    from extensions import db
+    from domain.shop import tokens
+    from extensions import db, redis_connection
     from integrations.shopify_admin.gateway import refunds as gateway
-    from jobs import queues, runtime
+    from jobs import runtime
 
     relay = create_app(
         {
@@ -183,11 +184,11 @@ def measure(args, database_uri, redis_url, prefix, devstore_url) -> None:
     relay_url = f"http://127.0.0.1:{relay_port}"
 
     def drain():
-        from rq import SimpleWorker
+        from jobs.runtime import AppWorker
 
         with relay.app_context():
             qs = [queues.queue(name) for name in queues.QUEUE_ORDER]
-            SimpleWorker(qs, connection=queues.redis_connection()).work(burst=True)
+            AppWorker(qs, connection=redis_connection()).work(burst=True)
 
     control = httpx.Client(base_url=devstore_url, timeout=30)
     control.post(
@@ -273,7 +274,7 @@ def measure(args, database_uri, redis_url, prefix, devstore_url) -> None:
         # Baseline: the same Shopify work with no Relay request around it (a 1-cent refund
         # on another line-less amount keeps the orders' item counts for the form submits).
         with relay.app_context():
-            api = installation.admin_client(db.session.get(Shop, shop_id))
+            api = tokens.admin_client(db.session.get(Shop, shop_id))
             started = time.perf_counter()
             context = gateway.refund_context(api, order_gid)
             bare_read.append(time.perf_counter() - started)

@@ -18,8 +18,7 @@ from flask_babel import gettext as _
 from redis.exceptions import RedisError
 from sqlalchemy import text
 
-from extensions import db
-from jobs import queues
+from extensions import db, redis_connection
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger("relay.health")
@@ -57,7 +56,7 @@ def _database_error() -> str | None:
 
 def _redis_error() -> str | None:
     try:
-        queues.redis_connection().ping()
+        redis_connection().ping()
         return None
     except (RedisError, OSError) as exc:
         return _short(exc)

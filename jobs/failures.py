@@ -1,6 +1,6 @@
 """Failed background jobs of one shop: what the failed-jobs page lists, and its Retry.
 
-RQ keeps a job that raised (after its retries, see queues.TRANSIENT_RETRY) in its queue's failed
+RQ keeps a job that raised (after its retries, see background.TRANSIENT_RETRY) in its queue's failed
 registry for a week (failure_ttl). A job belongs to a shop through its meta: `shop_id`, or
 `shop_domain` for webhook jobs (intake knows the domain, not the id). A job with neither is
 never shown to a shop.
@@ -16,27 +16,14 @@ from flask_babel import lazy_gettext as _l
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
 
+from background import QUEUE_ORDER, queues
+from domain.webhooks import intake as webhook_intake
 from domain.webhooks import parking as webhook_parking
-from jobs import queues
+from extensions import redis_connection
 
 LISTED_PER_QUEUE = 500  # newest failures looked at per queue; all expire after a week
 SHOWN = 100
 
-# What each job does, in the merchant's words; unknown jobs show their function name.
-JOB_LABELS = {
-    "jobs.webhooks.process_webhook": _l("Process a webhook from Shopify"),
-    "jobs.install.post_install": _l("Finish installing (webhooks, fulfillment service)"),
-    "jobs.sync.run_sync": _l("Sync orders from the store"),
-    "jobs.sync.sweep": _l("Reconciliation sweep"),
-    "jobs.fulfillment.forward": _l("Forward an order to its supplier"),
-    "jobs.fulfillment.push_parcel": _l("Send tracking to the store"),
-    "jobs.fulfillment.answer_request": _l("Answer a fulfillment request in the store"),
-    "jobs.fulfillment.take_admin_requests": _l("Pick up requests made in the Shopify admin"),
-    "jobs.fulfillment.reconcile": _l("Resume work that a stopped job left unfinished"),
-    "jobs.cancellations.carry_out": _l("Carry out a cancellation in the store"),
-    "jobs.cancellations.auto_cancel": _l("Cancel automatically at the deadline"),
-    "jobs.cancellations.reconcile": _l("Check cancellations left unfinished"),
-}
 # Why it failed, for the exceptions whose meaning a merchant can act on.
 ERROR_EXPLANATIONS = {
     "ShopifyTransportError": _l("Shopify could not be reached."),
@@ -95,7 +82,7 @@ def page(shop, outcome: RetryOutcome | None = None) -> FailedJobsPage:
 
 
 def try_again_set_aside(shop, receipt_id: int) -> FailedJobsPage:
-    done = webhook_parking.try_again(shop, receipt_id)
+    done = webhook_intake.try_again_set_aside(shop, receipt_id)
     return page(shop, RetryOutcome.RETRIED if done else RetryOutcome.NOT_FOUND)
 
 
@@ -103,7 +90,7 @@ def failed_for_shop(shop) -> list[FailedJob]:
     """This shop's failed jobs, newest first; a webhook set aside says why in the merchant's
     words."""
     found = []
-    for name in queues.QUEUE_ORDER:
+    for name in QUEUE_ORDER:
         registry = queues.queue(name).failed_job_registry
         # Scored by expiry, and every failure is kept as long: the newest failures come last.
         ids = registry.get_job_ids(0, LISTED_PER_QUEUE - 1, desc=True)
@@ -121,7 +108,7 @@ def retry(shop, job_id: str) -> FailedJobsPage:
     """Put one of this shop's failed jobs back in its queue. Repeating it changes nothing: the
     job has left the failed registry, and requeue refuses a job that is not in it."""
     try:
-        job = Job.fetch(job_id, connection=queues.redis_connection())
+        job = Job.fetch(job_id, connection=redis_connection())
     except (NoSuchJobError, ValueError):  # ValueError: not even a well-formed job id
         job = None
     if job is None or not _belongs_to(job, shop) or job.origin not in _queue_names():
@@ -140,7 +127,7 @@ def _belongs_to(job: Job, shop) -> bool:
 
 
 def _queue_names() -> dict[str, str]:
-    return {queues.queue(name).name: name for name in queues.QUEUE_ORDER}
+    return {queues.queue(name).name: name for name in QUEUE_ORDER}
 
 
 def _short_name(full_name: str) -> str:
@@ -150,15 +137,26 @@ def _short_name(full_name: str) -> str:
 def _describe(job: Job, explanation: str | None = None) -> FailedJob:
     result = job.latest_result()
     error_type, error = _readable_error(result.exc_string if result is not None else None)
-    label = JOB_LABELS.get(job.func_name)
     return FailedJob(
         id=job.id,
-        label=str(label) if label else job.func_name.rsplit(".", 1)[-1].replace("_", " "),
+        label=_label(job),
         explanation=explanation
         or str(ERROR_EXPLANATIONS.get(error_type, _l("Relay hit an error."))),
         error=error,
         failed_at=job.ended_at or (result.created_at if result is not None else None),
     )
+
+
+def _label(job: Job) -> str:
+    """What the job does, in the merchant's words, from its declaration beside its function;
+    a job whose function is gone (renamed since it failed) shows its function name."""
+    try:
+        policy = getattr(job.func, "policy", None)
+    except (ImportError, AttributeError, ValueError):
+        policy = None
+    if policy is not None:
+        return str(policy.label)
+    return (job.func_name or "").rsplit(".", 1)[-1].replace("_", " ")
 
 
 def _readable_error(trace: str | None) -> tuple[str, str]:

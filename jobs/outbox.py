@@ -1,7 +1,7 @@
 """The database is the outbox: a committed row whose job could not be enqueued still gets it.
 
-Relay commits first and enqueues second (jobs.after_commit). When Redis is down at the second
-step the row is already durable and already says what is left to do: a supplier order
+Relay commits first and enqueues second (background/after_commit.py). When Redis is down at
+the second step the row is already durable and already says what is left to do: a supplier order
 `scheduled`, a parcel whose push is `pending`, a webhook receipt not processed. So a failed
 enqueue after commit is logged and the request answers as it would have (`try_enqueue`), and
 every worker runs a short periodic pass (`PeriodicPass`, a thread) that
@@ -11,7 +11,7 @@ every worker runs a short periodic pass (`PeriodicPass`, a thread) that
   Redis's data); one worker per interval does it (a Redis lock);
 - notices a Redis that came back empty (its epoch key is gone: queues, scheduled forwards,
   sweeps and retries went with it) and asks every shop for a full reconciliation at once
-  (domain.fulfillment.recovery), re-arming the sweeps;
+  (domain.sweep, domain.fulfillment.recovery), re-arming the sweeps;
 - restarts RQ's scheduler process when it died on a lost connection (RQ itself only looks at
   its next maintenance pass, up to 7 minutes later).
 
@@ -28,40 +28,26 @@ import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
-from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from domain.clock import utcnow
+from background.after_commit import ENQUEUE_ERRORS
+from domain import sweep
+from domain.clock import aware, utcnow
+from domain.fulfillment import forwarding, tracking_push
 from domain.models.orders import Parcel, SupplierOrder, SyncRun
 from domain.models.shop import Shop, WebhookReceipt
-from extensions import db
-from jobs import queues
+from domain.orders import sync_runs
+from domain.shop import installation
+from domain.webhooks import intake
+from extensions import db, redis_connection
 
 log = logging.getLogger("relay.jobs.outbox")
-# Failures of the enqueue itself: Redis unreachable or timing out.
-ENQUEUE_ERRORS = (RedisError, OSError)
 # A row younger than this may still be on its way to the queue (its request commits, then
 # enqueues within milliseconds); a job enqueued twice would be harmless anyway.
 GRACE = timedelta(seconds=5)
 BATCH = 500  # rows of each kind per pass; the next pass takes the rest
 PASS_INTERVAL = 5.0  # seconds
-
-
-def try_enqueue(helper, *args, **kwargs):
-    """Enqueue after commit; when Redis is unreachable, log it and go on: the row is committed
-    and the periodic pass enqueues its job once Redis is back."""
-    try:
-        return helper(*args, **kwargs)
-    except ENQUEUE_ERRORS as exc:
-        log.warning(
-            "could not enqueue %s%r (%s); the row is stored, the worker's outbox pass will "
-            "enqueue it when Redis is back",
-            getattr(helper, "__name__", helper),
-            args,
-            exc,
-        )
-        return None
 
 
 @dataclass
@@ -119,7 +105,7 @@ def enqueue_orphans() -> Enqueued:
         )
     ).all()
     # A run recorded but never started (a run under way may be waiting on a scheduled step).
-    sync_runs = db.session.execute(
+    runs = db.session.execute(
         select(SyncRun.id, SyncRun.shop_id).where(
             SyncRun.status == "queued",
             SyncRun.started_at <= now - GRACE,
@@ -128,22 +114,25 @@ def enqueue_orphans() -> Enqueued:
     ).all()
     db.session.rollback()  # read-only: no transaction held while talking to Redis
     for receipt_id, shop_domain in receipts:
-        if queues.job_is_missing(f"webhook-{receipt_id}"):
-            queues.enqueue_webhook(receipt_id, shop_domain=shop_domain)
+        if intake.process.is_missing(receipt_id):
+            intake.process.enqueue(receipt_id, shop_domain=shop_domain)
             done.webhooks += 1
     for supplier_order_id, shop_id, forward_at in forwards:
-        if queues.job_is_missing(f"forward-{supplier_order_id}"):
-            queues.enqueue_forward(supplier_order_id, forward_at, shop_id=shop_id)
+        if forwarding.forward.is_missing(supplier_order_id):
+            forwarding.forward.enqueue(supplier_order_id, at=aware(forward_at), shop_id=shop_id)
             done.forwards += 1
     for parcel_id, shop_id in parcels:
-        if queues.job_is_missing(f"push-parcel-{parcel_id}"):
-            done.pushes += queues.enqueue_push_parcel(parcel_id, shop_id=shop_id) is not None
+        if tracking_push.push_parcel.is_missing(parcel_id):
+            job = tracking_push.push_parcel.enqueue_once(parcel_id, shop_id=shop_id)
+            done.pushes += job is not None
     for shop_id in installs:
-        if queues.job_is_missing(f"post-install-{shop_id}"):
-            done.installs += queues.enqueue_post_install(shop_id) is not None
-    for run_id, shop_id in sync_runs:
-        if queues.job_is_missing(f"sync-run-{run_id}"):
-            done.sync_runs += queues.enqueue_sync_run(run_id, shop_id) is not None
+        if installation.post_install.is_missing(shop_id):
+            done.installs += (
+                installation.post_install.enqueue_once(shop_id, shop_id=shop_id) is not None
+            )
+    for run_id, shop_id in runs:
+        if sync_runs.run_step.is_missing(run_id):
+            done.sync_runs += sync_runs.run_step.enqueue_once(run_id, shop_id=shop_id) is not None
     return done
 
 
@@ -155,7 +144,7 @@ def _key(name: str) -> str:
 
 def mark_epoch() -> bool:
     """True when this Redis had no epoch mark: it is new or came back without its data."""
-    return bool(queues.redis_connection().set(_key("epoch"), utcnow().isoformat(), nx=True))
+    return bool(redis_connection().set(_key("epoch"), utcnow().isoformat(), nx=True))
 
 
 class PeriodicPass:
@@ -200,16 +189,14 @@ class PeriodicPass:
         return None
 
     def _run(self) -> Enqueued | None:
-        connection = queues.redis_connection()
+        connection = redis_connection()
         connection.ping()
         if self.redis_down:
             log.warning("Redis is reachable again")
             self.redis_down = False
         self._revive_scheduler()
         if mark_epoch():
-            from domain.fulfillment import recovery
-
-            shops = recovery.reconcile_every_shop_soon()
+            shops = sweep.reconcile_every_shop_soon()
             log.warning(
                 "Redis came back without its data: reconciliation queued for %d shop(s)", shops
             )

@@ -19,66 +19,22 @@ import ctypes
 import logging
 import os
 import signal
-import socket
 import time
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from redis import Redis
 from rq import Queue, Worker
 from rq.exceptions import SchedulerNotFound
 from rq.job import Job, JobStatus
-from rq.registry import StartedJobRegistry
 from rq.scheduler import RQScheduler
 from rq.scripts import release_lock
 
+from background.liveness import forget_executions, process_is_gone
+
 log = logging.getLogger("relay.jobs.reclaim")
-DEFAULT_JOB_TIMEOUT = 180  # RQ's default when a job sets none
 PR_SET_PDEATHSIG = 1
 # How long a scheduler lock may stand without its scheduler registered before it counts as
 # abandoned (RQ registers in the forked child, right after the fork).
 UNREGISTERED_GRACE = 5.0
-PROC = Path("/proc/self/stat")
-
-
-def process_is_gone(hostname: str | None, pid: int | None) -> bool:
-    """True only when we can tell: same host, and no live process with that pid (a zombie
-    nobody reaped counts as gone)."""
-    if not pid or hostname != socket.gethostname():
-        return False
-    if not PROC.exists():  # no /proc here: ask the kernel
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-        return False
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return True
-    state = stat.rpartition(")")[2].split()[0]
-    return state in ("Z", "X")
-
-
-def is_abandoned(job: Job) -> bool:
-    """A job RQ still calls "started" whose worker is dead."""
-    if job.get_status(refresh=False) != JobStatus.STARTED:
-        return False
-    if job.started_at is not None:
-        started = job.started_at.replace(tzinfo=job.started_at.tzinfo or UTC)
-        limit = timedelta(seconds=(job.timeout or DEFAULT_JOB_TIMEOUT) + 60)
-        if datetime.now(UTC) > started + limit:
-            return True  # past the started registry's own expiry
-    if not job.worker_name:
-        return False
-    worker = Worker.find_by_key(
-        Worker.redis_worker_namespace_prefix + job.worker_name, job.connection
-    )
-    if worker is None:
-        return True  # its heartbeat key expired: nobody is running it
-    return process_is_gone(worker.hostname, worker.pid)
 
 
 def reclaim_dead_workers(connection: Redis, queues: list[Queue]) -> list[str]:
@@ -106,13 +62,6 @@ def _requeue(job: Job, connection: Redis) -> None:
     job.started_at = None
     Queue(job.origin, connection=connection).enqueue_job(job, at_front=True)
     forget_executions(job)
-
-
-def forget_executions(job: Job, pipeline=None) -> None:
-    """Drop a dead job's entries from the started registry (RQ would retry or fail it later)."""
-    StartedJobRegistry(job.origin, connection=job.connection).remove_executions(
-        job, pipeline=pipeline
-    )
 
 
 def release_dead_scheduler_locks(connection: Redis, queues: list[Queue]) -> int:

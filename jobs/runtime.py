@@ -1,10 +1,14 @@
-"""One Flask app per worker process, so jobs run with config, db session and app context."""
+"""How a worker runs a job: one Flask app per worker process, so jobs run with config, db session
+and app context, and which errors RQ may retry.
+
+Jobs are domain functions declared with `@background(...)` (background/declare.py); RQ imports
+them back by their dotted path. `AppJob` wraps each run; `AppWorker` is RQ's SimpleWorker with it.
+"""
 
 from __future__ import annotations
 
-import functools
-
-from rq import get_current_job
+from rq import SimpleWorker, get_current_job
+from rq.job import Job
 
 from domain.errors import TRANSIENT_INFRASTRUCTURE_ERRORS
 from integrations.shopify_admin.errors import ShopifyError
@@ -26,36 +30,42 @@ def set_app(flask_app) -> None:
     _app = flask_app
 
 
-def job(func):
+def run_in_app(func, *args, **kwargs):
     """Run inside the app context. Retryable Shopify errors and blips of our own database,
     Redis or network escape with RQ's retries; Shopify's permanent refusals are recorded on the
     job result; anything else (a bug, bad data) escapes without retries, straight into the
     failed registry that the Jobs page shows: those are ours to fix."""
+    with app().app_context():
+        from extensions import db
 
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        with app().app_context():
-            from extensions import db
-
-            try:
-                return func(*args, **kwargs)
-            except ShopifyError as exc:
-                db.session.rollback()
-                if exc.retryable:
-                    raise
-                return {"failed": str(exc)}
-            except TRANSIENT_INFRASTRUCTURE_ERRORS:
-                db.session.rollback()
-                raise  # our own database, Redis or network blinked: RQ's retries can help
-            except Exception:
-                db.session.rollback()
-                # A bug or bad data: the same input fails the same way, so skip RQ's retries
-                # and land in the failed registry (the failed-jobs page) at once.
-                current = get_current_job()
-                if current is not None:
-                    current.retries_left = 0
+        try:
+            return func(*args, **kwargs)
+        except ShopifyError as exc:
+            db.session.rollback()
+            if exc.retryable:
                 raise
-            finally:
-                db.session.remove()
+            return {"failed": str(exc)}
+        except TRANSIENT_INFRASTRUCTURE_ERRORS:
+            db.session.rollback()
+            raise  # our own database, Redis or network blinked: RQ's retries can help
+        except Exception:
+            db.session.rollback()
+            # A bug or bad data: the same input fails the same way, so skip RQ's retries and
+            # land in the failed registry (the failed-jobs page) at once.
+            current = get_current_job()
+            if current is not None:
+                current.retries_left = 0
+            raise
+        finally:
+            db.session.remove()
 
-    return wrapper
+
+class AppJob(Job):
+    def _execute(self):
+        return run_in_app(self.func, *self.args, **self.kwargs)
+
+
+class AppWorker(SimpleWorker):
+    """Runs jobs in this process (no fork per job): jobs share the app and its pools."""
+
+    job_class = AppJob

@@ -1,12 +1,12 @@
 """`python -m jobs.worker [--burst]`: an RQ worker on push then sync, scheduler on.
 
-It builds the Flask app once. SimpleWorker runs jobs in this process (no fork per job): jobs
-share the app and its connection pools. At start it takes back what a killed worker left on
-this host (its job, its scheduler lock: jobs/reclaim.py) and asks every installed shop for a
-reconciliation pass (jobs are idempotent, so running one twice is harmless). While it runs, a
-periodic pass (jobs/outbox.py) enqueues the jobs of committed rows that have none (Redis was
-down when they were written), reconciles everything when Redis comes back empty, and restarts
-RQ's scheduler if a lost connection killed it.
+It builds the Flask app once. AppWorker (RQ's SimpleWorker) runs jobs in this process (no fork
+per job): jobs share the app and its connection pools. At start it takes back what a killed
+worker left on this host (its job, its scheduler lock: jobs/reclaim.py) and asks every installed
+shop for a reconciliation pass (jobs are idempotent, so running one twice is harmless). While it
+runs, a periodic pass (jobs/outbox.py) enqueues the jobs of committed rows that have none (Redis
+was down when they were written), reconciles everything when Redis comes back empty, and
+restarts RQ's scheduler if a lost connection killed it.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ import os
 import time
 
 from redis.exceptions import RedisError
-from rq import SimpleWorker
 
-from jobs import outbox, queues, reclaim, runtime
+from background.queues import QUEUE_ORDER, queue
+from extensions import redis_connection
+from jobs import outbox, reclaim, runtime
 
 # RQ's default is 10 minutes: how long a dead worker's expired job or a dead scheduler's lock
 # (on another host) can wait to be taken back.
@@ -36,18 +37,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
     parser.add_argument(
         "--queues",
-        default=",".join(queues.QUEUE_ORDER),
+        default=",".join(QUEUE_ORDER),
         help="comma-separated, in priority order (default push,sync); e.g. a push-only worker "
         "keeps tracking flowing while another works through long sync runs",
     )
     args = parser.parse_args(argv)
-    names = [name for name in args.queues.split(",") if name in queues.QUEUE_ORDER]
+    names = [name for name in args.queues.split(",") if name in QUEUE_ORDER]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Shopify call is noise
     flask_app = runtime.app()
     with flask_app.app_context():
-        qs = [queues.queue(name) for name in names]
-        connection = queues.redis_connection()
+        qs = [queue(name) for name in names]
+        connection = redis_connection()
         _wait_for_redis(connection)
         reclaim.reclaim_dead_workers(connection, qs)
         reclaim.release_dead_scheduler_locks(connection, qs)
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         _reconcile_every_shop()
         worker_pid = os.getpid()
         os.register_at_fork(after_in_child=lambda: reclaim.die_with(worker_pid))
-        worker = SimpleWorker(
+        worker = runtime.AppWorker(
             qs,
             connection=connection,
             maintenance_interval=MAINTENANCE_INTERVAL,
@@ -87,10 +88,10 @@ def _wait_for_redis(connection, max_wait: float = 30.0) -> None:
 
 
 def _reconcile_every_shop() -> None:
-    from domain.fulfillment import recovery
+    from domain import sweep
 
     try:
-        recovery.reconcile_every_shop_soon()
+        sweep.reconcile_every_shop_soon()
     except Exception:  # noqa: BLE001 - the sweeps will do it; a worker must still start
         logging.getLogger("relay.worker").exception("could not request reconciliation")
 

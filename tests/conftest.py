@@ -347,14 +347,14 @@ def run_worker(app):
 @pytest.fixture
 def drain(app):
     """Drain the queues in-process with RQ's SimpleWorker (fast; same code path as the worker)."""
-    from rq import SimpleWorker
-
-    from jobs import queues
+    from background import queues
+    from extensions import redis_connection
+    from jobs.runtime import AppWorker
 
     def run() -> None:
         with app.app_context():
             qs = [queues.queue(name) for name in queues.QUEUE_ORDER]
-            SimpleWorker(qs, connection=queues.redis_connection()).work(burst=True)
+            AppWorker(qs, connection=redis_connection()).work(burst=True)
 
     return run
 

@@ -17,10 +17,13 @@ from __future__ import annotations
 import logging
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from background import SYNC, background
 from domain import states
 from domain.cancellations import lifecycle as cancellations
+from domain.cancellations import push
 from domain.clock import utcnow
 from domain.errors import DomainError
 from domain.fulfillment import shipments
@@ -29,13 +32,12 @@ from domain.models.orders import Order, Supplier, SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import timeline
 from domain.orders.timeline import N_
-from domain.shop import installation
+from domain.shop import tokens
 from domain.suppliers import portal
 from domain.webhooks.topics import handles
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyUserError
 from integrations.shopify_admin.gateway import cancellations as gateway
-from jobs import queues
 
 log = logging.getLogger("relay.cancellations")
 ADMIN = N_("Shopify admin")  # stored in English, shown translated
@@ -47,7 +49,7 @@ ADMIN = N_("Shopify admin")  # stored in English, shown translated
 def take_admin_requests(shop: Shop) -> int:
     """Open a request for each supplier order on a fulfillment order with a cancellation
     request waiting at Relay's location. Returns how many were opened."""
-    client = installation.admin_client(shop)
+    client = tokens.admin_client(shop)
     opened = 0
     for waiting in gateway.requested_cancellations(client, shop.fulfillment_location_gid):
         fo = waiting.fulfillment_order
@@ -84,7 +86,9 @@ def _take(client, supplier_order: SupplierOrder, fo_gid: str, message: str | Non
     latest = cancellations.latest_request(supplier_order)
     if supplier_order.status == "cancelled" and latest is not None:
         # Decided, but the store still waits for the answer: that job was lost.
-        queues.enqueue_cancellation_push(latest.id, latest.status, shop_id=latest.shop_id)
+        push.carry_out.enqueue_once(
+            latest.id, id_parts={"status": latest.status}, shop_id=latest.shop_id
+        )
         return 0
     problem = cancellations.why_not_cancellable(supplier_order)
     if problem:
@@ -208,6 +212,18 @@ def answer_for_manual_supplier(supplier_order: SupplierOrder, *, accept: bool, f
 # -- the sweep's fallback -------------------------------------------------------------------
 
 
+@background(
+    queue=SYNC,
+    job_id="cancellation-reconcile-{0}",
+    label=_l("Check cancellations left unfinished"),
+)
+def reconcile_shop(shop_id: int) -> str:
+    shop = db.session.get(Shop, shop_id)
+    if shop is None:
+        return "no such shop"
+    return str(reconcile(shop))
+
+
 def reconcile(shop: Shop) -> dict[str, int]:
     """Re-enqueue what lost jobs left: overdue automatic cancellations, store sides not carried
     out, and cancellation requests made in the Shopify admin that Relay never saw."""
@@ -221,7 +237,10 @@ def reconcile(shop: Shop) -> dict[str, int]:
             CancellationRequest.auto_cancel_at <= utcnow(),
         )
     ):
-        done["overdue"] += queues.enqueue_auto_cancel_now(request_id, shop_id=shop.id) is not None
+        done["overdue"] += (
+            cancellations.auto_cancel_if_due.run_now_unless_pending(request_id, shop_id=shop.id)
+            is not None
+        )
     for request_id, status in db.session.execute(
         select(CancellationRequest.id, CancellationRequest.status).where(
             CancellationRequest.shop_id == shop.id,
@@ -230,7 +249,8 @@ def reconcile(shop: Shop) -> dict[str, int]:
         )
     ):
         done["store"] += (
-            queues.enqueue_cancellation_push(request_id, status, shop_id=shop.id) is not None
+            push.carry_out.enqueue_once(request_id, id_parts={"status": status}, shop_id=shop.id)
+            is not None
         )
     db.session.rollback()  # read-only so far: end the transaction before talking to Shopify
     if shop.fulfillment_location_gid:

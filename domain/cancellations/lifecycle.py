@@ -22,10 +22,14 @@ from datetime import timedelta
 
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from background import PUSH, background
 from domain import states
+from domain.cancellations import push
 from domain.clock import aware, utcnow
 from domain.errors import DomainError
+from domain.fulfillment import tracking_push
 from domain.models.cancellations import CancellationRequest
 from domain.models.orders import SupplierOrder
 from domain.models.shop import Shop
@@ -34,11 +38,8 @@ from domain.orders.timeline import N_
 from domain.shop.settings import settings_of
 from domain.validation import InvalidInput
 from extensions import db
-from jobs import queues
-from jobs.after_commit import defer
 
 MAX_NOTE = 1000
-SHIPPED_INSTEAD = N_("The supplier shipped the order instead of cancelling it.")
 CANCELLABLE = (*states.CANCELLABLE_AT_ONCE, *states.WITH_SUPPLIER)
 
 
@@ -217,7 +218,7 @@ def request_cancellation(
         note=note or "",
     )
     db.session.flush()
-    defer(queues.schedule_auto_cancel, request.id, request.auto_cancel_at, shop_id=request.shop_id)
+    auto_cancel_if_due.after_commit(request.id, at=request.auto_cancel_at, shop_id=request.shop_id)
     return _carry_out(request)
 
 
@@ -243,7 +244,9 @@ def _decide(request: CancellationRequest, status: str, by: str, name: str | None
 def _carry_out(request: CancellationRequest) -> CancellationRequest:
     """The store's side of the request's current status, once this transaction commits."""
     db.session.flush()
-    defer(queues.enqueue_cancellation_push, request.id, request.status, shop_id=request.shop_id)
+    push.carry_out.once_after_commit(
+        request.id, id_parts={"status": request.status}, shop_id=request.shop_id
+    )
     return request
 
 
@@ -305,7 +308,7 @@ def declined_by_shipment(
     if request is None:
         return None
     _back_to_work(supplier_order, request)
-    request.decline_reason = SHIPPED_INSTEAD
+    request.decline_reason = tracking_push.SHIPPED_INSTEAD
     _decide(request, "declined", "shipment", actor_name)
     timeline.record(
         supplier_order.order,
@@ -329,7 +332,9 @@ def _back_to_work(supplier_order: SupplierOrder, request: CancellationRequest) -
     )
     states.advance(supplier_order, event)
     if request.previous_status == "requested":
-        defer(queues.enqueue_answer_request, supplier_order.id, shop_id=supplier_order.shop_id)
+        tracking_push.answer_request.once_after_commit(
+            supplier_order.id, shop_id=supplier_order.shop_id
+        )
 
 
 def auto_cancel(request: CancellationRequest, *, why: str) -> CancellationRequest:
@@ -357,6 +362,8 @@ def auto_cancel(request: CancellationRequest, *, why: str) -> CancellationReques
     return _carry_out(request)
 
 
+# One job id per request: scheduling again moves the same job.
+@background(queue=PUSH, job_id="auto-cancel-{0}", label=_l("Cancel automatically at the deadline"))
 def auto_cancel_if_due(request_id: int) -> str:
     """The scheduled job (and the sweep's fallback): cancel a request still unanswered at its
     deadline. Safe to run early, twice or late."""
@@ -374,7 +381,7 @@ def auto_cancel_if_due(request_id: int) -> str:
     if due > utcnow() + timedelta(seconds=1):
         shop_id = request.shop_id
         db.session.rollback()
-        queues.schedule_auto_cancel(request_id, due, shop_id=shop_id)  # the deadline moved
+        auto_cancel_if_due.enqueue(request_id, at=due, shop_id=shop_id)  # the deadline moved
         return "not due yet"
     auto_cancel(request, why="overdue")
     db.session.commit()

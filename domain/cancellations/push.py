@@ -30,15 +30,17 @@ from __future__ import annotations
 
 import logging
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from domain.cancellations.lifecycle import SHIPPED_INSTEAD
+from background import PUSH, background
+from domain.fulfillment.tracking_push import SHIPPED_INSTEAD
 from domain.models.cancellations import CancellationRequest
 from domain.models.orders import SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import timeline
 from domain.orders.timeline import N_
-from domain.shop import installation
+from domain.shop import installation, tokens
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyError, ShopifyUserError
 from integrations.shopify_admin.gateway import cancellations as gateway
@@ -69,6 +71,13 @@ class Superseded(Exception):
     """The request's status changed while this run waited: the newer status's job takes over."""
 
 
+# One job id per request and status: a decision made while the previous status's job runs gets
+# a job of its own.
+@background(
+    queue=PUSH,
+    job_id="cancellation-{0}-{status}",
+    label=_l("Carry out a cancellation in the store"),
+)
 def carry_out(request_id: int) -> str:
     run = _Run(request_id)
     if run.request is None:
@@ -85,7 +94,7 @@ def carry_out(request_id: int) -> str:
         "declined": _reject,
     }[run.request.status]
     try:
-        steps(run, shop, installation.admin_client(shop))
+        steps(run, shop, tokens.admin_client(shop))
     except Superseded:
         return "superseded"
     except ShopifyUserError as exc:
@@ -243,7 +252,7 @@ def _supplier_store(run: _Run):
     supplier_shop = installation.shop_by_domain(supplier.store_domain or "")
     if supplier_shop is None or not supplier_shop.is_installed:
         return None, None
-    return installation.admin_client(supplier_shop), reference
+    return tokens.admin_client(supplier_shop), reference
 
 
 # -- accepted / auto-cancelled --------------------------------------------------------------

@@ -17,7 +17,7 @@ from domain.models.orders import SupplierOrder, VariantMapping
 from domain.models.shop import Shop
 from domain.orders import timeline
 from domain.orders.timeline import N_
-from domain.shop import installation
+from domain.shop import installation, tokens
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyAuthError
 from integrations.shopify_admin.gateway import supplier_store
@@ -71,7 +71,7 @@ def _place_in_supplier_store(shop: Shop, supplier_order: SupplierOrder) -> str:
             )
         )
     try:
-        return _place_once(shop, supplier_order, installation.admin_client(supplier_shop))
+        return _place_once(shop, supplier_order, tokens.admin_client(supplier_shop))
     except (ShopifyAuthError, NotInstalled) as exc:
         raise CannotForward(
             _(

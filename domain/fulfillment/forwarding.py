@@ -12,8 +12,10 @@ import contextlib
 import logging
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from background import PUSH, background
 from domain import states
 from domain.clock import aware, utcnow
 from domain.errors import NotInstalled
@@ -22,11 +24,10 @@ from domain.models.orders import Supplier, SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import timeline
 from domain.orders.timeline import N_
-from domain.shop import installation
+from domain.shop import installation, tokens
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyGraphQLError, ShopifyUserError
 from integrations.shopify_admin.gateway import fulfillment as fo_gateway
-from jobs import queues
 
 log = logging.getLogger("relay.forwarding")
 OPEN_FO_STATUSES = ("OPEN", "IN_PROGRESS", "ON_HOLD", "SCHEDULED")
@@ -37,6 +38,9 @@ NOTHING_OPEN = N_(
 )
 
 
+# One job id per supplier order: enqueueing again (a release, a new request) reschedules the
+# same job, never adds one.
+@background(queue=PUSH, job_id="forward-{0}", label=_l("Forward an order to its supplier"))
 def forward(supplier_order_id: int) -> str:
     _refresh_tokens_first(supplier_order_id)
     supplier_order = db.session.get(
@@ -47,13 +51,13 @@ def forward(supplier_order_id: int) -> str:
     forward_at = aware(supplier_order.forward_at)
     if forward_at and forward_at > utcnow() + timedelta(seconds=1):
         # Rescheduled since this job was queued (a release, a new request): wait for it.
-        queues.enqueue_forward(supplier_order.id, forward_at, shop_id=supplier_order.shop_id)
+        forward.enqueue(supplier_order.id, at=forward_at, shop_id=supplier_order.shop_id)
         return "rescheduled"
     order = supplier_order.order
     shop = db.session.get(Shop, order.shop_id)
     if not shop.is_installed:
         return "skipped: not installed"
-    client = installation.admin_client(shop)
+    client = tokens.admin_client(shop)
     lines = [li for li in order.line_items if li.supplier_id == supplier_order.supplier_id]
     wanted = {li.shopify_gid for li in lines}
     fulfillment_orders = [
@@ -124,7 +128,7 @@ def _refresh_tokens_first(supplier_order_id: int) -> None:
     for shop in shops:
         if shop is not None and shop.is_installed:
             with contextlib.suppress(NotInstalled):  # said clearly once the row is locked
-                installation.access_token_for(shop)
+                tokens.access_token_for(shop)
 
 
 def _submit(client, shop: Shop, lines, fulfillment_orders) -> str | None:

@@ -5,22 +5,24 @@ the status table (a supplier order already scheduled or sent is left alone)."""
 
 from __future__ import annotations
 
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from background import SYNC, background
 from domain.cancellations import intake as cancellation_intake
 from domain.fulfillment import requesting as requests
+from domain.fulfillment import tracking_push
 from domain.models.orders import Order, SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import sync, timeline
 from domain.orders.timeline import N_
-from domain.shop import installation
+from domain.shop import installation, tokens
 from domain.webhooks.topics import handles
-from extensions import db
+from extensions import db, redis_connection
 from integrations.shopify_admin.errors import ShopifyUserError
 from integrations.shopify_admin.gateway import fulfillment as fo_gateway
 from integrations.shopify_admin.gateway import orders as orders_gateway
-from jobs import queues
-from jobs.after_commit import defer
 
 ADMIN = N_("Shopify admin")  # stored in English, shown translated
 ANSWERED_IN_RELAY = ("in_progress", "partially_shipped", "shipped")
@@ -38,7 +40,7 @@ def fulfillment_service_notified(shop_domain: str, payload: dict, receipt) -> No
         return
     shop = installation.shop_by_domain(shop_domain)
     if shop is not None and shop.is_installed and shop.fulfillment_location_gid:
-        queues.enqueue_take_admin_requests(shop.id)
+        list_admin_requests_soon(shop.id)
 
 
 @handles("fulfillment_orders/fulfillment_request_submitted")
@@ -54,7 +56,7 @@ def fulfillment_request_submitted(shop_domain: str, payload: dict, receipt) -> N
         return
     if _under_way(shop, fo_gid):
         return
-    client = installation.admin_client(shop)
+    client = tokens.admin_client(shop)
     fo = fo_gateway.fulfillment_order(client, fo_gid)
     if (
         fo is not None
@@ -97,11 +99,48 @@ def process_fulfillment_requests(shop: Shop) -> int:
     return handled
 
 
+ADMIN_REQUESTS_DELAY = 30  # seconds: a burst of callbacks settles into one listing
+
+
+def list_admin_requests_soon(shop_id: int, delay: float = ADMIN_REQUESTS_DELAY):
+    """List the fulfillment requests assigned to Relay (after a fulfillment-service callback,
+    or from recovery). At most one listing waits per shop: a burst of callbacks is one
+    listing. The job clears the mark when it starts, so a callback arriving during a listing
+    gets a listing of its own."""
+    if not redis_connection().set(_listing_waiting(shop_id), 1, nx=True, ex=3600):
+        return None
+    return take_admin_requests.enqueue(shop_id, None, shop_id=shop_id, delay=delay)
+
+
+# One job per page (a fresh id each), so pushes run between the pages of a long listing.
+@background(
+    queue=SYNC,
+    job_id="admin-requests-{0}-{unique}",
+    label=_l("Pick up requests made in the Shopify admin"),
+)
+def take_admin_requests(shop_id: int, cursor: str | None = None) -> str:
+    """One page of the requests assigned to Relay; the next page is a job of its own."""
+    if cursor is None:
+        redis_connection().delete(_listing_waiting(shop_id))
+    shop = db.session.get(Shop, shop_id)
+    if shop is None or not shop.is_installed or not shop.fulfillment_location_gid:
+        return "not installed"
+    taken, next_cursor = take_requests_page(shop, cursor)
+    if next_cursor is not None:
+        take_admin_requests.enqueue(shop_id, next_cursor, shop_id=shop_id)
+    return f"{taken} request(s) taken" + (", next page queued" if next_cursor else "")
+
+
+def _listing_waiting(shop_id: int) -> str:
+    prefix = current_app.config.get("RQ_QUEUE_PREFIX", "")
+    return f"relay:{prefix}admin-requests-waiting:{shop_id}"
+
+
 def take_requests_page(shop: Shop, after: str | None) -> tuple[int, str | None]:
     """One page of the requests submitted to Relay's location: how many were taken, and the
     cursor of the next page (None on the last). A job per page keeps a long list of open
     requests from holding a worker for minutes."""
-    client = installation.admin_client(shop)
+    client = tokens.admin_client(shop)
     page, after = fo_gateway.assigned_fulfillment_orders_page(
         client, "FULFILLMENT_REQUESTED", shop.fulfillment_location_gid, after
     )
@@ -129,7 +168,7 @@ def _take(shop: Shop, client, fo) -> int:
         if so.status in ANSWERED_IN_RELAY:
             # The supplier answered but Shopify still shows the request as submitted: the
             # answer job was lost. Send it again.
-            defer(queues.enqueue_answer_request, so.id, shop_id=so.shop_id)
+            tracking_push.answer_request.once_after_commit(so.id, shop_id=so.shop_id)
     fresh = [so for so in parts if so.status in ("ready", "declined")]
     if fresh:
         return requests.request_fulfillment(fresh, actor="merchant", actor_name=ADMIN).done

@@ -14,14 +14,13 @@ from sqlalchemy.orm import selectinload
 from domain import states
 from domain.clock import aware, utcnow
 from domain.errors import DomainError, NotFound
+from domain.fulfillment import forwarding
 from domain.models.orders import Order, SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import timeline
 from domain.orders.timeline import N_
 from domain.shop.settings import settings_of
 from extensions import db
-from jobs import queues
-from jobs.after_commit import defer
 
 
 @dataclass
@@ -83,11 +82,8 @@ def request_fulfillment(
             time=supplier_order.forward_at.strftime("%H:%M"),
         )
         db.session.flush()  # the job needs the id
-        defer(
-            queues.enqueue_forward,
-            supplier_order.id,
-            supplier_order.forward_at,
-            shop_id=supplier_order.shop_id,
+        forwarding.forward.after_commit(
+            supplier_order.id, at=supplier_order.forward_at, shop_id=supplier_order.shop_id
         )
         outcome.done += 1
     return outcome

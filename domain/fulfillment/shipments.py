@@ -12,12 +12,11 @@ from flask_babel import gettext as _
 from domain import states
 from domain.cancellations import lifecycle as cancellations
 from domain.errors import DomainError
+from domain.fulfillment import tracking_push
 from domain.models.orders import Parcel, ParcelLine, SupplierOrder
 from domain.orders import timeline
 from domain.orders.timeline import N_
 from extensions import db
-from jobs import queues
-from jobs.after_commit import defer
 
 MAX_TRACKING_LENGTH = 255
 SHIPPABLE = (*states.WITH_SUPPLIER, "cancellation_requested")
@@ -75,7 +74,9 @@ def supplier_accepts(
         supplier=_supplier_name(supplier_order),
     )
     db.session.flush()
-    defer(queues.enqueue_answer_request, supplier_order.id, shop_id=supplier_order.shop_id)
+    tracking_push.answer_request.once_after_commit(
+        supplier_order.id, shop_id=supplier_order.shop_id
+    )
 
 
 # Shopify's FulfillmentOrderRejectionReason values (sent with the rejection), most common first.
@@ -129,7 +130,9 @@ def supplier_declines(
         code=code,
     )
     db.session.flush()
-    defer(queues.enqueue_answer_request, supplier_order.id, shop_id=supplier_order.shop_id)
+    tracking_push.answer_request.once_after_commit(
+        supplier_order.id, shop_id=supplier_order.shop_id
+    )
 
 
 def remaining_quantities(supplier_order: SupplierOrder) -> dict[int, int]:
@@ -204,7 +207,7 @@ def record_shipment(
     states.advance(supplier_order, "ship_all" if everything else "ship_part")
     _record_parcel_event(supplier_order, parcel, actor, actor_name)
     db.session.flush()
-    defer(queues.enqueue_push_parcel, parcel.id, shop_id=parcel.shop_id)
+    tracking_push.push_parcel.once_after_commit(parcel.id, shop_id=parcel.shop_id)
     return parcel
 
 
@@ -261,4 +264,4 @@ def update_tracking(parcel: Parcel, tracking: Tracking, *, actor="supplier", act
         number=parcel.tracking_number or "",
     )
     db.session.flush()
-    defer(queues.enqueue_push_parcel, parcel.id, shop_id=parcel.shop_id)
+    tracking_push.push_parcel.once_after_commit(parcel.id, shop_id=parcel.shop_id)

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import logging
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from domain.cancellations.lifecycle import SHIPPED_INSTEAD
+from background import PUSH, background
 from domain.clock import aware, utcnow
 from domain.models.orders import Parcel, SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import timeline
 from domain.orders.timeline import N_
-from domain.shop import installation
+from domain.shop import tokens
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyGraphQLError, ShopifyUserError
 from integrations.shopify_admin.gateway import cancellations as cancellation_gateway
@@ -27,8 +28,15 @@ from integrations.shopify_admin.gateway import fulfillment as fo_gateway
 
 log = logging.getLogger("relay.tracking_push")
 ANSWERED = ("in_progress", "partially_shipped", "shipped", "declined")
+# A cancellation request that a shipment overtook is declined with this reason.
+SHIPPED_INSTEAD = N_("The supplier shipped the order instead of cancelling it.")
 
 
+@background(
+    queue=PUSH,
+    job_id="answer-request-{0}",
+    label=_l("Answer a fulfillment request in the store"),
+)
 def answer_request(supplier_order_id: int) -> str:
     """Accept or reject the fulfillment order at Relay's location, as the supplier answered."""
     supplier_order = db.session.get(SupplierOrder, supplier_order_id)
@@ -37,7 +45,7 @@ def answer_request(supplier_order_id: int) -> str:
     shop = db.session.get(Shop, supplier_order.shop_id)
     if not shop.is_installed:
         return "not installed"
-    client = installation.admin_client(shop)
+    client = tokens.admin_client(shop)
     if supplier_order.status != "declined" and supplier_order.fulfillment_order_gid:
         # The usual case: the request Relay submitted is accepted without reading it first.
         try:
@@ -81,13 +89,17 @@ def _submitted_requests(client, shop: Shop, supplier_order: SupplierOrder) -> li
     ]
 
 
+# Tracking is what the customer waits for: ahead of the webhooks already waiting.
+@background(
+    queue=PUSH, job_id="push-parcel-{0}", label=_l("Send tracking to the store"), at_front=True
+)
 def push_parcel(parcel_id: int) -> str:
     # A token refresh commits: do it before locking the parcel, so the lock holds to the end.
     shop_id = db.session.scalar(select(Parcel.shop_id).where(Parcel.id == parcel_id))
     shop = db.session.get(Shop, shop_id) if shop_id is not None else None
     if shop is None or not shop.is_installed:
         return "gone" if shop is None else "not installed"
-    client = installation.admin_client(shop)
+    client = tokens.admin_client(shop)
     parcel = db.session.get(Parcel, parcel_id, with_for_update=True, populate_existing=True)
     if parcel is None:
         return "gone"

@@ -34,7 +34,7 @@ from domain.money.refund_checks import (
 )
 from domain.orders import timeline
 from domain.orders.timeline import N_
-from domain.shop import installation
+from domain.shop import tokens
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyError, ShopifyUserError
 from integrations.shopify_admin.gateway import refunds as refunds_gateway
@@ -61,7 +61,7 @@ def order_of(shop, order_id: int, *, lock: bool = False) -> Order:
 
 def context_of(shop, order: Order) -> refunds_gateway.RefundContext:
     try:
-        return refunds_gateway.refund_context(installation.admin_client(shop), order.shopify_gid)
+        return refunds_gateway.refund_context(tokens.admin_client(shop), order.shopify_gid)
     except ShopifyError as exc:
         log.warning("refund context of order %s: %s", order.id, exc)
         raise DomainError(
@@ -99,7 +99,7 @@ def create_refund(shop, order_id: int, form, *, actor_name: str | None = None) -
     refund_id = refund.id
     try:
         created = refunds_gateway.create_refund(
-            installation.admin_client(shop),
+            tokens.admin_client(shop),
             order_gid=order.shopify_gid,
             context=context,
             lines=lines,

@@ -13,7 +13,7 @@ from domain.errors import DomainError, NotFound
 from domain.models.orders import Order, SupplierOrder
 from domain.orders import timeline
 from domain.orders.timeline import N_
-from domain.shop import installation
+from domain.shop import tokens
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyUserError
 from integrations.shopify_admin.gateway import orders as orders_gateway
@@ -91,7 +91,7 @@ def change_shipping_address(shop, order_id: int, form) -> Order:
     first, _sep, last = address["name"].partition(" ")
     try:
         orders_gateway.update_shipping_address(
-            installation.admin_client(shop),
+            tokens.admin_client(shop),
             order.shopify_gid,
             {
                 "firstName": first,

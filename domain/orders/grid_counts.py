@@ -24,8 +24,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from domain.models.orders import Order, SupplierOrder
-from extensions import db
-from jobs import queues
+from extensions import db, redis_connection
 
 log = logging.getLogger("relay.grid")
 TTL_SECONDS = 600
@@ -53,7 +52,7 @@ def _namespace() -> str:
 def status_counts(shop_id: int) -> dict[str, int]:
     """Supplier orders per Relay status for the shop: cached, exact."""
     try:
-        connection = queues.redis_connection()
+        connection = redis_connection()
         space = _namespace()
         epoch, version = connection.mget(f"{space}:epoch", f"{space}:v:{shop_id}")
         key = f"{space}:counts:{shop_id}:{int(epoch or 0)}:{int(version or 0)}"
@@ -93,7 +92,7 @@ def _bump_versions(session: Session) -> None:
         return
     try:
         space = _namespace()
-        with queues.redis_connection().pipeline(transaction=False) as pipe:
+        with redis_connection().pipeline(transaction=False) as pipe:
             for shop_id in shops:
                 pipe.incr(f"{space}:epoch" if shop_id == "*" else f"{space}:v:{shop_id}")
             pipe.execute()

@@ -26,16 +26,19 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from redis.exceptions import LockError
 from sqlalchemy import select
 
+from background import SYNC, background, try_enqueue
+from background.declare import is_final_attempt
 from domain.errors import NotInstalled
 from domain.models.orders import SyncRun
 from domain.models.shop import Shop, utcnow
 from domain.orders import sync
-from domain.shop import installation
+from domain.shop import tokens
 from domain.shop.settings import settings_of
-from extensions import db
+from extensions import db, redis_connection
 from integrations.shopify_admin.errors import (
     ShopifyAuthError,
     ShopifyGraphQLError,
@@ -49,7 +52,6 @@ from integrations.shopify_admin.gateway import orders as orders_gateway
 log = logging.getLogger("relay.sync")
 
 SWEEP_MARGIN = timedelta(minutes=5)  # overlap, so an order updated mid-sweep is not missed
-SWEEP_INTERVAL = timedelta(minutes=5)
 # Fixed cost of a bulk export, in seconds: Shopify queues it, Relay polls, then downloads.
 BULK_OVERHEAD_SECONDS = 30.0
 # Shopify's export speed is not published; ~1,500 objects/s was observed, ~3 objects an order.
@@ -90,6 +92,22 @@ def _query(shop: Shop, run: SyncRun) -> str | None:
     return PAID_QUERY if settings_of(shop).paid_only else None
 
 
+# A bulk import of a large store is one long step (it resumes where it stopped if cut short).
+SYNC_RUN_TIMEOUT = 2 * 3600
+
+
+@background(
+    queue=SYNC,
+    job_id="sync-run-{0}",
+    label=_l("Sync orders from the store"),
+    timeout=SYNC_RUN_TIMEOUT,
+)
+def run_step(run_id: int) -> str:
+    # On the last try a Shopify outage ends the run as failed (with a reason the merchant
+    # sees) instead of leaving it "running" forever.
+    return run_sync(run_id, final_attempt=is_final_attempt())
+
+
 def run_sync(run_id: int, *, final_attempt: bool = True) -> str:
     """One step of a run: everything, unless a bulk export is still running at Shopify (then
     the job checks again later). Retryable Shopify errors are re-raised for the job's retry
@@ -124,7 +142,7 @@ def _advance(shop: Shop | None, run: SyncRun) -> str:
         raise NotInstalled("Relay is not installed on this store")
     run.status = "running"
     db.session.commit()
-    client = installation.admin_client(shop)
+    client = tokens.admin_client(shop)
     query = _query(shop, run)
     if run.estimated_total is None or run.method is None:
         counted = orders_gateway.orders_count(client, query)
@@ -195,9 +213,9 @@ def _bulk_export(shop: Shop, run: SyncRun, client, query: str | None):
         if operation.finished:
             return operation
         if waited >= inline_wait:
-            from jobs import queues
-
-            queues.schedule_sync_run(run.id, shop.id, delay_seconds=interval)
+            # Each step its own job id; the run's lease keeps steps from overlapping.
+            step_id = f"sync-run-{run.id}-at-{int(utcnow().timestamp() * 1000)}"
+            run_step.enqueue(run.id, shop_id=shop.id, delay=interval, job_id=step_id)
             return None
         time.sleep(interval)
         waited += interval
@@ -255,9 +273,7 @@ LEASE_SECONDS = 600  # renewed at every page, poll and import batch
 @contextmanager
 def _lease(run_id: int):
     """A Redis lock per run: a retry and a scheduled check never work on one run at once."""
-    from jobs import queues
-
-    lock = queues.redis_connection().lock(f"relay:sync-run:{run_id}", timeout=LEASE_SECONDS)
+    lock = redis_connection().lock(f"relay:sync-run:{run_id}", timeout=LEASE_SECONDS)
     acquired = lock.acquire(blocking=False)
     _leases[run_id] = lock if acquired else None
     try:
@@ -303,8 +319,6 @@ def start(shop: Shop, kind: str) -> SyncRun:
     """Record a run and enqueue it (commit first, enqueue second). A run already under way
     that covers it (one of this kind; for a sweep, a backfill too) is returned instead, and
     enqueued again if its job is gone (a worker died): it resumes where it stopped."""
-    from jobs import queues
-
     covering = ("backfill",) if kind == "backfill" else ("backfill", kind)
     running = db.session.scalar(
         select(SyncRun)
@@ -316,15 +330,14 @@ def start(shop: Shop, kind: str) -> SyncRun:
         .order_by(SyncRun.id)
         .limit(1)
     )
-    from jobs.outbox import try_enqueue  # Redis down: the run is stored, the outbox enqueues it
-
+    # Redis down: the run is stored, and the worker's outbox pass enqueues it.
     if running is not None:
-        try_enqueue(queues.enqueue_sync_run, running.id, shop.id)  # no-op while it is pending
+        try_enqueue(run_step.enqueue_once, running.id, shop_id=shop.id)  # no-op while pending
         return running
-    run = sync.start_run(shop, kind)
+    new_run = sync.start_run(shop, kind)
     db.session.commit()
-    try_enqueue(queues.enqueue_sync_run, run.id, shop.id)
-    return run
+    try_enqueue(run_step.enqueue_once, new_run.id, shop_id=shop.id)
+    return new_run
 
 
 def latest_runs(shop: Shop, limit: int = 1) -> list[SyncRun]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from domain.orders import sync
-from domain.shop import installation
+from domain.shop import installation, tokens
 from domain.webhooks.topics import handles
 from integrations.shopify_admin.gateway import orders as orders_gateway
 
@@ -49,7 +49,7 @@ def order_payload(shop_domain: str, payload: dict, receipt) -> None:
     snapshot = sync.snapshot_from_rest(payload)
     if not sync.holds_order(shop, snapshot.gid):
         # New to Relay: take the store's own copy, which also proves the order is this shop's.
-        node = orders_gateway.order_by_id(installation.admin_client(shop), snapshot.gid)
+        node = orders_gateway.order_by_id(tokens.admin_client(shop), snapshot.gid)
         if node is None:  # another shop's order, or one deleted since: nothing to mirror
             log.warning(
                 "webhook %s (%s): order %s is not in %s; ignored",
@@ -68,7 +68,7 @@ def refresh_order(shop_domain: str, payload: dict, receipt) -> None:
     """These payloads name a fulfillment order or an order id, not the order's state: read the
     order from the store (the source of truth) and upsert that."""
     shop = installation.shop_by_domain(shop_domain)
-    client = installation.admin_client(shop)
+    client = tokens.admin_client(shop)
     node = None
     if payload.get("order_id"):
         node = orders_gateway.order_by_id(client, f"gid://shopify/Order/{payload['order_id']}")

@@ -1,43 +1,35 @@
-"""Install, token lifecycle and uninstall: the actions behind OAuth, token exchange and
-app/uninstalled. Commit first, enqueue second."""
+"""Install and uninstall: the actions behind OAuth, token exchange and app/uninstalled, and
+what a new install sets up in the store. Commit first, enqueue second. Access tokens
+themselves: domain/shop/tokens.py."""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from domain import crypto
+from background import PUSH, background, try_enqueue
+from background.queues import cancel_shop_jobs
+from domain import sweep
 from domain.errors import NotInstalled
 from domain.models.shop import Shop, utcnow
-from extensions import db
+from domain.orders import sync_runs
+from domain.shop import tokens
+from extensions import db, redis_connection
 from integrations.shopify_admin import oauth
-from integrations.shopify_admin.client import AdminClient
-from integrations.shopify_admin.errors import OAuthFailure, ShopifyAuthError
+from integrations.shopify_admin.errors import ShopifyAuthError
 from integrations.shopify_admin.gateway import install as install_gateway
-from jobs import outbox, queues
 
 log = logging.getLogger("relay.installation")
-REFRESH_MARGIN = timedelta(minutes=5)
 
 
 def shop_by_domain(domain: str) -> Shop | None:
     return db.session.scalar(select(Shop).where(Shop.domain == domain))
-
-
-def _store_tokens(shop: Shop, token: oauth.OfflineToken) -> None:
-    shop.access_token_encrypted = crypto.encrypt(token.access_token)
-    shop.access_token_expires_at = token.expires_at
-    shop.refresh_token_encrypted = (
-        crypto.encrypt(token.refresh_token) if token.refresh_token else None
-    )
-    shop.refresh_token_expires_at = token.refresh_expires_at
-    shop.scopes = token.scope
 
 
 def _claim_shop(domain: str) -> Shop:
@@ -55,13 +47,13 @@ def _claim_shop(domain: str) -> Shop:
 
 def _install(domain: str, token: oauth.OfflineToken) -> Shop:
     shop = _claim_shop(domain)
-    _store_tokens(shop, token)
+    tokens.store_tokens(shop, token)
     shop.installed_at = utcnow()
     shop.uninstalled_at = None
     db.session.add(shop)
     db.session.commit()
     # Redis down: the shop is installed all the same; the outbox pass enqueues post-install.
-    outbox.try_enqueue(queues.enqueue_post_install, shop.id)
+    try_enqueue(post_install.enqueue_once, shop.id, shop_id=shop.id)
     return shop
 
 
@@ -73,61 +65,18 @@ def complete_token_exchange(domain: str, id_token: str) -> Shop:
     return _install(domain, oauth.exchange_id_token(domain, id_token))
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite drops tzinfo; every timestamp Relay writes is UTC.
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
-def _needs_refresh(shop: Shop) -> bool:
-    expires_at = _aware(shop.access_token_expires_at)
-    return expires_at is not None and expires_at - REFRESH_MARGIN <= datetime.now(UTC)
-
-
-def access_token_for(shop: Shop) -> str:
-    """A usable offline token, refreshed first when it is about to expire.
-
-    A Redis lock makes sure two workers never refresh the same shop at once: Shopify rotates
-    the refresh token on use, so a second refresh with the old one would race the first."""
-    if not shop.is_installed:
-        raise NotInstalled(_("Relay is not installed on %(store)s.", store=shop.domain))
-    if _needs_refresh(shop):
-        lock = queues.redis_connection().lock(
-            f"relay:token-refresh:{shop.domain}", timeout=30, blocking_timeout=30
-        )
-        with lock:
-            db.session.refresh(shop)  # another worker may have refreshed while we waited
-            if _needs_refresh(shop):
-                _refresh(shop)
-    return crypto.decrypt(shop.access_token_encrypted)
-
-
-def _refresh(shop: Shop) -> None:
-    if not shop.refresh_token_encrypted:
-        raise NotInstalled(
-            _("Relay has no refresh token for %(store)s; reinstall Relay.", store=shop.domain)
-        )
-    try:
-        token = oauth.refresh(shop.domain, crypto.decrypt(shop.refresh_token_encrypted))
-    except OAuthFailure as exc:
-        log.warning("refresh failed for %s: %s", shop.domain, exc)
-        raise NotInstalled(
-            _("Shopify refused to refresh Relay's token for %(store)s.", store=shop.domain)
-        ) from exc
-    _store_tokens(shop, token)
-    db.session.commit()
-    log.info("refreshed offline token for %s", shop.domain)
-
-
-def admin_client(shop: Shop) -> AdminClient:
-    return AdminClient(shop.domain, access_token_for(shop))
-
-
+@background(
+    queue=PUSH,
+    job_id="post-install-{0}",
+    label=_l("Finish installing (webhooks, fulfillment service)"),
+)
 def post_install(shop_id: int) -> None:
-    """Register webhooks and Relay's fulfillment service; safe to run again."""
+    """Register webhooks and Relay's fulfillment service, start the first backfill and the
+    shop's sweep; safe to run again."""
     shop = db.session.get(Shop, shop_id)
     if shop is None or not shop.is_installed:
         return
-    client = admin_client(shop)
+    client = tokens.admin_client(shop)
     app_url = current_app.config["APP_URL"]
     info = install_gateway.shop_info(client)
     install_gateway.ensure_webhooks(client, f"{app_url}/webhooks")
@@ -137,11 +86,9 @@ def post_install(shop_id: int) -> None:
     shop.name, shop.currency = info.name, info.currency
     shop.fulfillment_service_gid, shop.fulfillment_location_gid = service_gid, location_gid
     db.session.commit()
-    from domain.orders import sync_runs as order_sync_jobs
-
-    if not order_sync_jobs.latest_runs(shop):
-        order_sync_jobs.start(shop, "backfill")  # first install: pull the existing orders
-    queues.schedule_sweep(shop.id, order_sync_jobs.SWEEP_INTERVAL.total_seconds())
+    if not sync_runs.latest_runs(shop):
+        sync_runs.start(shop, "backfill")  # first install: pull the existing orders
+    sweep.schedule(shop.id)
 
 
 def lock_shop(domain: str) -> Shop | None:
@@ -161,7 +108,7 @@ def token_still_accepted(shop: Shop) -> bool:
     later), so a webhook claiming an uninstall of a shop whose token still works is a replay.
     Transport errors propagate: the job retries, nothing is decided on a blip."""
     try:
-        install_gateway.shop_info(admin_client(shop))
+        install_gateway.shop_info(tokens.admin_client(shop))
     except (ShopifyAuthError, NotInstalled):
         return False
     return True
@@ -187,14 +134,14 @@ def mark_uninstalled(domain: str, payload: dict) -> str | None:
         return "ignored: Shopify still accepts Relay's token for this shop"
     drop_tokens(shop)
     db.session.commit()
-    queues.cancel_shop_jobs(shop.id)
+    cancel_shop_jobs(shop.id)
     return None
 
 
 def verify_connection(shop: Shop) -> install_gateway.ShopInfo:
     """Ask Shopify who we are talking to: the settings page's connection check."""
     try:
-        return install_gateway.shop_info(admin_client(shop))
+        return install_gateway.shop_info(tokens.admin_client(shop))
     except ShopifyAuthError as exc:
         raise NotInstalled(_("Shopify refused Relay's token; reinstall Relay.")) from exc
 
@@ -208,7 +155,7 @@ def begin_oauth(domain: str) -> tuple[str, str]:
     import secrets
 
     nonce = secrets.token_hex(32)
-    queues.redis_connection().set(f"relay:oauth-state:{nonce}", domain, ex=STATE_TTL_SECONDS)
+    redis_connection().set(f"relay:oauth-state:{nonce}", domain, ex=STATE_TTL_SECONDS)
     return oauth.authorization_url(domain, nonce), nonce
 
 
@@ -229,5 +176,5 @@ def consume_oauth_state(nonce: str, domain: str) -> bool:
     """True once per nonce issued for this shop; a replayed or foreign state is refused."""
     if not nonce:
         return False
-    stored = queues.redis_connection().getdel(f"relay:oauth-state:{nonce}")
+    stored = redis_connection().getdel(f"relay:oauth-state:{nonce}")
     return stored is not None and stored.decode() == domain

@@ -12,13 +12,15 @@ import json
 import logging
 
 from flask import current_app
-from sqlalchemy import JSON, Text, bindparam, cast
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Text, bindparam, cast, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from background import PUSH, background, try_enqueue
 from domain.errors import is_outage
 from domain.fulfillment import incoming, supplier_store_events  # noqa: F401 (registers topics)
-from domain.models.shop import WebhookReceipt, utcnow
+from domain.models.shop import Shop, WebhookReceipt, utcnow
 from domain.money import refund_mirror  # noqa: F401 (registers topics)
 from domain.orders import webhooks as order_webhooks  # noqa: F401 (registers topics)
 from domain.shop import compliance, installation
@@ -27,7 +29,6 @@ from domain.webhooks.topics import ALWAYS_PROCESSED, handlers_for, handles
 from extensions import db
 from integrations.shopify_admin.urls import is_valid_shop_domain
 from integrations.shopify_admin.webhooks import verify_webhook
-from jobs import outbox, queues
 
 log = logging.getLogger("relay.webhooks")
 REQUIRED_HEADERS = ("X-Shopify-Hmac-Sha256", "X-Shopify-Shop-Domain", "X-Shopify-Webhook-Id")
@@ -91,7 +92,7 @@ def receive(headers, body: bytes, *, topic: str | None = None) -> Outcome:
     if receipt_id is None:
         return Outcome.DUPLICATE
     # Stored is accepted: with Redis down the receipt waits for the worker's outbox pass.
-    outbox.try_enqueue(queues.enqueue_webhook, receipt_id, shop_domain=shop_domain)
+    try_enqueue(process.enqueue, receipt_id, shop_domain=shop_domain)
     return Outcome.ACCEPTED
 
 
@@ -167,6 +168,9 @@ def _insert_once(dialect: str):
 SHOP_LIFECYCLE_TOPICS = {"app/uninstalled", "shop/redact"}
 
 
+# Enqueued only for a receipt row just inserted (a repeated Webhook-Id never gets here), so no
+# job can exist for it yet: no dedupe on intake's hot path.
+@background(queue=PUSH, job_id="webhook-{0}", label=_l("Process a webhook from Shopify"))
 def process(receipt_id: int) -> str:
     """Run the topic's handlers once. Safe to call again: a processed receipt is skipped."""
     peek = db.session.get(WebhookReceipt, receipt_id)
@@ -249,3 +253,25 @@ def _shop_redact(shop_domain: str, payload: dict, receipt) -> None:
         installation.drop_tokens(shop)  # uninstalled, and its app/uninstalled not seen yet
     compliance.redact_shop(shop_domain, keep_receipt_id=receipt.id)
     receipt.payload = {"redacted": True}
+
+
+def try_again_set_aside(shop: Shop, receipt_id: int) -> bool:
+    """Un-park one of this shop's receipts and run it again (after commit). False when there
+    is no such parked receipt for this shop: repeating it changes nothing."""
+    receipt = db.session.scalar(
+        select(WebhookReceipt)
+        .where(
+            WebhookReceipt.id == receipt_id,
+            WebhookReceipt.shop_domain == shop.domain,
+            WebhookReceipt.parked_at.is_not(None),
+            WebhookReceipt.processed_at.is_(None),
+        )
+        .with_for_update()
+    )
+    if receipt is None:
+        db.session.rollback()
+        return False
+    receipt.parked_at = receipt.park_reason = receipt.error = None
+    process.once_after_commit(receipt.id, shop_domain=shop.domain)
+    db.session.commit()
+    return True

@@ -21,8 +21,6 @@ from domain.errors import DomainError
 from domain.models.shop import Shop, WebhookReceipt, utcnow
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyError
-from jobs import queues
-from jobs.after_commit import defer
 
 SHOWN = 100
 DETAIL_LIMIT = 500
@@ -114,25 +112,3 @@ def _describe(row: WebhookReceipt) -> ParkedWebhook:
         received_at=row.received_at,
         parked_at=row.parked_at,
     )
-
-
-def try_again(shop: Shop, receipt_id: int) -> bool:
-    """Un-park one of this shop's receipts and run it again (after commit). False when there
-    is no such parked receipt for this shop: repeating it changes nothing."""
-    receipt = db.session.scalar(
-        select(WebhookReceipt)
-        .where(
-            WebhookReceipt.id == receipt_id,
-            WebhookReceipt.shop_domain == shop.domain,
-            WebhookReceipt.parked_at.is_not(None),
-            WebhookReceipt.processed_at.is_(None),
-        )
-        .with_for_update()
-    )
-    if receipt is None:
-        db.session.rollback()
-        return False
-    receipt.parked_at = receipt.park_reason = receipt.error = None
-    defer(queues.enqueue_webhook_unless_pending, receipt.id, shop.domain)
-    db.session.commit()
-    return True

@@ -9,9 +9,9 @@ import json
 import pytest
 from sqlalchemy import select
 
+from background import queues
 from domain.models.shop import WebhookReceipt
 from extensions import db
-from jobs import queues
 from tests.browser.support import ARTIFACTS
 from tests.browser.test_languages_ui import OVERFLOWS
 from tests.conftest import API_KEY

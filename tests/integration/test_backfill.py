@@ -19,7 +19,7 @@ from domain.orders import sync
 from domain.orders import sync_runs as order_sync_jobs
 from domain.shop import settings as shop_settings
 from extensions import db
-from jobs.sync import run_sync as run_sync_job
+from jobs.runtime import run_in_app
 
 API_KEY = "relay-test-client-id"
 # Above the Standard plan's threshold (319 orders: bulk), below Plus's (4,462: pages).
@@ -149,7 +149,7 @@ def test_a_retried_or_rerun_backfill_changes_nothing(
     # A job that died after importing 150 orders is retried: it resumes at the 151st.
     first.status, first.orders_seen, first.finished_at = "running", 150, None
     db.session.commit()
-    assert run_sync_job(first.id) == "done"
+    assert run_in_app(order_sync_jobs.run_step, first.id) == "done"
     db.session.expire_all()
     first = db.session.get(SyncRun, first.id)
     assert first.orders_seen == LARGE and first.orders_changed == LARGE
@@ -162,7 +162,7 @@ def test_a_retried_or_rerun_backfill_changes_nothing(
     db.session.commit()
     devstore.settings.throttle = False  # pages without waiting out the Standard bucket
     try:
-        assert run_sync_job(forced.id) == "done"
+        assert run_in_app(order_sync_jobs.run_step, forced.id) == "done"
     finally:
         devstore.settings.throttle = True
     for run in (again, forced):
@@ -231,7 +231,7 @@ def test_the_progress_bar_shows_true_numbers_through_export_and_import(
 
     def worker():
         while not results or results[-1] not in ("done",) and not results[-1].startswith("failed"):
-            results.append(run_sync_job(run_id))
+            results.append(run_in_app(order_sync_jobs.run_step, run_id))
             time.sleep(0.2)
 
     seen = []
@@ -301,7 +301,7 @@ def test_an_export_shopify_denies_fails_the_sync_with_what_to_do(
     db.session.commit()
     devstore.settings.bulk_failure = "ACCESS_DENIED"
     try:
-        assert run_sync_job(run.id) == "failed: missing_scope"
+        assert run_in_app(order_sync_jobs.run_step, run.id) == "failed: missing_scope"
     finally:
         devstore.settings.bulk_failure = ""
     html = sync_status(relay_server, id_token, installed_shop)

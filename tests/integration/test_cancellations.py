@@ -12,6 +12,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from background import queues
+from domain import sweep
 from domain.cancellations import lifecycle as cancellations
 from domain.cancellations import push as cancellation_push
 from domain.clock import utcnow
@@ -22,7 +24,6 @@ from domain.models.cancellations import CancellationRequest
 from domain.models.orders import Order, OrderEvent, Supplier, VariantMapping
 from domain.suppliers import portal
 from extensions import db
-from jobs import queues
 from tests.integration.test_fulfillment import (
     SKU,
     add_supplier,
@@ -211,7 +212,7 @@ def test_a_paid_supplier_that_has_not_shipped_by_the_deadline_is_cancelled_autom
     request = request_of(so)
     request.auto_cancel_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    queues.queue(queues.SYNC).enqueue("jobs.sync.sweep", shop_row(retailer).id)  # the sweep
+    queues.queue(queues.SYNC).enqueue(sweep.sweep.path, shop_row(retailer).id)  # the sweep
     drain()
     request = request_of(so)
     assert (request.status, request.decided_by) == ("auto_cancelled", "relay")
@@ -414,7 +415,7 @@ def test_a_store_supplier_that_ships_declines_and_one_that_does_nothing_is_cance
     request = request_of(idle)
     request.auto_cancel_at = utcnow() - timedelta(seconds=5)
     db.session.commit()
-    queues.schedule_auto_cancel(request.id, None, shop_id=request.shop_id)
+    cancellations.auto_cancel_if_due.enqueue(request.id, shop_id=request.shop_id)
     drain()
     assert refreshed(idle).status == "cancelled"
     placed_id = int(refreshed(idle).supplier_reference.rsplit("/", 1)[1])

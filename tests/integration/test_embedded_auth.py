@@ -100,7 +100,7 @@ def test_form_posts_accept_the_token_from_a_hidden_field(ctx, app, installed_sho
 def test_bad_tokens_on_a_state_changing_request_change_nothing(
     ctx, app, relay_server, installed_shop, make_shop, oauth_install, id_token, drain
 ):
-    from jobs import queues
+    from background import queues
     from tests.integration.test_failed_jobs import deliver_unprocessable_order
 
     receipt = deliver_unprocessable_order(relay_server, installed_shop)

@@ -6,10 +6,10 @@ import uuid
 import httpx
 from sqlalchemy import select
 
+from background import queues
 from domain.models.shop import WebhookReceipt
 from extensions import db
 from integrations.shopify_admin.webhooks import body_signature
-from jobs import queues
 from tests.conftest import API_SECRET
 from tests.integration.test_webhooks import example
 

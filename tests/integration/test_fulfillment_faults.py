@@ -17,18 +17,18 @@ import pytest
 from rq.job import Job
 from sqlalchemy import delete, func, select
 
+from background import TRANSIENT_RETRY, queues
 from devstore import commerce
 from devstore import cost as devstore_cost
 from devstore import faults as devstore_faults
 from domain.clock import utcnow
 from domain.errors import DomainError
-from domain.fulfillment import recovery, shipments
+from domain.fulfillment import forwarding, recovery, shipments
 from domain.fulfillment import requesting as requests
 from domain.models.orders import OrderEvent, Parcel, SupplierOrder
 from domain.models.shop import WebhookReceipt
-from extensions import db
+from extensions import db, redis_connection
 from integrations.shopify_admin import transport
-from jobs import queues
 from tests.conftest import API_KEY, ROOT, free_port, worker_env
 from tests.integration.test_fulfillment import (
     SKU,
@@ -349,8 +349,8 @@ def test_a_forward_due_after_the_worker_died_is_still_sent_on_time(
     requests.request_fulfillment([supplier_order], actor="merchant")
     db.session.commit()
     lose_every_queued_job(app)
-    queues.enqueue_forward(
-        supplier_order.id, utcnow() + timedelta(seconds=10), shop_id=supplier_order.shop_id
+    forwarding.forward.enqueue(
+        supplier_order.id, at=utcnow() + timedelta(seconds=10), shop_id=supplier_order.shop_id
     )  # hold ends soon
 
     worker = start_worker()
@@ -453,12 +453,14 @@ def test_a_new_webhook_a_killed_worker_took_off_the_queue_is_processed_at_restar
 
 
 def test_the_sweep_asks_for_a_reconcile_pass(ctx, app, retailer):
-    from jobs import sync
+    from domain import sweep
+    from domain.fulfillment import recovery
+    from jobs.runtime import run_in_app
 
     shop = shop_row(retailer)
-    sync.sweep(shop.id)
-    job = Job.fetch(f"reconcile-{shop.id}", connection=queues.redis_connection())
-    assert job.func_name == "jobs.fulfillment.reconcile" and job.args == (shop.id,)
+    run_in_app(sweep.sweep, shop.id)
+    job = Job.fetch(f"reconcile-{shop.id}", connection=redis_connection())
+    assert job.func_name == recovery.reconcile_shop.path and job.args == (shop.id,)
 
 
 def test_reconcile_takes_a_shopify_admin_request_whose_notifications_never_arrived(
@@ -513,7 +515,7 @@ def test_a_push_while_the_store_is_down_is_retried_later_and_lands_once(
 
     with store_fault(app, devstore, retailer, fault):
         drain()
-    job = Job.fetch(f"push-parcel-{parcel_id}", connection=queues.redis_connection())
+    job = Job.fetch(f"push-parcel-{parcel_id}", connection=redis_connection())
     assert job.get_status() == "scheduled" and job.retries_left == 5, "RQ retries it later"
     assert db.session.get(Parcel, parcel_id).push_status == "pending"
     assert not devstore_order(devstore, retailer, order_id(supplier_order))["fulfillments"]
@@ -534,7 +536,7 @@ def test_a_push_that_fails_its_last_retry_is_listed_on_its_shops_jobs_page(
 
     with store_fault(app, devstore, retailer, "503"):
         drain()
-        for _ in range(queues.TRANSIENT_RETRY.max):
+        for _ in range(TRANSIENT_RETRY.max):
             run_due_retries(app)
             drain()
     with app.app_context():

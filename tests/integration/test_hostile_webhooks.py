@@ -14,12 +14,13 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from background import queues
 from domain.fulfillment import recovery
 from domain.models.orders import Order
 from domain.models.shop import ComplianceRecord, Shop, WebhookReceipt
 from domain.webhooks import intake as webhook_intake
 from extensions import db
-from jobs import outbox, queues
+from jobs import outbox
 from tests.conftest import API_KEY
 from tests.integration.merchant_pages import place_orders
 from tests.integration.test_webhooks import addressed_to, deliver, example, wait_for

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from domain.fulfillment import requesting as requests
 from domain.models.orders import Order, Parcel, Supplier, SupplierOrder, VariantMapping
 from domain.models.shop import Shop
-from domain.shop import installation
 from domain.shop import settings as shop_settings
+from domain.shop import tokens
 from domain.suppliers import portal
 from extensions import db
 from tests.conftest import API_KEY
@@ -460,7 +460,7 @@ def test_shipping_a_cancelled_order_is_refused(ctx, relay_server, retailer, devs
     shop = shop_row(retailer)
     response = httpx.post(
         f"{devstore.url}/store/{retailer}/admin/api/2026-07/graphql.json",
-        headers={"X-Shopify-Access-Token": installation.access_token_for(shop)},
+        headers={"X-Shopify-Access-Token": tokens.access_token_for(shop)},
         json={
             "query": "mutation($id: ID!) { orderCancel(orderId: $id, reason: CUSTOMER, "
             "restock: true, refund: false) { orderCancelUserErrors { message } } }",

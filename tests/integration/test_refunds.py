@@ -479,10 +479,11 @@ def test_sweep_pays_out_automatic_suppliers_after_the_delay_and_settles_what_the
     so.status, so.status_changed_at = "shipped", utcnow() - timedelta(days=8)
     db.session.commit()
 
-    from jobs.sync import sweep
+    from domain import sweep
+    from jobs.runtime import run_in_app
 
     shop_id = shop_row(shop).id
-    sweep(shop_id)
+    run_in_app(sweep.sweep, shop_id)
     db.session.expire_all()
     so = db.session.get(SupplierOrder, so.id)
     assert so.supplier_paid_out_at is not None
@@ -516,9 +517,10 @@ def test_a_refund_left_pending_by_a_crash_stops_holding_the_amount_after_the_swe
     blocked = drawer.submit(order, {f"amount-{mug.id}": "20"})
     assert "more than the $5.00 that can still be refunded" in blocked.text
 
-    from jobs.sync import sweep
+    from domain import sweep
+    from jobs.runtime import run_in_app
 
-    sweep(shop_row(shop).id)
+    run_in_app(sweep.sweep, shop_row(shop).id)
     assert [r.status for r in refunds_of(order)] == ["failed"]
     ok = drawer.submit(order, {f"amount-{mug.id}": "20"})
     assert "Refunded $20.00" in ok.headers["HX-Trigger"]

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from devstore import cost as devstore_cost
 from domain.models.shop import Shop
-from domain.shop import installation
+from domain.shop import installation, tokens
 from extensions import db
 from integrations.shopify_admin import transport
 from integrations.shopify_admin.client import AdminClient
@@ -50,7 +50,7 @@ def test_two_workers_refreshing_at_once_refresh_only_once(app, devstore, install
         with app.app_context():
             try:
                 shop = db.session.scalar(select(Shop).where(Shop.domain == installed_shop))
-                tokens.append(installation.access_token_for(shop))
+                tokens.append(tokens.access_token_for(shop))
             except Exception as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
             finally:
@@ -96,7 +96,7 @@ def recording_client(shop: Shop, clock: ManualClock | None = None):
         if clock is not None:
             clock.now += seconds
 
-    return AdminClient(shop.domain, installation.access_token_for(shop), sleep=sleep), slept
+    return AdminClient(shop.domain, tokens.access_token_for(shop), sleep=sleep), slept
 
 
 def test_throttled_requests_wait_for_the_bucket_then_succeed(ctx, installed_shop):

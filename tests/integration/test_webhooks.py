@@ -72,7 +72,7 @@ def test_a_verified_webhook_is_recorded_and_processed(
 
 
 def queued_jobs(app):
-    from jobs import queues
+    from background import queues
 
     with app.app_context():
         return queues.queue(queues.PUSH).count

@@ -1,4 +1,4 @@
-"""How every Relay process talks to Redis: fail fast, heal by itself."""
+"""How every Relay process talks to Redis: fail fast, heal by itself (see extensions.py)."""
 
 from __future__ import annotations
 
