@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from blueprints._render import is_htmx_request, render
 from domain.errors import NotInstalled
-from domain.shop import installation
+from domain.shop import installation, shops
 from integrations.shopify_admin.errors import OAuthFailure, ShopifyError
 from integrations.shopify_admin.id_tokens import InvalidIdToken, verify_id_token
 from integrations.shopify_admin.urls import is_valid_shop_domain
@@ -74,7 +74,7 @@ def shop_required(view):
         requested_shop = request.args.get("shop")
         if requested_shop and requested_shop != claims["shop"]:
             return _unauthorized("The shop parameter does not match the session")
-        shop = installation.shop_by_domain(claims["shop"])
+        shop = shops.shop_by_domain(claims["shop"])
         if shop is None or not shop.is_installed:
             try:
                 shop = installation.complete_token_exchange(claims["shop"], token)
@@ -116,7 +116,7 @@ def _installed_shop_param() -> str | None:
     if not (domain and is_valid_shop_domain(domain)):
         return None
     try:
-        shop = installation.shop_by_domain(domain)
+        shop = shops.shop_by_domain(domain)
     except SQLAlchemyError:  # an error page for a failed transaction: frame nothing
         return None
     return domain if shop is not None and shop.is_installed else None
@@ -160,7 +160,7 @@ def connection():
 @shop_required
 def connection_status():
     try:
-        info, error = installation.verify_connection(g.shop), None
+        info, error = shops.verify_connection(g.shop), None
     except (NotInstalled, ShopifyError) as exc:
         info, error = None, str(exc)
     return render(

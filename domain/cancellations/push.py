@@ -40,7 +40,7 @@ from domain.models.orders import SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import timeline
 from domain.orders.timeline import N_
-from domain.shop import installation, tokens
+from domain.shop import shops, tokens
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyError, ShopifyUserError
 from integrations.shopify_admin.gateway import cancellations as gateway
@@ -249,7 +249,7 @@ def _supplier_store(run: _Run):
     reference = run.supplier_order.supplier_reference
     if supplier is None or supplier.channel != "store" or not reference:
         return None, None
-    supplier_shop = installation.shop_by_domain(supplier.store_domain or "")
+    supplier_shop = shops.shop_by_domain(supplier.store_domain or "")
     if supplier_shop is None or not supplier_shop.is_installed:
         return None, None
     return tokens.admin_client(supplier_shop), reference

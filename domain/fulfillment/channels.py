@@ -17,7 +17,7 @@ from domain.models.orders import SupplierOrder, VariantMapping
 from domain.models.shop import Shop
 from domain.orders import timeline
 from domain.orders.timeline import N_
-from domain.shop import installation, tokens
+from domain.shop import shops, tokens
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyAuthError
 from integrations.shopify_admin.gateway import supplier_store
@@ -62,7 +62,7 @@ def after_forward(shop: Shop, supplier_order: SupplierOrder) -> None:
 
 def _place_in_supplier_store(shop: Shop, supplier_order: SupplierOrder) -> str:
     supplier = supplier_order.supplier
-    supplier_shop = installation.shop_by_domain(supplier.store_domain or "")
+    supplier_shop = shops.shop_by_domain(supplier.store_domain or "")
     if supplier_shop is None or not supplier_shop.is_installed:
         raise CannotForward(
             _(

@@ -24,7 +24,7 @@ from domain.models.orders import Supplier, SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import timeline
 from domain.orders.timeline import N_
-from domain.shop import installation, tokens
+from domain.shop import tokens
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyGraphQLError, ShopifyUserError
 from integrations.shopify_admin.gateway import fulfillment as fo_gateway
@@ -124,7 +124,7 @@ def _refresh_tokens_first(supplier_order_id: int) -> None:
         return
     shops = [db.session.get(Shop, row.shop_id)]
     if row.channel == "store":
-        shops.append(installation.shop_by_domain(row.store_domain or ""))
+        shops.append(shops.shop_by_domain(row.store_domain or ""))
     for shop in shops:
         if shop is not None and shop.is_installed:
             with contextlib.suppress(NotInstalled):  # said clearly once the row is locked

@@ -17,7 +17,7 @@ from domain.models.orders import Order, SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import sync, timeline
 from domain.orders.timeline import N_
-from domain.shop import installation, tokens
+from domain.shop import shops, tokens
 from domain.webhooks.topics import handles
 from extensions import db, redis_connection
 from integrations.shopify_admin.errors import ShopifyUserError
@@ -38,7 +38,7 @@ def fulfillment_service_notified(shop_domain: str, payload: dict, receipt) -> No
     Relay itself submits) is one listing per shop."""
     if payload.get("kind") not in (None, "FULFILLMENT_REQUEST"):
         return
-    shop = installation.shop_by_domain(shop_domain)
+    shop = shops.shop_by_domain(shop_domain)
     if shop is not None and shop.is_installed and shop.fulfillment_location_gid:
         list_admin_requests_soon(shop.id)
 
@@ -47,7 +47,7 @@ def fulfillment_service_notified(shop_domain: str, payload: dict, receipt) -> No
 def fulfillment_request_submitted(shop_domain: str, payload: dict, receipt) -> None:
     """The webhook names the submitted fulfillment order: when Relay already has it under way
     (usually its own submission echoing back) nothing is read; otherwise only that one."""
-    shop = installation.shop_by_domain(shop_domain)
+    shop = shops.shop_by_domain(shop_domain)
     if shop is None or not shop.is_installed or not shop.fulfillment_location_gid:
         return
     fo_gid = (payload.get("submitted_fulfillment_order") or {}).get("id")
@@ -85,7 +85,7 @@ def cancellation_request_arrived(shop_domain: str, payload: dict, receipt) -> No
         "CANCELLATION_REQUEST"
     ):
         return
-    shop = installation.shop_by_domain(shop_domain)
+    shop = shops.shop_by_domain(shop_domain)
     if shop is not None and shop.is_installed and shop.fulfillment_location_gid:
         cancellation_intake.take_admin_requests(shop)
 

@@ -16,7 +16,7 @@ from domain.models.orders import Order
 from domain.models.refunds import Refund, RefundLine
 from domain.money.refund_checks import quantize
 from domain.money.refunds import _mark_recorded
-from domain.shop import installation
+from domain.shop import shops
 from domain.webhooks.topics import handles
 from extensions import db
 
@@ -31,7 +31,7 @@ def _money(value) -> Decimal:
 
 @handles("refunds/create")
 def refund_created(shop_domain: str, payload: dict, receipt) -> None:
-    shop = installation.shop_by_domain(shop_domain)
+    shop = shops.shop_by_domain(shop_domain)
     if shop is None:
         return
     gid = payload.get("admin_graphql_api_id") or f"gid://shopify/Refund/{payload['id']}"

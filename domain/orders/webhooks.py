@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from domain.orders import sync
-from domain.shop import installation, tokens
+from domain.shop import shops, tokens
 from domain.webhooks.topics import handles
 from integrations.shopify_admin.gateway import orders as orders_gateway
 
@@ -45,7 +45,7 @@ REFRESH_TOPICS = (
 
 @handles(*ORDER_TOPICS)
 def order_payload(shop_domain: str, payload: dict, receipt) -> None:
-    shop = installation.shop_by_domain(shop_domain)
+    shop = shops.shop_by_domain(shop_domain)
     snapshot = sync.snapshot_from_rest(payload)
     if not sync.holds_order(shop, snapshot.gid):
         # New to Relay: take the store's own copy, which also proves the order is this shop's.
@@ -67,7 +67,7 @@ def order_payload(shop_domain: str, payload: dict, receipt) -> None:
 def refresh_order(shop_domain: str, payload: dict, receipt) -> None:
     """These payloads name a fulfillment order or an order id, not the order's state: read the
     order from the store (the source of truth) and upsert that."""
-    shop = installation.shop_by_domain(shop_domain)
+    shop = shops.shop_by_domain(shop_domain)
     client = tokens.admin_client(shop)
     node = None
     if payload.get("order_id"):

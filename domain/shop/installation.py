@@ -7,29 +7,20 @@ from __future__ import annotations
 import logging
 
 from flask import current_app
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from background import PUSH, background, try_enqueue
-from background.queues import cancel_shop_jobs
 from domain import sweep
-from domain.errors import NotInstalled
 from domain.models.shop import Shop, utcnow
 from domain.orders import sync_runs
-from domain.shop import tokens
+from domain.shop import shops, tokens
 from extensions import db, redis_connection
 from integrations.shopify_admin import oauth
-from integrations.shopify_admin.errors import ShopifyAuthError
 from integrations.shopify_admin.gateway import install as install_gateway
 
 log = logging.getLogger("relay.installation")
-
-
-def shop_by_domain(domain: str) -> Shop | None:
-    return db.session.scalar(select(Shop).where(Shop.domain == domain))
 
 
 def _claim_shop(domain: str) -> Shop:
@@ -42,7 +33,7 @@ def _claim_shop(domain: str) -> Shop:
         .values(domain=domain, settings={}, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["domain"])
     )
-    return lock_shop(domain)
+    return shops.lock_shop(domain)
 
 
 def _install(domain: str, token: oauth.OfflineToken) -> Shop:
@@ -89,61 +80,6 @@ def post_install(shop_id: int) -> None:
     if not sync_runs.latest_runs(shop):
         sync_runs.start(shop, "backfill")  # first install: pull the existing orders
     sweep.schedule(shop.id)
-
-
-def lock_shop(domain: str) -> Shop | None:
-    """The shop's row, locked and read afresh: app/uninstalled and shop/redact for one shop
-    run one after the other, each seeing what the other left (never a stale row)."""
-    return db.session.scalar(
-        select(Shop)
-        .where(Shop.domain == domain)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
-def token_still_accepted(shop: Shop) -> bool:
-    """Ask Shopify whether Relay is still installed: its token works only while it is.
-    Shopify revokes the tokens before it sends app/uninstalled (and shop/redact comes 48 h
-    later), so a webhook claiming an uninstall of a shop whose token still works is a replay.
-    Transport errors propagate: the job retries, nothing is decided on a blip."""
-    try:
-        install_gateway.shop_info(tokens.admin_client(shop))
-    except (ShopifyAuthError, NotInstalled):
-        return False
-    return True
-
-
-def drop_tokens(shop: Shop) -> None:
-    shop.access_token_encrypted = None
-    shop.refresh_token_encrypted = None
-    shop.access_token_expires_at = shop.refresh_token_expires_at = None
-    shop.uninstalled_at = utcnow()
-
-
-def mark_uninstalled(domain: str, payload: dict) -> str | None:
-    """app/uninstalled: drop our tokens and stop the shop's jobs, once it is shown true (the
-    body names this shop and Shopify no longer accepts Relay's token). Otherwise, why not."""
-    shop = lock_shop(domain)
-    if shop is None or not shop.is_installed:
-        return "ignored: Relay was not installed on this shop"
-    if payload.get("myshopify_domain") != domain:
-        return "ignored: the body names another shop than X-Shopify-Shop-Domain"
-    if token_still_accepted(shop):
-        log.warning("app/uninstalled for %s while Shopify accepts our token: ignored", domain)
-        return "ignored: Shopify still accepts Relay's token for this shop"
-    drop_tokens(shop)
-    db.session.commit()
-    cancel_shop_jobs(shop.id)
-    return None
-
-
-def verify_connection(shop: Shop) -> install_gateway.ShopInfo:
-    """Ask Shopify who we are talking to: the settings page's connection check."""
-    try:
-        return install_gateway.shop_info(tokens.admin_client(shop))
-    except ShopifyAuthError as exc:
-        raise NotInstalled(_("Shopify refused Relay's token; reinstall Relay.")) from exc
 
 
 # -- OAuth state (authorization-code install) ------------------------------------------------

@@ -23,7 +23,7 @@ from domain.fulfillment import incoming, supplier_store_events  # noqa: F401 (re
 from domain.models.shop import Shop, WebhookReceipt, utcnow
 from domain.money import refund_mirror  # noqa: F401 (registers topics)
 from domain.orders import webhooks as order_webhooks  # noqa: F401 (registers topics)
-from domain.shop import compliance, installation
+from domain.shop import compliance, shops
 from domain.webhooks import parking as webhook_parking
 from domain.webhooks.topics import ALWAYS_PROCESSED, handlers_for, handles
 from extensions import db
@@ -177,13 +177,13 @@ def process(receipt_id: int) -> str:
     if peek is not None and peek.topic in SHOP_LIFECYCLE_TOPICS:
         # Uninstall and erasure lock the shop, and erasure deletes the shop's other receipts:
         # taking the shop's row before any receipt's keeps the two in one order (no deadlock).
-        installation.lock_shop(peek.shop_domain)
+        shops.lock_shop(peek.shop_domain)
     receipt = db.session.get(
         WebhookReceipt, receipt_id, with_for_update=True, populate_existing=True
     )
     if receipt is None or receipt.processed_at is not None:
         return "skipped"
-    shop = installation.shop_by_domain(receipt.shop_domain)
+    shop = shops.shop_by_domain(receipt.shop_domain)
     if receipt.topic not in ALWAYS_PROCESSED and (shop is None or not shop.is_installed):
         # Shopify retries anything but 2xx, so an unknown shop is acknowledged and noted.
         receipt.error = "ignored: Relay is not installed on this shop"
@@ -209,7 +209,7 @@ def process(receipt_id: int) -> str:
 
 @handles("app/uninstalled")
 def _uninstalled(shop_domain: str, payload: dict, receipt) -> None:
-    refused = installation.mark_uninstalled(shop_domain, payload)
+    refused = shops.mark_uninstalled(shop_domain, payload)
     if refused:
         receipt.error = refused
 
@@ -225,14 +225,14 @@ def _names_this_shop(payload: dict, shop_domain: str, receipt) -> bool:
 
 @handles("customers/data_request")
 def _data_request(shop_domain: str, payload: dict, receipt) -> None:
-    shop = installation.shop_by_domain(shop_domain)
+    shop = shops.shop_by_domain(shop_domain)
     if shop is not None and _names_this_shop(payload, shop_domain, receipt):
         compliance.data_request(shop, payload)
 
 
 @handles("customers/redact")
 def _customer_redact(shop_domain: str, payload: dict, receipt) -> None:
-    shop = installation.shop_by_domain(shop_domain)
+    shop = shops.shop_by_domain(shop_domain)
     if shop is not None and _names_this_shop(payload, shop_domain, receipt):
         compliance.redact_customer(shop, payload)
     # The request itself names the customer; keep only what proves we handled it.
@@ -244,13 +244,13 @@ def _shop_redact(shop_domain: str, payload: dict, receipt) -> None:
     """Shopify sends it 48 hours after an uninstall: only an uninstalled shop is erased."""
     if not _names_this_shop(payload, shop_domain, receipt):
         return
-    shop = installation.lock_shop(shop_domain)
+    shop = shops.lock_shop(shop_domain)
     if shop is not None and shop.is_installed:
-        if installation.token_still_accepted(shop):
+        if shops.token_still_accepted(shop):
             compliance.record_refused_redact(shop_domain)
             receipt.error = "ignored: Relay is installed on this shop"
             return
-        installation.drop_tokens(shop)  # uninstalled, and its app/uninstalled not seen yet
+        shops.drop_tokens(shop)  # uninstalled, and its app/uninstalled not seen yet
     compliance.redact_shop(shop_domain, keep_receipt_id=receipt.id)
     receipt.payload = {"redacted": True}
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from devstore import cost as devstore_cost
 from domain.models.shop import Shop
-from domain.shop import installation, tokens
+from domain.shop import shops, tokens
 from extensions import db
 from integrations.shopify_admin import transport
 from integrations.shopify_admin.client import AdminClient
@@ -31,7 +31,7 @@ def test_a_token_near_expiry_is_refreshed_before_use(ctx, devstore, installed_sh
     shop = expire_token(installed_shop)
     old_ciphertext = shop.access_token_encrypted
     before = refresh_tokens_issued(devstore, installed_shop)
-    info = installation.verify_connection(shop)
+    info = shops.verify_connection(shop)
     assert info.name
     assert refresh_tokens_issued(devstore, installed_shop) == before + 1
     assert shop.access_token_encrypted != old_ciphertext
@@ -70,8 +70,8 @@ def test_a_revoked_token_reads_as_not_installed(ctx, devstore, installed_shop):
     devstore.control.post(f"/_devstore/shops/{installed_shop}/apps/{API_KEY}/uninstall")
     shop = db.session.scalar(select(Shop).where(Shop.domain == installed_shop))
     try:
-        installation.verify_connection(shop)
-    except installation.NotInstalled as exc:
+        shops.verify_connection(shop)
+    except shops.NotInstalled as exc:
         assert "reinstall" in str(exc)
     else:
         raise AssertionError("a revoked token must not work")
