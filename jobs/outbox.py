@@ -65,9 +65,42 @@ class Enqueued:
 
 def enqueue_orphans() -> Enqueued:
     """One pass over the rows whose work is unfinished: those without any job get one."""
-    done = Enqueued()
     now = utcnow()
-    receipts = db.session.execute(
+    installed = select(Shop.id).where(
+        Shop.access_token_encrypted.is_not(None), Shop.uninstalled_at.is_(None)
+    )
+    receipts = _unprocessed_receipts(now)
+    forwards = _scheduled_forwards(now, installed)
+    parcels = _pending_parcels(installed)
+    installs = _unfinished_installs(now, installed)
+    runs = _unstarted_runs(now, installed)
+    db.session.rollback()  # read-only: no transaction held while talking to Redis
+    done = Enqueued()
+    for receipt_id, shop_domain in receipts:
+        if intake.process.is_missing(receipt_id):
+            intake.process.enqueue(receipt_id, shop_domain=shop_domain)
+            done.webhooks += 1
+    for supplier_order_id, shop_id, forward_at in forwards:
+        if forwarding.forward.is_missing(supplier_order_id):
+            forwarding.forward.enqueue(supplier_order_id, at=aware(forward_at), shop_id=shop_id)
+            done.forwards += 1
+    done.pushes = _enqueue_missing(tracking_push.push_parcel, parcels)
+    done.installs = _enqueue_missing(installation.post_install, [(i, i) for i in installs])
+    done.sync_runs = _enqueue_missing(sync_runs.run_step, runs)
+    return done
+
+
+def _enqueue_missing(job, rows) -> int:
+    """(row id, shop id) pairs: enqueue the job of each row that has no job at all."""
+    enqueued = 0
+    for row_id, shop_id in rows:
+        if job.is_missing(row_id):
+            enqueued += job.enqueue_once(row_id, shop_id=shop_id) is not None
+    return enqueued
+
+
+def _unprocessed_receipts(now):
+    return db.session.execute(
         select(WebhookReceipt.id, WebhookReceipt.shop_domain)
         .where(
             WebhookReceipt.processed_at.is_(None),
@@ -77,10 +110,10 @@ def enqueue_orphans() -> Enqueued:
         .order_by(WebhookReceipt.id)
         .limit(BATCH)
     ).all()
-    installed = select(Shop.id).where(
-        Shop.access_token_encrypted.is_not(None), Shop.uninstalled_at.is_(None)
-    )
-    forwards = db.session.execute(
+
+
+def _scheduled_forwards(now, installed):
+    return db.session.execute(
         select(SupplierOrder.id, SupplierOrder.shop_id, SupplierOrder.forward_at)
         .where(
             SupplierOrder.status == "scheduled",
@@ -90,50 +123,37 @@ def enqueue_orphans() -> Enqueued:
         .order_by(SupplierOrder.id)
         .limit(BATCH)
     ).all()
-    parcels = db.session.execute(
+
+
+def _pending_parcels(installed):
+    return db.session.execute(
         select(Parcel.id, Parcel.shop_id)
         .where(Parcel.push_status == "pending", Parcel.shop_id.in_(installed))
         .order_by(Parcel.id)
         .limit(BATCH)
     ).all()
-    # Installed, but post-install (webhooks, fulfillment service) never ran.
-    installs = db.session.scalars(
+
+
+def _unfinished_installs(now, installed):
+    """Installed, but post-install (webhooks, fulfillment service) never ran."""
+    return db.session.scalars(
         select(Shop.id).where(
             Shop.id.in_(installed),
             Shop.fulfillment_location_gid.is_(None),
             Shop.installed_at <= now - GRACE,
         )
     ).all()
-    # A run recorded but never started (a run under way may be waiting on a scheduled step).
-    runs = db.session.execute(
+
+
+def _unstarted_runs(now, installed):
+    """A run recorded but never started (a run under way may be waiting on a scheduled step)."""
+    return db.session.execute(
         select(SyncRun.id, SyncRun.shop_id).where(
             SyncRun.status == "queued",
             SyncRun.started_at <= now - GRACE,
             SyncRun.shop_id.in_(installed),
         )
     ).all()
-    db.session.rollback()  # read-only: no transaction held while talking to Redis
-    for receipt_id, shop_domain in receipts:
-        if intake.process.is_missing(receipt_id):
-            intake.process.enqueue(receipt_id, shop_domain=shop_domain)
-            done.webhooks += 1
-    for supplier_order_id, shop_id, forward_at in forwards:
-        if forwarding.forward.is_missing(supplier_order_id):
-            forwarding.forward.enqueue(supplier_order_id, at=aware(forward_at), shop_id=shop_id)
-            done.forwards += 1
-    for parcel_id, shop_id in parcels:
-        if tracking_push.push_parcel.is_missing(parcel_id):
-            job = tracking_push.push_parcel.enqueue_once(parcel_id, shop_id=shop_id)
-            done.pushes += job is not None
-    for shop_id in installs:
-        if installation.post_install.is_missing(shop_id):
-            done.installs += (
-                installation.post_install.enqueue_once(shop_id, shop_id=shop_id) is not None
-            )
-    for run_id, shop_id in runs:
-        if sync_runs.run_step.is_missing(run_id):
-            done.sync_runs += sync_runs.run_step.enqueue_once(run_id, shop_id=shop_id) is not None
-    return done
 
 
 def _key(name: str) -> str:
