@@ -8,19 +8,16 @@ finishes the work of a killed run instead of repeating it.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from background import PUSH, background
 from domain import states
 from domain.clock import aware, utcnow
-from domain.errors import NotInstalled
 from domain.fulfillment import channels
-from domain.models.orders import Supplier, SupplierOrder
+from domain.models.orders import SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import timeline
 from domain.orders.timeline import N_
@@ -42,7 +39,6 @@ NOTHING_OPEN = N_(
 # same job, never adds one.
 @background(queue=PUSH, job_id="forward-{0}", label=_l("Forward an order to its supplier"))
 def forward(supplier_order_id: int) -> str:
-    _refresh_tokens_first(supplier_order_id)
     supplier_order = db.session.get(
         SupplierOrder, supplier_order_id, with_for_update=True, populate_existing=True
     )
@@ -109,26 +105,6 @@ def forward(supplier_order_id: int) -> str:
     channels.after_forward(shop, supplier_order)
     db.session.commit()
     return "forwarded"
-
-
-def _refresh_tokens_first(supplier_order_id: int) -> None:
-    """Refreshing an offline token commits (installation.access_token_for): do it before the
-    row is locked, or the commit would release the lock mid-job and let a second run of this
-    job place the order twice."""
-    row = db.session.execute(
-        select(SupplierOrder.shop_id, Supplier.channel, Supplier.store_domain)
-        .join(Supplier, Supplier.id == SupplierOrder.supplier_id)
-        .where(SupplierOrder.id == supplier_order_id)
-    ).first()
-    if row is None:
-        return
-    shops = [db.session.get(Shop, row.shop_id)]
-    if row.channel == "store":
-        shops.append(shops.shop_by_domain(row.store_domain or ""))
-    for shop in shops:
-        if shop is not None and shop.is_installed:
-            with contextlib.suppress(NotInstalled):  # said clearly once the row is locked
-                tokens.access_token_for(shop)
 
 
 def _submit(client, shop: Shop, lines, fulfillment_orders) -> str | None:

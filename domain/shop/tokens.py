@@ -11,6 +11,7 @@ import logging
 from datetime import timedelta
 
 from flask_babel import gettext as _
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -72,32 +73,31 @@ def _needs_refresh(shop: Shop) -> bool:
 
 def _refresh(shop: Shop) -> None:
     """Under the shop's refresh lock: read the stored pair afresh (another worker may have
-    refreshed while we waited), refresh if still due, commit on our own session, then hand the
-    caller's Shop the stored values without touching the caller's transaction."""
-    if db.engine.dialect.name != "postgresql":
-        # SQLite has one writer at a time: a second session would wait on our caller's.
-        return _refresh_in_callers_session(shop)
-    try:
-        with Session(db.engine) as own, own.begin():
-            # NOWAIT: the caller itself may hold the row (app/uninstalled locks the shop first).
-            stored = own.get(Shop, shop.id, with_for_update={"nowait": True})
-            if _needs_refresh(stored):
-                _refresh_stored(stored)
-            values = {name: getattr(stored, name) for name in TOKEN_COLUMNS}
-    except OperationalError:
-        return _refresh_in_callers_session(shop)
+    refreshed while we waited), refresh if still due and commit on our own session, then hand
+    the caller's Shop the stored values without touching the caller's transaction."""
+    with Session(db.engine) as own:
+        stored = own.get(Shop, shop.id)
+        if _needs_refresh(stored):
+            token = _ask_shopify(stored)
+            store_tokens(stored, token)
+            try:
+                if own.bind.dialect.name == "postgresql":  # never wait long on a row lock
+                    own.execute(text("SET LOCAL lock_timeout = '2s'"))
+                own.commit()
+            except OperationalError:
+                # Our caller holds the shop's row (app/uninstalled locks it first): the new
+                # pair is stored through the caller's session, committed now, as it must be.
+                own.rollback()
+                log.warning("token refresh for %s stored through the caller", shop.domain)
+                store_tokens(shop, token)
+                db.session.commit()
+                return
+        values = {name: getattr(stored, name) for name in TOKEN_COLUMNS}
     for name, value in values.items():
         set_committed_value(shop, name, value)
 
 
-def _refresh_in_callers_session(shop: Shop) -> None:
-    db.session.refresh(shop)
-    if _needs_refresh(shop):
-        _refresh_stored(shop)
-        db.session.commit()
-
-
-def _refresh_stored(shop: Shop) -> None:
+def _ask_shopify(shop: Shop) -> oauth.OfflineToken:
     if not shop.refresh_token_encrypted:
         raise NotInstalled(
             _("Relay has no refresh token for %(store)s; reinstall Relay.", store=shop.domain)
@@ -109,5 +109,5 @@ def _refresh_stored(shop: Shop) -> None:
         raise NotInstalled(
             _("Shopify refused to refresh Relay's token for %(store)s.", store=shop.domain)
         ) from exc
-    store_tokens(shop, token)
     log.info("refreshed offline token for %s", shop.domain)
+    return token

@@ -40,17 +40,37 @@ def test_a_token_near_expiry_is_refreshed_before_use(ctx, devstore, installed_sh
     )
 
 
+def test_a_refresh_is_stored_at_once_and_leaves_the_callers_transaction_alone(
+    ctx, devstore, installed_shop
+):
+    """Shopify rotates the refresh token on use: the new pair must be durable even when the
+    action that needed it rolls back, and the refresh must not commit that action's work."""
+    shop = expire_token(installed_shop)
+    shop.name = "Half-done work of the caller"  # pending in the caller's transaction
+    tokens.access_token_for(shop)
+    db.session.rollback()  # the caller's action fails after the refresh
+
+    with db.engine.connect() as other:
+        stored = other.execute(
+            select(Shop.name, Shop.access_token_expires_at).where(Shop.domain == installed_shop)
+        ).one()
+    assert stored.name != "Half-done work of the caller", "the refresh committed the caller"
+    assert stored.access_token_expires_at.replace(tzinfo=UTC) > datetime.now(UTC) + timedelta(
+        minutes=50
+    ), "the refreshed pair was lost with the caller's rollback"
+
+
 def test_two_workers_refreshing_at_once_refresh_only_once(app, devstore, installed_shop):
     with app.app_context():
         expire_token(installed_shop)
     before = refresh_tokens_issued(devstore, installed_shop)
-    tokens, errors = [], []
+    issued, errors = [], []
 
     def worker():
         with app.app_context():
             try:
                 shop = db.session.scalar(select(Shop).where(Shop.domain == installed_shop))
-                tokens.append(tokens.access_token_for(shop))
+                issued.append(tokens.access_token_for(shop))
             except Exception as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
             finally:
@@ -63,7 +83,7 @@ def test_two_workers_refreshing_at_once_refresh_only_once(app, devstore, install
         t.join()
     assert not errors
     assert refresh_tokens_issued(devstore, installed_shop) == before + 1
-    assert len(set(tokens)) == 1, "every worker ended up with the same fresh token"
+    assert len(set(issued)) == 1, "every worker ended up with the same fresh token"
 
 
 def test_a_revoked_token_reads_as_not_installed(ctx, devstore, installed_shop):
