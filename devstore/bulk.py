@@ -473,23 +473,25 @@ def _encode(line: dict) -> str:
 def _execute(store, doc: dict):
     from graphql import execute
 
-    from devstore import graphql_api, resolvers
+    from devstore import graphql_api
+    from devstore.resolvers.common import UNBOUNDED_CONNECTIONS, Context
+    from devstore.resolvers.root import root
 
     schema = admin_schema()
     document = parse(doc["query"])
-    ctx = resolvers.Context(store=store, shop=doc["shop"], client_id=doc["client_id"])
-    token = resolvers.UNBOUNDED_CONNECTIONS.set(True)
+    ctx = Context(store=store, shop=doc["shop"], client_id=doc["client_id"])
+    token = UNBOUNDED_CONNECTIONS.set(True)
     try:
         result = execute(
             schema,
             document,
-            root_value=resolvers.root(ctx),
+            root_value=root(ctx),
             field_resolver=graphql_api._field_resolver,
             type_resolver=graphql_api._type_resolver,
             context_value=ctx,
         )
     finally:
-        resolvers.UNBOUNDED_CONNECTIONS.reset(token)
+        UNBOUNDED_CONNECTIONS.reset(token)
     if result.errors:
         raise RuntimeError("; ".join(e.message for e in result.errors))
     return schema, document, result.data

@@ -19,7 +19,9 @@ from graphql import (
 )
 from graphql.error import GraphQLSyntaxError
 
-from devstore import commerce, cost, resolvers
+from devstore import commerce, cost
+from devstore.resolvers.common import Context
+from devstore.resolvers.root import root
 from devstore.schema import admin_schema
 
 log = logging.getLogger("devstore.graphql")
@@ -119,13 +121,13 @@ def execute_request(
             "extensions": {"cost": bucket.report(requested, None)},
         }
 
-    context = resolvers.Context(store=store, shop=shop, client_id=client_id)
+    context = Context(store=store, shop=shop, client_id=client_id)
     if base_url:
         context.base_url = base_url
     result = execute(
         schema,
         document,
-        root_value=resolvers.root(context),
+        root_value=root(context),
         variable_values=variables,
         operation_name=body.get("operationName"),
         field_resolver=_field_resolver,

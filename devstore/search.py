@@ -2,7 +2,8 @@
 negated by `NOT` or a leading `-`, grouped with parentheses.
 
 Only the connectives live here; what one `field:value` term means for a document is the
-caller's (`resolvers._order_matches` for orders), so each resource keeps its own fields.
+caller's (`resolvers.order_search.order_matches` for orders), so each resource keeps its own
+fields.
 AND binds tighter than OR, as on Shopify: `a OR b c` is `a OR (b AND c)`.
 """
 

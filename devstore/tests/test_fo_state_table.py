@@ -85,7 +85,7 @@ def test_a_withdrawn_request_moves_its_items_to_the_replacement_not_to_fulfilled
     ]
     assert [li["remaining_quantity"] for li in result["replacement"]["line_items"]] == [2]
     order = commerce.get_order(store, SHOP, original["order_id"])
-    from devstore.server import fulfillment_status
+    from devstore.routes.admin import fulfillment_status
 
     fos = commerce.fulfillment_orders_of(store, SHOP, order["id"])
     assert fulfillment_status(order, fos) == "Unfulfilled"

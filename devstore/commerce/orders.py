@@ -1,0 +1,286 @@
+"""Orders: placing one (routed into fulfillment orders), reading, updating, paying and
+cancelling it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from devstore import events, payloads
+from devstore.commerce.common import NotFound, UserError, gid, money, now_iso, require_shop
+from devstore.commerce.fulfillment_orders import (
+    fulfillment_orders_of,
+    new_fulfillment_order,
+    save_fo,
+    service_of_location,
+)
+from devstore.commerce.shops import variant_by_sku
+from devstore.store import Store
+
+DEFAULT_ADDRESS = {
+    "first_name": "Alex",
+    "last_name": "Doe",
+    "name": "Alex Doe",
+    "company": None,
+    "address1": "1 Market Street",
+    "address2": None,
+    "city": "San Francisco",
+    "province": "California",
+    "province_code": "CA",
+    "zip": "94105",
+    "country": "United States",
+    "country_code": "US",
+    "phone": "+14155550100",
+}
+DEFAULT_CUSTOMER = {"first_name": "Alex", "last_name": "Doe", "email": "alex@example.com"}
+
+
+def create_order(
+    store: Store,
+    shop: str,
+    *,
+    line_items: list[dict],
+    customer: dict | None = None,
+    shipping_address: dict | None = None,
+    currency: str | None = None,
+    financial_status: str = "paid",
+    note: str | None = None,
+    tags: list[str] | None = None,
+    shipping_price: str = "0.00",
+    source_name: str = "web",
+    created_at: str | None = None,
+    app_client_id: str | None = None,
+) -> dict:
+    """Place an order as a customer (or an app through orderCreate) would.
+
+    line_items: [{"sku" or "variant_id", "quantity", "price"?, "title"?}]. Fulfillment orders
+    are created per location stocking the items, like Shopify's order routing.
+    """
+    if not line_items:
+        raise UserError("Line items must have at least one item", field=["lineItems"])
+    if financial_status not in ("paid", "pending", "authorized"):
+        raise UserError(f"Unsupported financial status {financial_status}")
+    with store.transaction():
+        shop_doc = require_shop(store, shop)
+        currency = currency or shop_doc["currency"]
+        order_id = store.next_id("order", start=5_000_001)
+        number = store.next_id(f"order_number:{shop}", start=1001)
+        items = [_line_item(store, shop, shop_doc, spec) for spec in line_items]
+        created = created_at or now_iso()
+        customer = customer or dict(DEFAULT_CUSTOMER)
+        customer.setdefault("id", store.next_id("customer", start=3_000_001))
+        order = {
+            "id": order_id,
+            "name": f"#{number}",
+            "number": number,
+            "email": customer.get("email"),
+            "phone": customer.get("phone"),
+            "created_at": created,
+            "updated_at": created,
+            "processed_at": created,
+            "cancelled_at": None,
+            "cancel_reason": None,
+            "closed_at": None,
+            "currency": currency,
+            "financial_status": financial_status,
+            "note": note,
+            "tags": tags or [],
+            "source_name": source_name,
+            "app_client_id": app_client_id,
+            "customer": customer,
+            "shipping_address": shipping_address or DEFAULT_ADDRESS,
+            "line_items": items,
+            **_amounts(store, items, shipping_price, financial_status),
+        }
+        store.put("order", order_id, order, shop=shop)
+        _route_fulfillment_orders(store, shop, order)
+        events.emit(store, shop, "orders/create", payloads.order(store, shop, order_id))
+        if financial_status == "paid":
+            events.emit(store, shop, "orders/paid", payloads.order(store, shop, order_id))
+        return store.get("order", order_id)
+
+
+def _line_item(store: Store, shop: str, shop_doc: dict, spec: dict) -> dict:
+    """One line of a new order, from {"sku" or "variant_id", "quantity", "price"?, ...}."""
+    quantity = int(spec.get("quantity", 1))
+    if quantity < 1:
+        raise UserError("Quantity must be greater than 0", field=["lineItems", "quantity"])
+    variant = None
+    if spec.get("variant_id"):
+        variant = store.get("variant", spec["variant_id"])
+    elif spec.get("sku"):
+        variant = variant_by_sku(store, shop, spec["sku"])
+    line_id = store.next_id("line_item", start=9_000_001)
+    return {
+        "id": line_id,
+        "variant_id": variant["id"] if variant else None,
+        "product_id": variant["product_id"] if variant else None,
+        "sku": (variant or {}).get("sku") or spec.get("sku") or "",
+        "title": (variant or {}).get("product_title") or spec.get("title") or "Custom item",
+        "variant_title": (variant or {}).get("title"),
+        "vendor": spec.get("vendor") or shop_doc["name"],
+        "quantity": quantity,
+        "price": money(spec.get("price") or (variant or {}).get("price") or "0"),
+        "requires_shipping": True,
+        "location_id": (variant or {}).get("location_id") or shop_doc["primary_location_id"],
+        "refunded_quantity": 0,
+    }
+
+
+def _amounts(store: Store, items: list[dict], shipping_price: str, financial_status: str) -> dict:
+    """A new order's prices, and its payment transaction (a sale, an authorization, or none)."""
+    subtotal = sum(Decimal(i["price"]) * i["quantity"] for i in items)
+    total = subtotal + Decimal(shipping_price)
+    transactions = []
+    if financial_status == "paid":
+        transactions.append(new_transaction(store, total, "sale"))
+    elif financial_status == "authorized":
+        transactions.append(new_transaction(store, total, "authorization"))
+    return {
+        "shipping_price": money(shipping_price),
+        "subtotal_price": money(subtotal),
+        "total_price": money(total),
+        "total_refunded": "0.00",
+        "transactions": transactions,
+        "refunds": [],
+    }
+
+
+def new_transaction(store: Store, amount: Decimal, kind: str, parent_id: int | None = None) -> dict:
+    return {
+        "id": store.next_id("transaction", start=7_000_001),
+        "kind": kind,
+        "status": "success",
+        "amount": money(amount),
+        "gateway": "bogus",
+        "parent_id": parent_id,
+        "created_at": now_iso(),
+    }
+
+
+def _route_fulfillment_orders(store: Store, shop: str, order: dict) -> None:
+    by_location: dict[int, list[dict]] = {}
+    for item in order["line_items"]:
+        by_location.setdefault(item["location_id"], []).append(item)
+    for location_id, items in by_location.items():
+        new_fulfillment_order(
+            store,
+            shop,
+            order["id"],
+            location_id,
+            [(i["id"], i["quantity"]) for i in items],
+        )
+    events.emit(
+        store,
+        shop,
+        "fulfillment_orders/order_routing_complete",
+        payloads.routing_complete(store, shop, order["id"]),
+    )
+
+
+def get_order(store: Store, shop: str, order_id: int) -> dict:
+    order = store.get("order", order_id)
+    if order is None or order_shop(store, order_id) != shop:
+        raise NotFound(gid("Order", order_id))
+    return order
+
+
+def order_shop(store: Store, order_id: int) -> str | None:
+    return store._shop_of.get(("order", str(order_id)))
+
+
+def touch_order(store: Store, shop: str, order: dict, topic: str = "orders/updated") -> None:
+    order["updated_at"] = now_iso()
+    store.put("order", order["id"], order, shop=shop)
+    events.emit(store, shop, topic, payloads.order(store, shop, order["id"]))
+
+
+def update_order(
+    store: Store, shop: str, order_id: int, *, shipping_address=None, note=None, tags=None
+) -> dict:
+    """orderUpdate: the fields an app may change after checkout (address, note, tags)."""
+    with store.transaction():
+        order = get_order(store, shop, order_id)
+        if order["cancelled_at"] and shipping_address is not None:
+            raise UserError(
+                "Cannot update the shipping address of a cancelled order.",
+                field=["shippingAddress"],
+            )
+        if shipping_address is not None:
+            order["shipping_address"] = {
+                **(order.get("shipping_address") or {}),
+                **shipping_address,
+            }
+            first = order["shipping_address"].get("first_name") or ""
+            last = order["shipping_address"].get("last_name") or ""
+            order["shipping_address"]["name"] = f"{first} {last}".strip()
+        if note is not None:
+            order["note"] = note
+        if tags is not None:
+            order["tags"] = list(tags)
+        touch_order(store, shop, order)
+        return order
+
+
+def mark_paid(store: Store, shop: str, order_id: int) -> dict:
+    with store.transaction():
+        order = get_order(store, shop, order_id)
+        if order["financial_status"] == "paid":
+            raise UserError("Order is already paid", field=["id"])
+        if order["cancelled_at"]:
+            raise UserError("Order is cancelled", field=["id"])
+        order["financial_status"] = "paid"
+        order["transactions"].append(new_transaction(store, Decimal(order["total_price"]), "sale"))
+        touch_order(store, shop, order, "orders/paid")
+        events.emit(store, shop, "orders/updated", payloads.order(store, shop, order_id))
+        return order
+
+
+def list_orders(store: Store, shop: str) -> list[dict]:
+    """Orders newest first, without copying (callers must not mutate)."""
+    return sorted(store.peek("order", shop=shop), key=lambda o: o["id"], reverse=True)
+
+
+def cancel_order(
+    store: Store,
+    shop: str,
+    order_id: int,
+    *,
+    reason: str,
+    restock: bool,
+    refund: bool = False,
+    notify_customer: bool = False,
+    staff_note: str | None = None,
+) -> dict:
+    with store.transaction():
+        order = get_order(store, shop, order_id)
+        if order["cancelled_at"]:
+            raise UserError("Order has already been cancelled", field=["orderId"], code="INVALID")
+        for fo in fulfillment_orders_of(store, shop, order_id):
+            if service_of_location(store, shop, fo["location_id"]) and fo["status"] in (
+                "IN_PROGRESS",
+            ):
+                raise UserError(
+                    "Cannot cancel an order that has outstanding fulfillments",
+                    field=["orderId"],
+                    code="INVALID",
+                )
+        for fo in fulfillment_orders_of(store, shop, order_id):
+            if fo["status"] not in ("CLOSED", "CANCELLED"):
+                fo["status"] = "CLOSED"
+                save_fo(store, shop, fo)
+        order["cancelled_at"] = now_iso()
+        order["cancel_reason"] = reason.lower()
+        order["closed_at"] = order["cancelled_at"]
+        if refund and order["financial_status"] in ("paid", "partially_refunded"):
+            outstanding = Decimal(order["total_price"]) - Decimal(order["total_refunded"])
+            if outstanding > 0:
+                order["transactions"].append(new_transaction(store, outstanding, "refund"))
+                order["total_refunded"] = money(order["total_price"])
+            order["financial_status"] = "refunded"
+        elif order["financial_status"] in ("pending", "authorized"):
+            order["financial_status"] = "voided"
+        order["staff_note"] = staff_note
+        store.put("order", order_id, order, shop=shop)
+        touch_order(store, shop, order, "orders/cancelled")
+        events.emit(store, shop, "orders/updated", payloads.order(store, shop, order_id))
+        return {"order": order, "job_id": store.next_id("job", start=1)}

@@ -1,0 +1,1 @@
+"""Views of devstore documents, one module per resource (see devstore.resolvers)."""

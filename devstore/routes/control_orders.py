@@ -1,0 +1,145 @@
+"""/_devstore control routes over a shop's orders: seed, list and place orders, pay and cancel
+one, stock SKUs, and act on a fulfillment order as the merchant or the fulfillment service."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from devstore import commerce
+from devstore.routes.common import get_store, ok
+
+bp = Blueprint("control_orders", __name__)
+
+
+@bp.post("/_devstore/shops/<shop>/seed")
+def seed(shop):
+    body = request.get_json(force=True)
+    # An explicit "seed": the same orders in any shop; none: this shop's own mix.
+    seed = body.get("seed")
+    orders = commerce.seed_orders(
+        get_store(),
+        shop,
+        int(body.get("orders", 10)),
+        rng_seed=None if seed is None else int(seed),
+    )
+    return ok({"created": len(orders), "order_ids": [o["id"] for o in orders]}, 201)
+
+
+@bp.get("/_devstore/shops/<shop>/orders")
+def orders(shop):
+    store = get_store()
+    return ok(
+        [
+            {
+                **o,
+                "fulfillment_orders": commerce.fulfillment_orders_of(store, shop, o["id"]),
+                "fulfillments": commerce.fulfillments_of(store, shop, o["id"]),
+            }
+            for o in commerce.list_orders(store, shop)[: int(request.args.get("limit", 50))]
+        ]
+    )
+
+
+@bp.post("/_devstore/shops/<shop>/orders")
+def place_order(shop):
+    body, store = request.get_json(force=True), get_store()
+    order = commerce.create_order(
+        store,
+        shop,
+        line_items=body["line_items"],
+        customer=body.get("customer"),
+        shipping_address=body.get("shipping_address"),
+        currency=body.get("currency"),
+        financial_status=body.get("financial_status", "paid"),
+        note=body.get("note"),
+        tags=body.get("tags"),
+        shipping_price=body.get("shipping_price", "0.00"),
+    )
+    return ok(
+        {
+            **order,
+            "fulfillment_orders": commerce.fulfillment_orders_of(store, shop, order["id"]),
+        },
+        201,
+    )
+
+
+@bp.post("/_devstore/shops/<shop>/orders/<int:order_id>/pay")
+def pay(shop, order_id):
+    return ok(commerce.mark_paid(get_store(), shop, order_id))
+
+
+@bp.post("/_devstore/shops/<shop>/orders/<int:order_id>/cancel")
+def cancel(shop, order_id):
+    """The store's staff cancels an order in its admin (as orderCancel: same guards)."""
+    body = request.get_json(silent=True) or {}
+    result = commerce.cancel_order(
+        get_store(),
+        shop,
+        order_id,
+        reason=body.get("reason", "OTHER"),
+        restock=bool(body.get("restock", True)),
+        refund=bool(body.get("refund", False)),
+        notify_customer=bool(body.get("notify_customer", False)),
+        staff_note=body.get("staff_note"),
+    )
+    return ok(result["order"])
+
+
+@bp.post("/_devstore/shops/<shop>/stock")
+def stock(shop):
+    """Stock SKUs at a location, or at the fulfillment service an app registered."""
+    body, store = request.get_json(force=True), get_store()
+    location_id = body.get("location_id")
+    if body.get("client_id"):
+        services = commerce.fulfillment_services_of(store, shop, body["client_id"])
+        if not services:
+            return ok({"error": "that app has no fulfillment service on this shop"}, 422)
+        location_id = services[0]["location_id"]
+    with store.transaction():
+        moved = commerce.stock_skus_at(store, shop, body["skus"], int(location_id))
+    return ok({"moved": moved, "location_id": location_id})
+
+
+@bp.post("/_devstore/shops/<shop>/fulfillment_orders/<int:fo_id>/<action>")
+def fo_action(shop, fo_id, action):
+    body, store = request.get_json(silent=True) or {}, get_store()
+    tracking = {k: body.get(k) for k in ("company", "number", "url")}
+    moves = {
+        "request_fulfillment": lambda: commerce.submit_fulfillment_request(
+            store, shop, fo_id, message=body.get("message")
+        ),
+        "accept": lambda: commerce.accept_fulfillment_request(
+            store, shop, fo_id, message=body.get("message")
+        ),
+        "reject": lambda: commerce.reject_fulfillment_request(
+            store, shop, fo_id, reason=body.get("reason"), message=body.get("message")
+        ),
+        "fulfill": lambda: commerce.create_fulfillment(
+            store,
+            shop,
+            by_fulfillment_order=[{"fulfillment_order_id": fo_id}],
+            tracking=tracking,
+            notify_customer=bool(body.get("notify_customer")),
+        ),
+        "request_cancellation": lambda: commerce.submit_cancellation_request(
+            store, shop, fo_id, message=body.get("message")
+        ),
+        "accept_cancellation": lambda: commerce.accept_cancellation_request(
+            store, shop, fo_id, message=body.get("message")
+        ),
+        "reject_cancellation": lambda: commerce.reject_cancellation_request(
+            store, shop, fo_id, message=body.get("message")
+        ),
+        "hold": lambda: commerce.hold_fulfillment_order(
+            store,
+            shop,
+            fo_id,
+            reason=body.get("reason", "OTHER"),
+            reason_notes=body.get("message"),
+        ),
+        "release": lambda: commerce.release_hold(store, shop, fo_id),
+    }
+    if action not in moves:
+        return ok({"error": f"unknown action {action}; one of {sorted(moves)}"}, 404)
+    return ok(moves[action]())
