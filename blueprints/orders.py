@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, request
 from flask_babel import gettext as _
 
-from blueprints._render import render
+from blueprints._render import refused, render
 from blueprints.embedded import shop_required
 from domain import states
 from domain.errors import DomainError
@@ -88,22 +88,24 @@ def shipping_address(order_id: int):
     order = grid.order_for_drawer(g.shop, order_id)
     if order is None:
         abort(404)
-    error = None
-    if request.method == "POST":
-        try:
-            addresses.change_shipping_address(g.shop, order_id, request.form)
-        except DomainError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
-            order = grid.order_for_drawer(g.shop, order_id)
-            done = _("Shipping address updated in the store.")
-            return render("orders/order.html", "orders/_drawer.html", order=order, done=done)
+    if request.method == "GET":
+        return _address_form(order, values=order.shipping_address or {})
+    try:
+        addresses.change_shipping_address(g.shop, order_id, request.form)
+    except DomainError as exc:
+        db.session.rollback()
+        return refused(_address_form(order, values=request.form, error=exc.message), exc)
+    order = grid.order_for_drawer(g.shop, order_id)
+    done = _("Shipping address updated in the store.")
+    return render("orders/order.html", "orders/_drawer.html", order=order, done=done)
+
+
+def _address_form(order, *, values, error: str | None = None) -> str:
     return render(
         "orders/order.html",
         "orders/_address_form.html",
         order=order,
         error=error,
         locked=addresses.why_locked(order),
-        values=request.form if request.method == "POST" else (order.shipping_address or {}),
+        values=values,
     )

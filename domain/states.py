@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext
 
-from domain.errors import DomainError
+from domain.errors import WrongState
 from domain.models.shop import utcnow
 from domain.orders.timeline import N_
 
@@ -161,7 +161,7 @@ def advance(supplier_order, event: str) -> bool:
 def require(event: str, supplier_order) -> None:
     if not can(event, supplier_order.status):
         label = gettext(STATUSES[supplier_order.status].label)
-        raise DomainError(
+        raise WrongState(
             gettext("That is not possible while the order is “%(status)s”.", status=label)
         )
 

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from domain import states
 from domain.cancellations import lifecycle as cancellations
 from domain.clock import utcnow
-from domain.errors import DomainError
+from domain.errors import WrongState
 from domain.fulfillment import shipments
 from domain.models.cancellations import CancellationRequest
 from domain.models.orders import Order, Supplier, SupplierOrder
@@ -196,7 +196,7 @@ def answer_in_portal(supplier: Supplier, supplier_order_id: int, *, accept: bool
 def answer_for_manual_supplier(supplier_order: SupplierOrder, *, accept: bool, form) -> None:
     """The merchant answers for a manual (non auto-order) supplier it contacted itself."""
     if supplier_order.supplier is None or supplier_order.supplier.channel != "manual":
-        raise DomainError(_("Only the supplier can answer this cancellation request."))
+        raise WrongState(_("Only the supplier can answer this cancellation request."))
     if accept:
         cancellations.accept(supplier_order, by="merchant", actor_name=N_("Merchant"))
     else:

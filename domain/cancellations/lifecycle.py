@@ -25,14 +25,13 @@ from flask_babel import gettext as _
 
 from domain import states
 from domain.clock import aware, utcnow
-from domain.errors import DomainError
+from domain.errors import InvalidInput, WrongState
 from domain.models.cancellations import CancellationRequest
 from domain.models.orders import SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import timeline
 from domain.orders.timeline import N_
 from domain.shop.settings import settings_of
-from domain.validation import InvalidInput
 from extensions import db
 from jobs import queues
 from jobs.after_commit import defer
@@ -135,7 +134,7 @@ def choices_from(form) -> tuple[str | None, Choices]:
     if scope not in CancellationRequest.SCOPES:
         errors["scope"] = _("Choose what to cancel.")
     if errors:
-        raise InvalidInput(errors)
+        raise InvalidInput(errors=errors)
     checked = lambda name: form.get(name) in ("1", "on", "true", "yes")  # noqa: E731
     return note, Choices(scope, checked("restock"), checked("refund"), checked("notify_customer"))
 
@@ -150,14 +149,14 @@ def request_cancellation(
     actor_name: str | None = None,
 ) -> CancellationRequest:
     """Ask (or, before forwarding or for an unpaid supplier, cancel at once). The caller holds
-    the supplier order's row lock; raises DomainError / InvalidInput and changes nothing."""
+    the supplier order's row lock; raises WrongState / InvalidInput and changes nothing."""
     problem = why_not_cancellable(supplier_order)
     if problem:
-        raise DomainError(problem)
+        raise WrongState(problem)
     if choices.scope == "order":
         problem = why_not_whole_order(supplier_order)
         if problem:
-            raise InvalidInput({"scope": problem})
+            raise InvalidInput(errors={"scope": problem})
     order = supplier_order.order
     now = utcnow()
     request = CancellationRequest(
@@ -227,9 +226,7 @@ def request_cancellation(
 def _open_or_refuse(supplier_order: SupplierOrder) -> CancellationRequest:
     request = open_request(supplier_order)
     if request is None or supplier_order.status != "cancellation_requested":
-        raise DomainError(
-            _("There is no cancellation request waiting for an answer on this order.")
-        )
+        raise WrongState(_("There is no cancellation request waiting for an answer on this order."))
     return request
 
 
@@ -276,10 +273,12 @@ def decline(
     reason = " ".join(str(reason or "").split())
     if not reason:
         raise InvalidInput(
-            {"reason": _("Give a reason: the store sees it next to “Request declined”.")}
+            errors={"reason": _("Give a reason: the store sees it next to “Request declined”.")}
         )
     if len(reason) > MAX_NOTE:
-        raise InvalidInput({"reason": _("Keep the reason under %(n)s characters.", n=MAX_NOTE)})
+        raise InvalidInput(
+            errors={"reason": _("Keep the reason under %(n)s characters.", n=MAX_NOTE)}
+        )
     request = _open_or_refuse(supplier_order)
     _back_to_work(supplier_order, request)
     request.decline_reason = reason

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from domain import states
 from domain.clock import aware, utcnow
-from domain.errors import DomainError, NotFound
+from domain.errors import InvalidInput, NotFound, WrongState
 from domain.models.orders import Order, SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import timeline
@@ -130,9 +130,9 @@ def release(supplier_order: SupplierOrder, *, actor: str = "merchant") -> None:
 def pay_supplier(supplier_order: SupplierOrder, *, actor: str = "merchant") -> None:
     """Record that the supplier has been paid for this order (Syncee's "Pay now")."""
     if supplier_order.supplier_paid_at is not None:
-        raise DomainError(_("%(order)s is already paid.", order=supplier_order.order.name))
+        raise WrongState(_("%(order)s is already paid.", order=supplier_order.order.name))
     if supplier_order.status not in states.PAYABLE:
-        raise DomainError(_("Pay the supplier once the order has been sent to it."))
+        raise WrongState(_("Pay the supplier once the order has been sent to it."))
     supplier_order.supplier_paid_at = utcnow()
     timeline.record(
         supplier_order.order,
@@ -160,7 +160,7 @@ def supplier_order_of(shop, supplier_order_id: int) -> SupplierOrder:
 def supplier_orders_for_bulk(shop, order_ids: list[int], supplier_id: int | None) -> list:
     """The chosen orders' parts for one supplier. Bulk actions act on one supplier at a time."""
     if not order_ids:
-        raise DomainError(_("Select at least one order."))
+        raise InvalidInput(_("Select at least one order."))
     rows = list(
         db.session.scalars(
             select(SupplierOrder)
@@ -173,7 +173,7 @@ def supplier_orders_for_bulk(shop, order_ids: list[int], supplier_id: int | None
     if supplier_id is None:
         suppliers = {row.supplier_id for row in rows}
         if len(suppliers) > 1:
-            raise DomainError(
+            raise InvalidInput(
                 _(
                     "Bulk actions work on one supplier at a time. Filter the grid by a "
                     "supplier, then select its orders."

@@ -33,7 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from domain.clock import aware, utcnow
-from domain.errors import DomainError, NotFound
+from domain.errors import NotFound, WrongState
 from domain.models.orders import Supplier, SupplierOrder, VariantMapping
 from domain.models.refunds import Refund, RefundLine, SupplierLedgerEntry
 from domain.money.amounts import format_money
@@ -172,9 +172,9 @@ def mark_received(shop, entry_id: int, *, who: str) -> SupplierLedgerEntry:
     if entry is None:
         raise NotFound(_("That balance entry does not exist in this store."))
     if entry.status == "settled":
-        raise DomainError(_("That amount was already marked received."))
+        raise WrongState(_("That amount was already marked received."))
     if entry.status == "automatic":
-        raise DomainError(
+        raise WrongState(
             _("That amount is deducted from the supplier's next payout; nothing to mark.")
         )
     entry.status, entry.settled_at, entry.settled_by = "settled", utcnow(), who
@@ -245,7 +245,7 @@ def record_payout(shop, supplier_id: int, *, who: str) -> int:
     if supplier is None:
         raise NotFound(_("That supplier does not exist in this store."))
     if supplier.pays_automatically:
-        raise DomainError(
+        raise WrongState(
             _(
                 "%(supplier)s is paid automatically; Relay pays it out %(days)d days after it "
                 "ships.",
@@ -255,7 +255,7 @@ def record_payout(shop, supplier_id: int, *, who: str) -> int:
         )
     orders = list(db.session.scalars(payable_out(shop.id, supplier.id)))
     if not orders:
-        raise DomainError(
+        raise WrongState(
             _(
                 "Nothing to pay out: %(supplier)s has no paid orders waiting.",
                 supplier=supplier.name,
