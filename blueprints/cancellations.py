@@ -34,7 +34,10 @@ MERCHANT_ACTIONS = {
 
 @bp.app_context_processor
 def cancellation_helpers() -> dict:
-    return {"cancellation_panel": cancellations.panel}
+    return {
+        "cancellation_panel": cancellations.panel,
+        "declined_cancellation": cancellations.declined_request,
+    }
 
 
 @bp.post("/orders/supplier-orders/<int:supplier_order_id>/cancellation/<step>")

@@ -9,7 +9,7 @@ from blueprints._render import refused, render
 from blueprints.embedded import shop_required
 from domain import states
 from domain.errors import DomainError
-from domain.fulfillment import shipments
+from domain.fulfillment import actions, shipments
 from domain.orders import addresses, grid, routing, timeline
 from domain.orders import sync_runs as order_sync_jobs
 from extensions import db
@@ -25,6 +25,10 @@ def order_view_helpers() -> dict:
         "store_tones": states.STORE_STATUS_TONES,
         "allowed_actions": states.allowed_actions,
         "action_labels": states.ACTION_LABELS,
+        "bulk_actions": actions.BULK_ACTIONS,
+        "merchant_acts_for_supplier": states.merchant_acts_for_supplier,
+        "shows_supplier_payment": states.shows_supplier_payment,
+        "cancellable_at_once": states.cancellable_at_once,
         "quick_actions": QUICK_ACTIONS,
         "row_actions": ROW_ACTIONS,
         "timeline_message": timeline.render_message,

@@ -69,6 +69,15 @@ def latest_request(supplier_order: SupplierOrder) -> CancellationRequest | None:
     return requests[-1] if requests else None
 
 
+def declined_request(supplier_order: SupplierOrder) -> CancellationRequest | None:
+    """The latest request, if the supplier declined it and goes on with the order."""
+    latest = latest_request(supplier_order)
+    declined = latest is not None and latest.status == "declined"
+    if declined and states.goes_on_after_declined_cancellation(supplier_order):
+        return latest
+    return None
+
+
 # -- asking -----------------------------------------------------------------------------------
 
 
