@@ -28,7 +28,7 @@ from domain.models.cancellations import CancellationRequest
 from domain.models.orders import Order, Supplier, SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import timeline
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 from domain.shop import installation
 from domain.suppliers import portal
 from domain.webhooks.topics import handles
@@ -110,7 +110,7 @@ def _refuse_in_store(client, supplier_order: SupplierOrder, fo_gid: str, reason:
         return
     timeline.record(
         supplier_order.order,
-        "admin_cancellation_refused",
+        EventKind.ADMIN_CANCELLATION_REFUSED,
         N_("Cancellation request from the Shopify admin declined: %(reason)s"),
         reason=reason,
     )
@@ -173,7 +173,7 @@ def order_cancelled_in_store(shop_domain: str, payload: dict, receipt) -> None:
         latest.order_cancel_job = "cancelled in the store"
         timeline.record(
             order,
-            "order_cancel_resolved",
+            EventKind.ORDER_CANCEL_RESOLVED,
             N_("Order cancelled in the store: the earlier refusal is resolved"),
             actor="shopify",
         )

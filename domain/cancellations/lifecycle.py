@@ -30,7 +30,7 @@ from domain.models.cancellations import CancellationRequest
 from domain.models.orders import SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import timeline
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 from domain.shop.settings import settings_of
 from extensions import db
 from jobs import queues
@@ -189,7 +189,7 @@ def request_cancellation(
         _decide(request, "auto_cancelled", "relay")
         timeline.record(
             order,
-            "cancelled_before_forward",
+            EventKind.CANCELLED_BEFORE_FORWARD,
             N_("Cancelled at once: it had not been sent to %(supplier)s yet"),
             actor=actor,
             actor_name=actor_name,
@@ -201,7 +201,7 @@ def request_cancellation(
     if not request.supplier_was_paid:
         timeline.record(
             order,
-            "cancellation_requested",
+            EventKind.CANCELLATION_REQUESTED,
             N_("Cancellation requested from %(supplier)s"),
             actor=actor,
             actor_name=actor_name,
@@ -213,7 +213,7 @@ def request_cancellation(
     request.auto_cancel_at = now + timedelta(days=days)
     timeline.record(
         order,
-        "cancellation_requested",
+        EventKind.CANCELLATION_REQUESTED,
         N_(
             "Cancellation requested from %(supplier)s; if it has not shipped by %(date)s, it "
             "is cancelled automatically"
@@ -261,7 +261,7 @@ def accept(
     _decide(request, "accepted", by, actor_name)
     timeline.record(
         supplier_order.order,
-        "cancellation_accepted",
+        EventKind.CANCELLATION_ACCEPTED,
         N_("%(supplier)s accepted the cancellation"),
         actor="merchant" if by == "merchant" else "supplier",
         actor_name=actor_name,
@@ -294,7 +294,7 @@ def decline(
     _decide(request, "declined", by, actor_name)
     timeline.record(
         supplier_order.order,
-        "cancellation_declined",
+        EventKind.CANCELLATION_DECLINED,
         N_("%(supplier)s declined the cancellation: %(reason)s"),
         actor="merchant" if by == "merchant" else "supplier",
         actor_name=actor_name,
@@ -317,7 +317,7 @@ def declined_by_shipment(
     _decide(request, "declined", "shipment", actor_name)
     timeline.record(
         supplier_order.order,
-        "cancellation_declined",
+        EventKind.CANCELLATION_DECLINED,
         N_("Cancellation request closed: %(supplier)s shipped the order instead"),
         actor=actor,
         actor_name=actor_name,
@@ -354,11 +354,13 @@ def auto_cancel(request: CancellationRequest, *, why: str) -> CancellationReques
             "request"
         )
     days = (aware(request.decided_at) - aware(request.requested_at)).days  # SQLite: naive
-    timeline.record(supplier_order.order, "auto_cancelled", message, supplier=supplier, days=days)
+    timeline.record(
+        supplier_order.order, EventKind.AUTO_CANCELLED, message, supplier=supplier, days=days
+    )
     if supplier_order.supplier and supplier_order.supplier.channel == "manual":
         timeline.record(
             supplier_order.order,
-            "cancel_on_website",
+            EventKind.CANCEL_ON_WEBSITE,
             N_("Cancel it on %(supplier)s's website too: Relay cannot reach it there"),
             supplier=supplier,
         )

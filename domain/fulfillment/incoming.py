@@ -12,7 +12,7 @@ from domain.fulfillment import requesting as requests
 from domain.models.orders import Order, SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import sync, timeline
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 from domain.shop import installation
 from domain.webhooks.topics import handles
 from extensions import db
@@ -163,7 +163,7 @@ def _decline(client, order: Order, fo_gid: str, reason: str) -> None:
         return
     timeline.record(
         order,
-        "request_declined_by_relay",
+        EventKind.REQUEST_DECLINED_BY_RELAY,
         N_("Fulfillment request from the Shopify admin declined: %(reason)s"),
         reason=reason,
     )

@@ -17,7 +17,7 @@ from domain.errors import InvalidInput, NotFound, WrongState
 from domain.models.orders import Order, SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import timeline
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 from domain.shop.settings import settings_of
 from extensions import db
 from jobs import queues
@@ -75,7 +75,7 @@ def request_fulfillment(
         states.advance(supplier_order, "request_fulfillment")
         timeline.record(
             order,
-            "fulfillment_requested",
+            EventKind.FULFILLMENT_REQUESTED,
             N_("Fulfillment requested from %(supplier)s; it is sent at %(time)s UTC"),
             actor=actor,
             actor_name=actor_name,
@@ -103,7 +103,7 @@ def hold(supplier_order: SupplierOrder, *, actor: str = "merchant") -> None:
     states.advance(supplier_order, "hold")
     timeline.record(
         supplier_order.order,
-        "held",
+        EventKind.HELD,
         N_("Held: not sent to %(supplier)s until released"),
         actor=actor,
         supplier=_label(supplier_order),
@@ -117,7 +117,7 @@ def release(supplier_order: SupplierOrder, *, actor: str = "merchant") -> None:
     states.advance(supplier_order, "release")
     timeline.record(
         supplier_order.order,
-        "released",
+        EventKind.RELEASED,
         N_("Hold released for %(supplier)s"),
         actor=actor,
         supplier=_label(supplier_order),
@@ -136,7 +136,7 @@ def pay_supplier(supplier_order: SupplierOrder, *, actor: str = "merchant") -> N
     supplier_order.supplier_paid_at = utcnow()
     timeline.record(
         supplier_order.order,
-        "supplier_paid",
+        EventKind.SUPPLIER_PAID,
         N_("%(supplier)s paid for this order"),
         actor=actor,
         supplier=_label(supplier_order),

@@ -14,7 +14,7 @@ from domain.cancellations import lifecycle as cancellations
 from domain.errors import InvalidInput, WrongState
 from domain.models.orders import Parcel, ParcelLine, SupplierOrder
 from domain.orders import timeline
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 from extensions import db
 from jobs import queues
 from jobs.after_commit import defer
@@ -70,7 +70,7 @@ def supplier_accepts(
         supplier_order.supplier_reference = reference.strip()[:255]
     timeline.record(
         supplier_order.order,
-        "supplier_accepted",
+        EventKind.SUPPLIER_ACCEPTED,
         N_("%(supplier)s accepted the order"),
         actor=actor,
         actor_name=actor_name,
@@ -122,7 +122,7 @@ def supplier_declines(
     supplier_order.decline_reason_code = code
     timeline.record(
         supplier_order.order,
-        "supplier_declined",
+        EventKind.SUPPLIER_DECLINED,
         N_("%(supplier)s declined the order: %(reason)s"),
         actor=actor,
         actor_name=actor_name,
@@ -223,7 +223,7 @@ def _record_parcel_event(supplier_order, parcel: Parcel, actor, actor_name) -> N
         )
     timeline.record(
         supplier_order.order,
-        "shipped",
+        EventKind.SHIPPED,
         message,
         actor=actor,
         actor_name=actor_name,
@@ -255,7 +255,7 @@ def update_tracking(parcel: Parcel, tracking: Tracking, *, actor="supplier", act
     parcel.push_status = "pending"  # until the job pushes it (recovery looks for pending ones)
     timeline.record(
         supplier_order.order,
-        "tracking_updated",
+        EventKind.TRACKING_UPDATED,
         N_("Tracking updated: %(carrier)s %(number)s"),
         actor=actor,
         actor_name=actor_name,

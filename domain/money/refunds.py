@@ -33,7 +33,7 @@ from domain.money.refund_checks import (
     restock_split,
 )
 from domain.orders import timeline
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 from domain.shop import installation
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyError, ShopifyUserError
@@ -265,7 +265,7 @@ def _mark_recorded(refund: Refund, shopify_gid: str) -> None:
     restocked = sum(rl.restock_quantity for rl in refund.lines)
     timeline.record(
         order,
-        "refund_recorded",
+        EventKind.REFUND_RECORDED,
         message,
         actor=actor,
         actor_name=refund.created_by,

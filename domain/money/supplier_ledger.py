@@ -38,7 +38,7 @@ from domain.models.orders import Supplier, SupplierOrder, VariantMapping
 from domain.models.refunds import Refund, RefundLine, SupplierLedgerEntry
 from domain.money.amounts import format_money
 from domain.orders import timeline
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 from domain.shop.settings import settings_of
 from extensions import db
 
@@ -135,7 +135,7 @@ def record_refund(refund: Refund) -> list[SupplierLedgerEntry]:
         entries.append(entry)
         timeline.record(
             order,
-            "supplier_owes",
+            EventKind.SUPPLIER_OWES,
             N_("%(supplier)s owes %(amount)s back for this refund; deducted from its next payout")
             if automatic
             else N_("%(supplier)s owes %(amount)s back for this refund; to settle by hand"),
@@ -180,7 +180,7 @@ def mark_received(shop, entry_id: int, *, who: str) -> SupplierLedgerEntry:
     entry.status, entry.settled_at, entry.settled_by = "settled", utcnow(), who
     timeline.record(
         entry.supplier_order.order,
-        "supplier_refund_received",
+        EventKind.SUPPLIER_REFUND_RECEIVED,
         N_("%(amount)s received back from %(supplier)s"),
         actor="merchant",
         actor_name=who,
@@ -196,7 +196,7 @@ def _pay_out(supplier_orders: list[SupplierOrder], *, who: str, actor: str) -> i
         so.supplier_paid_out_at = now
         timeline.record(
             so.order,
-            "supplier_paid_out",
+            EventKind.SUPPLIER_PAID_OUT,
             N_("%(supplier)s paid out for this order"),
             actor=actor,
             actor_name=who,

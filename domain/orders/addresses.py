@@ -12,7 +12,7 @@ from domain import states
 from domain.errors import InvalidInput, NotFound, WrongState
 from domain.models.orders import Order, SupplierOrder
 from domain.orders import timeline
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 from domain.shop import installation
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyUserError
@@ -111,7 +111,7 @@ def change_shipping_address(shop, order_id: int, form) -> Order:
     order.shipping_address = {**(order.shipping_address or {}), **address}
     timeline.record(
         order,
-        "address_changed",
+        EventKind.ADDRESS_CHANGED,
         N_("Shipping address changed"),
         actor="merchant",
         city=address["city"],

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from domain.errors import InvalidInput, NotFound, WrongState
 from domain.models.orders import LineItem, Supplier, SupplierOrder, VariantMapping
 from domain.models.shop import Shop
-from domain.orders.timeline import N_, record
+from domain.orders.timeline import N_, EventKind, record
 from domain.validation import Collector, choice, currency, email, text, web_url
 from extensions import db
 from integrations.shopify_admin.urls import is_valid_shop_domain
@@ -231,7 +231,7 @@ def delete(shop: Shop, supplier_id: int) -> str:
     for supplier_order in past:
         record(
             supplier_order.order,
-            "supplier_deleted",
+            EventKind.SUPPLIER_DELETED,
             N_("Supplier %(name)s was deleted; its part of this order stays in the history."),
             actor="merchant",
             name=name,
