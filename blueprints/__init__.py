@@ -1,8 +1,7 @@
-"""Thin views. Each blueprint module exposes `bp`; register_blueprints wires them in order."""
+"""Thin views. Each blueprint module exposes `bp`; register_blueprints imports and registers
+each one, in order (as Flask's tutorial does), and answers a refusal no view answered."""
 
 from __future__ import annotations
-
-import importlib
 
 from flask import Flask
 from werkzeug.routing import IntegerConverter
@@ -18,26 +17,40 @@ class RowIdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
-# Modules are added here as capabilities land; a missing one is a programming error.
-BLUEPRINT_MODULES = [
-    "blueprints.health",
-    "blueprints.auth",
-    "blueprints.embedded",
-    "blueprints.webhooks",
-    "blueprints.orders",
-    "blueprints.fulfillment",
-    "blueprints.refunds",
-    "blueprints.ledger",
-    "blueprints.suppliers",
-    "blueprints.settings",
-    "blueprints.jobs_status",
-    "blueprints.portal",
-    "blueprints.cancellations",
-]
-
-
 def register_blueprints(app: Flask) -> None:
+    from blueprints import (
+        auth,
+        cancellations,
+        embedded,
+        fulfillment,
+        health,
+        jobs_status,
+        ledger,
+        orders,
+        portal,
+        refunds,
+        settings,
+        suppliers,
+        webhooks,
+    )
+    from blueprints._render import refusal_page
+    from domain.errors import DomainError
+
     app.url_map.converters["int"] = RowIdConverter
-    for module_name in BLUEPRINT_MODULES:
-        module = importlib.import_module(module_name)
+    for module in (
+        health,
+        auth,
+        embedded,
+        webhooks,
+        orders,
+        fulfillment,
+        refunds,
+        ledger,
+        suppliers,
+        settings,
+        jobs_status,
+        portal,
+        cancellations,
+    ):
         app.register_blueprint(module.bp)
+    app.register_error_handler(DomainError, refusal_page)

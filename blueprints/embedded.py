@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, g, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
-from blueprints._render import is_htmx_request, render
+from blueprints._render import embedded_params, is_htmx_request, render
 from domain.errors import NotInstalled
 from domain.shop import installation, shops
 from integrations.shopify_admin.errors import OAuthFailure, ShopifyError
@@ -168,13 +168,8 @@ def connection_status():
     )
 
 
-EMBEDDED_PARAMS = ("embedded", "shop", "host", "locale")
-
-
 @bp.app_context_processor
 def embedded_context():
     """Links and pushed URLs keep the admin's params, so a reload bounces for a fresh token."""
-    kept = {k: request.args[k] for k in EMBEDDED_PARAMS if request.args.get(k)}
-    if "shop" not in kept and getattr(g, "shop", None) is not None:
-        kept.update(embedded="1", shop=g.shop.domain)
+    kept = embedded_params()
     return {"embedded_params": kept, "embedded_query": urlencode(kept)}

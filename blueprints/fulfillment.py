@@ -3,52 +3,17 @@ selection for one supplier. Parse, one domain action, render the row, drawer or 
 
 from __future__ import annotations
 
-import json
+from flask import Blueprint, abort, g, make_response, request, url_for
 
-from flask import Blueprint, abort, g, make_response, render_template, request, url_for
-
-from blueprints._render import current_page_args, is_htmx_request, redirect_after_post, render
-from blueprints.embedded import embedded_context, shop_required
+from blueprints._order_drawer import dashboard_oob, order_view
+from blueprints._render import is_htmx_request, redirect_after_action, refused, render, toast
+from blueprints.embedded import shop_required
 from domain.errors import DomainError
 from domain.fulfillment import actions
 from domain.orders import grid
 from extensions import db
 
 bp = Blueprint("fulfillment", __name__, url_prefix="/orders")
-
-
-def _toast(response, message: str, *, error: bool = False):
-    """A short confirmation beside the swap (static/app.js shows it as App Bridge's toast)."""
-    response.headers["HX-Trigger"] = json.dumps(
-        {"relay:toast": {"message": message, "error": error}}
-    )
-    return response
-
-
-def _order_view(order_id: int, *, error: str | None = None, done: str | None = None):
-    order = grid.order_for_drawer(g.shop, order_id)
-    if order is None:
-        abort(404)
-    if request.form.get("view") == "row":
-        body = render("orders/order.html", "orders/_row.html", order=order)
-    else:
-        body = render(
-            "orders/order.html", "orders/_drawer.html", order=order, error=error, done=done
-        )
-        if is_htmx_request():
-            # Refresh the grid row behind the drawer too (out of band), so the two agree.
-            row = render_template("orders/_row.html", order=order, oob=True)
-            body += f"<template>{row}</template>"
-    if done is not None and is_htmx_request():
-        body += _dashboard_oob(grid.dashboard(g.shop, current_page_args()))
-    return make_response(body)
-
-
-def _dashboard_oob(dashboard) -> str:
-    """The dashboard strip, swapped out of band: an action moved a supplier order's status.
-    In a <template> so it parses after a table row too."""
-    strip = render_template("orders/_dashboard.html", page=dashboard, oob=True)
-    return f"<template>{strip}</template>"
 
 
 @bp.post("/supplier-orders/<int:supplier_order_id>/<action>")
@@ -61,15 +26,10 @@ def act(supplier_order_id: int, action: str):
         message = actions.perform(g.shop, supplier_order_id, action, request.form)
     except DomainError as exc:
         db.session.rollback()
-        response = _order_view(order_id, error=exc.message)
-        if not is_htmx_request():
-            response.status_code = 422
-            return response
-        return _toast(response, exc.message, error=True)
+        return refused(order_view(order_id, error=exc.message), exc, with_toast=True)
     if not is_htmx_request():
-        params = {**embedded_context()["embedded_params"], "done": action}
-        return redirect_after_post(url_for("orders.drawer", order_id=order_id), params)
-    return _toast(_order_view(order_id, done=message), message)
+        return redirect_after_action(url_for("orders.drawer", order_id=order_id), action)
+    return toast(make_response(order_view(order_id, done=message)), message)
 
 
 @bp.post("/bulk")
@@ -84,13 +44,16 @@ def bulk():
         )
     except DomainError as exc:
         db.session.rollback()
-        notices, error = [exc.message], True
-    else:
-        notices = [actions.bulk_summary(outcome), *outcome.refused]
-        error = outcome.done == 0
+        return refused(_grid([exc.message]), exc, with_toast=True)
+    notices = [actions.bulk_summary(outcome), *outcome.refused]
+    return toast(make_response(_grid(notices)), notices[0], error=outcome.done == 0)
+
+
+def _grid(notices: list[str]) -> str:
+    """The grid again with what the bulk action did (and the dashboard strip, out of band)."""
     page = grid.grid(g.shop, request.args)
     page.notices.extend(notices)
     body = render("orders/index.html", "orders/_grid.html", page=page, sync=[])
     if is_htmx_request():
-        body += _dashboard_oob(page)
-    return _toast(make_response(body), notices[0], error=error)
+        body += dashboard_oob(page)
+    return body

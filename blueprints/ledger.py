@@ -3,11 +3,11 @@ received; Record payout for manual-payment suppliers). Parse, one domain call, r
 
 from __future__ import annotations
 
-from flask import Blueprint, g, make_response, request, url_for
+from flask import Blueprint, g, request, url_for
 from flask_babel import gettext as _
 
-from blueprints._render import is_htmx_request, redirect_after_post, render
-from blueprints.embedded import embedded_context, shop_required
+from blueprints._render import is_htmx_request, redirect_after_action, refused, render
+from blueprints.embedded import shop_required
 from domain.errors import DomainError
 from domain.money import supplier_ledger
 from domain.orders.timeline import N_
@@ -17,8 +17,8 @@ from extensions import db
 bp = Blueprint("ledger", __name__, url_prefix="/balances")
 
 
-def _page(*, notice: str | None = None, error: str | None = None, status: int = 200):
-    body = render(
+def _page(*, notice: str | None = None, error: str | None = None) -> str:
+    return render(
         "ledger/index.html",
         "ledger/_balances.html",
         balances=supplier_ledger.balances(g.shop),
@@ -26,7 +26,6 @@ def _page(*, notice: str | None = None, error: str | None = None, status: int = 
         notice=notice,
         error=error,
     )
-    return make_response(body, status)
 
 
 @bp.get("")
@@ -43,10 +42,9 @@ def _after(action, done: str, message: str):
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
-        return _page(error=exc.message, status=200 if is_htmx_request() else 409)
+        return refused(_page(error=exc.message), exc)
     if not is_htmx_request():
-        params = {**embedded_context()["embedded_params"], "done": done}
-        return redirect_after_post(url_for("ledger.index"), params)
+        return redirect_after_action(url_for("ledger.index"), done)
     return _page(notice=message)
 
 

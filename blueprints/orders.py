@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, request
 from flask_babel import gettext as _
 
-from blueprints._render import render
+from blueprints._render import refused, render
 from blueprints.embedded import shop_required
 from domain import states
 from domain.errors import DomainError
-from domain.fulfillment import shipments
+from domain.fulfillment import actions, shipments
 from domain.orders import addresses, grid, routing, timeline
 from domain.orders import sync_runs as order_sync_jobs
 from extensions import db
@@ -25,6 +25,10 @@ def order_view_helpers() -> dict:
         "store_tones": states.STORE_STATUS_TONES,
         "allowed_actions": states.allowed_actions,
         "action_labels": states.ACTION_LABELS,
+        "bulk_actions": actions.BULK_ACTIONS,
+        "merchant_acts_for_supplier": states.merchant_acts_for_supplier,
+        "shows_supplier_payment": states.shows_supplier_payment,
+        "cancellable_at_once": states.cancellable_at_once,
         "quick_actions": QUICK_ACTIONS,
         "row_actions": ROW_ACTIONS,
         "timeline_message": timeline.render_message,
@@ -88,22 +92,24 @@ def shipping_address(order_id: int):
     order = grid.order_for_drawer(g.shop, order_id)
     if order is None:
         abort(404)
-    error = None
-    if request.method == "POST":
-        try:
-            addresses.change_shipping_address(g.shop, order_id, request.form)
-        except DomainError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
-            order = grid.order_for_drawer(g.shop, order_id)
-            done = _("Shipping address updated in the store.")
-            return render("orders/order.html", "orders/_drawer.html", order=order, done=done)
+    if request.method == "GET":
+        return _address_form(order, values=order.shipping_address or {})
+    try:
+        addresses.change_shipping_address(g.shop, order_id, request.form)
+    except DomainError as exc:
+        db.session.rollback()
+        return refused(_address_form(order, values=request.form, error=exc.message), exc)
+    order = grid.order_for_drawer(g.shop, order_id)
+    done = _("Shipping address updated in the store.")
+    return render("orders/order.html", "orders/_drawer.html", order=order, done=done)
+
+
+def _address_form(order, *, values, error: str | None = None) -> str:
     return render(
         "orders/order.html",
         "orders/_address_form.html",
         order=order,
         error=error,
         locked=addresses.why_locked(order),
-        values=request.form if request.method == "POST" else (order.shipping_address or {}),
+        values=values,
     )

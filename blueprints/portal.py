@@ -1,5 +1,6 @@
-"""The supplier portal (top-level pages reached by a magic link) and the merchant's side of it
-(the link on the supplier page, revoking it, the packing slip): parse, one domain call, render.
+"""The supplier portal (top-level pages reached by a magic link: orders, answers, parcels, the
+store's cancellation requests) and the merchant's side of it (the link on the supplier page,
+revoking it, the packing slip): parse, one domain call, render.
 
 Portal pages are never framed (CSP frame-ancestors 'none'), never cached, and send no Referer,
 since the token in their URL is the supplier's credential. They load no App Bridge.
@@ -7,16 +8,24 @@ since the token in their URL is the supplier's credential. They load no App Brid
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
-from blueprints._render import is_htmx_request, redirect_after_post, render
-from blueprints.embedded import embedded_context, shop_required
+from blueprints._render import (
+    error_status,
+    form_state,
+    is_htmx_request,
+    redirect_after_action,
+    redirect_after_post,
+    render,
+)
+from blueprints.embedded import shop_required
+from domain.cancellations import intake as cancellation_intake
 from domain.errors import DomainError, NotFound
 from domain.fulfillment import packing_slips
 from domain.fulfillment.shipments import DECLINE_REASONS
 from domain.suppliers import directory as suppliers
 from domain.suppliers import portal, portal_actions
-from domain.validation import InvalidInput
+from extensions import db
 
 bp = Blueprint("portal", __name__)
 NOTICES = ("accepted", "declined", "shipped", "tracking_updated")
@@ -65,9 +74,8 @@ def private_headers(response):
 
 @bp.errorhandler(portal.InvalidLink)
 def invalid_link(exc: portal.InvalidLink):
-    return render_template("portal/problem.html", message=exc.message, link_problem=True), (
-        exc.status
-    )
+    page = render_template("portal/problem.html", message=exc.message, link_problem=True)
+    return page, error_status(exc)
 
 
 @bp.errorhandler(NotFound)
@@ -132,9 +140,11 @@ def _order_page(supplier_order_id: int, partial: str | None = None, status=200, 
     return body, status
 
 
-def _form_state(exc: DomainError) -> dict:
-    errors = exc.errors if isinstance(exc, InvalidInput) else {}
-    return {"values": request.form, "errors": errors, "message": exc.message}
+def _form_again(supplier_order_id: int, partial: str, form: str, exc: DomainError, **extra):
+    """The refused form again (what was typed, why), with the refusal's status: the portal's
+    htmx swaps 422 and 409 answers too (portal/base.html)."""
+    state = form_state(exc, **extra)
+    return _order_page(supplier_order_id, partial, error_status(exc), **{form: state})
 
 
 def _done(supplier_order_id: int, done: str):
@@ -157,7 +167,7 @@ def accept(supplier_order_id: int):
     except NotFound:
         raise
     except DomainError as exc:
-        return _order_page(supplier_order_id, "portal/_answer.html", 422, answer=_form_state(exc))
+        return _form_again(supplier_order_id, "portal/_answer.html", "answer", exc)
     return _done(supplier_order_id, "accepted")
 
 
@@ -168,7 +178,7 @@ def decline(supplier_order_id: int):
     except NotFound:
         raise
     except DomainError as exc:
-        return _order_page(supplier_order_id, "portal/_answer.html", 422, answer=_form_state(exc))
+        return _form_again(supplier_order_id, "portal/_answer.html", "answer", exc)
     return _done(supplier_order_id, "declined")
 
 
@@ -179,7 +189,7 @@ def ship(supplier_order_id: int):
     except NotFound:
         raise
     except DomainError as exc:
-        return _order_page(supplier_order_id, "portal/_ship_form.html", 422, ship=_form_state(exc))
+        return _form_again(supplier_order_id, "portal/_ship_form.html", "ship", exc)
     return _done(supplier_order_id, "shipped")
 
 
@@ -190,13 +200,29 @@ def update_tracking(parcel_id: int):
     try:
         portal_actions.update_tracking(g.portal_supplier, parcel_id, request.form)
     except DomainError as exc:
-        return _order_page(
-            supplier_order_id,
-            "portal/_parcels.html",
-            422,
-            tracking={"parcel_id": parcel_id, **_form_state(exc)},
+        return _form_again(
+            supplier_order_id, "portal/_parcels.html", "tracking", exc, parcel_id=parcel_id
         )
     return _done(supplier_order_id, "tracking_updated")
+
+
+@bp.post("/portal/<token>/orders/<int:supplier_order_id>/cancellation/<answer>")
+def answer_cancellation(supplier_order_id: int, answer: str):
+    if answer not in ("accept", "decline"):
+        abort(404)
+    try:
+        cancellation_intake.answer_in_portal(
+            g.portal_supplier, supplier_order_id, accept=answer == "accept", form=request.form
+        )
+    except NotFound:
+        raise
+    except DomainError as exc:
+        db.session.rollback()
+        return _form_again(supplier_order_id, "portal/_cancellation.html", "cancellation", exc)
+    done = "cancellation_accepted" if answer == "accept" else "cancellation_declined"
+    return redirect_after_post(
+        url_for("portal.order", supplier_order_id=supplier_order_id), {"done": done}
+    )
 
 
 @bp.get("/portal/<token>/orders/<int:supplier_order_id>/packing-slip")
@@ -220,8 +246,9 @@ def revoke_links(supplier_id: int):
     portal.revoke_links(supplier)
     if is_htmx_request():
         return render_template("suppliers/_portal_link.html", supplier=supplier, revoked=True)
-    params = {**embedded_context()["embedded_params"], "done": "links_revoked"}
-    return redirect_after_post(url_for("suppliers.show", supplier_id=supplier.id), params)
+    return redirect_after_action(
+        url_for("suppliers.show", supplier_id=supplier.id), "links_revoked"
+    )
 
 
 @bp.get("/orders/supplier-orders/<int:supplier_order_id>/packing-slip")

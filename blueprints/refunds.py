@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, abort, g, make_response, request, url_for
 from flask_babel import gettext as _
 
-from blueprints._render import is_htmx_request, redirect_after_post, render
-from blueprints.embedded import embedded_context, shop_required
+from blueprints._render import (
+    is_htmx_request,
+    redirect_after_action,
+    refused,
+    render,
+    retarget_drawer,
+    toast,
+)
+from blueprints.embedded import shop_required
 from domain.errors import DomainError, NotFound
 from domain.money import refund_checks, refunds
 from domain.money.amounts import format_money
@@ -35,11 +40,10 @@ def _form_view(order, refundable, *, values=None, errors=None, key=None) -> dict
     }
 
 
-def _render_form(order, form_view, *, status: int = 200):
-    body = render(
+def _render_form(order, form_view) -> str:
+    return render(
         "orders/order.html", "orders/_refund_form.html", order=order, refund_form=form_view
     )
-    return make_response(body, status)
 
 
 @bp.get("/<int:order_id>/refund")
@@ -71,35 +75,21 @@ def submit_refund(order_id: int):
         try:
             refundable = exc.refundable or refunds.form_refundable(g.shop, order)
         except DomainError as unreachable:
-            return _drawer_error(order_id, unreachable.message)
+            return _drawer_error(order_id, unreachable)
         view = _form_view(order, refundable, values=request.form.to_dict(), errors=exc.errors)
-        # htmx swaps only 2xx answers; a plain post says 422 and shows the same form.
-        return _render_form(order, view, status=200 if is_htmx_request() else 422)
+        return refused(_render_form(order, view), exc)
     except DomainError as exc:
         db.session.rollback()
-        return _drawer_error(order_id, exc.message)
+        return _drawer_error(order_id, exc)
     done = _("Refunded %(amount)s.", amount=format_money(refund.amount, refund.currency))
     if not is_htmx_request():
-        params = {**embedded_context()["embedded_params"], "done": "refund"}
-        return redirect_after_post(url_for("orders.drawer", order_id=order_id), params)
+        return redirect_after_action(url_for("orders.drawer", order_id=order_id), "refund")
     order = grid.order_for_drawer(g.shop, order_id)
     body = render("orders/order.html", "orders/_drawer.html", order=order, done=done)
-    return _retarget_drawer(make_response(body), done)
+    return retarget_drawer(toast(make_response(body), done))
 
 
-def _drawer_error(order_id: int, message: str):
+def _drawer_error(order_id: int, exc: DomainError):
     order = grid.order_for_drawer(g.shop, order_id)
-    body = render("orders/order.html", "orders/_drawer.html", order=order, error=message)
-    response = make_response(body, 200 if is_htmx_request() else 409)
-    return _retarget_drawer(response, message, error=True)
-
-
-def _retarget_drawer(response, message: str, *, error: bool = False):
-    """The form asked to swap itself; the answer is the whole drawer (history, timeline)."""
-    if is_htmx_request():
-        response.headers["HX-Retarget"] = "#order-drawer"
-        response.headers["HX-Reswap"] = "outerHTML"
-        response.headers["HX-Trigger"] = json.dumps(
-            {"relay:toast": {"message": message, "error": error}}
-        )
-    return response
+    body = render("orders/order.html", "orders/_drawer.html", order=order, error=exc.message)
+    return retarget_drawer(refused(body, exc, with_toast=True))

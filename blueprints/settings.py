@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 
-from blueprints._render import render
+from blueprints._render import refused, render
 from blueprints.embedded import shop_required
+from domain.errors import InvalidInput
 from domain.shop import settings_form as shop_settings_form
-from domain.validation import InvalidInput
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -26,13 +26,14 @@ def save():
     try:
         shop_settings_form.save(g.shop, request.form)
     except InvalidInput as exc:
-        return render(
+        body = render(
             "settings/index.html",
             "settings/_form.html",
             values=request.form,
             errors=exc.errors,
             saved=False,
         )
+        return refused(body, exc)
     return render(
         "settings/index.html",
         "settings/_form.html",

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template, request, url_for
+from flask import Blueprint, g, request, url_for
 
-from blueprints._render import redirect_after_post, render
-from blueprints.embedded import embedded_context, shop_required
-from domain.errors import DomainError, NotFound
+from blueprints._render import redirect_after_action, refused, render
+from blueprints.embedded import shop_required
+from domain.errors import DomainError, InvalidInput, NotFound
 from domain.suppliers import directory as suppliers
 from domain.suppliers import sku_import, sku_mappings
-from domain.validation import InvalidInput
 
 bp = Blueprint("suppliers", __name__, url_prefix="/suppliers")
 NOTICES = ("created", "saved", "deleted")
 
 
-@bp.errorhandler(NotFound)
-def not_found(exc: NotFound):
-    return render_template("error.html", message=exc.message), 404
-
-
 def _after_post(endpoint: str, done: str, **values):
-    params = {**embedded_context()["embedded_params"], "done": done}
-    return redirect_after_post(url_for(endpoint, **values), params)
+    return redirect_after_action(url_for(endpoint, **values), done)
 
 
 def _notice() -> str | None:
@@ -54,13 +47,14 @@ def create():
     try:
         supplier = suppliers.create(g.shop, request.form)
     except InvalidInput as exc:
-        return render(
+        body = render(
             "suppliers/form.html",
             "suppliers/_form.html",
             supplier=None,
             values=request.form,
             errors=exc.errors,
         )
+        return refused(body, exc)
     return _after_post("suppliers.show", "created", supplier_id=supplier.id)
 
 
@@ -90,7 +84,7 @@ def update(supplier_id: int):
         suppliers.update_supplier(g.shop, supplier_id, request.form)
     except InvalidInput as exc:
         supplier = suppliers.get(g.shop, supplier_id)
-        return render(
+        body = render(
             "suppliers/form.html",
             "suppliers/_form.html",
             supplier=supplier,
@@ -98,6 +92,7 @@ def update(supplier_id: int):
             errors=exc.errors,
             open_orders=suppliers.row(g.shop, supplier).open_orders,
         )
+        return refused(body, exc)
     return _after_post("suppliers.show", "saved", supplier_id=supplier_id)
 
 
@@ -110,7 +105,7 @@ def delete(supplier_id: int):
         raise
     except DomainError as exc:
         supplier = suppliers.get(g.shop, supplier_id)
-        return render(
+        body = render(
             "suppliers/form.html",
             "suppliers/_delete.html",
             supplier=supplier,
@@ -119,6 +114,7 @@ def delete(supplier_id: int):
             delete_error=exc.message,
             open_orders=suppliers.row(g.shop, supplier).open_orders,
         )
+        return refused(body, exc)
     return _after_post("suppliers.index", "deleted")
 
 
@@ -156,9 +152,10 @@ def _mapping_action(supplier_id: int, action, *, editing=None):
     try:
         change = action()
     except InvalidInput as exc:
-        return _render_panel(
+        body = _render_panel(
             supplier_id, editing=editing, form_errors=exc.errors, form_values=request.form
         )
+        return refused(body, exc)
     return _render_panel(supplier_id, editing=None, sku_notice=sku_mappings.describe(change))
 
 
@@ -191,11 +188,14 @@ def remove_mapping(supplier_id: int, mapping_id: int):
 @bp.post("/import")
 @shop_required
 def import_csv():
-    report, error = None, None
     try:
         report = sku_import.import_csv(g.shop, sku_import.read_upload(request.files.get("file")))
     except sku_import.CsvRejected as exc:
-        error = exc
+        return refused(_overview(import_report=None, import_error=exc), exc)
+    return _overview(import_report=report, import_error=None)
+
+
+def _overview(**context) -> str:
     return render(
         "suppliers/index.html",
         "suppliers/_overview.html",
@@ -203,6 +203,5 @@ def import_csv():
         unmapped=sku_mappings.unmapped_skus(g.shop, limit=5),
         sample=sku_import.sample(),
         notice=None,
-        import_report=report,
-        import_error=error,
+        **context,
     )

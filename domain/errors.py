@@ -1,7 +1,12 @@
-"""Domain errors carry a message fit to show a merchant."""
+"""What the domain refuses, by kind, each with a message fit to show a merchant (or supplier).
+
+The kinds say why, never how to answer: views map them to HTTP in one place
+(blueprints/_render.py), jobs log or record them.
+"""
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 
@@ -22,16 +27,34 @@ def is_outage(exc: BaseException) -> bool:
 
 
 class DomainError(Exception):
-    status = 400
+    """Refused; nothing was changed. Raise one of the kinds below."""
 
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
 
 
-class NotInstalled(DomainError):
-    status = 401
+class InvalidInput(DomainError):
+    """What was sent is wrong (a form field, a quantity, a file). `errors` holds the form
+    fields at fault, {field name: message}, so a form shows them all together."""
+
+    def __init__(self, message: str | None = None, *, errors: dict[str, str] | None = None):
+        super().__init__(message or gettext("Please fix the highlighted fields."))
+        self.errors = errors or {}
+
+
+class WrongState(DomainError):
+    """Not possible now: the order (request, balance entry) is in a state the rules do not
+    allow this from, e.g. a status the transition tables (domain/states.py) do not move."""
 
 
 class NotFound(DomainError):
-    status = 404
+    """No such thing in this shop (or for this supplier)."""
+
+
+class NotInstalled(DomainError):
+    """Relay has no working access to the store: not installed, or its token was refused."""
+
+
+class StoreUnreachable(DomainError):
+    """Shopify could not be reached or did not confirm; trying again later may work."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext
 
-from domain.errors import DomainError
+from domain.errors import WrongState
 from domain.models.shop import utcnow
 from domain.orders.timeline import N_
 
@@ -104,6 +104,15 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "cancelled": {s: "cancelled" for s in STATUSES if s not in ("shipped", "cancelled")},
 }
 
+# Where a declined cancellation request leaves the supplier order: the supplier ships it.
+AFTER_DECLINED_CANCELLATION = tuple(
+    TRANSITIONS[event]["cancellation_requested"]
+    for event in ("cancellation_declined", "cancellation_declined_partly_shipped")
+)
+# Whether the supplier was paid matters wherever it can be paid, and once it declined too
+# (paid before it declined).
+SUPPLIER_PAYMENT_SHOWN = (*PAYABLE, "declined")
+
 # Row actions offered per status (channel-specific ones are filtered in allowed_actions).
 ACTIONS: dict[str, list[str]] = {
     "unassigned": ["assign_supplier"],
@@ -161,16 +170,21 @@ def advance(supplier_order, event: str) -> bool:
 def require(event: str, supplier_order) -> None:
     if not can(event, supplier_order.status):
         label = gettext(STATUSES[supplier_order.status].label)
-        raise DomainError(
+        raise WrongState(
             gettext("That is not possible while the order is “%(status)s”.", status=label)
         )
+
+
+def _manual(supplier) -> bool:
+    """A non auto-order supplier: the merchant orders on its website for it."""
+    return supplier is not None and supplier.channel == "manual"
 
 
 def allowed_actions(supplier_order) -> list[str]:
     """What the merchant may do now: the status table, narrowed by the supplier's channel."""
     actions = ACTIONS.get(supplier_order.status, [])
     supplier = supplier_order.supplier
-    manual = supplier is not None and supplier.channel == "manual"
+    manual = _manual(supplier)
     allowed = [a for a in actions if manual or a not in MERCHANT_AS_SUPPLIER]
     if (
         supplier is not None
@@ -180,6 +194,31 @@ def allowed_actions(supplier_order) -> list[str]:
     ):
         allowed.append("pay_supplier")
     return allowed
+
+
+# -- what the pages ask, so they never disagree with the tables above -------------------------
+
+
+def merchant_acts_for_supplier(supplier_order) -> bool:
+    """A manual supplier has the order: the merchant orders it on the supplier's website and
+    types in the tracking (the drawer's manual-supplier panel)."""
+    return _manual(supplier_order.supplier) and supplier_order.status in WITH_SUPPLIER
+
+
+def shows_supplier_payment(supplier_order) -> bool:
+    """Whether "Supplier paid / not paid" is shown beside the supplier order."""
+    return supplier_order.supplier is not None and supplier_order.status in SUPPLIER_PAYMENT_SHOWN
+
+
+def goes_on_after_declined_cancellation(supplier_order) -> bool:
+    """The supplier order is where a declined cancellation request leaves it (the request's
+    "Request declined" and reason are shown beside it)."""
+    return supplier_order.status in AFTER_DECLINED_CANCELLATION
+
+
+def cancellable_at_once(status: str) -> bool:
+    """Not sent to a supplier yet: cancelled at once, nobody's consent needed."""
+    return status in CANCELLABLE_AT_ONCE
 
 
 # Shopify's displayFulfillmentStatus (and the REST fulfillment_status) as the store shows it.

@@ -1,7 +1,8 @@
 """Form input checks shared by the supplier, mapping and settings pages.
 
 Each parser returns the clean value or raises FieldError with a message fit to show beside
-the field; `InvalidInput` carries every field's message at once so a form shows them together.
+the field; `InvalidInput` (domain.errors) carries every field's message at once so a form shows
+them together.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from babel.core import get_global
 from babel.numbers import get_territory_currencies
 from flask_babel import gettext as _
 
-from domain.errors import DomainError
+from domain.errors import InvalidInput
 
 MAX_MONEY = Decimal("999999999999.99")  # Numeric(14, 2)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -31,14 +32,6 @@ class FieldError(ValueError):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-class InvalidInput(DomainError):
-    """Several fields at once: {field name: message}. Nothing was changed."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(_("Please fix the highlighted fields."))
-        self.errors = errors
 
 
 class Collector:
@@ -60,7 +53,7 @@ class Collector:
 
     def raise_if_any(self) -> None:
         if self.errors:
-            raise InvalidInput(self.errors)
+            raise InvalidInput(errors=self.errors)
 
 
 def text(raw, *, required: bool = False, max_length: int = 255, label: str = "") -> str | None:

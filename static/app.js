@@ -37,11 +37,17 @@
     }
   });
 
-  // Plain forms (no htmx): put the token in a hidden field before submitting.
+  // Plain forms (no htmx): put the token in a hidden field before submitting. Without a token
+  // (App Bridge failed) the form is sent anyway: the server answers it as an expired session
+  // instead of the click doing nothing.
   document.addEventListener('submit', function (event) {
     const form = event.target;
     if (form.hasAttribute('hx-post') || form.hasAttribute('hx-get') || form.dataset.relayTokenAdded) return;
     event.preventDefault();
+    function send() {
+      form.dataset.relayTokenAdded = '1';
+      form.submit();
+    }
     freshToken().then(function (token) {
       let field = form.querySelector('input[name="id_token"]');
       if (!field) {
@@ -50,9 +56,8 @@
         form.appendChild(field);
       }
       field.value = token;
-      form.dataset.relayTokenAdded = '1';
-      form.submit();
-    });
+      send();
+    }).catch(send);
   });
 
   // Toasts the server asks for (HX-Trigger: relay:toast): App Bridge's toast in the admin.
@@ -63,12 +68,16 @@
     }
   });
 
-  // Grid selection: "select all on this page" and the live count in the bulk bar.
+  // Grid selection: "select all on this page" and the live count in the bulk bar. With nothing
+  // selected the bar shows its hint again, e.g. once a bulk action has swapped the grid.
   function updateSelection() {
     const boxes = document.querySelectorAll('#orders-grid input[name=order]');
     const checked = Array.prototype.filter.call(boxes, function (b) { return b.checked; }).length;
     const label = document.querySelector('#orders-grid [data-selected-count]');
-    if (label && checked) label.textContent = checked + ' ✓';
+    if (label) {
+      if (label.dataset.hint === undefined) label.dataset.hint = label.textContent;
+      label.textContent = checked ? checked + ' ✓' : label.dataset.hint;
+    }
     const all = document.querySelector('#orders-grid [data-select-all]');
     if (all) all.checked = boxes.length > 0 && checked === boxes.length;
   }
@@ -79,6 +88,7 @@
     }
     if (target.closest && target.closest('#orders-grid')) updateSelection();
   });
+  document.addEventListener('htmx:afterSettle', updateSelection);
 
   // Copy buttons (manual suppliers: SKUs and the shipping address) and closing the drawer.
   document.addEventListener('click', function (event) {

@@ -25,13 +25,13 @@ from domain import states
 from domain.cancellations import lifecycle as cancellations
 from domain.cancellations import push
 from domain.clock import utcnow
-from domain.errors import DomainError
+from domain.errors import WrongState
 from domain.fulfillment import shipments
 from domain.models.cancellations import CancellationRequest
 from domain.models.orders import Order, Supplier, SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import timeline
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 from domain.shop import tokens
 from domain.suppliers import portal
 from domain.webhooks.topics import handles
@@ -114,7 +114,7 @@ def _refuse_in_store(client, supplier_order: SupplierOrder, fo_gid: str, reason:
         return
     timeline.record(
         supplier_order.order,
-        "admin_cancellation_refused",
+        EventKind.ADMIN_CANCELLATION_REFUSED,
         N_("Cancellation request from the Shopify admin declined: %(reason)s"),
         reason=reason,
     )
@@ -177,7 +177,7 @@ def order_cancelled_in_store(shop_domain: str, payload: dict, receipt) -> None:
         latest.order_cancel_job = "cancelled in the store"
         timeline.record(
             order,
-            "order_cancel_resolved",
+            EventKind.ORDER_CANCEL_RESOLVED,
             N_("Order cancelled in the store: the earlier refusal is resolved"),
             actor="shopify",
         )
@@ -200,7 +200,7 @@ def answer_in_portal(supplier: Supplier, supplier_order_id: int, *, accept: bool
 def answer_for_manual_supplier(supplier_order: SupplierOrder, *, accept: bool, form) -> None:
     """The merchant answers for a manual (non auto-order) supplier it contacted itself."""
     if supplier_order.supplier is None or supplier_order.supplier.channel != "manual":
-        raise DomainError(_("Only the supplier can answer this cancellation request."))
+        raise WrongState(_("Only the supplier can answer this cancellation request."))
     if accept:
         cancellations.accept(supplier_order, by="merchant", actor_name=N_("Merchant"))
     else:

@@ -28,15 +28,14 @@ from background import PUSH, background
 from domain import states
 from domain.cancellations import push
 from domain.clock import aware, utcnow
-from domain.errors import DomainError
+from domain.errors import InvalidInput, WrongState
 from domain.fulfillment import tracking_push
 from domain.models.cancellations import CancellationRequest
 from domain.models.orders import SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import timeline
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 from domain.shop.settings import settings_of
-from domain.validation import InvalidInput
 from extensions import db
 
 MAX_NOTE = 1000
@@ -69,6 +68,15 @@ def open_request(supplier_order: SupplierOrder) -> CancellationRequest | None:
 def latest_request(supplier_order: SupplierOrder) -> CancellationRequest | None:
     requests = supplier_order.cancellation_requests
     return requests[-1] if requests else None
+
+
+def declined_request(supplier_order: SupplierOrder) -> CancellationRequest | None:
+    """The latest request, if the supplier declined it and goes on with the order."""
+    latest = latest_request(supplier_order)
+    declined = latest is not None and latest.status == "declined"
+    if declined and states.goes_on_after_declined_cancellation(supplier_order):
+        return latest
+    return None
 
 
 # -- asking -----------------------------------------------------------------------------------
@@ -136,7 +144,7 @@ def choices_from(form) -> tuple[str | None, Choices]:
     if scope not in CancellationRequest.SCOPES:
         errors["scope"] = _("Choose what to cancel.")
     if errors:
-        raise InvalidInput(errors)
+        raise InvalidInput(errors=errors)
     checked = lambda name: form.get(name) in ("1", "on", "true", "yes")  # noqa: E731
     return note, Choices(scope, checked("restock"), checked("refund"), checked("notify_customer"))
 
@@ -151,14 +159,14 @@ def request_cancellation(
     actor_name: str | None = None,
 ) -> CancellationRequest:
     """Ask (or, before forwarding or for an unpaid supplier, cancel at once). The caller holds
-    the supplier order's row lock; raises DomainError / InvalidInput and changes nothing."""
+    the supplier order's row lock; raises WrongState / InvalidInput and changes nothing."""
     problem = why_not_cancellable(supplier_order)
     if problem:
-        raise DomainError(problem)
+        raise WrongState(problem)
     if choices.scope == "order":
         problem = why_not_whole_order(supplier_order)
         if problem:
-            raise InvalidInput({"scope": problem})
+            raise InvalidInput(errors={"scope": problem})
     order = supplier_order.order
     now = utcnow()
     request = CancellationRequest(
@@ -182,7 +190,7 @@ def request_cancellation(
         _decide(request, "auto_cancelled", "relay")
         timeline.record(
             order,
-            "cancelled_before_forward",
+            EventKind.CANCELLED_BEFORE_FORWARD,
             N_("Cancelled at once: it had not been sent to %(supplier)s yet"),
             actor=actor,
             actor_name=actor_name,
@@ -194,7 +202,7 @@ def request_cancellation(
     if not request.supplier_was_paid:
         timeline.record(
             order,
-            "cancellation_requested",
+            EventKind.CANCELLATION_REQUESTED,
             N_("Cancellation requested from %(supplier)s"),
             actor=actor,
             actor_name=actor_name,
@@ -206,7 +214,7 @@ def request_cancellation(
     request.auto_cancel_at = now + timedelta(days=days)
     timeline.record(
         order,
-        "cancellation_requested",
+        EventKind.CANCELLATION_REQUESTED,
         N_(
             "Cancellation requested from %(supplier)s; if it has not shipped by %(date)s, it "
             "is cancelled automatically"
@@ -228,9 +236,7 @@ def request_cancellation(
 def _open_or_refuse(supplier_order: SupplierOrder) -> CancellationRequest:
     request = open_request(supplier_order)
     if request is None or supplier_order.status != "cancellation_requested":
-        raise DomainError(
-            _("There is no cancellation request waiting for an answer on this order.")
-        )
+        raise WrongState(_("There is no cancellation request waiting for an answer on this order."))
     return request
 
 
@@ -258,7 +264,7 @@ def accept(
     _decide(request, "accepted", by, actor_name)
     timeline.record(
         supplier_order.order,
-        "cancellation_accepted",
+        EventKind.CANCELLATION_ACCEPTED,
         N_("%(supplier)s accepted the cancellation"),
         actor="merchant" if by == "merchant" else "supplier",
         actor_name=actor_name,
@@ -279,17 +285,19 @@ def decline(
     reason = " ".join(str(reason or "").split())
     if not reason:
         raise InvalidInput(
-            {"reason": _("Give a reason: the store sees it next to “Request declined”.")}
+            errors={"reason": _("Give a reason: the store sees it next to “Request declined”.")}
         )
     if len(reason) > MAX_NOTE:
-        raise InvalidInput({"reason": _("Keep the reason under %(n)s characters.", n=MAX_NOTE)})
+        raise InvalidInput(
+            errors={"reason": _("Keep the reason under %(n)s characters.", n=MAX_NOTE)}
+        )
     request = _open_or_refuse(supplier_order)
     _back_to_work(supplier_order, request)
     request.decline_reason = reason
     _decide(request, "declined", by, actor_name)
     timeline.record(
         supplier_order.order,
-        "cancellation_declined",
+        EventKind.CANCELLATION_DECLINED,
         N_("%(supplier)s declined the cancellation: %(reason)s"),
         actor="merchant" if by == "merchant" else "supplier",
         actor_name=actor_name,
@@ -312,7 +320,7 @@ def declined_by_shipment(
     _decide(request, "declined", "shipment", actor_name)
     timeline.record(
         supplier_order.order,
-        "cancellation_declined",
+        EventKind.CANCELLATION_DECLINED,
         N_("Cancellation request closed: %(supplier)s shipped the order instead"),
         actor=actor,
         actor_name=actor_name,
@@ -351,11 +359,13 @@ def auto_cancel(request: CancellationRequest, *, why: str) -> CancellationReques
             "request"
         )
     days = (aware(request.decided_at) - aware(request.requested_at)).days  # SQLite: naive
-    timeline.record(supplier_order.order, "auto_cancelled", message, supplier=supplier, days=days)
+    timeline.record(
+        supplier_order.order, EventKind.AUTO_CANCELLED, message, supplier=supplier, days=days
+    )
     if supplier_order.supplier and supplier_order.supplier.channel == "manual":
         timeline.record(
             supplier_order.order,
-            "cancel_on_website",
+            EventKind.CANCEL_ON_WEBSITE,
             N_("Cancel it on %(supplier)s's website too: Relay cannot reach it there"),
             supplier=supplier,
         )

@@ -39,7 +39,7 @@ from domain.models.cancellations import CancellationRequest
 from domain.models.orders import SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import timeline
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 from domain.shop import shops, tokens
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyError, ShopifyUserError
@@ -123,7 +123,7 @@ class _Run:
         self.supplier_order = _locked(SupplierOrder, self.supplier_order_id)
         self.request = _locked(CancellationRequest, self.request_id)
 
-    def step_done(self, kind: str, message: str, **data) -> None:
+    def step_done(self, kind: EventKind, message: str, **data) -> None:
         timeline.record(self.supplier_order.order, kind, message, **data)
         db.session.commit()
         self._lock()
@@ -139,7 +139,7 @@ class _Run:
         supplier_order.problem = reason
         timeline.record(
             supplier_order.order,
-            "cancellation_refused_by_store",
+            EventKind.CANCELLATION_REFUSED_BY_STORE,
             N_("The store refused a cancellation step: %(reason)s"),
             reason=reason,
         )
@@ -205,7 +205,7 @@ def _mirror(run: _Run, shop: Shop, client) -> None:
             continue
         gateway.submit_cancellation_request(client, fo.gid, _message(run.request))
         run.step_done(
-            "cancellation_sent_to_store",
+            EventKind.CANCELLATION_SENT_TO_STORE,
             N_("Cancellation request recorded on the store's fulfillment order"),
             fulfillment_order=fo.gid,
         )
@@ -236,7 +236,7 @@ def _show_in_supplier_store(run: _Run, shop: Shop) -> None:
         supplier_client, reference, note, [*state.tags, SUPPLIER_STORE_TAG]
     )
     run.step_done(
-        "cancellation_shown_in_supplier_store",
+        EventKind.CANCELLATION_SHOWN_IN_SUPPLIER_STORE,
         N_("Cancellation request shown on the order in %(supplier)s's store"),
         supplier=_supplier_name(run),
     )
@@ -282,7 +282,7 @@ def _cancel(run: _Run, shop: Shop, client) -> None:
         elif fo.status == "OPEN" and fo.request_status == "SUBMITTED":
             gateway.withdraw_fulfillment_request(client, fo.gid)
             run.step_done(
-                "fulfillment_request_withdrawn",
+                EventKind.FULFILLMENT_REQUEST_WITHDRAWN,
                 N_(
                     "Fulfillment request withdrawn in the store: %(supplier)s had not accepted "
                     "it yet"
@@ -298,7 +298,7 @@ def _cancel(run: _Run, shop: Shop, client) -> None:
 def _accept(run: _Run, client, fo_gid: str) -> None:
     gateway.accept_cancellation_request(client, fo_gid, "Cancelled by the supplier through Relay")
     run.step_done(
-        "cancellation_accepted_in_store",
+        EventKind.CANCELLATION_ACCEPTED_IN_STORE,
         N_("Cancellation accepted on the store's fulfillment order"),
         fulfillment_order=fo_gid,
     )
@@ -322,7 +322,7 @@ def _cancel_in_supplier_store(run: _Run, shop: Shop) -> None:
         f"{run.supplier_order.order.name}",
     )
     run.step_done(
-        "cancelled_in_supplier_store",
+        EventKind.CANCELLED_IN_SUPPLIER_STORE,
         N_("Order cancelled in %(supplier)s's store"),
         supplier=_supplier_name(run),
     )
@@ -350,7 +350,7 @@ def _cancel_order(run: _Run, client) -> None:
         raise Refused(f"Shopify did not cancel order {order.name}: {exc}") from exc
     request.order_cancel_job = job or "sent"
     run.step_done(
-        "order_cancelled_in_store",
+        EventKind.ORDER_CANCELLED_IN_STORE,
         N_("Order %(name)s cancelled in the store"),
         name=order.name,
         restock=request.restock,
@@ -369,7 +369,7 @@ def _reject(run: _Run, shop: Shop, client) -> None:
             continue  # never mirrored, answered already, or closed by the shipment itself
         gateway.reject_cancellation_request(client, fo.gid, reason)
         run.step_done(
-            "cancellation_rejected_in_store",
+            EventKind.CANCELLATION_REJECTED_IN_STORE,
             N_("Cancellation request rejected on the store's fulfillment order: %(reason)s"),
             reason=reason,
             fulfillment_order=fo.gid,

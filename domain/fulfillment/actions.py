@@ -11,7 +11,7 @@ from sqlalchemy import select
 from domain import states
 from domain.cancellations import intake as cancellation_intake
 from domain.cancellations import lifecycle as cancellations
-from domain.errors import DomainError
+from domain.errors import InvalidInput, WrongState
 from domain.fulfillment import requesting as requests
 from domain.fulfillment import shipments
 from domain.fulfillment.requesting import Outcome
@@ -40,19 +40,19 @@ def done_message(action: str) -> str:
 
 def perform(shop, supplier_order_id: int, action: str, form) -> str:
     """Run one action on one supplier order of this shop; commit; return what to tell the
-    merchant. Raises DomainError (nothing changed) when it is not possible."""
+    merchant. Raises InvalidInput or WrongState (nothing changed) when it is not possible."""
     supplier_order = requests.supplier_order_of(shop, supplier_order_id)
     if action == "request_cancellation" and cancellations.why_not_cancellable(supplier_order):
-        raise DomainError(cancellations.why_not_cancellable(supplier_order))
+        raise WrongState(cancellations.why_not_cancellable(supplier_order))
     if action not in states.allowed_actions(supplier_order):
         label = _(states.STATUSES[supplier_order.status].label)
-        raise DomainError(_("That is not possible while the order is “%(status)s”.", status=label))
+        raise WrongState(_("That is not possible while the order is “%(status)s”.", status=label))
     if action == "request_fulfillment":
         outcome = requests.request_fulfillment(
             [supplier_order], actor="merchant", actor_name=N_("Merchant")
         )
         if outcome.refused:
-            raise DomainError(outcome.refused[0])
+            raise WrongState(outcome.refused[0])
     elif action == "hold":
         requests.hold(supplier_order)
     elif action == "release":
@@ -86,7 +86,7 @@ def perform(shop, supplier_order_id: int, action: str, form) -> str:
             supplier_order, accept=action == "accept_cancellation", form=form
         )
     else:
-        raise DomainError(_("Use the form in the order drawer for that."))
+        raise InvalidInput(_("Use the form in the order drawer for that."))
     db.session.commit()
     return done_message(action)
 
@@ -94,11 +94,11 @@ def perform(shop, supplier_order_id: int, action: str, form) -> str:
 def perform_bulk(shop, action: str, order_ids: list[int], supplier_id: int | None) -> Outcome:
     """One action over the selected orders' parts for one supplier; each refusal is named."""
     if action not in BULK_ACTIONS:
-        raise DomainError(_("Choose an action for the selected orders."))
+        raise InvalidInput(_("Choose an action for the selected orders."))
     outcome = Outcome()
     targets = requests.supplier_orders_for_bulk(shop, order_ids, supplier_id)
     if not targets:
-        raise DomainError(_("None of the selected orders has items from that supplier."))
+        raise InvalidInput(_("None of the selected orders has items from that supplier."))
     if action == "request_fulfillment":
         outcome = requests.request_fulfillment(targets, actor="merchant", actor_name=N_("Merchant"))
     else:
@@ -136,9 +136,9 @@ def quantities_from(form) -> dict[int, int] | None:
         try:
             line_id, quantity = int(key[4:]), int(value or 0)
         except ValueError:
-            raise DomainError(_("Quantities must be whole numbers.")) from None
+            raise InvalidInput(_("Quantities must be whole numbers.")) from None
         if quantity < 0:
-            raise DomainError(_("Quantities cannot be negative."))
+            raise InvalidInput(_("Quantities cannot be negative."))
         quantities[line_id] = quantity
     return quantities or None
 

@@ -16,7 +16,7 @@ from domain.fulfillment import shipments
 from domain.models.orders import SupplierOrder, VariantMapping
 from domain.models.shop import Shop
 from domain.orders import timeline
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 from domain.shop import shops, tokens
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyAuthError
@@ -47,14 +47,14 @@ def after_forward(shop: Shop, supplier_order: SupplierOrder) -> None:
     elif supplier.channel == "portal":
         timeline.record(
             supplier_order.order,
-            "awaiting_supplier",
+            EventKind.AWAITING_SUPPLIER,
             N_("Waiting for %(supplier)s to accept it in the supplier portal"),
             supplier=supplier.name,
         )
     else:
         timeline.record(
             supplier_order.order,
-            "order_on_website",
+            EventKind.ORDER_ON_WEBSITE,
             N_("Order it on %(supplier)s's website, then mark it as ordered"),
             supplier=supplier.name,
         )

@@ -20,7 +20,7 @@ from domain.fulfillment import channels
 from domain.models.orders import SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import timeline
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 from domain.shop import tokens
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyGraphQLError, ShopifyUserError
@@ -70,7 +70,7 @@ def forward(supplier_order_id: int) -> str:
         states.advance(supplier_order, "store_on_hold")
         timeline.record(
             order,
-            "held_in_store",
+            EventKind.HELD_IN_STORE,
             N_("On hold in Shopify: not sent to %(supplier)s until the hold is released"),
             actor="shopify",
             supplier=supplier_order.supplier.name,
@@ -89,7 +89,7 @@ def forward(supplier_order_id: int) -> str:
     states.advance(supplier_order, "forward")
     timeline.record(
         order,
-        "forwarded",
+        EventKind.FORWARDED,
         N_("Sent to %(supplier)s"),
         supplier=supplier_order.supplier.name,
         channel=supplier_order.supplier.channel,
@@ -98,7 +98,7 @@ def forward(supplier_order_id: int) -> str:
         supplier_order.supplier_paid_at = utcnow()
         timeline.record(
             order,
-            "supplier_paid",
+            EventKind.SUPPLIER_PAID,
             N_("%(supplier)s paid automatically"),
             supplier=supplier_order.supplier.name,
         )
@@ -139,7 +139,7 @@ def _failed(supplier_order_id: int, reason: str) -> str:
     supplier_order.problem = reason
     timeline.record(
         supplier_order.order,
-        "forward_failed",
+        EventKind.FORWARD_FAILED,
         N_("Could not send to %(supplier)s: %(reason)s"),
         supplier=supplier_order.supplier.name,
         reason=reason,

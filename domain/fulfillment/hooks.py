@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain import states
 from domain.orders import timeline
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 
 
 def order_synced(order) -> None:
@@ -33,7 +33,7 @@ def address_changed_in_store(order) -> None:
             )
             timeline.record(
                 order,
-                "address_changed_after_forward",
+                EventKind.ADDRESS_CHANGED_AFTER_FORWARD,
                 N_(
                     "The shipping address changed in the store after the order was sent to "
                     "%(supplier)s: contact the supplier, Relay cannot change it there"

@@ -16,7 +16,7 @@ from domain.fulfillment import tracking_push
 from domain.models.orders import Order, SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import sync, timeline
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 from domain.shop import shops, tokens
 from domain.webhooks.topics import handles
 from extensions import db, redis_connection
@@ -202,7 +202,7 @@ def _decline(client, order: Order, fo_gid: str, reason: str) -> None:
         return
     timeline.record(
         order,
-        "request_declined_by_relay",
+        EventKind.REQUEST_DECLINED_BY_RELAY,
         N_("Fulfillment request from the Shopify admin declined: %(reason)s"),
         reason=reason,
     )

@@ -13,12 +13,12 @@ from sqlalchemy.orm import selectinload
 
 from domain import states
 from domain.clock import aware, utcnow
-from domain.errors import DomainError, NotFound
+from domain.errors import InvalidInput, NotFound, WrongState
 from domain.fulfillment import forwarding
 from domain.models.orders import Order, SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import timeline
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 from domain.shop.settings import settings_of
 from extensions import db
 
@@ -74,7 +74,7 @@ def request_fulfillment(
         states.advance(supplier_order, "request_fulfillment")
         timeline.record(
             order,
-            "fulfillment_requested",
+            EventKind.FULFILLMENT_REQUESTED,
             N_("Fulfillment requested from %(supplier)s; it is sent at %(time)s UTC"),
             actor=actor,
             actor_name=actor_name,
@@ -99,7 +99,7 @@ def hold(supplier_order: SupplierOrder, *, actor: str = "merchant") -> None:
     states.advance(supplier_order, "hold")
     timeline.record(
         supplier_order.order,
-        "held",
+        EventKind.HELD,
         N_("Held: not sent to %(supplier)s until released"),
         actor=actor,
         supplier=_label(supplier_order),
@@ -113,7 +113,7 @@ def release(supplier_order: SupplierOrder, *, actor: str = "merchant") -> None:
     states.advance(supplier_order, "release")
     timeline.record(
         supplier_order.order,
-        "released",
+        EventKind.RELEASED,
         N_("Hold released for %(supplier)s"),
         actor=actor,
         supplier=_label(supplier_order),
@@ -126,13 +126,13 @@ def release(supplier_order: SupplierOrder, *, actor: str = "merchant") -> None:
 def pay_supplier(supplier_order: SupplierOrder, *, actor: str = "merchant") -> None:
     """Record that the supplier has been paid for this order (Syncee's "Pay now")."""
     if supplier_order.supplier_paid_at is not None:
-        raise DomainError(_("%(order)s is already paid.", order=supplier_order.order.name))
+        raise WrongState(_("%(order)s is already paid.", order=supplier_order.order.name))
     if supplier_order.status not in states.PAYABLE:
-        raise DomainError(_("Pay the supplier once the order has been sent to it."))
+        raise WrongState(_("Pay the supplier once the order has been sent to it."))
     supplier_order.supplier_paid_at = utcnow()
     timeline.record(
         supplier_order.order,
-        "supplier_paid",
+        EventKind.SUPPLIER_PAID,
         N_("%(supplier)s paid for this order"),
         actor=actor,
         supplier=_label(supplier_order),
@@ -156,7 +156,7 @@ def supplier_order_of(shop, supplier_order_id: int) -> SupplierOrder:
 def supplier_orders_for_bulk(shop, order_ids: list[int], supplier_id: int | None) -> list:
     """The chosen orders' parts for one supplier. Bulk actions act on one supplier at a time."""
     if not order_ids:
-        raise DomainError(_("Select at least one order."))
+        raise InvalidInput(_("Select at least one order."))
     rows = list(
         db.session.scalars(
             select(SupplierOrder)
@@ -169,7 +169,7 @@ def supplier_orders_for_bulk(shop, order_ids: list[int], supplier_id: int | None
     if supplier_id is None:
         suppliers = {row.supplier_id for row in rows}
         if len(suppliers) > 1:
-            raise DomainError(
+            raise InvalidInput(
                 _(
                     "Bulk actions work on one supplier at a time. Filter the grid by a "
                     "supplier, then select its orders."

@@ -11,11 +11,11 @@ from flask_babel import gettext as _
 
 from domain import states
 from domain.cancellations import lifecycle as cancellations
-from domain.errors import DomainError
+from domain.errors import InvalidInput, WrongState
 from domain.fulfillment import tracking_push
 from domain.models.orders import Parcel, ParcelLine, SupplierOrder
 from domain.orders import timeline
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 from extensions import db
 
 MAX_TRACKING_LENGTH = 255
@@ -31,20 +31,22 @@ class Tracking:
 
     def validated(self) -> Tracking:
         if self.kind not in Parcel.KINDS:
-            raise DomainError(_("Choose how the parcel was sent."))
+            raise InvalidInput(_("Choose how the parcel was sent."))
         number = (self.number or "").strip() or None
         carrier = (self.carrier or "").strip() or None
         url = (self.url or "").strip() or None
         if self.kind != "tracked":
             return Tracking(self.kind)
         if not number:
-            raise DomainError(_("Enter the tracking number, or choose “Shipped without tracking”."))
+            raise InvalidInput(
+                _("Enter the tracking number, or choose “Shipped without tracking”.")
+            )
         if len(number) > MAX_TRACKING_LENGTH or len(carrier or "") > MAX_TRACKING_LENGTH:
-            raise DomainError(_("The tracking number or carrier is too long."))
+            raise InvalidInput(_("The tracking number or carrier is too long."))
         if url is not None:
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 1000:
-                raise DomainError(
+                raise InvalidInput(
                     _("The tracking URL must be a web address starting with http:// or https://.")
                 )
         return Tracking("tracked", number, carrier, url)
@@ -67,7 +69,7 @@ def supplier_accepts(
         supplier_order.supplier_reference = reference.strip()[:255]
     timeline.record(
         supplier_order.order,
-        "supplier_accepted",
+        EventKind.SUPPLIER_ACCEPTED,
         N_("%(supplier)s accepted the order"),
         actor=actor,
         actor_name=actor_name,
@@ -110,9 +112,9 @@ def supplier_declines(
     The stored reason reads "Out of stock: back in May" for the merchant's grid."""
     reason = (reason or "").strip()
     if code not in DECLINE_REASONS:
-        raise DomainError(_("Choose why you decline the order."))
+        raise InvalidInput(_("Choose why you decline the order."))
     if code == "OTHER" and not reason:
-        raise DomainError(_("Give a reason: the merchant sees it next to “Request declined”."))
+        raise InvalidInput(_("Give a reason: the merchant sees it next to “Request declined”."))
     states.require("supplier_reject", supplier_order)
     states.advance(supplier_order, "supplier_reject")
     if code != "OTHER":
@@ -121,7 +123,7 @@ def supplier_declines(
     supplier_order.decline_reason_code = code
     timeline.record(
         supplier_order.order,
-        "supplier_declined",
+        EventKind.SUPPLIER_DECLINED,
         N_("%(supplier)s declined the order: %(reason)s"),
         actor=actor,
         actor_name=actor_name,
@@ -167,7 +169,7 @@ def record_shipment(
             return known
     if supplier_order.status not in SHIPPABLE:
         label = _(states.STATUSES[supplier_order.status].label)
-        raise DomainError(
+        raise WrongState(
             _("This order is “%(status)s”; a parcel cannot be added now.", status=label)
         )
     remaining = remaining_quantities(supplier_order)
@@ -175,12 +177,12 @@ def record_shipment(
         quantities = {line_id: qty for line_id, qty in remaining.items() if qty > 0}
     quantities = {line_id: qty for line_id, qty in quantities.items() if qty}
     if not quantities:
-        raise DomainError(_("Choose at least one item that is in this parcel."))
+        raise InvalidInput(_("Choose at least one item that is in this parcel."))
     for line_id, qty in quantities.items():
         if line_id not in remaining:
-            raise DomainError(_("That item is not part of this supplier's order."))
+            raise InvalidInput(_("That item is not part of this supplier's order."))
         if qty < 0 or qty > remaining[line_id]:
-            raise DomainError(
+            raise InvalidInput(
                 _(
                     "Only %(count)s of that item are left to ship.",
                     count=max(remaining[line_id], 0),
@@ -224,7 +226,7 @@ def _record_parcel_event(supplier_order, parcel: Parcel, actor, actor_name) -> N
         )
     timeline.record(
         supplier_order.order,
-        "shipped",
+        EventKind.SHIPPED,
         message,
         actor=actor,
         actor_name=actor_name,
@@ -256,7 +258,7 @@ def update_tracking(parcel: Parcel, tracking: Tracking, *, actor="supplier", act
     parcel.push_status = "pending"  # until the job pushes it (recovery looks for pending ones)
     timeline.record(
         supplier_order.order,
-        "tracking_updated",
+        EventKind.TRACKING_UPDATED,
         N_("Tracking updated: %(carrier)s %(number)s"),
         actor=actor,
         actor_name=actor_name,

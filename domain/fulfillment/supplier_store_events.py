@@ -16,7 +16,7 @@ from domain.errors import DomainError
 from domain.fulfillment import shipments
 from domain.models.orders import Supplier, SupplierOrder, VariantMapping
 from domain.orders import timeline
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 from domain.webhooks.topics import handles
 from extensions import db
 
@@ -66,7 +66,7 @@ def supplier_fulfilled(shop_domain: str, payload: dict, receipt) -> None:
             )
             timeline.record(
                 supplier_order.order,
-                "supplier_shipment_refused",
+                EventKind.SUPPLIER_SHIPMENT_REFUSED,
                 N_("%(supplier)s reported a shipment Relay could not use: %(reason)s"),
                 actor="supplier",
                 actor_name=supplier_order.supplier.name,

@@ -19,7 +19,7 @@ from domain.clock import aware, utcnow
 from domain.models.orders import Parcel, SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import timeline
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 from domain.shop import tokens
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyGraphQLError, ShopifyUserError
@@ -127,7 +127,7 @@ def push_parcel(parcel_id: int) -> str:
     )
     timeline.record(
         supplier_order.order,
-        "tracking_pushed",
+        EventKind.TRACKING_PUSHED,
         N_("Fulfillment sent to the store; the customer was notified"),
         fulfillment=parcel.shopify_fulfillment_gid,
     )
@@ -218,7 +218,7 @@ def _rejected(parcel: Parcel, reason: str) -> str:
     parcel.supplier_order.problem = reason
     timeline.record(
         parcel.supplier_order.order,
-        "tracking_rejected",
+        EventKind.TRACKING_REJECTED,
         N_("The store refused the fulfillment: %(reason)s"),
         reason=reason,
     )

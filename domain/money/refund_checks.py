@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from domain.errors import DomainError
+from domain.errors import InvalidInput
 from domain.models.orders import LineItem, Order, SupplierOrder
 from domain.models.refunds import Refund
 from domain.money import supplier_ledger
@@ -29,12 +29,11 @@ MAX_REASON = 1000
 ZERO = Decimal("0")
 
 
-class RefundInvalid(DomainError):
+class RefundInvalid(InvalidInput):
     """The form's problems, {field name: message}; nothing was sent or changed."""
 
     def __init__(self, errors: dict[str, str]):
-        super().__init__(next(iter(errors.values())))
-        self.errors = errors
+        super().__init__(next(iter(errors.values())), errors=errors)
         self.refundable: Refundable | None = None  # what the form was checked against
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from domain.clock import utcnow
-from domain.errors import DomainError, NotFound
+from domain.errors import NotFound, StoreUnreachable, WrongState
 from domain.models.orders import LineItem, Order
 from domain.models.refunds import Refund, RefundLine
 from domain.money import supplier_ledger
@@ -33,7 +33,7 @@ from domain.money.refund_checks import (
     restock_split,
 )
 from domain.orders import timeline
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 from domain.shop import tokens
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyError, ShopifyUserError
@@ -64,7 +64,7 @@ def context_of(shop, order: Order) -> refunds_gateway.RefundContext:
         return refunds_gateway.refund_context(tokens.admin_client(shop), order.shopify_gid)
     except ShopifyError as exc:
         log.warning("refund context of order %s: %s", order.id, exc)
-        raise DomainError(
+        raise StoreUnreachable(
             _("Shopify could not be reached; nothing was refunded. Try again in a moment.")
         ) from None
 
@@ -79,7 +79,7 @@ def form_refundable(shop, order: Order) -> Refundable:
 
 def create_refund(shop, order_id: int, form, *, actor_name: str | None = None) -> Refund:
     """Check, reserve (pending, under the order lock), send to Shopify, record. Raises
-    RefundInvalid / DomainError with nothing refunded."""
+    RefundInvalid / WrongState / StoreUnreachable with nothing refunded."""
     order = order_of(shop, order_id)
     context = context_of(shop, order)  # Shopify is read before any lock is taken
     refund = _reserve(shop, order_id, form, context, actor_name)
@@ -116,7 +116,7 @@ def create_refund(shop, order_id: int, form, *, actor_name: str | None = None) -
     except ShopifyError as exc:
         log.warning("refund %s: Shopify did not answer: %s", refund_id, exc)
         _failed(refund_id, str(exc))
-        raise DomainError(
+        raise StoreUnreachable(
             _(
                 "Shopify did not confirm the refund. If it went through, it appears on this "
                 "order within a minute (from Shopify's notification); check before trying again."
@@ -141,14 +141,14 @@ def _reserve(shop, order_id: int, form, context, actor_name: str | None) -> Refu
         select(Refund.id).where(Refund.shop_id == shop.id, Refund.idempotency_key == key)
     ):
         db.session.rollback()
-        raise DomainError(ALREADY_SENT())
+        raise WrongState(ALREADY_SENT())
     refundable = refundable_of(
         order, shipping_paid=context.shipping_paid, captured_left=context.captured_left
     )
     seen = str(form.get("seen") or "")
     if seen.isdigit() and int(seen) != refundable.seen:
         db.session.rollback()
-        raise DomainError(
+        raise WrongState(
             _(
                 "Another refund was made on this order since you opened this form. Nothing was "
                 "sent: review what is left to refund and submit again."
@@ -188,7 +188,7 @@ def _reserve(shop, order_id: int, form, context, actor_name: str | None) -> Refu
         db.session.commit()  # the amount is reserved; the lock is released
     except IntegrityError:
         db.session.rollback()
-        raise DomainError(ALREADY_SENT()) from None
+        raise WrongState(ALREADY_SENT()) from None
     return refund
 
 
@@ -265,7 +265,7 @@ def _mark_recorded(refund: Refund, shopify_gid: str) -> None:
     restocked = sum(rl.restock_quantity for rl in refund.lines)
     timeline.record(
         order,
-        "refund_recorded",
+        EventKind.REFUND_RECORDED,
         message,
         actor=actor,
         actor_name=refund.created_by,

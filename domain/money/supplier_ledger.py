@@ -33,12 +33,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from domain.clock import aware, utcnow
-from domain.errors import DomainError, NotFound
+from domain.errors import NotFound, WrongState
 from domain.models.orders import Supplier, SupplierOrder, VariantMapping
 from domain.models.refunds import Refund, RefundLine, SupplierLedgerEntry
 from domain.money.amounts import format_money
 from domain.orders import timeline
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 from domain.shop.settings import settings_of
 from extensions import db
 
@@ -135,7 +135,7 @@ def record_refund(refund: Refund) -> list[SupplierLedgerEntry]:
         entries.append(entry)
         timeline.record(
             order,
-            "supplier_owes",
+            EventKind.SUPPLIER_OWES,
             N_("%(supplier)s owes %(amount)s back for this refund; deducted from its next payout")
             if automatic
             else N_("%(supplier)s owes %(amount)s back for this refund; to settle by hand"),
@@ -172,15 +172,15 @@ def mark_received(shop, entry_id: int, *, who: str) -> SupplierLedgerEntry:
     if entry is None:
         raise NotFound(_("That balance entry does not exist in this store."))
     if entry.status == "settled":
-        raise DomainError(_("That amount was already marked received."))
+        raise WrongState(_("That amount was already marked received."))
     if entry.status == "automatic":
-        raise DomainError(
+        raise WrongState(
             _("That amount is deducted from the supplier's next payout; nothing to mark.")
         )
     entry.status, entry.settled_at, entry.settled_by = "settled", utcnow(), who
     timeline.record(
         entry.supplier_order.order,
-        "supplier_refund_received",
+        EventKind.SUPPLIER_REFUND_RECEIVED,
         N_("%(amount)s received back from %(supplier)s"),
         actor="merchant",
         actor_name=who,
@@ -196,7 +196,7 @@ def _pay_out(supplier_orders: list[SupplierOrder], *, who: str, actor: str) -> i
         so.supplier_paid_out_at = now
         timeline.record(
             so.order,
-            "supplier_paid_out",
+            EventKind.SUPPLIER_PAID_OUT,
             N_("%(supplier)s paid out for this order"),
             actor=actor,
             actor_name=who,
@@ -245,7 +245,7 @@ def record_payout(shop, supplier_id: int, *, who: str) -> int:
     if supplier is None:
         raise NotFound(_("That supplier does not exist in this store."))
     if supplier.pays_automatically:
-        raise DomainError(
+        raise WrongState(
             _(
                 "%(supplier)s is paid automatically; Relay pays it out %(days)d days after it "
                 "ships.",
@@ -255,7 +255,7 @@ def record_payout(shop, supplier_id: int, *, who: str) -> int:
         )
     orders = list(db.session.scalars(payable_out(shop.id, supplier.id)))
     if not orders:
-        raise DomainError(
+        raise WrongState(
             _(
                 "Nothing to pay out: %(supplier)s has no paid orders waiting.",
                 supplier=supplier.name,

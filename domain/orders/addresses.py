@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from domain import states
-from domain.errors import DomainError, NotFound
+from domain.errors import InvalidInput, NotFound, WrongState
 from domain.models.orders import Order, SupplierOrder
 from domain.orders import timeline
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 from domain.shop import tokens
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyUserError
@@ -59,17 +59,17 @@ def why_locked(order: Order) -> str | None:
 
 
 def validated(form) -> dict:
-    """The address from a form, trimmed; a field error as DomainError naming it."""
+    """The address from a form, trimmed; a field error as InvalidInput naming it."""
     address = {key: (form.get(key) or "").strip() or None for key in FIELDS}
     for key in REQUIRED:
         if not address[key]:
-            raise DomainError(_("Fill in %(field)s.", field=_(LABELS[key]).lower()))
+            raise InvalidInput(_("Fill in %(field)s.", field=_(LABELS[key]).lower()))
     for key, value in address.items():
         if value and len(value) > 255:
-            raise DomainError(_("%(field)s is too long.", field=_(LABELS[key])))
+            raise InvalidInput(_("%(field)s is too long.", field=_(LABELS[key])))
     code = address["country_code"].upper()
     if len(code) != 2 or not code.isalpha():
-        raise DomainError(_("Use the two-letter country code, e.g. FR, HU, US."))
+        raise InvalidInput(_("Use the two-letter country code, e.g. FR, HU, US."))
     address["country_code"] = code
     return address
 
@@ -86,7 +86,7 @@ def change_shipping_address(shop, order_id: int, form) -> Order:
     ).all()
     locked = why_locked(order)
     if locked:
-        raise DomainError(locked)
+        raise WrongState(locked)
     address = validated(form)
     first, _sep, last = address["name"].partition(" ")
     try:
@@ -107,11 +107,11 @@ def change_shipping_address(shop, order_id: int, form) -> Order:
             },
         )
     except ShopifyUserError as exc:
-        raise DomainError(_("Shopify refused the address: %(reason)s", reason=str(exc))) from exc
+        raise InvalidInput(_("Shopify refused the address: %(reason)s", reason=str(exc))) from exc
     order.shipping_address = {**(order.shipping_address or {}), **address}
     timeline.record(
         order,
-        "address_changed",
+        EventKind.ADDRESS_CHANGED,
         N_("Shipping address changed"),
         actor="merchant",
         city=address["city"],

@@ -23,7 +23,7 @@ from domain.fulfillment import hooks
 from domain.models.orders import LineItem, Order, Supplier, SupplierOrder
 from domain.orders import routing, timeline
 from domain.orders.sync import PAID_STATUSES
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 from extensions import db
 
 REROUTABLE = routing.OPEN_FOR_LINES
@@ -105,7 +105,7 @@ def _reroute_order(order: Order, skus: set[str], mapping: dict, report: RerouteR
         names = _supplier_names(order, moves)
         timeline.record(
             order,
-            "rerouted",
+            EventKind.REROUTED,
             N_("Items re-routed after a SKU mapping change: %(moves)s"),
             actor="merchant",
             moves="; ".join(
@@ -118,7 +118,7 @@ def _reroute_order(order: Order, skus: set[str], mapping: dict, report: RerouteR
     for line, target in blocked:
         timeline.record(
             order,
-            "reroute_blocked",
+            EventKind.REROUTE_BLOCKED,
             N_(
                 "%(sku)s is now mapped to %(supplier)s, but that supplier's part of this order "
                 "was already sent; the item stays where it is"

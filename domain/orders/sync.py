@@ -28,7 +28,7 @@ from domain.models.orders import (
 )
 from domain.models.shop import Shop, utcnow
 from domain.orders import routing, timeline
-from domain.orders.timeline import N_
+from domain.orders.timeline import N_, EventKind
 from domain.shop import compliance
 from domain.shop.settings import settings_of
 from extensions import db
@@ -179,7 +179,7 @@ def snapshot_from_rest(payload: dict) -> OrderSnapshot:
     )
 
 
-def _event(order: Order, kind: str, message: str, **data) -> None:
+def _event(order: Order, kind: EventKind, message: str, **data) -> None:
     timeline.record(order, kind, message, actor="shopify", **data)
 
 
@@ -240,7 +240,7 @@ def upsert(shop: Shop, snapshot: OrderSnapshot, *, source: str) -> str:
             _advance_all(order, "cancelled")
         _event(
             order,
-            "created",
+            EventKind.CREATED,
             N_("Order %(name)s received from the store"),
             name=snapshot.name,
             via=source,
@@ -259,7 +259,7 @@ def upsert(shop: Shop, snapshot: OrderSnapshot, *, source: str) -> str:
     if snapshot.paid and not was_paid:
         order.paid_at = utcnow()
         _advance_all(order, "paid")
-        _event(order, "paid", N_("Payment captured in the store"), via=source)
+        _event(order, EventKind.PAID, N_("Payment captured in the store"), via=source)
     if snapshot.store_status != previous_store_status:
         event = states.STORE_STATUS_EVENTS.get(snapshot.store_status)
         # The store's status is the whole order's: it speaks for a supplier order only when
@@ -268,14 +268,14 @@ def upsert(shop: Shop, snapshot: OrderSnapshot, *, source: str) -> str:
             _advance_all(order, event)
         _event(
             order,
-            "store_status",
+            EventKind.STORE_STATUS,
             N_("Store status is now %(status)s"),
             status=snapshot.store_status.replace("_", " ").lower(),
             via=source,
         )
     if snapshot.cancelled_at and not was_cancelled:
         _advance_all(order, "cancelled")
-        _event(order, "cancelled", N_("Order cancelled in the store"), via=source)
+        _event(order, EventKind.CANCELLED, N_("Order cancelled in the store"), via=source)
     if snapshot.shipping_address != previous_address:
         hooks.address_changed_in_store(order)
     hooks.order_synced(order)

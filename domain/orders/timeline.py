@@ -1,4 +1,4 @@
-"""The order timeline: every event, who did it, when.
+"""The order timeline: every event, its kind (EventKind), who did it, when.
 
 Messages are stored as English templates with %(name)s placeholders plus their values, and
 translated when shown (`timeline_message` filter), so a merchant reads them in the admin's
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import date
+from enum import StrEnum
 
 from flask_babel import format_date, gettext
 
@@ -28,9 +29,66 @@ def N_(message: str) -> str:  # noqa: N802  (gettext's conventional marker name)
 ACTOR_LABELS = (N_("Shopify"), N_("Merchant"), N_("Supplier"), N_("Relay"))
 
 
+class EventKind(StrEnum):
+    """What happened, one name per kind of event. The values are what order_events.kind
+    stores: never change one (rows written with it stay readable), add a new one instead."""
+
+    # The order in the store (sync)
+    CREATED = "created"
+    PAID = "paid"
+    STORE_STATUS = "store_status"
+    CANCELLED = "cancelled"
+    ADDRESS_CHANGED = "address_changed"
+    ADDRESS_CHANGED_AFTER_FORWARD = "address_changed_after_forward"
+    # Routing to suppliers
+    REROUTED = "rerouted"
+    REROUTE_BLOCKED = "reroute_blocked"
+    SUPPLIER_DELETED = "supplier_deleted"
+    # Fulfillment: requested, forwarded, answered, shipped
+    FULFILLMENT_REQUESTED = "fulfillment_requested"
+    HELD = "held"
+    RELEASED = "released"
+    HELD_IN_STORE = "held_in_store"
+    FORWARDED = "forwarded"
+    FORWARD_FAILED = "forward_failed"
+    AWAITING_SUPPLIER = "awaiting_supplier"
+    ORDER_ON_WEBSITE = "order_on_website"
+    REQUEST_DECLINED_BY_RELAY = "request_declined_by_relay"
+    SUPPLIER_ACCEPTED = "supplier_accepted"
+    SUPPLIER_DECLINED = "supplier_declined"
+    SHIPPED = "shipped"
+    TRACKING_UPDATED = "tracking_updated"
+    TRACKING_PUSHED = "tracking_pushed"
+    TRACKING_REJECTED = "tracking_rejected"
+    SUPPLIER_SHIPMENT_REFUSED = "supplier_shipment_refused"
+    # Cancellation requests, and their steps in the store and the supplier's store
+    CANCELLATION_REQUESTED = "cancellation_requested"
+    CANCELLED_BEFORE_FORWARD = "cancelled_before_forward"
+    CANCELLATION_ACCEPTED = "cancellation_accepted"
+    CANCELLATION_DECLINED = "cancellation_declined"
+    AUTO_CANCELLED = "auto_cancelled"
+    CANCEL_ON_WEBSITE = "cancel_on_website"
+    ADMIN_CANCELLATION_REFUSED = "admin_cancellation_refused"
+    ORDER_CANCEL_RESOLVED = "order_cancel_resolved"
+    CANCELLATION_SENT_TO_STORE = "cancellation_sent_to_store"
+    CANCELLATION_SHOWN_IN_SUPPLIER_STORE = "cancellation_shown_in_supplier_store"
+    FULFILLMENT_REQUEST_WITHDRAWN = "fulfillment_request_withdrawn"
+    CANCELLATION_ACCEPTED_IN_STORE = "cancellation_accepted_in_store"
+    CANCELLED_IN_SUPPLIER_STORE = "cancelled_in_supplier_store"
+    ORDER_CANCELLED_IN_STORE = "order_cancelled_in_store"
+    CANCELLATION_REJECTED_IN_STORE = "cancellation_rejected_in_store"
+    CANCELLATION_REFUSED_BY_STORE = "cancellation_refused_by_store"
+    # Money
+    SUPPLIER_PAID = "supplier_paid"
+    REFUND_RECORDED = "refund_recorded"
+    SUPPLIER_OWES = "supplier_owes"
+    SUPPLIER_REFUND_RECEIVED = "supplier_refund_received"
+    SUPPLIER_PAID_OUT = "supplier_paid_out"
+
+
 def record(
     order: Order,
-    kind: str,
+    kind: EventKind,
     message: str,
     *,
     actor: str = "relay",
@@ -42,7 +100,7 @@ def record(
         shop_id=order.shop_id,
         actor=actor,
         actor_name=actor_name,
-        kind=kind,
+        kind=EventKind(kind).value,  # a kind without a name is a programming error
         message=message,
         data=data,
     )

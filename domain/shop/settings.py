@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, fields
 
 from flask_babel import gettext as _
 
-from domain.errors import DomainError
+from domain.errors import InvalidInput
 from domain.orders.timeline import N_
 
 
@@ -52,7 +52,7 @@ def settings_of(shop) -> ShopSettings:
 
 
 def validated(values: dict) -> ShopSettings:
-    """Build settings from form-ish input; raise DomainError naming the bad field."""
+    """Build settings from form-ish input; raise InvalidInput naming the bad field."""
     parsed = {}
     for f in fields(ShopSettings):
         if f.name not in values:
@@ -64,12 +64,12 @@ def validated(values: dict) -> ShopSettings:
         try:
             number = int(str(raw).strip())
         except ValueError:
-            raise DomainError(
+            raise InvalidInput(
                 _("%(field)s must be a whole number.", field=_(LABELS[f.name]))
             ) from None
         low, high = LIMITS[f.name]
         if not low <= number <= high:
-            raise DomainError(
+            raise InvalidInput(
                 _(
                     "%(field)s must be between %(low)d and %(high)d.",
                     field=_(LABELS[f.name]),

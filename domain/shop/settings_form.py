@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, fields
 
-from domain.errors import DomainError
+from domain.errors import InvalidInput
 from domain.models.shop import Shop
 from domain.shop import settings as shop_settings
 from domain.shop.settings import ShopSettings
-from domain.validation import InvalidInput
 from extensions import db
 
 
@@ -36,10 +35,10 @@ def save(shop: Shop, form) -> ShopSettings:
     for name, raw in values.items():
         try:
             shop_settings.validated({name: raw})
-        except DomainError as exc:
+        except InvalidInput as exc:
             errors[name] = exc.message
     if errors:
-        raise InvalidInput(errors)
+        raise InvalidInput(errors=errors)
     new = shop_settings.validated(values)
     shop_settings.save(shop, new)
     db.session.commit()

@@ -12,11 +12,11 @@ from flask_babel import ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from domain.errors import DomainError, NotFound
+from domain.errors import InvalidInput, NotFound, WrongState
 from domain.models.orders import LineItem, Supplier, SupplierOrder, VariantMapping
 from domain.models.shop import Shop
-from domain.orders.timeline import N_, record
-from domain.validation import Collector, InvalidInput, choice, currency, email, text, web_url
+from domain.orders.timeline import N_, EventKind, record
+from domain.validation import Collector, choice, currency, email, text, web_url
 from extensions import db
 from integrations.shopify_admin.urls import is_valid_shop_domain
 
@@ -186,7 +186,9 @@ def _save(supplier: Supplier, values: dict) -> Supplier:
     except IntegrityError:  # a concurrent save took the name between our check and commit
         db.session.rollback()
         raise InvalidInput(
-            {"name": _("Another supplier is already called “%(name)s”.", name=values["name"])}
+            errors={
+                "name": _("Another supplier is already called “%(name)s”.", name=values["name"])
+            }
         ) from None
     return supplier
 
@@ -210,7 +212,7 @@ def delete(shop: Shop, supplier_id: int) -> str:
     supplier = get(shop, supplier_id)
     open_orders = _open_counts(shop, [supplier.id])[0]
     if open_orders:
-        raise DomainError(
+        raise WrongState(
             ngettext(
                 "%(name)s has %(num)d open order. Finish or cancel it before deleting "
                 "the supplier, or map its SKUs to another supplier.",
@@ -229,7 +231,7 @@ def delete(shop: Shop, supplier_id: int) -> str:
     for supplier_order in past:
         record(
             supplier_order.order,
-            "supplier_deleted",
+            EventKind.SUPPLIER_DELETED,
             N_("Supplier %(name)s was deleted; its part of this order stays in the history."),
             actor="merchant",
             name=name,

@@ -75,7 +75,7 @@ FILTER_LABELS = {
 
 
 class InvalidLink(DomainError):
-    status = 403
+    """The link is not (or no longer) a valid credential for a supplier."""
 
     def __init__(self, message: str, *, retailer: str | None = None):
         super().__init__(message)
@@ -83,7 +83,7 @@ class InvalidLink(DomainError):
 
 
 class ExpiredLink(InvalidLink):
-    status = 410
+    """The link was valid, but is too old: the store can send a new one."""
 
 
 # -- links -----------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """What a supplier does in the portal: accept, decline with a reason, ship parcels, fix tracking.
 
 Each action reads the posted form, answers bad input with per-field messages (InvalidInput) or
-a DomainError before anything changes, then calls domain.fulfillment.shipments and commits.
+a WrongState before anything changes, then calls domain.fulfillment.shipments and commits.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from domain import states
-from domain.errors import DomainError
+from domain.errors import WrongState
 from domain.fulfillment import shipments
 from domain.fulfillment.packing_slips import items_of
 from domain.models.orders import Parcel, Supplier
@@ -29,7 +29,7 @@ def decline(supplier: Supplier, supplier_order_id: int, form) -> None:
     supplier_order = portal.supplier_order_of(supplier, supplier_order_id, lock=True)
     _require("supplier_reject", supplier_order)
     if supplier_order.parcels:
-        raise DomainError(_("Part of this order has shipped already; it cannot be declined."))
+        raise WrongState(_("Part of this order has shipped already; it cannot be declined."))
     c = Collector()
     code = str(form.get("reason_code") or "").strip()
     if code not in shipments.DECLINE_REASONS:
@@ -46,7 +46,7 @@ def ship(supplier: Supplier, supplier_order_id: int, form) -> Parcel:
     """One parcel: the quantities posted as qty-<line item id>, and how it was sent."""
     supplier_order = portal.supplier_order_of(supplier, supplier_order_id, lock=True)
     if supplier_order.status not in shipments.SHIPPABLE:
-        raise DomainError(
+        raise WrongState(
             _(
                 "This order is “%(status)s”; a parcel cannot be added now.",
                 status=portal.status_label(supplier_order),
@@ -83,7 +83,7 @@ def update_tracking(supplier: Supplier, parcel_id: int, form) -> Parcel:
 def _require(event: str, supplier_order) -> None:
     """The status table decides; the message speaks the supplier's words, not the merchant's."""
     if not states.can(event, supplier_order.status):
-        raise DomainError(
+        raise WrongState(
             _(
                 "This order is “%(status)s”; that is not possible any more.",
                 status=portal.status_label(supplier_order),

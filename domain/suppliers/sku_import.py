@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 
-from domain.errors import DomainError
+from domain.errors import InvalidInput
 from domain.models.orders import Supplier, VariantMapping
 from domain.models.shop import Shop
 from domain.orders import rerouting
@@ -37,10 +37,12 @@ class LineError:
     message: str
 
 
-class CsvRejected(DomainError):
+class CsvRejected(InvalidInput):
+    """The file is refused as a whole; `line_errors` says which lines are wrong and why."""
+
     def __init__(self, message: str, errors: list[LineError] | None = None):
         super().__init__(message)
-        self.errors = errors or []
+        self.line_errors = errors or []
 
 
 @dataclass

@@ -481,9 +481,9 @@ def test_shipping_a_cancelled_order_is_refused(ctx, relay_server, retailer, devs
         f"orders/{supplier_order.id}/parcels",
         {f"qty-{line_ids(supplier_order)[MUG]}": "1", "kind": "tracked", "tracking_number": "X"},
     )
-    assert refused.status_code == 422
+    assert refused.status_code == 409  # a wrong state, not bad input
     assert "This order is “Cancelled”; a parcel cannot be added now." in refused.text
-    assert me.post(f"orders/{supplier_order.id}/accept", {}).status_code == 422
+    assert me.post(f"orders/{supplier_order.id}/accept", {}).status_code == 409
     assert db.session.scalars(select(Parcel)).all() == []
 
 
