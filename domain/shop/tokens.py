@@ -76,13 +76,13 @@ def _refresh(shop: Shop) -> None:
     refreshed while we waited), refresh if still due and commit on our own session, then hand
     the caller's Shop the stored values without touching the caller's transaction."""
     with Session(db.engine) as own:
+        if own.bind.dialect.name == "postgresql":  # never wait long on a row lock
+            own.execute(text("SET LOCAL lock_timeout = '2s'"))
         stored = own.get(Shop, shop.id)
         if _needs_refresh(stored):
             token = _ask_shopify(stored)
             store_tokens(stored, token)
             try:
-                if own.bind.dialect.name == "postgresql":  # never wait long on a row lock
-                    own.execute(text("SET LOCAL lock_timeout = '2s'"))
                 own.commit()
             except OperationalError:
                 # Our caller holds the shop's row (app/uninstalled locks it first): the new

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from devstore import cost as devstore_cost
+from domain.models.orders import Supplier
 from domain.models.shop import Shop
 from domain.shop import shops, tokens
 from extensions import db
@@ -46,18 +47,23 @@ def test_a_refresh_is_stored_at_once_and_leaves_the_callers_transaction_alone(
     """Shopify rotates the refresh token on use: the new pair must be durable even when the
     action that needed it rolls back, and the refresh must not commit that action's work."""
     shop = expire_token(installed_shop)
-    shop.name = "Half-done work of the caller"  # pending in the caller's transaction
+    # The caller's half-done work, written (flushed) but not committed: a new supplier.
+    db.session.add(Supplier(shop_id=shop.id, name="Half-done work of the caller"))
+    db.session.flush()
     tokens.access_token_for(shop)
     db.session.rollback()  # the caller's action fails after the refresh
 
     with db.engine.connect() as other:
-        stored = other.execute(
-            select(Shop.name, Shop.access_token_expires_at).where(Shop.domain == installed_shop)
-        ).one()
-    assert stored.name != "Half-done work of the caller", "the refresh committed the caller"
-    assert stored.access_token_expires_at.replace(tzinfo=UTC) > datetime.now(UTC) + timedelta(
-        minutes=50
-    ), "the refreshed pair was lost with the caller's rollback"
+        expires_at = other.scalar(
+            select(Shop.access_token_expires_at).where(Shop.domain == installed_shop)
+        )
+        half_done = other.scalar(
+            select(Supplier.id).where(Supplier.name == "Half-done work of the caller")
+        )
+    assert half_done is None, "the refresh committed the caller's work"
+    assert expires_at.replace(tzinfo=UTC) > datetime.now(UTC) + timedelta(minutes=50), (
+        "the refreshed pair was lost with the caller's rollback"
+    )
 
 
 def test_two_workers_refreshing_at_once_refresh_only_once(app, devstore, installed_shop):
