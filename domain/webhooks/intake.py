@@ -11,7 +11,6 @@ import functools
 import json
 import logging
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Text, bindparam, cast, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -27,6 +26,7 @@ from domain.shop import compliance, shops
 from domain.webhooks import parking as webhook_parking
 from domain.webhooks.topics import ALWAYS_PROCESSED, handlers_for, handles
 from extensions import db
+from integrations.shopify_admin.credentials import api_secrets
 from integrations.shopify_admin.urls import is_valid_shop_domain
 from integrations.shopify_admin.webhooks import verify_webhook
 
@@ -60,14 +60,9 @@ class Outcome(enum.Enum):
         return self.value[1]
 
 
-def _secrets() -> list[str]:
-    config = current_app.config
-    return [config["SHOPIFY_API_SECRET"], config.get("SHOPIFY_API_SECRET_PREVIOUS") or ""]
-
-
 def receive(headers, body: bytes, *, topic: str | None = None) -> Outcome:
     """Check and record one delivery. Nothing is stored unless the HMAC verifies."""
-    if not verify_webhook(body, headers.get("X-Shopify-Hmac-Sha256"), _secrets()):
+    if not verify_webhook(body, headers.get("X-Shopify-Hmac-Sha256"), api_secrets()):
         return Outcome.FORGED
     if any(not headers.get(name) for name in REQUIRED_HEADERS):
         return Outcome.MISSING_HEADERS
