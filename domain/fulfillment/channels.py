@@ -21,6 +21,7 @@ from domain.shop import shops, tokens
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyAuthError
 from integrations.shopify_admin.gateway import supplier_store
+from integrations.shopify_admin.order_shapes import PostalAddress
 
 
 class CannotForward(Exception):
@@ -118,6 +119,8 @@ def _place_once(shop: Shop, supplier_order: SupplierOrder, client) -> str:
         retailer_reference=f"{shop.name or shop.domain} {order.name}",
         lines=placed,
         currency=supplier.currency,
-        shipping_address=order.shipping_address,
+        shipping_address=(
+            PostalAddress.from_fields(order.shipping_address) if order.shipping_address else None
+        ),
         paid=supplier.pays_automatically or supplier_order.supplier_paid_at is not None,
     )

@@ -183,9 +183,9 @@ def _order(shop: Shop, client, order_gid: str | None) -> Order | None:
         select(Order).where(Order.shop_id == shop.id, Order.shopify_gid == order_gid)
     )
     if order is None and order_gid:
-        node = orders_gateway.order_by_id(client, order_gid)
-        if node is not None:
-            sync.upsert(shop, sync.snapshot_from_graphql(node), source="fulfillment request")
+        snapshot = orders_gateway.order_by_id(client, order_gid)
+        if snapshot is not None:
+            sync.upsert(shop, snapshot, source="fulfillment request")
             db.session.flush()
             order = db.session.scalar(
                 select(Order).where(Order.shop_id == shop.id, Order.shopify_gid == order_gid)

@@ -16,6 +16,7 @@ from domain.orders import sync
 from domain.shop import shops, tokens
 from domain.webhooks.topics import handles
 from integrations.shopify_admin.gateway import orders as orders_gateway
+from integrations.shopify_admin.order_shapes import order_from_rest
 
 log = logging.getLogger("relay.webhooks")
 ORDER_TOPICS = (
@@ -46,11 +47,11 @@ REFRESH_TOPICS = (
 @handles(*ORDER_TOPICS)
 def order_payload(shop_domain: str, payload: dict, receipt) -> None:
     shop = shops.shop_by_domain(shop_domain)
-    snapshot = sync.snapshot_from_rest(payload)
+    snapshot = order_from_rest(payload)
     if not sync.holds_order(shop, snapshot.gid):
         # New to Relay: take the store's own copy, which also proves the order is this shop's.
-        node = orders_gateway.order_by_id(tokens.admin_client(shop), snapshot.gid)
-        if node is None:  # another shop's order, or one deleted since: nothing to mirror
+        in_store = orders_gateway.order_by_id(tokens.admin_client(shop), snapshot.gid)
+        if in_store is None:  # another shop's order, or one deleted since: nothing to mirror
             log.warning(
                 "webhook %s (%s): order %s is not in %s; ignored",
                 receipt.id,
@@ -59,7 +60,7 @@ def order_payload(shop_domain: str, payload: dict, receipt) -> None:
                 shop_domain,
             )
             return
-        snapshot = sync.snapshot_from_graphql(node)
+        snapshot = in_store
     sync.upsert(shop, snapshot, source=receipt.topic)
 
 
@@ -69,9 +70,9 @@ def refresh_order(shop_domain: str, payload: dict, receipt) -> None:
     order from the store (the source of truth) and upsert that."""
     shop = shops.shop_by_domain(shop_domain)
     client = tokens.admin_client(shop)
-    node = None
+    snapshot = None
     if payload.get("order_id"):
-        node = orders_gateway.order_by_id(client, f"gid://shopify/Order/{payload['order_id']}")
+        snapshot = orders_gateway.order_by_id(client, f"gid://shopify/Order/{payload['order_id']}")
     else:
         fo = (
             payload.get("fulfillment_order")
@@ -80,6 +81,6 @@ def refresh_order(shop_domain: str, payload: dict, receipt) -> None:
             or {}
         )
         if fo.get("id"):
-            node = orders_gateway.order_of_fulfillment_order(client, fo["id"])
-    if node is not None:
-        sync.upsert(shop, sync.snapshot_from_graphql(node), source=receipt.topic)
+            snapshot = orders_gateway.order_of_fulfillment_order(client, fo["id"])
+    if snapshot is not None:
+        sync.upsert(shop, snapshot, source=receipt.topic)
