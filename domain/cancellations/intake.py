@@ -26,7 +26,7 @@ from domain.cancellations import lifecycle as cancellations
 from domain.cancellations import push
 from domain.clock import utcnow
 from domain.errors import DomainError
-from domain.fulfillment import shipments
+from domain.fulfillment import channels, shipments
 from domain.models.cancellations import CancellationRequest
 from domain.models.orders import Order, Supplier, SupplierOrder
 from domain.models.shop import Shop
@@ -126,16 +126,7 @@ def _refuse_in_store(client, supplier_order: SupplierOrder, fo_gid: str, reason:
 def cancelled_in_supplier_store(shop_domain: str, payload: dict) -> int:
     """orders/cancelled from a supplier's store, for an order Relay placed there."""
     order_gid = payload.get("admin_graphql_api_id") or f"gid://shopify/Order/{payload.get('id')}"
-    owned = db.session.scalars(
-        select(SupplierOrder)
-        .join(Supplier, Supplier.id == SupplierOrder.supplier_id)
-        .where(
-            Supplier.channel == "store",
-            Supplier.store_domain == shop_domain,
-            SupplierOrder.supplier_reference == order_gid,
-        )
-        .with_for_update(of=SupplierOrder)
-    ).all()
+    owned = channels.placed_in_supplier_store(shop_domain, order_gid)
     for supplier_order in owned:
         name = supplier_order.supplier.name
         if supplier_order.status == "cancellation_requested":

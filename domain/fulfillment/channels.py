@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from domain.errors import NotInstalled
 from domain.fulfillment import shipments
-from domain.models.orders import SupplierOrder, VariantMapping
+from domain.models.orders import Supplier, SupplierOrder, VariantMapping
 from domain.models.shop import Shop
 from domain.orders import timeline
 from domain.orders.timeline import N_
@@ -33,6 +33,24 @@ class CannotForward(Exception):
 def reference_tag(shop: Shop, supplier_order: SupplierOrder) -> str:
     """Unique per retailer and supplier order: how a retried job finds what it placed."""
     return f"relay-r{shop.id}-so{supplier_order.id}"
+
+
+def placed_in_supplier_store(store_domain: str, order_gid: str) -> list[SupplierOrder]:
+    """The supplier orders Relay placed in this supplier's store as that order, locked: only
+    the store that owns an order may report on it (a supplier cannot ship or cancel another's
+    orders)."""
+    return list(
+        db.session.scalars(
+            select(SupplierOrder)
+            .join(Supplier, Supplier.id == SupplierOrder.supplier_id)
+            .where(
+                Supplier.channel == "store",
+                Supplier.store_domain == store_domain,
+                SupplierOrder.supplier_reference == order_gid,
+            )
+            .with_for_update(of=SupplierOrder)
+        )
+    )
 
 
 def dispatch(shop: Shop, supplier_order: SupplierOrder) -> None:

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from domain.cancellations import intake as cancellation_intake
 from domain.errors import DomainError
-from domain.fulfillment import shipments
-from domain.models.orders import Supplier, SupplierOrder, VariantMapping
+from domain.fulfillment import channels, shipments
+from domain.models.orders import SupplierOrder, VariantMapping
 from domain.orders import timeline
 from domain.orders.timeline import N_
 from domain.webhooks.topics import handles
@@ -26,18 +26,7 @@ log = logging.getLogger("relay.supplier_store")
 @handles("fulfillments/create", "fulfillments/update")
 def supplier_fulfilled(shop_domain: str, payload: dict, receipt) -> None:
     order_gid = f"gid://shopify/Order/{payload.get('order_id')}"
-    owned = list(
-        db.session.scalars(
-            select(SupplierOrder)
-            .join(Supplier, Supplier.id == SupplierOrder.supplier_id)
-            .where(
-                Supplier.channel == "store",
-                Supplier.store_domain == shop_domain,
-                SupplierOrder.supplier_reference == order_gid,
-            )
-            .with_for_update(of=SupplierOrder)
-        )
-    )
+    owned = channels.placed_in_supplier_store(shop_domain, order_gid)
     if not owned:
         return  # the store's own order, or one this supplier does not fulfill for anyone
     for supplier_order in owned:
