@@ -32,6 +32,7 @@ from domain.shop import compliance
 from domain.shop.settings import settings_of
 from extensions import db
 from integrations.shopify_admin.order_shapes import ShopifyOrder
+from integrations.shopify_admin.webhook_payloads import Customer
 
 PAID_STATUSES = {"PAID", "PARTIALLY_REFUNDED", "REFUNDED", "PARTIALLY_PAID"}
 
@@ -217,8 +218,8 @@ def start_run(shop: Shop, kind: str) -> SyncRun:
 # -- compliance: orders hold customer data --------------------------------------------------
 
 
-def _orders_of_customer(shop: Shop, customer: dict):
-    email = (customer.get("email") or "").lower()
+def _orders_of_customer(shop: Shop, customer: Customer):
+    email = (customer.email or "").lower()
     if not email:
         return []
     return db.session.scalars(
@@ -226,7 +227,7 @@ def _orders_of_customer(shop: Shop, customer: dict):
     ).all()
 
 
-def _collect(shop: Shop, customer: dict) -> dict:
+def _collect(shop: Shop, customer: Customer) -> dict:
     return {
         "orders": [
             {
@@ -240,7 +241,7 @@ def _collect(shop: Shop, customer: dict) -> dict:
     }
 
 
-def _redact(shop: Shop, customer: dict) -> int:
+def _redact(shop: Shop, customer: Customer) -> int:
     orders = _orders_of_customer(shop, customer)
     for order in orders:
         order.customer_name = "Redacted"

@@ -14,40 +14,15 @@ import logging
 
 from domain.orders import sync
 from domain.shop import shops, tokens
-from domain.webhooks.topics import handles
 from integrations.shopify_admin.gateway import orders as orders_gateway
-from integrations.shopify_admin.order_shapes import order_from_rest
+from integrations.shopify_admin.order_shapes import ShopifyOrder
+from integrations.shopify_admin.webhook_payloads import OrderReference
 
 log = logging.getLogger("relay.webhooks")
-ORDER_TOPICS = (
-    "orders/create",
-    "orders/updated",
-    "orders/paid",
-    "orders/cancelled",
-    "orders/fulfilled",
-    "orders/partially_fulfilled",
-)
-REFRESH_TOPICS = (
-    "fulfillment_orders/order_routing_complete",
-    "fulfillment_orders/fulfillment_request_submitted",
-    "fulfillment_orders/fulfillment_request_accepted",
-    "fulfillment_orders/fulfillment_request_rejected",
-    "fulfillment_orders/cancellation_request_submitted",
-    "fulfillment_orders/cancellation_request_accepted",
-    "fulfillment_orders/cancellation_request_rejected",
-    "fulfillment_orders/placed_on_hold",
-    "fulfillment_orders/hold_released",
-    "fulfillment_orders/cancelled",
-    "fulfillments/create",
-    "fulfillments/update",
-    "refunds/create",
-)
 
 
-@handles(*ORDER_TOPICS)
-def order_payload(shop_domain: str, payload: dict, receipt) -> None:
+def order_payload(shop_domain: str, snapshot: ShopifyOrder, receipt) -> None:
     shop = shops.shop_by_domain(shop_domain)
-    snapshot = order_from_rest(payload)
     if not sync.holds_order(shop, snapshot.gid):
         # New to Relay: take the store's own copy, which also proves the order is this shop's.
         in_store = orders_gateway.order_by_id(tokens.admin_client(shop), snapshot.gid)
@@ -64,23 +39,17 @@ def order_payload(shop_domain: str, payload: dict, receipt) -> None:
     sync.upsert(shop, snapshot, source=receipt.topic)
 
 
-@handles(*REFRESH_TOPICS)
-def refresh_order(shop_domain: str, payload: dict, receipt) -> None:
+def refresh_order(shop_domain: str, reference: OrderReference, receipt) -> None:
     """These payloads name a fulfillment order or an order id, not the order's state: read the
     order from the store (the source of truth) and upsert that."""
     shop = shops.shop_by_domain(shop_domain)
     client = tokens.admin_client(shop)
     snapshot = None
-    if payload.get("order_id"):
-        snapshot = orders_gateway.order_by_id(client, f"gid://shopify/Order/{payload['order_id']}")
-    else:
-        fo = (
-            payload.get("fulfillment_order")
-            or payload.get("submitted_fulfillment_order")
-            or payload.get("original_fulfillment_order")
-            or {}
+    if reference.order_gid:
+        snapshot = orders_gateway.order_by_id(client, reference.order_gid)
+    elif reference.fulfillment_order_gid:
+        snapshot = orders_gateway.order_of_fulfillment_order(
+            client, reference.fulfillment_order_gid
         )
-        if fo.get("id"):
-            snapshot = orders_gateway.order_of_fulfillment_order(client, fo["id"])
     if snapshot is not None:
         sync.upsert(shop, snapshot, source=receipt.topic)

@@ -18,13 +18,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from background import PUSH, background, try_enqueue
 from domain.errors import is_outage
-from domain.fulfillment import incoming, supplier_store_events  # noqa: F401 (registers topics)
 from domain.models.shop import Shop, WebhookReceipt, utcnow
-from domain.money import refund_mirror  # noqa: F401 (registers topics)
-from domain.orders import webhooks as order_webhooks  # noqa: F401 (registers topics)
-from domain.shop import compliance, shops
+from domain.shop import shops
 from domain.webhooks import parking as webhook_parking
-from domain.webhooks.topics import ALWAYS_PROCESSED, handlers_for, handles
+from domain.webhooks.topics import ALWAYS_PROCESSED, SHOP_LIFECYCLE_TOPICS, handlers_for
 from extensions import db
 from integrations.shopify_admin.credentials import api_secrets
 from integrations.shopify_admin.urls import is_valid_shop_domain
@@ -160,9 +157,6 @@ def _insert_once(dialect: str):
     )
 
 
-SHOP_LIFECYCLE_TOPICS = {"app/uninstalled", "shop/redact"}
-
-
 # Enqueued only for a receipt row just inserted (a repeated Webhook-Id never gets here), so no
 # job can exist for it yet: no dedupe on intake's hot path.
 @background(queue=PUSH, job_id="webhook-{0}", label=_l("Process a webhook from Shopify"))
@@ -200,54 +194,6 @@ def process(receipt_id: int) -> str:
     receipt.processed_at = utcnow()
     db.session.commit()
     return "processed"
-
-
-@handles("app/uninstalled")
-def _uninstalled(shop_domain: str, payload: dict, receipt) -> None:
-    refused = shops.mark_uninstalled(shop_domain, payload)
-    if refused:
-        receipt.error = refused
-
-
-def _names_this_shop(payload: dict, shop_domain: str, receipt) -> bool:
-    """Compliance bodies name their shop; the HMAC is the app's, so a body from another shop
-    would verify under this shop's header. Only a body naming this shop is acted on."""
-    if payload.get("shop_domain") == shop_domain:
-        return True
-    receipt.error = "ignored: the body names another shop than X-Shopify-Shop-Domain"
-    return False
-
-
-@handles("customers/data_request")
-def _data_request(shop_domain: str, payload: dict, receipt) -> None:
-    shop = shops.shop_by_domain(shop_domain)
-    if shop is not None and _names_this_shop(payload, shop_domain, receipt):
-        compliance.data_request(shop, payload)
-
-
-@handles("customers/redact")
-def _customer_redact(shop_domain: str, payload: dict, receipt) -> None:
-    shop = shops.shop_by_domain(shop_domain)
-    if shop is not None and _names_this_shop(payload, shop_domain, receipt):
-        compliance.redact_customer(shop, payload)
-    # The request itself names the customer; keep only what proves we handled it.
-    receipt.payload = {"redacted": True, "customer_id": (payload.get("customer") or {}).get("id")}
-
-
-@handles("shop/redact")
-def _shop_redact(shop_domain: str, payload: dict, receipt) -> None:
-    """Shopify sends it 48 hours after an uninstall: only an uninstalled shop is erased."""
-    if not _names_this_shop(payload, shop_domain, receipt):
-        return
-    shop = shops.lock_shop(shop_domain)
-    if shop is not None and shop.is_installed:
-        if shops.token_still_accepted(shop):
-            compliance.record_refused_redact(shop_domain)
-            receipt.error = "ignored: Relay is installed on this shop"
-            return
-        shops.drop_tokens(shop)  # uninstalled, and its app/uninstalled not seen yet
-    compliance.redact_shop(shop_domain, keep_receipt_id=receipt.id)
-    receipt.payload = {"redacted": True}
 
 
 def try_again_set_aside(shop: Shop, receipt_id: int) -> bool:
