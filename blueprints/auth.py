@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import gettext as _
 
 from domain.shop import installation
+from integrations.shopify_admin.credentials import api_secrets
 from integrations.shopify_admin.errors import OAuthFailure, ShopifyError
 from integrations.shopify_admin.hmac_query import verify_query
 from integrations.shopify_admin.urls import admin_url_from_host, is_valid_shop_domain
@@ -15,17 +16,12 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 STATE_COOKIE = "relay_oauth_state"
 
 
-def _secrets() -> list[str]:
-    config = current_app.config
-    return [config["SHOPIFY_API_SECRET"], config.get("SHOPIFY_API_SECRET_PREVIOUS") or ""]
-
-
 def _checked_shop() -> str:
     params = request.args.to_dict()
     shop = params.get("shop", "")
     if not is_valid_shop_domain(shop):
         abort(400, description=_("The shop parameter must be a plain *.myshopify.com domain."))
-    if not verify_query(params, _secrets()):
+    if not verify_query(params, api_secrets()):
         abort(400, description=_("This install link is not signed by Shopify, or has expired."))
     return shop
 

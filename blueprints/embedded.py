@@ -18,17 +18,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from blueprints._render import embedded_params, is_htmx_request, render
 from domain.errors import NotInstalled
 from domain.shop import installation, shops
+from integrations.shopify_admin.credentials import api_secrets
 from integrations.shopify_admin.errors import OAuthFailure, ShopifyError
 from integrations.shopify_admin.id_tokens import InvalidIdToken, verify_id_token
 from integrations.shopify_admin.urls import is_valid_shop_domain
 
 bp = Blueprint("embedded", __name__)
 RETRY_HEADER = "X-Shopify-Retry-Invalid-Session-Request"
-
-
-def _secrets() -> list[str]:
-    config = current_app.config
-    return [config["SHOPIFY_API_SECRET"], config.get("SHOPIFY_API_SECRET_PREVIOUS") or ""]
 
 
 def _presented_token() -> tuple[str | None, str]:
@@ -61,7 +57,7 @@ def shop_required(view):
     def wrapper(*args, **kwargs):
         token, source = _presented_token()
         try:
-            claims = verify_id_token(token, current_app.config["SHOPIFY_API_KEY"], _secrets())
+            claims = verify_id_token(token, current_app.config["SHOPIFY_API_KEY"], api_secrets())
         except InvalidIdToken as exc:
             if (
                 source == "query"

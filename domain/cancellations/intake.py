@@ -26,7 +26,7 @@ from domain.cancellations import lifecycle as cancellations
 from domain.cancellations import push
 from domain.clock import utcnow
 from domain.errors import WrongState
-from domain.fulfillment import shipments
+from domain.fulfillment import channels, shipments
 from domain.models.cancellations import CancellationRequest
 from domain.models.orders import Order, Supplier, SupplierOrder
 from domain.models.shop import Shop
@@ -34,10 +34,10 @@ from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop import tokens
 from domain.suppliers import portal
-from domain.webhooks.topics import handles
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyUserError
 from integrations.shopify_admin.gateway import cancellations as gateway
+from integrations.shopify_admin.webhook_payloads import CancelledOrder
 
 log = logging.getLogger("relay.cancellations")
 ADMIN = N_("Shopify admin")  # stored in English, shown translated
@@ -123,26 +123,16 @@ def _refuse_in_store(client, supplier_order: SupplierOrder, fo_gid: str, reason:
 # -- the supplier's own store ---------------------------------------------------------------
 
 
-def cancelled_in_supplier_store(shop_domain: str, payload: dict) -> int:
+def cancelled_in_supplier_store(shop_domain: str, cancelled: CancelledOrder) -> int:
     """orders/cancelled from a supplier's store, for an order Relay placed there."""
-    order_gid = payload.get("admin_graphql_api_id") or f"gid://shopify/Order/{payload.get('id')}"
-    owned = db.session.scalars(
-        select(SupplierOrder)
-        .join(Supplier, Supplier.id == SupplierOrder.supplier_id)
-        .where(
-            Supplier.channel == "store",
-            Supplier.store_domain == shop_domain,
-            SupplierOrder.supplier_reference == order_gid,
-        )
-        .with_for_update(of=SupplierOrder)
-    ).all()
+    owned = channels.placed_in_supplier_store(shop_domain, cancelled.order_gid)
     for supplier_order in owned:
         name = supplier_order.supplier.name
         if supplier_order.status == "cancellation_requested":
             cancellations.accept(supplier_order, by="supplier", actor_name=name)
         elif states.can("supplier_reject", supplier_order.status) and not supplier_order.parcels:
             # Cancelled with nothing asked: Collective shows "Request declined" and the reason.
-            reason = payload.get("cancel_reason") or "other"
+            reason = cancelled.cancel_reason or "other"
             shipments.supplier_declines(
                 supplier_order,
                 _(
@@ -156,15 +146,13 @@ def cancelled_in_supplier_store(shop_domain: str, payload: dict) -> int:
     return len(owned)
 
 
-@handles("orders/cancelled")
-def order_cancelled_in_store(shop_domain: str, payload: dict, receipt) -> None:
+def order_cancelled_in_store(shop_domain: str, cancelled: CancelledOrder, receipt) -> None:
     """The retailer cancelled the order in Shopify after Shopify had refused Relay's
     orderCancel (e.g. once the other suppliers' parts were cancelled): that problem is over."""
-    order_gid = payload.get("admin_graphql_api_id") or f"gid://shopify/Order/{payload.get('id')}"
     order = db.session.scalar(
         select(Order)
         .join(Shop, Shop.id == Order.shop_id)
-        .where(Shop.domain == shop_domain, Order.shopify_gid == order_gid)
+        .where(Shop.domain == shop_domain, Order.shopify_gid == cancelled.order_gid)
     )
     if order is None:
         return

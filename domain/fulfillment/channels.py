@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from domain.errors import NotInstalled
 from domain.fulfillment import shipments
-from domain.models.orders import SupplierOrder, VariantMapping
+from domain.models.orders import Supplier, SupplierOrder, VariantMapping
 from domain.models.shop import Shop
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
@@ -21,6 +21,7 @@ from domain.shop import shops, tokens
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyAuthError
 from integrations.shopify_admin.gateway import supplier_store
+from integrations.shopify_admin.order_shapes import PostalAddress
 
 
 class CannotForward(Exception):
@@ -32,6 +33,24 @@ class CannotForward(Exception):
 def reference_tag(shop: Shop, supplier_order: SupplierOrder) -> str:
     """Unique per retailer and supplier order: how a retried job finds what it placed."""
     return f"relay-r{shop.id}-so{supplier_order.id}"
+
+
+def placed_in_supplier_store(store_domain: str, order_gid: str) -> list[SupplierOrder]:
+    """The supplier orders Relay placed in this supplier's store as that order, locked: only
+    the store that owns an order may report on it (a supplier cannot ship or cancel another's
+    orders)."""
+    return list(
+        db.session.scalars(
+            select(SupplierOrder)
+            .join(Supplier, Supplier.id == SupplierOrder.supplier_id)
+            .where(
+                Supplier.channel == "store",
+                Supplier.store_domain == store_domain,
+                SupplierOrder.supplier_reference == order_gid,
+            )
+            .with_for_update(of=SupplierOrder)
+        )
+    )
 
 
 def dispatch(shop: Shop, supplier_order: SupplierOrder) -> None:
@@ -118,6 +137,8 @@ def _place_once(shop: Shop, supplier_order: SupplierOrder, client) -> str:
         retailer_reference=f"{shop.name or shop.domain} {order.name}",
         lines=placed,
         currency=supplier.currency,
-        shipping_address=order.shipping_address,
+        shipping_address=(
+            PostalAddress.from_fields(order.shipping_address) if order.shipping_address else None
+        ),
         paid=supplier.pays_automatically or supplier_order.supplier_paid_at is not None,
     )

@@ -18,11 +18,11 @@ from domain.models.shop import Shop
 from domain.orders import sync, timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop import shops, tokens
-from domain.webhooks.topics import handles
 from extensions import db, redis_connection
 from integrations.shopify_admin.errors import ShopifyUserError
 from integrations.shopify_admin.gateway import fulfillment as fo_gateway
 from integrations.shopify_admin.gateway import orders as orders_gateway
+from integrations.shopify_admin.webhook_payloads import ServiceNotification, SubmittedRequest
 
 ADMIN = N_("Shopify admin")  # stored in English, shown translated
 ANSWERED_IN_RELAY = ("in_progress", "partially_shipped", "shipped")
@@ -30,27 +30,27 @@ ANSWERED_IN_RELAY = ("in_progress", "partially_shipped", "shipped")
 CANNOT_GO_TO_A_SUPPLIER = ("awaiting_payment", "unassigned", "cancelled")
 
 
-@handles("fulfillment_service/notification")
-def fulfillment_service_notified(shop_domain: str, payload: dict, receipt) -> None:
+def fulfillment_service_notified(
+    shop_domain: str, notification: ServiceNotification, receipt
+) -> None:
     """The callback names no fulfillment order: Relay lists what is assigned to it, a little
     later and on the sync queue. The webhook below already took each request it names, so the
     listing only catches one whose webhook never came; a burst of callbacks (one per request
     Relay itself submits) is one listing per shop."""
-    if payload.get("kind") not in (None, "FULFILLMENT_REQUEST"):
+    if notification.kind not in (None, "FULFILLMENT_REQUEST"):
         return
     shop = shops.shop_by_domain(shop_domain)
     if shop is not None and shop.is_installed and shop.fulfillment_location_gid:
         list_admin_requests_soon(shop.id)
 
 
-@handles("fulfillment_orders/fulfillment_request_submitted")
-def fulfillment_request_submitted(shop_domain: str, payload: dict, receipt) -> None:
+def fulfillment_request_submitted(shop_domain: str, submitted: SubmittedRequest, receipt) -> None:
     """The webhook names the submitted fulfillment order: when Relay already has it under way
     (usually its own submission echoing back) nothing is read; otherwise only that one."""
     shop = shops.shop_by_domain(shop_domain)
     if shop is None or not shop.is_installed or not shop.fulfillment_location_gid:
         return
-    fo_gid = (payload.get("submitted_fulfillment_order") or {}).get("id")
+    fo_gid = submitted.fulfillment_order_gid
     if not fo_gid:
         process_fulfillment_requests(shop)
         return
@@ -78,13 +78,15 @@ def _under_way(shop: Shop, fo_gid: str) -> bool:
     )
 
 
-@handles("fulfillment_service/notification", "fulfillment_orders/cancellation_request_submitted")
-def cancellation_request_arrived(shop_domain: str, payload: dict, receipt) -> None:
-    """The Shopify admin's "Request cancellation": one request per supplier order on it."""
-    if receipt.topic == "fulfillment_service/notification" and payload.get("kind") != (
-        "CANCELLATION_REQUEST"
-    ):
-        return
+def cancellation_callback(shop_domain: str, notification: ServiceNotification, receipt) -> None:
+    """The fulfillment-service callback of the Shopify admin's "Request cancellation"."""
+    if notification.kind == "CANCELLATION_REQUEST":
+        cancellation_request_arrived(shop_domain, None, receipt)
+
+
+def cancellation_request_arrived(shop_domain: str, _payload: None, receipt) -> None:
+    """The Shopify admin's "Request cancellation": one request per supplier order on it. What
+    the webhook names is not read: Relay reads what is waiting at its location."""
     shop = shops.shop_by_domain(shop_domain)
     if shop is not None and shop.is_installed and shop.fulfillment_location_gid:
         cancellation_intake.take_admin_requests(shop)
@@ -183,9 +185,9 @@ def _order(shop: Shop, client, order_gid: str | None) -> Order | None:
         select(Order).where(Order.shop_id == shop.id, Order.shopify_gid == order_gid)
     )
     if order is None and order_gid:
-        node = orders_gateway.order_by_id(client, order_gid)
-        if node is not None:
-            sync.upsert(shop, sync.snapshot_from_graphql(node), source="fulfillment request")
+        snapshot = orders_gateway.order_by_id(client, order_gid)
+        if snapshot is not None:
+            sync.upsert(shop, snapshot, source="fulfillment request")
             db.session.flush()
             order = db.session.scalar(
                 select(Order).where(Order.shop_id == shop.id, Order.shopify_gid == order_gid)

@@ -13,46 +13,37 @@ from sqlalchemy import select
 
 from domain.cancellations import intake as cancellation_intake
 from domain.errors import DomainError
-from domain.fulfillment import shipments
-from domain.models.orders import Supplier, SupplierOrder, VariantMapping
+from domain.fulfillment import channels, shipments
+from domain.models.orders import SupplierOrder, VariantMapping
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
-from domain.webhooks.topics import handles
 from extensions import db
+from integrations.shopify_admin.webhook_payloads import (
+    CancelledOrder,
+    ShippedLine,
+    StoreFulfillment,
+)
 
 log = logging.getLogger("relay.supplier_store")
 
 
-@handles("fulfillments/create", "fulfillments/update")
-def supplier_fulfilled(shop_domain: str, payload: dict, receipt) -> None:
-    order_gid = f"gid://shopify/Order/{payload.get('order_id')}"
-    owned = list(
-        db.session.scalars(
-            select(SupplierOrder)
-            .join(Supplier, Supplier.id == SupplierOrder.supplier_id)
-            .where(
-                Supplier.channel == "store",
-                Supplier.store_domain == shop_domain,
-                SupplierOrder.supplier_reference == order_gid,
-            )
-            .with_for_update(of=SupplierOrder)
-        )
-    )
+def supplier_fulfilled(shop_domain: str, fulfillment: StoreFulfillment, receipt) -> None:
+    owned = channels.placed_in_supplier_store(shop_domain, fulfillment.order_gid)
     if not owned:
         return  # the store's own order, or one this supplier does not fulfill for anyone
     for supplier_order in owned:
         try:
             shipments.record_shipment(
                 supplier_order,
-                _tracking(payload),
-                quantities=_quantities(supplier_order, payload.get("line_items") or []),
-                source_ref=payload.get("admin_graphql_api_id") or str(payload.get("id")),
+                _tracking(fulfillment),
+                quantities=_quantities(supplier_order, fulfillment.lines),
+                source_ref=fulfillment.reference,
                 actor_name=supplier_order.supplier.name,
             )
         except DomainError as exc:
             log.warning(
                 "fulfillment %s from %s not applied to supplier order %s: %s",
-                payload.get("id"),
+                fulfillment.legacy_id,
                 shop_domain,
                 supplier_order.id,
                 exc.message,
@@ -75,24 +66,26 @@ def supplier_fulfilled(shop_domain: str, payload: dict, receipt) -> None:
             )
 
 
-@handles("orders/cancelled")
-def supplier_cancelled(shop_domain: str, payload: dict, receipt) -> None:
+def supplier_cancelled(shop_domain: str, cancelled: CancelledOrder, receipt) -> None:
     """The supplier cancelled, in its own store, the order Relay placed there: its answer to
     a cancellation request (only for orders that store owns)."""
-    cancellation_intake.cancelled_in_supplier_store(shop_domain, payload)
+    cancellation_intake.cancelled_in_supplier_store(shop_domain, cancelled)
 
 
-def _tracking(payload: dict) -> shipments.Tracking:
-    number = payload.get("tracking_number") or next(
-        iter(payload.get("tracking_numbers") or []), None
-    )
-    if not number:
+def _tracking(fulfillment: StoreFulfillment) -> shipments.Tracking:
+    if not fulfillment.tracking_number:
         return shipments.Tracking("untracked")
-    url = payload.get("tracking_url") or next(iter(payload.get("tracking_urls") or []), None)
-    return shipments.Tracking("tracked", number, payload.get("tracking_company"), url)
+    return shipments.Tracking(
+        "tracked",
+        fulfillment.tracking_number,
+        fulfillment.tracking_company,
+        fulfillment.tracking_url,
+    )
 
 
-def _quantities(supplier_order: SupplierOrder, shipped_lines: list[dict]) -> dict[int, int]:
+def _quantities(
+    supplier_order: SupplierOrder, shipped_lines: tuple[ShippedLine, ...]
+) -> dict[int, int]:
     """Match the supplier store's lines (its SKUs) to the retailer's lines of this order."""
     mine = [
         li for li in supplier_order.order.line_items if li.supplier_id == supplier_order.supplier_id
@@ -109,7 +102,7 @@ def _quantities(supplier_order: SupplierOrder, shipped_lines: list[dict]) -> dic
     remaining = shipments.remaining_quantities(supplier_order)
     quantities: dict[int, int] = {}
     for shipped in shipped_lines:
-        sku, qty = shipped.get("sku"), int(shipped.get("quantity") or 0)
+        sku, qty = shipped.sku, shipped.quantity
         for line in mine:
             if qty and sku in (line.sku, supplier_skus.get(line.sku)):
                 take = min(qty, remaining[line.id] - quantities.get(line.id, 0))

@@ -17,92 +17,66 @@ from domain.models.refunds import Refund, RefundLine
 from domain.money.refund_checks import quantize
 from domain.money.refunds import _mark_recorded
 from domain.shop import shops
-from domain.webhooks.topics import handles
 from extensions import db
+from integrations.shopify_admin import webhook_payloads
 
 ZERO = Decimal("0")
 
 
-def _money(value) -> Decimal:
-    if isinstance(value, dict):  # a *_set: {"shop_money": {"amount": ...}}
-        value = (value.get("shop_money") or {}).get("amount")
-    return Decimal(str(value or "0"))
-
-
-@handles("refunds/create")
-def refund_created(shop_domain: str, payload: dict, receipt) -> None:
+def refund_created(shop_domain: str, refund: webhook_payloads.ShopifyRefund, receipt) -> None:
     shop = shops.shop_by_domain(shop_domain)
     if shop is None:
         return
-    gid = payload.get("admin_graphql_api_id") or f"gid://shopify/Refund/{payload['id']}"
     order = db.session.scalar(
         select(Order)
-        .where(
-            Order.shop_id == shop.id,
-            Order.shopify_gid == f"gid://shopify/Order/{payload['order_id']}",
-        )
+        .where(Order.shop_id == shop.id, Order.shopify_gid == refund.order_gid)
         .with_for_update()
     )
     if order is None:
         return  # not mirrored yet; the order's sync reads the store's refunded total
     if db.session.scalar(
-        select(Refund.id).where(Refund.shop_id == shop.id, Refund.shopify_gid == gid)
+        select(Refund.id).where(Refund.shop_id == shop.id, Refund.shopify_gid == refund.gid)
     ):
         db.session.commit()
         return
-    total = sum(
-        (
-            _money(t.get("amount"))
-            for t in payload.get("transactions") or []
-            if t.get("kind") == "refund" and t.get("status") == "success"
-        ),
-        ZERO,
-    )
+    total = refund.amount
     quantities: dict[int, int] = {}
     restocked: dict[int, int] = {}
     subtotals: dict[int, Decimal] = {}
     lines = {li.shopify_gid: li for li in order.line_items}
-    for rli in payload.get("refund_line_items") or []:
-        line = lines.get(f"gid://shopify/LineItem/{rli['line_item_id']}")
+    for refunded in refund.lines:
+        line = lines.get(refunded.line_item_gid)
         if line is None:
             continue
-        quantities[line.id] = quantities.get(line.id, 0) + int(rli.get("quantity") or 0)
-        if (rli.get("restock_type") or "no_restock").lower() != "no_restock":
-            restocked[line.id] = restocked.get(line.id, 0) + int(rli.get("quantity") or 0)
-        subtotals[line.id] = subtotals.get(line.id, ZERO) + _money(
-            rli.get("subtotal_set") or rli.get("subtotal")
-        )
+        quantities[line.id] = quantities.get(line.id, 0) + refunded.quantity
+        if refunded.restocked:
+            restocked[line.id] = restocked.get(line.id, 0) + refunded.quantity
+        subtotals[line.id] = subtotals.get(line.id, ZERO) + refunded.subtotal
     pending = _pending_match(order, total, quantities)
     if pending is not None:
-        _mark_recorded(pending, gid)
+        _mark_recorded(pending, refund.gid)
         db.session.commit()
         return
-    shipping = sum(
-        (
-            _money(s.get("subtotal_amount_set") or s.get("amount"))
-            for s in payload.get("refund_shipping_lines") or []
-        ),
-        ZERO,
-    )
-    refund = Refund(
+    shipping = refund.shipping
+    mirrored = Refund(
         shop_id=shop.id,
         order_id=order.id,
-        idempotency_key=f"shopify:{payload['id']}",
-        shopify_gid=gid,
+        idempotency_key=f"shopify:{refund.legacy_id}",
+        shopify_gid=refund.gid,
         source="shopify",
         status="pending",
         amount=total,
         shipping_amount=min(shipping, total),
         currency=order.currency,
-        reason=(payload.get("note") or "").strip() or None,
+        reason=refund.note,
         notify=False,
         restock=bool(restocked),
         created_by=None,
         lines=_lines(order, quantities, restocked, subtotals, total - min(shipping, total)),
     )
-    db.session.add(refund)
+    db.session.add(mirrored)
     db.session.flush()
-    _mark_recorded(refund, gid)
+    _mark_recorded(mirrored, refund.gid)
     db.session.commit()
 
 

@@ -17,6 +17,7 @@ from domain.shop import tokens
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyUserError
 from integrations.shopify_admin.gateway import orders as orders_gateway
+from integrations.shopify_admin.order_shapes import PostalAddress
 
 FIELDS = (
     "name",
@@ -88,23 +89,9 @@ def change_shipping_address(shop, order_id: int, form) -> Order:
     if locked:
         raise WrongState(locked)
     address = validated(form)
-    first, _sep, last = address["name"].partition(" ")
     try:
         orders_gateway.update_shipping_address(
-            tokens.admin_client(shop),
-            order.shopify_gid,
-            {
-                "firstName": first,
-                "lastName": last or None,
-                "company": address["company"],
-                "address1": address["address1"],
-                "address2": address["address2"],
-                "city": address["city"],
-                "province": address["province"],
-                "zip": address["zip"],
-                "countryCode": address["country_code"],
-                "phone": address["phone"],
-            },
+            tokens.admin_client(shop), order.shopify_gid, PostalAddress.from_fields(address)
         )
     except ShopifyUserError as exc:
         raise InvalidInput(_("Shopify refused the address: %(reason)s", reason=str(exc))) from exc

@@ -1,15 +1,14 @@
 """Mirror the store's orders into Relay: upserts keyed by Shopify ids, safe to replay and to
 receive out of order (a delivery older than what we hold changes nothing).
 
-Two shapes come in: GraphQL order nodes (backfill, sweep, refresh after a fulfillment-order
-webhook) and REST webhook payloads (orders/*). Both are normalised to one `OrderSnapshot`.
+Orders come in as `ShopifyOrder` values (integrations/shopify_admin/order_shapes.py makes them
+from GraphQL nodes and from REST webhook payloads alike); here it is only decided what they
+change: created or updated, stale or skipped, and how the order splits per supplier.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -32,158 +31,21 @@ from domain.orders.timeline import N_, EventKind
 from domain.shop import compliance
 from domain.shop.settings import settings_of
 from extensions import db
+from integrations.shopify_admin.order_shapes import ShopifyOrder
+from integrations.shopify_admin.webhook_payloads import Customer
 
 PAID_STATUSES = {"PAID", "PARTIALLY_REFUNDED", "REFUNDED", "PARTIALLY_PAID"}
-REST_FULFILLMENT = {
-    None: "UNFULFILLED",
-    "partial": "PARTIALLY_FULFILLED",
-    "fulfilled": "FULFILLED",
-    "restocked": "RESTOCKED",
-}
 
 
-@dataclass
-class LineSnapshot:
-    gid: str
-    sku: str | None
-    title: str
-    variant_title: str | None
-    quantity: int
-    unit_price: Decimal
-
-
-@dataclass
-class OrderSnapshot:
-    gid: str
-    name: str
-    created_at: datetime
-    updated_at: datetime
-    financial_status: str  # Shopify's displayFinancialStatus, upper case
-    store_status: str  # Shopify's displayFulfillmentStatus
-    cancelled_at: datetime | None
-    currency: str
-    total: Decimal
-    customer_name: str | None
-    customer_email: str | None
-    shipping_address: dict | None
-    lines: list[LineSnapshot] = field(default_factory=list)
-
-    @property
-    def paid(self) -> bool:
-        return self.financial_status in PAID_STATUSES
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _name(first: str | None, last: str | None) -> str | None:
-    joined = " ".join(p for p in (first, last) if p)
-    return joined or None
-
-
-def snapshot_from_graphql(node: dict) -> OrderSnapshot:
-    customer = node.get("customer") or {}
-    address = node.get("shippingAddress")
-    return OrderSnapshot(
-        gid=node["id"],
-        name=node["name"],
-        created_at=parse_time(node["createdAt"]),
-        updated_at=parse_time(node["updatedAt"]),
-        financial_status=node.get("displayFinancialStatus") or "PENDING",
-        store_status=node.get("displayFulfillmentStatus") or "UNFULFILLED",
-        cancelled_at=parse_time(node.get("cancelledAt")),
-        currency=node["currencyCode"],
-        total=Decimal(node["totalPriceSet"]["shopMoney"]["amount"]),
-        customer_name=customer.get("displayName")
-        or _name(customer.get("firstName"), customer.get("lastName")),
-        customer_email=(customer.get("email") or node.get("email") or "").lower() or None,
-        shipping_address=address
-        and {
-            "name": address.get("name"),
-            "company": address.get("company"),
-            "address1": address.get("address1"),
-            "address2": address.get("address2"),
-            "city": address.get("city"),
-            "province": address.get("province"),
-            "zip": address.get("zip"),
-            "country": address.get("country"),
-            "country_code": address.get("countryCodeV2"),
-            "phone": address.get("phone"),
-        },
-        lines=[
-            LineSnapshot(
-                gid=li["id"],
-                sku=li.get("sku"),
-                title=li["title"],
-                variant_title=li.get("variantTitle"),
-                quantity=li["quantity"],
-                unit_price=Decimal(li["originalUnitPriceSet"]["shopMoney"]["amount"]),
-            )
-            for li in (node.get("lineItems") or {}).get("nodes", [])
-        ],
-    )
-
-
-def _amount(value) -> Decimal:
-    """A REST money string; NaN or Infinity (which Python's JSON reader lets through) is bad
-    data, refused here rather than stored."""
-    amount = Decimal(str(value or "0"))
-    if not amount.is_finite():
-        raise ValueError(f"amount {value!r} is not a finite number")
-    return amount
-
-
-def snapshot_from_rest(payload: dict) -> OrderSnapshot:
-    customer = payload.get("customer") or {}
-    address = payload.get("shipping_address")
-    return OrderSnapshot(
-        gid=payload["admin_graphql_api_id"],
-        name=payload["name"],
-        created_at=parse_time(payload["created_at"]),
-        updated_at=parse_time(payload["updated_at"]),
-        financial_status=(payload.get("financial_status") or "pending").upper(),
-        store_status=REST_FULFILLMENT.get(payload.get("fulfillment_status"), "UNFULFILLED"),
-        cancelled_at=parse_time(payload.get("cancelled_at")),
-        currency=payload.get("currency") or "USD",
-        total=_amount(payload.get("total_price")),
-        customer_name=_name(customer.get("first_name"), customer.get("last_name")),
-        customer_email=(customer.get("email") or payload.get("email") or "").lower() or None,
-        shipping_address=address
-        and {
-            "name": address.get("name"),
-            "company": address.get("company"),
-            "address1": address.get("address1"),
-            "address2": address.get("address2"),
-            "city": address.get("city"),
-            "province": address.get("province"),
-            "zip": address.get("zip"),
-            "country": address.get("country"),
-            "country_code": address.get("country_code"),
-            "phone": address.get("phone"),
-        },
-        lines=[
-            LineSnapshot(
-                gid=li["admin_graphql_api_id"],
-                sku=li.get("sku") or None,
-                title=li.get("title") or li.get("name") or "Item",
-                variant_title=li.get("variant_title"),
-                quantity=int(li["quantity"]),
-                unit_price=_amount(li.get("price")),
-            )
-            for li in payload.get("line_items") or []
-        ],
-    )
+def _paid(snapshot: ShopifyOrder) -> bool:
+    return snapshot.financial_status in PAID_STATUSES
 
 
 def _event(order: Order, kind: EventKind, message: str, **data) -> None:
     timeline.record(order, kind, message, actor="shopify", **data)
 
 
-def _search_text(snapshot: OrderSnapshot) -> str:
+def _search_text(snapshot: ShopifyOrder) -> str:
     parts = [snapshot.name, snapshot.customer_name or "", snapshot.customer_email or ""]
     parts += [line.sku or "" for line in snapshot.lines]
     return " ".join(p.lower() for p in parts if p)
@@ -198,7 +60,7 @@ def _locked_order(shop: Shop, gid: str) -> Order | None:
     )
 
 
-def _insert_if_absent(shop: Shop, snapshot: OrderSnapshot) -> bool:
+def _insert_if_absent(shop: Shop, snapshot: ShopifyOrder) -> bool:
     """Claim the order's row; False when another transaction has (it waits for that one to
     commit on PostgreSQL, for its write lock on SQLite)."""
     dialect = db.session.get_bind().dialect.name
@@ -218,12 +80,12 @@ def holds_order(shop: Shop, gid: str) -> bool:
     return db.session.scalar(found) is not None
 
 
-def upsert(shop: Shop, snapshot: OrderSnapshot, *, source: str) -> str:
+def upsert(shop: Shop, snapshot: ShopifyOrder, *, source: str) -> str:
     """Apply one snapshot. Returns "created", "updated", "unchanged", "stale" or "skipped"."""
     order = _locked_order(shop, snapshot.gid)
     created = False
     if order is None:
-        if settings_of(shop).paid_only and not snapshot.paid:
+        if settings_of(shop).paid_only and not _paid(snapshot):
             return "skipped"
         # A webhook and the backfill may bring the same new order at the same moment: the
         # row is claimed with INSERT ... ON CONFLICT DO NOTHING, and whoever did not claim it
@@ -233,8 +95,8 @@ def upsert(shop: Shop, snapshot: OrderSnapshot, *, source: str) -> str:
     if created:
         _apply(order, snapshot)
         _sync_lines(order, snapshot)
-        routing.split(order, paid=snapshot.paid)
-        if snapshot.paid:
+        routing.split(order, paid=_paid(snapshot))
+        if _paid(snapshot):
             order.paid_at = utcnow()
         if snapshot.cancelled_at:
             _advance_all(order, "cancelled")
@@ -255,8 +117,8 @@ def upsert(shop: Shop, snapshot: OrderSnapshot, *, source: str) -> str:
     previous_address = order.shipping_address
     changed = _apply(order, snapshot)
     _sync_lines(order, snapshot)
-    routing.split(order, paid=snapshot.paid)
-    if snapshot.paid and not was_paid:
+    routing.split(order, paid=_paid(snapshot))
+    if _paid(snapshot) and not was_paid:
         order.paid_at = utcnow()
         _advance_all(order, "paid")
         _event(order, EventKind.PAID, N_("Payment captured in the store"), via=source)
@@ -276,7 +138,7 @@ def upsert(shop: Shop, snapshot: OrderSnapshot, *, source: str) -> str:
     if snapshot.cancelled_at and not was_cancelled:
         _advance_all(order, "cancelled")
         _event(order, EventKind.CANCELLED, N_("Order cancelled in the store"), via=source)
-    if snapshot.shipping_address != previous_address:
+    if _stored_address(snapshot) != previous_address:
         hooks.address_changed_in_store(order)
     hooks.order_synced(order)
     return "updated" if changed else "unchanged"
@@ -291,7 +153,7 @@ def _advance_all(order: Order, event: str) -> None:
         states.advance(supplier_order, event)
 
 
-def _apply(order: Order, snapshot: OrderSnapshot) -> bool:
+def _apply(order: Order, snapshot: ShopifyOrder) -> bool:
     changed = False
     for key, value in _order_values(snapshot).items():
         current = getattr(order, key)
@@ -304,7 +166,7 @@ def _apply(order: Order, snapshot: OrderSnapshot) -> bool:
     return changed
 
 
-def _order_values(snapshot: OrderSnapshot) -> dict:
+def _order_values(snapshot: ShopifyOrder) -> dict:
     """The order's columns as the snapshot has them."""
     return {
         "name": snapshot.name,
@@ -317,12 +179,17 @@ def _order_values(snapshot: OrderSnapshot) -> dict:
         "total": snapshot.total,
         "customer_name": snapshot.customer_name,
         "customer_email": snapshot.customer_email,
-        "shipping_address": snapshot.shipping_address,
+        "shipping_address": _stored_address(snapshot),
         "search_text": _search_text(snapshot),
     }
 
 
-def _sync_lines(order: Order, snapshot: OrderSnapshot) -> None:
+def _stored_address(snapshot: ShopifyOrder) -> dict | None:
+    address = snapshot.shipping_address
+    return address.as_dict() if address is not None else None
+
+
+def _sync_lines(order: Order, snapshot: ShopifyOrder) -> None:
     existing = {line.shopify_gid: line for line in order.line_items}
     for line in snapshot.lines:
         row = existing.get(line.gid)
@@ -351,8 +218,8 @@ def start_run(shop: Shop, kind: str) -> SyncRun:
 # -- compliance: orders hold customer data --------------------------------------------------
 
 
-def _orders_of_customer(shop: Shop, customer: dict):
-    email = (customer.get("email") or "").lower()
+def _orders_of_customer(shop: Shop, customer: Customer):
+    email = (customer.email or "").lower()
     if not email:
         return []
     return db.session.scalars(
@@ -360,7 +227,7 @@ def _orders_of_customer(shop: Shop, customer: dict):
     ).all()
 
 
-def _collect(shop: Shop, customer: dict) -> dict:
+def _collect(shop: Shop, customer: Customer) -> dict:
     return {
         "orders": [
             {
@@ -374,7 +241,7 @@ def _collect(shop: Shop, customer: dict) -> dict:
     }
 
 
-def _redact(shop: Shop, customer: dict) -> int:
+def _redact(shop: Shop, customer: Customer) -> int:
     orders = _orders_of_customer(shop, customer)
     for order in orders:
         order.customer_name = "Redacted"

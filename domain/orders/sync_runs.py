@@ -48,6 +48,7 @@ from integrations.shopify_admin.errors import (
 )
 from integrations.shopify_admin.gateway import bulk as bulk_gateway
 from integrations.shopify_admin.gateway import orders as orders_gateway
+from integrations.shopify_admin.order_shapes import ShopifyOrder
 
 log = logging.getLogger("relay.sync")
 
@@ -183,8 +184,8 @@ def _page_instead(shop: Shop, run: SyncRun, client, query: str | None, why: str)
 
 def _page_through(shop: Shop, run: SyncRun, client, query: str | None) -> None:
     for page in orders_gateway.pages(client, after=run.cursor, query=query):
-        for node in page.nodes:
-            _upsert(shop, run, node)
+        for snapshot in page.orders:
+            _upsert(shop, run, snapshot)
         run.cursor = page.next_cursor
         run.pages += 1
         run.error = None
@@ -227,18 +228,18 @@ def _import(shop: Shop, run: SyncRun, operation) -> None:
     if not operation.url:
         return  # Shopify gives no file when nothing matched
     already = run.orders_seen
-    for index, node in enumerate(bulk_gateway.exported_orders(operation.url)):
+    for index, snapshot in enumerate(bulk_gateway.exported_shopify_orders(operation.url)):
         if index < already:
             continue
-        _upsert(shop, run, node)
+        _upsert(shop, run, snapshot)
         if run.orders_seen % IMPORT_BATCH == 0:
             db.session.commit()
             _renew_lease(run.id)
     db.session.commit()
 
 
-def _upsert(shop: Shop, run: SyncRun, node: dict) -> None:
-    outcome = sync.upsert(shop, sync.snapshot_from_graphql(node), source=run.kind)
+def _upsert(shop: Shop, run: SyncRun, snapshot: ShopifyOrder) -> None:
+    outcome = sync.upsert(shop, snapshot, source=run.kind)
     run.orders_seen += 1
     run.orders_changed += outcome in ("created", "updated")
 

@@ -14,43 +14,19 @@ import logging
 
 from domain.orders import sync
 from domain.shop import shops, tokens
-from domain.webhooks.topics import handles
 from integrations.shopify_admin.gateway import orders as orders_gateway
+from integrations.shopify_admin.order_shapes import ShopifyOrder
+from integrations.shopify_admin.webhook_payloads import OrderReference
 
 log = logging.getLogger("relay.webhooks")
-ORDER_TOPICS = (
-    "orders/create",
-    "orders/updated",
-    "orders/paid",
-    "orders/cancelled",
-    "orders/fulfilled",
-    "orders/partially_fulfilled",
-)
-REFRESH_TOPICS = (
-    "fulfillment_orders/order_routing_complete",
-    "fulfillment_orders/fulfillment_request_submitted",
-    "fulfillment_orders/fulfillment_request_accepted",
-    "fulfillment_orders/fulfillment_request_rejected",
-    "fulfillment_orders/cancellation_request_submitted",
-    "fulfillment_orders/cancellation_request_accepted",
-    "fulfillment_orders/cancellation_request_rejected",
-    "fulfillment_orders/placed_on_hold",
-    "fulfillment_orders/hold_released",
-    "fulfillment_orders/cancelled",
-    "fulfillments/create",
-    "fulfillments/update",
-    "refunds/create",
-)
 
 
-@handles(*ORDER_TOPICS)
-def order_payload(shop_domain: str, payload: dict, receipt) -> None:
+def order_payload(shop_domain: str, snapshot: ShopifyOrder, receipt) -> None:
     shop = shops.shop_by_domain(shop_domain)
-    snapshot = sync.snapshot_from_rest(payload)
     if not sync.holds_order(shop, snapshot.gid):
         # New to Relay: take the store's own copy, which also proves the order is this shop's.
-        node = orders_gateway.order_by_id(tokens.admin_client(shop), snapshot.gid)
-        if node is None:  # another shop's order, or one deleted since: nothing to mirror
+        in_store = orders_gateway.order_by_id(tokens.admin_client(shop), snapshot.gid)
+        if in_store is None:  # another shop's order, or one deleted since: nothing to mirror
             log.warning(
                 "webhook %s (%s): order %s is not in %s; ignored",
                 receipt.id,
@@ -59,27 +35,21 @@ def order_payload(shop_domain: str, payload: dict, receipt) -> None:
                 shop_domain,
             )
             return
-        snapshot = sync.snapshot_from_graphql(node)
+        snapshot = in_store
     sync.upsert(shop, snapshot, source=receipt.topic)
 
 
-@handles(*REFRESH_TOPICS)
-def refresh_order(shop_domain: str, payload: dict, receipt) -> None:
+def refresh_order(shop_domain: str, reference: OrderReference, receipt) -> None:
     """These payloads name a fulfillment order or an order id, not the order's state: read the
     order from the store (the source of truth) and upsert that."""
     shop = shops.shop_by_domain(shop_domain)
     client = tokens.admin_client(shop)
-    node = None
-    if payload.get("order_id"):
-        node = orders_gateway.order_by_id(client, f"gid://shopify/Order/{payload['order_id']}")
-    else:
-        fo = (
-            payload.get("fulfillment_order")
-            or payload.get("submitted_fulfillment_order")
-            or payload.get("original_fulfillment_order")
-            or {}
+    snapshot = None
+    if reference.order_gid:
+        snapshot = orders_gateway.order_by_id(client, reference.order_gid)
+    elif reference.fulfillment_order_gid:
+        snapshot = orders_gateway.order_of_fulfillment_order(
+            client, reference.fulfillment_order_gid
         )
-        if fo.get("id"):
-            node = orders_gateway.order_of_fulfillment_order(client, fo["id"])
-    if node is not None:
-        sync.upsert(shop, sync.snapshot_from_graphql(node), source=receipt.topic)
+    if snapshot is not None:
+        sync.upsert(shop, snapshot, source=receipt.topic)

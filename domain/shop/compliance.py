@@ -12,9 +12,10 @@ from sqlalchemy import delete, select
 
 from domain.models.shop import ComplianceRecord, Shop, WebhookReceipt
 from extensions import db
+from integrations.shopify_admin.webhook_payloads import ComplianceRequest, Customer
 
-Collector = Callable[[Shop, dict], dict]
-Redactor = Callable[[Shop, dict], int]
+Collector = Callable[[Shop, Customer], dict]
+Redactor = Callable[[Shop, Customer], int]
 _COLLECTORS: dict[str, Collector] = {}
 _REDACTORS: dict[str, Redactor] = {}
 _SHOP_ERASERS: list[Callable[[Shop], None]] = []
@@ -35,12 +36,12 @@ def shop_eraser(func: Callable[[Shop], None]):
     return func
 
 
-def _mentions(payload: dict, customer: dict) -> bool:
+def _mentions(payload: dict, customer: Customer) -> bool:
     """Does a stored webhook payload carry this customer's data?"""
     if not isinstance(payload, dict):
         return False
-    ids = {customer.get("id")} - {None}
-    emails = {customer.get("email")} - {None}
+    ids = {customer.id} - {None}
+    emails = {customer.email} - {None}
     stored = payload.get("customer") or {}
     return bool(
         (stored.get("id") in ids)
@@ -49,14 +50,14 @@ def _mentions(payload: dict, customer: dict) -> bool:
     )
 
 
-def _receipts_collect(shop: Shop, customer: dict) -> dict:
+def _receipts_collect(shop: Shop, customer: Customer) -> dict:
     rows = db.session.scalars(
         select(WebhookReceipt).where(WebhookReceipt.shop_domain == shop.domain)
     ).all()
     return {"webhook_payloads": [r.payload for r in rows if _mentions(r.payload, customer)]}
 
 
-def _receipts_redact(shop: Shop, customer: dict) -> int:
+def _receipts_redact(shop: Shop, customer: Customer) -> int:
     count = 0
     for receipt in db.session.scalars(
         select(WebhookReceipt).where(WebhookReceipt.shop_domain == shop.domain)
@@ -70,26 +71,27 @@ def _receipts_redact(shop: Shop, customer: dict) -> int:
 customer_data("webhook_receipts")((_receipts_collect, _receipts_redact))
 
 
-def data_request(shop: Shop, payload: dict) -> ComplianceRecord:
-    customer = payload.get("customer") or {}
-    export = {name: collect(shop, customer) for name, collect in _COLLECTORS.items()}
+def data_request(shop: Shop, request: ComplianceRequest) -> ComplianceRecord:
+    export = {name: collect(shop, request.customer) for name, collect in _COLLECTORS.items()}
     record = ComplianceRecord(
-        shop_domain=shop.domain, topic="customers/data_request", request=payload, result=export
+        shop_domain=shop.domain,
+        topic="customers/data_request",
+        request=request.as_sent,
+        result=export,
     )
     db.session.add(record)
     db.session.commit()
     return record
 
 
-def redact_customer(shop: Shop, payload: dict) -> ComplianceRecord:
-    customer = payload.get("customer") or {}
-    counts = {name: redact(shop, customer) for name, redact in _REDACTORS.items()}
+def redact_customer(shop: Shop, request: ComplianceRequest) -> ComplianceRecord:
+    counts = {name: redact(shop, request.customer) for name, redact in _REDACTORS.items()}
     record = ComplianceRecord(
         shop_domain=shop.domain,
         topic="customers/redact",
         request={
-            "customer_id": customer.get("id"),
-            "orders_to_redact": payload.get("orders_to_redact"),
+            "customer_id": request.customer.id,
+            "orders_to_redact": request.orders_to_redact,
         },
         result=counts,
     )

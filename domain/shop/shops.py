@@ -55,13 +55,13 @@ def drop_tokens(shop: Shop) -> None:
     shop.uninstalled_at = utcnow()
 
 
-def mark_uninstalled(domain: str, payload: dict) -> str | None:
+def mark_uninstalled(domain: str, named_domain: str | None) -> str | None:
     """app/uninstalled: drop our tokens and stop the shop's jobs, once it is shown true (the
     body names this shop and Shopify no longer accepts Relay's token). Otherwise, why not."""
     shop = lock_shop(domain)
     if shop is None or not shop.is_installed:
         return "ignored: Relay was not installed on this shop"
-    if payload.get("myshopify_domain") != domain:
+    if named_domain != domain:
         return "ignored: the body names another shop than X-Shopify-Shop-Domain"
     if token_still_accepted(shop):
         log.warning("app/uninstalled for %s while Shopify accepts our token: ignored", domain)

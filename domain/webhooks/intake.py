@@ -1,17 +1,16 @@
-"""Webhook intake: verify, record once per X-Shopify-Webhook-Id, enqueue; later, process.
+"""Webhook intake: record once per X-Shopify-Webhook-Id, enqueue; later, process.
 
 Receiving must be fast and must never lose a delivery: the unique receipt row is written and
-committed before the job is enqueued, and a duplicate id is acknowledged without new work.
+committed before the job is enqueued, and a duplicate id is acknowledged without new work. The
+delivery arrives verified (integrations/shopify_admin/webhooks.py read it from the request).
 """
 
 from __future__ import annotations
 
 import enum
 import functools
-import json
 import logging
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Text, bindparam, cast, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -19,123 +18,37 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from background import PUSH, background, try_enqueue
 from domain.errors import is_outage
-from domain.fulfillment import incoming, supplier_store_events  # noqa: F401 (registers topics)
 from domain.models.shop import Shop, WebhookReceipt, utcnow
-from domain.money import refund_mirror  # noqa: F401 (registers topics)
-from domain.orders import webhooks as order_webhooks  # noqa: F401 (registers topics)
-from domain.shop import compliance, shops
+from domain.shop import shops
 from domain.webhooks import parking as webhook_parking
-from domain.webhooks.topics import ALWAYS_PROCESSED, handlers_for, handles
+from domain.webhooks.topics import ALWAYS_PROCESSED, SHOP_LIFECYCLE_TOPICS, handlers_for
 from extensions import db
-from integrations.shopify_admin.urls import is_valid_shop_domain
-from integrations.shopify_admin.webhooks import verify_webhook
+from integrations.shopify_admin.webhooks import WebhookDelivery
 
 log = logging.getLogger("relay.webhooks")
-REQUIRED_HEADERS = ("X-Shopify-Hmac-Sha256", "X-Shopify-Shop-Domain", "X-Shopify-Webhook-Id")
-# The stored headers and their column widths: longer values are junk, never truncated.
-STORED_HEADERS = {
-    "X-Shopify-Webhook-Id": 255,
-    "X-Shopify-Topic": 128,
-    "X-Shopify-Event-Id": 255,
-    "X-Shopify-Triggered-At": 64,
-}
-MAX_NESTING = 64  # Shopify's payloads nest a handful of levels; deeper is junk
 
 
 class Outcome(enum.Enum):
-    ACCEPTED = (200, "accepted")
-    DUPLICATE = (200, "duplicate delivery, already recorded")
-    FORGED = (401, "HMAC verification failed")
-    MISSING_HEADERS = (400, "missing X-Shopify headers")
-    BAD_SHOP = (400, "X-Shopify-Shop-Domain is not a shop domain")
-    BAD_JSON = (400, "body is not a JSON object")
-    BAD_HEADERS = (400, "an X-Shopify header is too long or holds control characters")
-
-    @property
-    def status(self) -> int:
-        return self.value[0]
-
-    @property
-    def message(self) -> str:
-        return self.value[1]
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"  # this webhook id was recorded before: no new work
 
 
-def _secrets() -> list[str]:
-    config = current_app.config
-    return [config["SHOPIFY_API_SECRET"], config.get("SHOPIFY_API_SECRET_PREVIOUS") or ""]
-
-
-def receive(headers, body: bytes, *, topic: str | None = None) -> Outcome:
-    """Check and record one delivery. Nothing is stored unless the HMAC verifies."""
-    if not verify_webhook(body, headers.get("X-Shopify-Hmac-Sha256"), _secrets()):
-        return Outcome.FORGED
-    if any(not headers.get(name) for name in REQUIRED_HEADERS):
-        return Outcome.MISSING_HEADERS
-    shop_domain = headers["X-Shopify-Shop-Domain"]
-    if not is_valid_shop_domain(shop_domain):
-        return Outcome.BAD_SHOP
-    if not all(_storable(headers.get(name) or "", width) for name, width in STORED_HEADERS.items()):
-        return Outcome.BAD_HEADERS
-    text = _json_object_text(body)
-    if text is None:
-        return Outcome.BAD_JSON
+def receive(delivery: WebhookDelivery) -> Outcome:
+    """Record one verified delivery, once, and enqueue its processing."""
     receipt_id = _record_once(
-        webhook_id=headers["X-Shopify-Webhook-Id"],
-        shop_domain=shop_domain,
-        # Fulfillment-service callbacks carry no topic header; their kind is in the body.
-        topic=topic or headers.get("X-Shopify-Topic") or "",
-        event_id=headers.get("X-Shopify-Event-Id"),
-        triggered_at=headers.get("X-Shopify-Triggered-At"),
-        payload_json=text,  # the verified body is JSON text already: stored as sent
+        webhook_id=delivery.webhook_id,
+        shop_domain=delivery.shop_domain,
+        topic=delivery.topic,
+        event_id=delivery.event_id,
+        triggered_at=delivery.triggered_at,
+        payload_json=delivery.payload_json,  # the verified body is JSON text already: as sent
         received_at=utcnow(),
     )
     if receipt_id is None:
         return Outcome.DUPLICATE
     # Stored is accepted: with Redis down the receipt waits for the worker's outbox pass.
-    try_enqueue(process.enqueue, receipt_id, shop_domain=shop_domain)
+    try_enqueue(process.enqueue, receipt_id, shop_domain=delivery.shop_domain)
     return Outcome.ACCEPTED
-
-
-def _storable(value: str, width: int) -> bool:
-    return len(value) <= width and value.isprintable()
-
-
-def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not JSON")  # Python's json takes NaN/Infinity; JSON does not
-
-
-def _json_object_text(body: bytes) -> str | None:
-    """The body as text if it is standard JSON holding an object nested at most MAX_NESTING
-    deep, without NUL characters (no text column can hold them); None for anything else."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    if "\\u0000" in text:
-        return None
-    try:
-        # The C parser recurses once per level: a very deep body raises RecursionError.
-        payload = json.loads(text, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(payload, dict):
-        return None
-    # A body cannot nest deeper than its brackets: most payloads skip the walk entirely.
-    if text.count("[") + text.count("{") > MAX_NESTING and _deeper_than(payload, MAX_NESTING):
-        return None
-    return text
-
-
-def _deeper_than(value, limit: int) -> bool:
-    """Iterative (no recursion of its own): does any container sit more than limit deep?"""
-    stack = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
-    return False
 
 
 def _record_once(**values) -> int | None:
@@ -163,9 +76,6 @@ def _insert_once(dialect: str):
         .on_conflict_do_nothing(index_elements=["webhook_id"])
         .returning(receipts.c.id)
     )
-
-
-SHOP_LIFECYCLE_TOPICS = {"app/uninstalled", "shop/redact"}
 
 
 # Enqueued only for a receipt row just inserted (a repeated Webhook-Id never gets here), so no
@@ -205,54 +115,6 @@ def process(receipt_id: int) -> str:
     receipt.processed_at = utcnow()
     db.session.commit()
     return "processed"
-
-
-@handles("app/uninstalled")
-def _uninstalled(shop_domain: str, payload: dict, receipt) -> None:
-    refused = shops.mark_uninstalled(shop_domain, payload)
-    if refused:
-        receipt.error = refused
-
-
-def _names_this_shop(payload: dict, shop_domain: str, receipt) -> bool:
-    """Compliance bodies name their shop; the HMAC is the app's, so a body from another shop
-    would verify under this shop's header. Only a body naming this shop is acted on."""
-    if payload.get("shop_domain") == shop_domain:
-        return True
-    receipt.error = "ignored: the body names another shop than X-Shopify-Shop-Domain"
-    return False
-
-
-@handles("customers/data_request")
-def _data_request(shop_domain: str, payload: dict, receipt) -> None:
-    shop = shops.shop_by_domain(shop_domain)
-    if shop is not None and _names_this_shop(payload, shop_domain, receipt):
-        compliance.data_request(shop, payload)
-
-
-@handles("customers/redact")
-def _customer_redact(shop_domain: str, payload: dict, receipt) -> None:
-    shop = shops.shop_by_domain(shop_domain)
-    if shop is not None and _names_this_shop(payload, shop_domain, receipt):
-        compliance.redact_customer(shop, payload)
-    # The request itself names the customer; keep only what proves we handled it.
-    receipt.payload = {"redacted": True, "customer_id": (payload.get("customer") or {}).get("id")}
-
-
-@handles("shop/redact")
-def _shop_redact(shop_domain: str, payload: dict, receipt) -> None:
-    """Shopify sends it 48 hours after an uninstall: only an uninstalled shop is erased."""
-    if not _names_this_shop(payload, shop_domain, receipt):
-        return
-    shop = shops.lock_shop(shop_domain)
-    if shop is not None and shop.is_installed:
-        if shops.token_still_accepted(shop):
-            compliance.record_refused_redact(shop_domain)
-            receipt.error = "ignored: Relay is installed on this shop"
-            return
-        shops.drop_tokens(shop)  # uninstalled, and its app/uninstalled not seen yet
-    compliance.redact_shop(shop_domain, keep_receipt_id=receipt.id)
-    receipt.payload = {"redacted": True}
 
 
 def try_again_set_aside(shop: Shop, receipt_id: int) -> bool:

@@ -1,29 +1,85 @@
-"""Which domain function handles which webhook topic.
+"""Which handlers run for a webhook topic, in order: the one table to read.
 
-Modules register with @handles("orders/create"); jobs.webhooks dispatches through here. A topic
-nobody handles is recorded and acknowledged, never an error: Shopify would retry it forever.
+Each handler gets the payload as the typed value its reader (integrations/shopify_admin/
+webhook_payloads.py) makes of it. webhooks.intake.process runs a receipt's handlers in one
+transaction; a topic nobody handles is recorded and acknowledged, never an error: Shopify would
+retry it forever.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-Handler = Callable[[str, dict, object], None]
-_HANDLERS: dict[str, list[Handler]] = {}
-
-
-def handles(*topics: str) -> Callable[[Handler], Handler]:
-    def register(func: Handler) -> Handler:
-        for topic in topics:
-            _HANDLERS.setdefault(topic, []).append(func)
-        return func
-
-    return register
+from domain.cancellations import intake as cancellation_intake
+from domain.fulfillment import incoming, supplier_store_events
+from domain.money import refund_mirror
+from domain.orders import webhooks as order_webhooks
+from domain.shop import lifecycle_webhooks as lifecycle
+from integrations.shopify_admin import webhook_payloads as payloads
 
 
-def handlers_for(topic: str) -> list[Handler]:
-    return list(_HANDLERS.get(topic, []))
+@dataclass(frozen=True)
+class Handler:
+    run: Callable  # (shop domain, typed payload, receipt) -> None
+    read: Callable[[dict], object] | None  # None: the handler does not read the payload
+
+    def __call__(self, shop_domain: str, payload: dict, receipt) -> None:
+        self.run(shop_domain, self.read(payload) if self.read else None, receipt)
+
+
+ORDER = Handler(order_webhooks.order_payload, payloads.order)
+REFRESH_ORDER = Handler(order_webhooks.refresh_order, payloads.order_reference)
+SUPPLIER_SHIPPED = Handler(supplier_store_events.supplier_fulfilled, payloads.store_fulfillment)
+
+HANDLERS: dict[str, tuple[Handler, ...]] = {
+    "orders/create": (ORDER,),
+    "orders/updated": (ORDER,),
+    "orders/paid": (ORDER,),
+    "orders/cancelled": (
+        Handler(cancellation_intake.order_cancelled_in_store, payloads.cancelled_order),
+        Handler(supplier_store_events.supplier_cancelled, payloads.cancelled_order),
+        ORDER,
+    ),
+    "orders/fulfilled": (ORDER,),
+    "orders/partially_fulfilled": (ORDER,),
+    "refunds/create": (Handler(refund_mirror.refund_created, payloads.refund), REFRESH_ORDER),
+    "fulfillments/create": (SUPPLIER_SHIPPED, REFRESH_ORDER),
+    "fulfillments/update": (SUPPLIER_SHIPPED, REFRESH_ORDER),
+    # Relay as the fulfillment service: the callback, then the webhooks.
+    "fulfillment_service/notification": (
+        Handler(incoming.fulfillment_service_notified, payloads.service_notification),
+        Handler(incoming.cancellation_callback, payloads.service_notification),
+    ),
+    "fulfillment_orders/fulfillment_request_submitted": (
+        Handler(incoming.fulfillment_request_submitted, payloads.submitted_request),
+        REFRESH_ORDER,
+    ),
+    "fulfillment_orders/cancellation_request_submitted": (
+        Handler(incoming.cancellation_request_arrived, None),
+        REFRESH_ORDER,
+    ),
+    "fulfillment_orders/order_routing_complete": (REFRESH_ORDER,),
+    "fulfillment_orders/fulfillment_request_accepted": (REFRESH_ORDER,),
+    "fulfillment_orders/fulfillment_request_rejected": (REFRESH_ORDER,),
+    "fulfillment_orders/cancellation_request_accepted": (REFRESH_ORDER,),
+    "fulfillment_orders/cancellation_request_rejected": (REFRESH_ORDER,),
+    "fulfillment_orders/placed_on_hold": (REFRESH_ORDER,),
+    "fulfillment_orders/hold_released": (REFRESH_ORDER,),
+    "fulfillment_orders/cancelled": (REFRESH_ORDER,),
+    # The shop's lifecycle and compliance.
+    "app/uninstalled": (Handler(lifecycle.uninstalled, payloads.app_uninstalled),),
+    "customers/data_request": (Handler(lifecycle.data_request, payloads.compliance_request),),
+    "customers/redact": (Handler(lifecycle.customer_redact, payloads.compliance_request),),
+    "shop/redact": (Handler(lifecycle.shop_redact, payloads.compliance_request),),
+}
+
+
+def handlers_for(topic: str) -> tuple[Handler, ...]:
+    return HANDLERS.get(topic, ())
 
 
 # Topics that must be processed even for a shop that has uninstalled Relay.
 ALWAYS_PROCESSED = {"customers/data_request", "customers/redact", "shop/redact", "app/uninstalled"}
+# Uninstall and erasure lock the shop's row before the receipt's (webhooks.intake.process).
+SHOP_LIFECYCLE_TOPICS = {"app/uninstalled", "shop/redact"}

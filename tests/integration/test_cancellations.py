@@ -440,9 +440,11 @@ def test_only_the_supplier_store_that_owns_the_order_can_cancel_it(
     ask(so)
     drain()
     from domain.cancellations import intake as cancellation_intake
+    from integrations.shopify_admin import webhook_payloads
 
     payload = {"admin_graphql_api_id": refreshed(so).supplier_reference, "cancel_reason": "other"}
-    assert cancellation_intake.cancelled_in_supplier_store(stranger, payload) == 0
+    cancelled = webhook_payloads.cancelled_order(payload)
+    assert cancellation_intake.cancelled_in_supplier_store(stranger, cancelled) == 0
     db.session.commit()
     assert refreshed(so).status == "cancellation_requested"
 

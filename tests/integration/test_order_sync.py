@@ -12,6 +12,7 @@ from domain.models.shop import Shop
 from domain.orders import sync
 from domain.orders import sync_runs as order_sync_jobs
 from extensions import db
+from integrations.shopify_admin.order_shapes import order_from_rest
 from tests.integration.test_webhooks import wait_for
 
 
@@ -110,7 +111,7 @@ def test_an_older_update_arriving_late_is_ignored(ctx, devstore, installed_shop,
         )
     )
     stale["updated_at"] = (order.shopify_updated_at - timedelta(hours=1)).isoformat()
-    assert sync.upsert(shop, sync.snapshot_from_rest(stale), source="test") == "stale"
+    assert sync.upsert(shop, order_from_rest(stale), source="test") == "stale"
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(Order, order.id).financial_status == "PAID"

@@ -17,13 +17,14 @@ from domain.models.orders import LineItem, Order
 from domain.models.shop import Shop
 from domain.orders import sync
 from extensions import db
+from integrations.shopify_admin.order_shapes import ShopifyLineItem, ShopifyOrder
 
 pytestmark = [pytest.mark.attack, pytest.mark.postgresql]  # waits on pg_stat_activity
 
 
-def snapshot(gid: str) -> sync.OrderSnapshot:
+def snapshot(gid: str) -> ShopifyOrder:
     now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-    return sync.OrderSnapshot(
+    return ShopifyOrder(
         gid=gid,
         name="#1001",
         created_at=now,
@@ -36,16 +37,16 @@ def snapshot(gid: str) -> sync.OrderSnapshot:
         customer_name="Alex Doe",
         customer_email="alex@example.com",
         shipping_address=None,
-        lines=[
-            sync.LineSnapshot(
+        lines=(
+            ShopifyLineItem(
                 gid=gid.replace("Order", "LineItem"),
                 sku="MUG-1",
                 title="Mug",
                 variant_title=None,
                 quantity=2,
                 unit_price=Decimal("10.00"),
-            )
-        ],
+            ),
+        ),
     )
 
 

@@ -256,11 +256,14 @@ def test_refund_made_in_the_shopify_admin_is_mirrored_once(shop, devstore, drain
 
     payload_refund = devstore_order(devstore, shop, order)["refunds"][0]
     from devstore import payloads
+    from integrations.shopify_admin import webhook_payloads
 
     refund_created(
         shop,
-        payloads.refund(
-            devstore.store, shop, devstore_order(devstore, shop, order), payload_refund
+        webhook_payloads.refund(
+            payloads.refund(
+                devstore.store, shop, devstore_order(devstore, shop, order), payload_refund
+            )
         ),
         None,
     )

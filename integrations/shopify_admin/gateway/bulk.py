@@ -22,12 +22,14 @@ import httpx
 from graphql import StringValueNode, parse, print_ast
 from graphql.language import NullValueNode, Visitor, visit
 
+from integrations.shopify_admin import ids
 from integrations.shopify_admin.client import QUERIES, AdminClient
 from integrations.shopify_admin.errors import ShopifyTransportError, ShopifyUserError
+from integrations.shopify_admin.order_shapes import ShopifyOrder, order_from_graphql
 
 FINISHED = ("COMPLETED", "FAILED", "CANCELED", "EXPIRED")
 DOWNLOAD_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
-# Child lines go back under their order in the GraphQL shape snapshot_from_graphql reads.
+# Child lines go back under their order in the GraphQL shape order_from_graphql reads.
 CHILD_CONNECTIONS = {"LineItem": "lineItems"}
 
 
@@ -98,6 +100,12 @@ def bulk_operation(client: AdminClient, gid: str) -> BulkOperation | None:
     return _operation(node) if node else None
 
 
+def exported_shopify_orders(url: str) -> Iterator[ShopifyOrder]:
+    """Every order of a finished export, in the file's order."""
+    for node in exported_orders(url):
+        yield order_from_graphql(node)
+
+
 def exported_orders(url: str) -> Iterator[dict]:
     """Every order of a finished export, in the file's order, shaped like an OrdersPage node
     (`lineItems: {nodes: [...]}`). Downloads the whole file before the first order: with
@@ -143,8 +151,7 @@ def _assembled(db: sqlite3.Connection) -> Iterator[dict]:
         for (child_body,) in children:
             child = json.loads(child_body)
             child.pop("__parentId")
-            kind = child["id"].split("/")[3] if child.get("id", "").count("/") >= 4 else ""
-            field = CHILD_CONNECTIONS.get(kind)
+            field = CHILD_CONNECTIONS.get(ids.kind_of(child.get("id", "")))
             if field:
                 node[field]["nodes"].append(child)
         yield node

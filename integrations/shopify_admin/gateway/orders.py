@@ -15,6 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from integrations.shopify_admin.client import AdminClient
+from integrations.shopify_admin.order_shapes import (
+    PostalAddress,
+    ShopifyOrder,
+    mailing_address_input,
+    order_from_graphql,
+)
 
 PAGE_SIZE = 25
 PAGE_REQUESTED_COST = 927  # reserved before each page runs: 2 + 25 x 37
@@ -25,7 +31,7 @@ ORDER_COST = 13
 
 @dataclass(frozen=True)
 class OrdersPage:
-    nodes: list[dict]
+    orders: list[ShopifyOrder]
     next_cursor: str | None
     cost: dict | None = None  # extensions.cost of the page request
 
@@ -51,7 +57,8 @@ def orders_page(client: AdminClient, *, after: str | None, query: str | None) ->
     for node in connection["nodes"]:
         _complete_line_items(client, node)
     info = connection["pageInfo"]
-    return OrdersPage(connection["nodes"], info["endCursor"] if info["hasNextPage"] else None, cost)
+    orders = [order_from_graphql(node) for node in connection["nodes"]]
+    return OrdersPage(orders, info["endCursor"] if info["hasNextPage"] else None, cost)
 
 
 def pages(client: AdminClient, *, after: str | None, query: str | None) -> Iterator[OrdersPage]:
@@ -95,22 +102,25 @@ def _complete_line_items(client: AdminClient, node: dict) -> None:
         after = info["endCursor"]
 
 
-def order_by_id(client: AdminClient, gid: str) -> dict | None:
+def order_by_id(client: AdminClient, gid: str) -> ShopifyOrder | None:
     node = client.execute("OrderById", {"id": gid})["order"]
-    if node is not None:
-        _complete_line_items(client, node)
-    return node
+    if node is None:
+        return None
+    _complete_line_items(client, node)
+    return order_from_graphql(node)
 
 
-def order_of_fulfillment_order(client: AdminClient, fo_gid: str) -> dict | None:
+def order_of_fulfillment_order(client: AdminClient, fo_gid: str) -> ShopifyOrder | None:
     fulfillment_order = client.execute("OrderOfFulfillmentOrder", {"id": fo_gid})[
         "fulfillmentOrder"
     ]
-    return fulfillment_order and fulfillment_order["order"]
+    node = fulfillment_order and fulfillment_order["order"]
+    return None if node is None else order_from_graphql(node)
 
 
-def update_shipping_address(client: AdminClient, order_gid: str, address: dict) -> None:
-    """orderUpdate with a MailingAddressInput (firstName, lastName, address1, ... countryCode)."""
+def update_shipping_address(client: AdminClient, order_gid: str, address: PostalAddress) -> None:
     client.mutate(
-        "OrderUpdateShippingAddress", {"id": order_gid, "address": address}, "orderUpdate"
+        "OrderUpdateShippingAddress",
+        {"id": order_gid, "address": mailing_address_input(address)},
+        "orderUpdate",
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from integrations.shopify_admin.client import AdminClient
+from integrations.shopify_admin.order_shapes import PostalAddress, mailing_address_input
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ def place_order(
     retailer_reference: str,
     lines: list[PlacedLine],
     currency: str,
-    shipping_address: dict | None,
+    shipping_address: PostalAddress | None,
     paid: bool,
 ) -> str:
     order: dict = {
@@ -58,23 +59,7 @@ def place_order(
             for line in lines
         ],
     }
-    if shipping_address:
-        order["shippingAddress"] = _mailing_address(shipping_address)
+    if shipping_address is not None:
+        order["shippingAddress"] = mailing_address_input(shipping_address)
     payload = client.mutate("SupplierOrderCreate", {"order": order}, "orderCreate")
     return payload["order"]["id"]
-
-
-def _mailing_address(address: dict) -> dict:
-    first, _, last = (address.get("name") or "").partition(" ")
-    return {
-        "firstName": first or None,
-        "lastName": last or None,
-        "company": address.get("company"),
-        "address1": address.get("address1"),
-        "address2": address.get("address2"),
-        "city": address.get("city"),
-        "province": address.get("province"),
-        "zip": address.get("zip"),
-        "countryCode": address.get("country_code"),
-        "phone": address.get("phone"),
-    }
