@@ -4,7 +4,7 @@ app/uninstalled. Commit first, enqueue second."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -13,8 +13,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from domain import crypto
+from domain.clock import aware, utcnow
 from domain.errors import NotInstalled
-from domain.models.shop import Shop, utcnow
+from domain.models.shop import Shop
 from extensions import db
 from integrations.shopify_admin import oauth
 from integrations.shopify_admin.client import AdminClient
@@ -73,14 +74,9 @@ def complete_token_exchange(domain: str, id_token: str) -> Shop:
     return _install(domain, oauth.exchange_id_token(domain, id_token))
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite drops tzinfo; every timestamp Relay writes is UTC.
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 def _needs_refresh(shop: Shop) -> bool:
-    expires_at = _aware(shop.access_token_expires_at)
-    return expires_at is not None and expires_at - REFRESH_MARGIN <= datetime.now(UTC)
+    expires_at = aware(shop.access_token_expires_at)
+    return expires_at is not None and expires_at - REFRESH_MARGIN <= utcnow()
 
 
 def access_token_for(shop: Shop) -> str:
