@@ -10,9 +10,8 @@ count too). Money is Decimal with the currency's decimal places (Babel's CLDR da
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
-from babel.numbers import get_currency_precision
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -21,7 +20,12 @@ from domain.errors import DomainError
 from domain.models.orders import LineItem, Order, SupplierOrder
 from domain.models.refunds import Refund
 from domain.money import supplier_ledger
-from domain.money.amounts import format_money
+from domain.money.amounts import (
+    currency_decimals,
+    fits_currency,
+    format_money,
+    round_to_currency,
+)
 from extensions import db
 
 SPENT = ("pending", "recorded")  # refunds that count against what is refundable
@@ -36,18 +40,6 @@ class RefundInvalid(DomainError):
         super().__init__(next(iter(errors.values())))
         self.errors = errors
         self.refundable: Refundable | None = None  # what the form was checked against
-
-
-def places(currency: str) -> int:
-    """Decimal places the currency uses (CLDR via Babel): JPY 0, EUR 2, KWD 3."""
-    try:
-        return get_currency_precision(currency)
-    except Exception:  # an unknown code: money with cents is the safe assumption
-        return 2
-
-
-def quantize(amount: Decimal, currency: str) -> Decimal:
-    return amount.quantize(Decimal(1).scaleb(-places(currency)), rounding=ROUND_HALF_UP)
 
 
 # -- what is refundable ---------------------------------------------------------------------
@@ -157,7 +149,7 @@ def full_refund_values(refundable: Refundable) -> dict[str, str]:
 
 
 def _plain(amount: Decimal, currency: str) -> str:
-    return str(quantize(amount, currency))
+    return str(round_to_currency(amount, currency))
 
 
 # -- the merchant's refund, checked ---------------------------------------------------------
@@ -203,10 +195,8 @@ def parse_money(raw, currency: str, label: str) -> Decimal:
         raise ValueError(_("%(field)s must be an amount, like 12.50.", field=label))
     if amount < 0:
         raise ValueError(_("%(field)s cannot be negative.", field=label))
-    digits = places(currency)
-    if -amount.as_tuple().exponent > digits and amount != amount.quantize(
-        Decimal(1).scaleb(-digits)
-    ):
+    if not fits_currency(amount, currency):
+        digits = currency_decimals(currency)
         if digits == 0:
             raise ValueError(
                 _("%(field)s: %(currency)s has no decimals.", field=label, currency=currency)

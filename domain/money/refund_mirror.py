@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from domain.models.orders import Order
 from domain.models.refunds import Refund, RefundLine
-from domain.money.refund_checks import quantize
+from domain.money.amounts import round_to_currency
 from domain.money.refunds import _mark_recorded
 from domain.shop import installation
 from domain.webhooks.topics import handles
@@ -114,7 +114,7 @@ def _lines(order: Order, quantities, restocked, subtotals, money_for_lines: Deci
     by_id = {li.id: li for li in order.line_items}
     result, left = [], money_for_lines
     for line_id in sorted(set(quantities) | set(subtotals)):
-        amount = min(left, quantize(subtotals.get(line_id, ZERO) * scale, order.currency))
+        amount = min(left, round_to_currency(subtotals.get(line_id, ZERO) * scale, order.currency))
         left -= amount
         result.append(
             RefundLine(

@@ -25,9 +25,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from babel.numbers import get_currency_precision
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -36,7 +35,7 @@ from domain.clock import aware, utcnow
 from domain.errors import DomainError, NotFound
 from domain.models.orders import Supplier, SupplierOrder, VariantMapping
 from domain.models.refunds import Refund, RefundLine, SupplierLedgerEntry
-from domain.money.amounts import format_money
+from domain.money.amounts import format_money, round_to_currency
 from domain.orders import timeline
 from domain.orders.timeline import N_
 from domain.shop.settings import settings_of
@@ -63,14 +62,6 @@ def why_paid_out(supplier_order: SupplierOrder) -> str | None:
     )
 
 
-def _quantize(amount: Decimal, currency: str) -> Decimal:
-    try:
-        digits = get_currency_precision(currency)
-    except Exception:
-        digits = 2
-    return amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-
-
 def owed_share(
     cost: Decimal, unit_price: Decimal, refunded_before: Decimal, refunded_now: Decimal, currency
 ) -> Decimal:
@@ -78,8 +69,8 @@ def owed_share(
     costs `cost`, given `refunded_before` already refunded on that line (telescoping)."""
     if unit_price <= 0:
         return ZERO
-    after = _quantize(cost * (refunded_before + refunded_now) / unit_price, currency)
-    before = _quantize(cost * refunded_before / unit_price, currency)
+    after = round_to_currency(cost * (refunded_before + refunded_now) / unit_price, currency)
+    before = round_to_currency(cost * refunded_before / unit_price, currency)
     return after - before
 
 
