@@ -23,7 +23,7 @@ from domain import states
 from domain.cancellations import lifecycle as cancellations
 from domain.clock import utcnow
 from domain.errors import DomainError
-from domain.fulfillment import shipments
+from domain.fulfillment import channels, fulfillment_orders, shipments
 from domain.models.cancellations import CancellationRequest
 from domain.models.orders import Order, Supplier, SupplierOrder
 from domain.models.shop import Shop
@@ -56,12 +56,10 @@ def take_admin_requests(shop: Shop) -> int:
         )
         if order is None:
             continue  # not mirrored yet: the sweep brings it in, the next delivery finds it
-        on_fo = {line.line_item_gid for line in fo.lines}
-        supplier_ids = {li.supplier_id for li in order.line_items if li.shopify_gid in on_fo}
         parts = [
             _locked(so.id)
-            for so in order.supplier_orders
-            if so.supplier_id in supplier_ids and so.supplier_id is not None
+            for so in fulfillment_orders.supplier_orders_on(fo, order)
+            if so.supplier_id is not None
         ]
         for supplier_order in parts:
             opened += _take(client, supplier_order, fo.gid, waiting.message)
@@ -122,16 +120,7 @@ def _refuse_in_store(client, supplier_order: SupplierOrder, fo_gid: str, reason:
 def cancelled_in_supplier_store(shop_domain: str, payload: dict) -> int:
     """orders/cancelled from a supplier's store, for an order Relay placed there."""
     order_gid = payload.get("admin_graphql_api_id") or f"gid://shopify/Order/{payload.get('id')}"
-    owned = db.session.scalars(
-        select(SupplierOrder)
-        .join(Supplier, Supplier.id == SupplierOrder.supplier_id)
-        .where(
-            Supplier.channel == "store",
-            Supplier.store_domain == shop_domain,
-            SupplierOrder.supplier_reference == order_gid,
-        )
-        .with_for_update(of=SupplierOrder)
-    ).all()
+    owned = channels.placed_in_supplier_store(shop_domain, order_gid)
     for supplier_order in owned:
         name = supplier_order.supplier.name
         if supplier_order.status == "cancellation_requested":

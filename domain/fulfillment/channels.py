@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from domain.errors import NotInstalled
 from domain.fulfillment import shipments
-from domain.models.orders import SupplierOrder, VariantMapping
+from domain.models.orders import Supplier, SupplierOrder
 from domain.models.shop import Shop
-from domain.orders import timeline
+from domain.orders import routing, timeline
 from domain.orders.timeline import N_
 from domain.shop import installation
 from extensions import db
@@ -32,6 +32,23 @@ class CannotForward(Exception):
 def reference_tag(shop: Shop, supplier_order: SupplierOrder) -> str:
     """Unique per retailer and supplier order: how a retried job finds what it placed."""
     return f"relay-r{shop.id}-so{supplier_order.id}"
+
+
+def placed_in_supplier_store(store_domain: str, order_gid: str) -> list[SupplierOrder]:
+    """The supplier orders Relay placed as this order of a supplier's store, locked: its
+    webhooks (fulfilled, cancelled) are answers to them. None for the store's own orders."""
+    return list(
+        db.session.scalars(
+            select(SupplierOrder)
+            .join(Supplier, Supplier.id == SupplierOrder.supplier_id)
+            .where(
+                Supplier.channel == "store",
+                Supplier.store_domain == store_domain,
+                SupplierOrder.supplier_reference == order_gid,
+            )
+            .with_for_update(of=SupplierOrder)
+        )
+    )
 
 
 def dispatch(shop: Shop, supplier_order: SupplierOrder) -> None:
@@ -91,16 +108,8 @@ def _place_once(shop: Shop, supplier_order: SupplierOrder, client) -> str:
     if existing:
         return existing
     order = supplier_order.order
-    lines = [li for li in order.line_items if li.supplier_id == supplier_order.supplier_id]
-    mappings = {
-        m.sku: m
-        for m in db.session.scalars(
-            select(VariantMapping).where(
-                VariantMapping.shop_id == shop.id,
-                VariantMapping.sku.in_([li.sku for li in lines if li.sku]),
-            )
-        )
-    }
+    lines = supplier_order.line_items
+    mappings = routing.mappings_for(shop.id, {li.sku for li in lines if li.sku})
     placed = []
     for line in lines:
         mapping = mappings.get(line.sku)

@@ -138,11 +138,7 @@ def remaining_quantities(supplier_order: SupplierOrder) -> dict[int, int]:
     for parcel in supplier_order.parcels:
         for line in parcel.lines:
             shipped[line.line_item_id] = shipped.get(line.line_item_id, 0) + line.quantity
-    return {
-        line.id: line.quantity - shipped.get(line.id, 0)
-        for line in supplier_order.order.line_items
-        if line.supplier_id == supplier_order.supplier_id
-    }
+    return {line.id: line.quantity - shipped.get(line.id, 0) for line in supplier_order.line_items}
 
 
 def record_shipment(

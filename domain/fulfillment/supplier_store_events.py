@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
-
 from domain.cancellations import intake as cancellation_intake
 from domain.errors import DomainError
-from domain.fulfillment import shipments
-from domain.models.orders import Supplier, SupplierOrder, VariantMapping
-from domain.orders import timeline
+from domain.fulfillment import channels, shipments
+from domain.models.orders import SupplierOrder
+from domain.orders import routing, timeline
 from domain.orders.timeline import N_
 from domain.webhooks.topics import handles
-from extensions import db
 
 log = logging.getLogger("relay.supplier_store")
 
@@ -26,18 +23,7 @@ log = logging.getLogger("relay.supplier_store")
 @handles("fulfillments/create", "fulfillments/update")
 def supplier_fulfilled(shop_domain: str, payload: dict, receipt) -> None:
     order_gid = f"gid://shopify/Order/{payload.get('order_id')}"
-    owned = list(
-        db.session.scalars(
-            select(SupplierOrder)
-            .join(Supplier, Supplier.id == SupplierOrder.supplier_id)
-            .where(
-                Supplier.channel == "store",
-                Supplier.store_domain == shop_domain,
-                SupplierOrder.supplier_reference == order_gid,
-            )
-            .with_for_update(of=SupplierOrder)
-        )
-    )
+    owned = channels.placed_in_supplier_store(shop_domain, order_gid)
     if not owned:
         return  # the store's own order, or one this supplier does not fulfill for anyone
     for supplier_order in owned:
@@ -94,18 +80,9 @@ def _tracking(payload: dict) -> shipments.Tracking:
 
 def _quantities(supplier_order: SupplierOrder, shipped_lines: list[dict]) -> dict[int, int]:
     """Match the supplier store's lines (its SKUs) to the retailer's lines of this order."""
-    mine = [
-        li for li in supplier_order.order.line_items if li.supplier_id == supplier_order.supplier_id
-    ]
-    supplier_skus = {
-        m.sku: m.supplier_sku
-        for m in db.session.scalars(
-            select(VariantMapping).where(
-                VariantMapping.shop_id == supplier_order.shop_id,
-                VariantMapping.sku.in_([li.sku for li in mine if li.sku]),
-            )
-        )
-    }
+    mine = supplier_order.line_items
+    mappings = routing.mappings_for(supplier_order.shop_id, {li.sku for li in mine if li.sku})
+    supplier_skus = {sku: mapping.supplier_sku for sku, mapping in mappings.items()}
     remaining = shipments.remaining_quantities(supplier_order)
     quantities: dict[int, int] = {}
     for shipped in shipped_lines:

@@ -210,6 +210,11 @@ class SupplierOrder(db.Model):
         back_populates="supplier_order", cascade="all, delete-orphan", order_by="Parcel.id"
     )
 
+    @property
+    def line_items(self) -> list[LineItem]:
+        """The order's lines this supplier ships (the unmapped ones, for supplier_id None)."""
+        return [line for line in self.order.line_items if line.supplier_id == self.supplier_id]
+
 
 class Parcel(db.Model):
     """One shipment of a supplier order: tracking, the lines in it, and its push to the store."""
