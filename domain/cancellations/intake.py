@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from domain import states
 from domain.cancellations import lifecycle as cancellations
+from domain.cancellations import rules
 from domain.clock import utcnow
 from domain.errors import DomainError
 from domain.fulfillment import channels, fulfillment_orders, shipments
@@ -77,21 +78,21 @@ def _locked(supplier_order_id: int) -> SupplierOrder:
 
 
 def _take(client, supplier_order: SupplierOrder, fo_gid: str, message: str | None) -> int:
-    if cancellations.open_request(supplier_order) is not None:
+    if rules.open_request(supplier_order) is not None:
         return 0  # Relay's own request echoing back, or the second of the two deliveries
-    latest = cancellations.latest_request(supplier_order)
+    latest = rules.latest_request(supplier_order)
     if supplier_order.status == "cancelled" and latest is not None:
         # Decided, but the store still waits for the answer: that job was lost.
         queues.enqueue_cancellation_push(latest.id, latest.status, shop_id=latest.shop_id)
         return 0
-    problem = cancellations.why_not_cancellable(supplier_order)
+    problem = rules.why_not_cancellable(supplier_order)
     if problem:
         _refuse_in_store(client, supplier_order, fo_gid, problem)
         return 0
     cancellations.request_cancellation(
         supplier_order,
         note=message,
-        choices=cancellations.ADMIN_CHOICES,
+        choices=rules.ADMIN_CHOICES,
         source="shopify_admin",
         actor="merchant",
         actor_name=ADMIN,
@@ -154,7 +155,7 @@ def order_cancelled_in_store(shop_domain: str, payload: dict, receipt) -> None:
     if order is None:
         return
     for supplier_order in order.supplier_orders:
-        latest = cancellations.latest_request(supplier_order)
+        latest = rules.latest_request(supplier_order)
         if latest is None or not latest.store_error or latest.order_cancel_job:
             continue
         if supplier_order.problem == latest.store_error:
