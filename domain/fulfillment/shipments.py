@@ -164,21 +164,7 @@ def record_shipment(
             _("This order is “%(status)s”; a parcel cannot be added now.", status=label)
         )
     remaining = remaining_quantities(supplier_order)
-    if quantities is None:
-        quantities = {line_id: qty for line_id, qty in remaining.items() if qty > 0}
-    quantities = {line_id: qty for line_id, qty in quantities.items() if qty}
-    if not quantities:
-        raise DomainError(_("Choose at least one item that is in this parcel."))
-    for line_id, qty in quantities.items():
-        if line_id not in remaining:
-            raise DomainError(_("That item is not part of this supplier's order."))
-        if qty < 0 or qty > remaining[line_id]:
-            raise DomainError(
-                _(
-                    "Only %(count)s of that item are left to ship.",
-                    count=max(remaining[line_id], 0),
-                )
-            )
+    quantities = _parcel_quantities(quantities, remaining)
     if supplier_order.status == "cancellation_requested":
         # Shipping while a cancellation waits is the supplier's answer: declined.
         cancellations.declined_by_shipment(supplier_order, actor=actor, actor_name=actor_name)
@@ -202,6 +188,27 @@ def record_shipment(
     db.session.flush()
     defer(queues.enqueue_push_parcel, parcel.id, shop_id=parcel.shop_id)
     return parcel
+
+
+def _parcel_quantities(quantities: dict[int, int] | None, remaining: dict[int, int]):
+    """The parcel's items (line item id -> quantity), checked against what is left to ship:
+    everything left when none are given."""
+    if quantities is None:
+        quantities = {line_id: qty for line_id, qty in remaining.items() if qty > 0}
+    quantities = {line_id: qty for line_id, qty in quantities.items() if qty}
+    if not quantities:
+        raise DomainError(_("Choose at least one item that is in this parcel."))
+    for line_id, qty in quantities.items():
+        if line_id not in remaining:
+            raise DomainError(_("That item is not part of this supplier's order."))
+        if qty < 0 or qty > remaining[line_id]:
+            raise DomainError(
+                _(
+                    "Only %(count)s of that item are left to ship.",
+                    count=max(remaining[line_id], 0),
+                )
+            )
+    return quantities
 
 
 def _record_parcel_event(supplier_order, parcel: Parcel, actor, actor_name) -> None:

@@ -8,6 +8,7 @@ quantities is that refund, and is recorded rather than mirrored a second time.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -58,9 +59,31 @@ def refund_created(shop_domain: str, payload: dict, receipt) -> None:
         ),
         ZERO,
     )
-    quantities: dict[int, int] = {}
-    restocked: dict[int, int] = {}
-    subtotals: dict[int, Decimal] = {}
+    items = _refunded_items(order, payload)
+    pending = _pending_match(order, total, items.quantities)
+    if pending is not None:
+        _mark_recorded(pending, gid)
+        db.session.commit()
+        return
+    refund = _mirrored(shop, order, payload, gid, total, items)
+    db.session.add(refund)
+    db.session.flush()
+    _mark_recorded(refund, gid)
+    db.session.commit()
+
+
+@dataclass
+class _RefundedItems:
+    """What a refund took back, per line item id."""
+
+    quantities: dict[int, int] = field(default_factory=dict)
+    restocked: dict[int, int] = field(default_factory=dict)
+    subtotals: dict[int, Decimal] = field(default_factory=dict)
+
+
+def _refunded_items(order: Order, payload: dict) -> _RefundedItems:
+    items = _RefundedItems()
+    quantities, restocked, subtotals = items.quantities, items.restocked, items.subtotals
     lines = {li.shopify_gid: li for li in order.line_items}
     for rli in payload.get("refund_line_items") or []:
         line = lines.get(f"gid://shopify/LineItem/{rli['line_item_id']}")
@@ -72,11 +95,13 @@ def refund_created(shop_domain: str, payload: dict, receipt) -> None:
         subtotals[line.id] = subtotals.get(line.id, ZERO) + _money(
             rli.get("subtotal_set") or rli.get("subtotal")
         )
-    pending = _pending_match(order, total, quantities)
-    if pending is not None:
-        _mark_recorded(pending, gid)
-        db.session.commit()
-        return
+    return items
+
+
+def _mirrored(
+    shop, order: Order, payload: dict, gid: str, total: Decimal, items: _RefundedItems
+) -> Refund:
+    """The refund made in the Shopify admin, as Relay records it."""
     shipping = sum(
         (
             _money(s.get("subtotal_amount_set") or s.get("amount"))
@@ -84,7 +109,7 @@ def refund_created(shop_domain: str, payload: dict, receipt) -> None:
         ),
         ZERO,
     )
-    refund = Refund(
+    return Refund(
         shop_id=shop.id,
         order_id=order.id,
         idempotency_key=f"shopify:{payload['id']}",
@@ -96,19 +121,16 @@ def refund_created(shop_domain: str, payload: dict, receipt) -> None:
         currency=order.currency,
         reason=(payload.get("note") or "").strip() or None,
         notify=False,
-        restock=bool(restocked),
+        restock=bool(items.restocked),
         created_by=None,
-        lines=_lines(order, quantities, restocked, subtotals, total - min(shipping, total)),
+        lines=_lines(order, items, total - min(shipping, total)),
     )
-    db.session.add(refund)
-    db.session.flush()
-    _mark_recorded(refund, gid)
-    db.session.commit()
 
 
-def _lines(order: Order, quantities, restocked, subtotals, money_for_lines: Decimal):
+def _lines(order: Order, items: _RefundedItems, money_for_lines: Decimal):
     """Item values as Shopify reports them, scaled down when less money went back than the
     items were worth (a refund that kept a fee), so the lines never claim more than was paid."""
+    quantities, restocked, subtotals = items.quantities, items.restocked, items.subtotals
     worth = sum(subtotals.values(), ZERO)
     scale = min(Decimal(1), money_for_lines / worth) if worth > 0 else ZERO
     by_id = {li.id: li for li in order.line_items}

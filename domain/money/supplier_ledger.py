@@ -82,29 +82,7 @@ def record_refund(refund: Refund) -> list[SupplierLedgerEntry]:
     ):
         return []
     order = refund.order
-    by_supplier = {so.supplier_id: so for so in order.supplier_orders}
-    owed: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
-    basis: dict[tuple[int, str], str] = {}
-    for rl in refund.lines:
-        line = rl.line_item
-        so = by_supplier.get(line.supplier_id) if line.supplier_id else None
-        if so is None or so.supplier_paid_at is None or so.supplier_paid_out_at is not None:
-            continue  # never paid: owes nothing; paid out: settled outside Relay
-        mapping = db.session.scalar(
-            select(VariantMapping).where(
-                VariantMapping.shop_id == refund.shop_id, VariantMapping.sku == line.sku
-            )
-        )
-        before = _refunded_before(rl)
-        if mapping is not None and mapping.cost is not None:
-            currency = mapping.cost_currency or so.supplier.currency or refund.currency
-            share = owed_share(mapping.cost, line.unit_price, before, rl.amount, currency)
-            how = "cost"
-        else:
-            currency, share, how = refund.currency, rl.amount, "refunded_amount"
-        key = (so.id, currency)
-        owed[key] += share
-        basis[key] = how if basis.get(key, how) == how else "mixed"
+    owed, basis = _owed_back(refund)
     entries = []
     for (so_id, currency), amount in owed.items():
         if amount <= 0:
@@ -134,6 +112,35 @@ def record_refund(refund: Refund) -> list[SupplierLedgerEntry]:
             amount=format_money(amount, currency),
         )
     return entries
+
+
+def _owed_back(refund: Refund) -> tuple[dict[tuple[int, str], Decimal], dict[tuple[int, str], str]]:
+    """What each paid supplier order owes back for the refund's lines, per (supplier order,
+    currency), and on what basis: its cost, the refunded amount, or mixed."""
+    by_supplier = {so.supplier_id: so for so in refund.order.supplier_orders}
+    owed: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
+    basis: dict[tuple[int, str], str] = {}
+    for rl in refund.lines:
+        line = rl.line_item
+        so = by_supplier.get(line.supplier_id) if line.supplier_id else None
+        if so is None or so.supplier_paid_at is None or so.supplier_paid_out_at is not None:
+            continue  # never paid: owes nothing; paid out: settled outside Relay
+        mapping = db.session.scalar(
+            select(VariantMapping).where(
+                VariantMapping.shop_id == refund.shop_id, VariantMapping.sku == line.sku
+            )
+        )
+        before = _refunded_before(rl)
+        if mapping is not None and mapping.cost is not None:
+            currency = mapping.cost_currency or so.supplier.currency or refund.currency
+            share = owed_share(mapping.cost, line.unit_price, before, rl.amount, currency)
+            how = "cost"
+        else:
+            currency, share, how = refund.currency, rl.amount, "refunded_amount"
+        key = (so.id, currency)
+        owed[key] += share
+        basis[key] = how if basis.get(key, how) == how else "mixed"
+    return owed, basis
 
 
 def _refunded_before(refund_line: RefundLine) -> Decimal:
