@@ -16,7 +16,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Float, Numeric, inspect
 
 from domain.models.order_search import FTS_TABLE
 from extensions import db
@@ -33,6 +33,16 @@ def include_in_migrations(obj, name, type_, reflected, compare_to, *, dialect: s
         return False
     only_on = getattr(getattr(obj, "_ddl_if", None), "dialect", None)
     return only_on is None or only_on == dialect
+
+
+def compare_type(context, inspected_column, metadata_column, inspected, metadata) -> bool | None:
+    """What autogenerate calls a type change: Alembic's own comparison (None), except a
+    Numeric's precision and scale on SQLite, which keeps any number whatever a column declares
+    (revision 0003 widens money columns on PostgreSQL only)."""
+    decimal = [isinstance(t, Numeric) and not isinstance(t, Float) for t in (inspected, metadata)]
+    if context.dialect.name == "sqlite" and all(decimal):
+        return False
+    return None
 
 
 def alembic_config(connection=None) -> Config:

@@ -124,7 +124,8 @@ class Costs:
 
 def relay_shop(domain: str, token: str):
     from domain import crypto
-    from domain.models.shop import Shop, utcnow
+    from domain.clock import utcnow
+    from domain.models.shop import Shop
     from extensions import db
 
     shop = Shop(

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from flask_babel import gettext
 
+from domain.clock import utcnow
 from domain.errors import WrongState
-from domain.models.shop import utcnow
 from domain.orders.timeline import N_
 
 

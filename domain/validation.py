@@ -16,8 +16,9 @@ from babel.numbers import get_territory_currencies
 from flask_babel import gettext as _
 
 from domain.errors import InvalidInput
+from domain.money.amounts import currency_decimals, fits_currency, round_to_currency
 
-MAX_MONEY = Decimal("999999999999.99")  # Numeric(14, 2)
+MAX_MONEY = Decimal("999999999999.999")  # MONEY, Numeric(15, 3): 12 digits before the point
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # ISO 4217 codes in use today (legal tender somewhere), from Babel's CLDR data: historical
 # codes such as DEM or test codes such as XXX are refused.
@@ -99,8 +100,9 @@ def email(raw) -> str | None:
     return value
 
 
-def money(raw) -> Decimal | None:
-    """A non-negative amount with at most 2 decimals; "4,50" is read as 4.50."""
+def money(raw, currency: str | None = None) -> Decimal | None:
+    """A non-negative amount with at most the currency's decimals (2 when it is not known yet);
+    "4,50" is read as 4.50."""
     value = str(raw or "").strip().replace(" ", "")
     if not value:
         return None
@@ -116,9 +118,18 @@ def money(raw) -> Decimal | None:
         raise FieldError(_("A cost cannot be negative."))
     if amount > MAX_MONEY:
         raise FieldError(_("That amount is too large."))
-    if amount != amount.quantize(Decimal("0.01")):
-        raise FieldError(_("Use at most two decimals."))
-    return amount.quantize(Decimal("0.01"))
+    if not fits_currency(amount, currency):
+        raise FieldError(_too_many_decimals(currency))
+    return round_to_currency(amount, currency)
+
+
+def _too_many_decimals(currency: str | None) -> str:
+    digits = currency_decimals(currency)
+    if digits == 2:
+        return _("Use at most two decimals.")
+    if digits == 0:
+        return _("%(currency)s amounts have no decimals.", currency=currency)
+    return _("%(currency)s amounts have at most %(num)d decimals.", currency=currency, num=digits)
 
 
 def choice(raw, options, *, label: str = "") -> str:

@@ -10,7 +10,7 @@ from functools import partial
 
 from alembic import context
 
-from schema import include_in_migrations
+from schema import compare_type, include_in_migrations
 
 
 def _run(connection) -> None:
@@ -21,7 +21,7 @@ def _run(connection) -> None:
         target_metadata=db.metadata,
         include_object=partial(include_in_migrations, dialect=connection.dialect.name),
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters by copying
-        compare_type=True,
+        compare_type=compare_type,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -23,10 +23,10 @@ from sqlalchemy import select
 from background import SYNC, background
 from domain import states
 from domain.cancellations import lifecycle as cancellations
-from domain.cancellations import push
+from domain.cancellations import push, rules
 from domain.clock import utcnow
 from domain.errors import WrongState
-from domain.fulfillment import channels, shipments
+from domain.fulfillment import channels, fulfillment_orders, shipments
 from domain.models.cancellations import CancellationRequest
 from domain.models.orders import Order, Supplier, SupplierOrder
 from domain.models.shop import Shop
@@ -58,12 +58,10 @@ def take_admin_requests(shop: Shop) -> int:
         )
         if order is None:
             continue  # not mirrored yet: the sweep brings it in, the next delivery finds it
-        on_fo = {line.line_item_gid for line in fo.lines}
-        supplier_ids = {li.supplier_id for li in order.line_items if li.shopify_gid in on_fo}
         parts = [
             _locked(so.id)
-            for so in order.supplier_orders
-            if so.supplier_id in supplier_ids and so.supplier_id is not None
+            for so in fulfillment_orders.supplier_orders_on(fo, order)
+            if so.supplier_id is not None
         ]
         for supplier_order in parts:
             opened += _take(client, supplier_order, fo.gid, waiting.message)
@@ -81,23 +79,23 @@ def _locked(supplier_order_id: int) -> SupplierOrder:
 
 
 def _take(client, supplier_order: SupplierOrder, fo_gid: str, message: str | None) -> int:
-    if cancellations.open_request(supplier_order) is not None:
+    if rules.open_request(supplier_order) is not None:
         return 0  # Relay's own request echoing back, or the second of the two deliveries
-    latest = cancellations.latest_request(supplier_order)
+    latest = rules.latest_request(supplier_order)
     if supplier_order.status == "cancelled" and latest is not None:
         # Decided, but the store still waits for the answer: that job was lost.
         push.carry_out.enqueue_once(
             latest.id, id_parts={"status": latest.status}, shop_id=latest.shop_id
         )
         return 0
-    problem = cancellations.why_not_cancellable(supplier_order)
+    problem = rules.why_not_cancellable(supplier_order)
     if problem:
         _refuse_in_store(client, supplier_order, fo_gid, problem)
         return 0
     cancellations.request_cancellation(
         supplier_order,
         note=message,
-        choices=cancellations.ADMIN_CHOICES,
+        choices=rules.ADMIN_CHOICES,
         source="shopify_admin",
         actor="merchant",
         actor_name=ADMIN,
@@ -157,7 +155,7 @@ def order_cancelled_in_store(shop_domain: str, cancelled: CancelledOrder, receip
     if order is None:
         return
     for supplier_order in order.supplier_orders:
-        latest = cancellations.latest_request(supplier_order)
+        latest = rules.latest_request(supplier_order)
         if latest is None or not latest.store_error or latest.order_cancel_job:
             continue
         if supplier_order.problem == latest.store_error:

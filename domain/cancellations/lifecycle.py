@@ -10,9 +10,10 @@
     (ShopSettings.auto_cancel_days, 14), it is cancelled automatically.
 - Shipped: too late; refused with a clear message (the button is not offered either).
 
-Every status change goes through the status table; every step is on the timeline; the
-store's side (Shopify's fulfillment order, orderCancel, the supplier's store) is carried out
-by a job once the transaction commits (domain.cancellations.push).
+Whether a request can be made, and the merchant's choices for it: `rules`. Every status
+change goes through the status table; every step is on the timeline; the store's side
+(Shopify's fulfillment order, orderCancel, the supplier's store) is carried out by a job once
+the transaction commits (domain.cancellations.push).
 """
 
 from __future__ import annotations
@@ -27,6 +28,15 @@ from flask_babel import lazy_gettext as _l
 from background import PUSH, background
 from domain import states
 from domain.cancellations import push
+from domain.cancellations.rules import (
+    MAX_NOTE,
+    Choices,
+    latest_request,
+    open_request,
+    supplier_name,
+    why_not_cancellable,
+    why_not_whole_order,
+)
 from domain.clock import aware, utcnow
 from domain.errors import InvalidInput, WrongState
 from domain.fulfillment import tracking_push
@@ -37,37 +47,6 @@ from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop.settings import settings_of
 from extensions import db
-
-MAX_NOTE = 1000
-CANCELLABLE = (*states.CANCELLABLE_AT_ONCE, *states.WITH_SUPPLIER)
-
-
-@dataclass(frozen=True)
-class Choices:
-    """What the merchant wants done in the store once the cancellation is agreed."""
-
-    scope: str = "supplier"  # "supplier": only this supplier's items; "order": the whole order
-    restock: bool = True
-    refund: bool = True
-    notify_customer: bool = True
-
-
-# Requests made with the Shopify admin's own button cancel a fulfillment, not the order: the
-# merchant cancels or refunds the order there if they want to.
-ADMIN_CHOICES = Choices(scope="supplier", restock=False, refund=False, notify_customer=False)
-
-
-def _supplier(supplier_order: SupplierOrder) -> str:
-    return supplier_order.supplier.name if supplier_order.supplier else _("no supplier")
-
-
-def open_request(supplier_order: SupplierOrder) -> CancellationRequest | None:
-    return next((r for r in supplier_order.cancellation_requests if r.is_open), None)
-
-
-def latest_request(supplier_order: SupplierOrder) -> CancellationRequest | None:
-    requests = supplier_order.cancellation_requests
-    return requests[-1] if requests else None
 
 
 def declined_request(supplier_order: SupplierOrder) -> CancellationRequest | None:
@@ -80,73 +59,6 @@ def declined_request(supplier_order: SupplierOrder) -> CancellationRequest | Non
 
 
 # -- asking -----------------------------------------------------------------------------------
-
-
-def why_not_cancellable(supplier_order: SupplierOrder) -> str | None:
-    order = supplier_order.order
-    status = supplier_order.status
-    if status == "cancellation_requested":
-        return _(
-            "A cancellation of %(order)s is already waiting for %(supplier)s's answer.",
-            order=order.name,
-            supplier=_supplier(supplier_order),
-        )
-    if status == "cancelled" or order.cancelled_at is not None:
-        return _("%(order)s is cancelled already.", order=order.name)
-    if status == "shipped":
-        return _(
-            "%(supplier)s has shipped %(order)s: a shipped order cannot be cancelled. "
-            "Refund it, or ask the customer to return it.",
-            supplier=_supplier(supplier_order),
-            order=order.name,
-        )
-    if supplier_order.supplier is None:
-        return _("These items have no supplier: there is nothing to cancel at a supplier.")
-    if status not in CANCELLABLE:
-        label = _(states.STATUSES[status].label)
-        return _(
-            "%(order)s is “%(status)s”; it cannot be cancelled now.", order=order.name, status=label
-        )
-    return None
-
-
-def why_not_whole_order(supplier_order: SupplierOrder) -> str | None:
-    """Cancelling the whole order in the store only makes sense when nothing of it is on its
-    way to the customer and no other supplier is working on it (Shopify would refuse too)."""
-    if supplier_order.parcels:
-        return _(
-            "Part of it has shipped already, so the whole order cannot be cancelled. Choose "
-            "“Only this supplier's items”."
-        )
-    busy = [
-        other
-        for other in supplier_order.order.supplier_orders
-        if other.id != supplier_order.id
-        and other.status in (*states.WITH_SUPPLIER, "cancellation_requested", "shipped")
-    ]
-    if busy:
-        return _(
-            "%(supplier)s has other items of this order (“%(status)s”). Choose “Only this "
-            "supplier's items”, or ask %(supplier)s to cancel too.",
-            supplier=_supplier(busy[0]),
-            status=_(states.STATUSES[busy[0].status].label),
-        )
-    return None
-
-
-def choices_from(form) -> tuple[str | None, Choices]:
-    """The drawer's form: the note to the supplier and the merchant's choices."""
-    errors = {}
-    note = " ".join(str(form.get("note") or "").split()) or None
-    if note and len(note) > MAX_NOTE:
-        errors["note"] = _("Keep the note under %(n)s characters.", n=MAX_NOTE)
-    scope = form.get("scope") or "supplier"
-    if scope not in CancellationRequest.SCOPES:
-        errors["scope"] = _("Choose what to cancel.")
-    if errors:
-        raise InvalidInput(errors=errors)
-    checked = lambda name: form.get(name) in ("1", "on", "true", "yes")  # noqa: E731
-    return note, Choices(scope, checked("restock"), checked("refund"), checked("notify_customer"))
 
 
 def request_cancellation(
@@ -167,14 +79,38 @@ def request_cancellation(
         problem = why_not_whole_order(supplier_order)
         if problem:
             raise InvalidInput(errors={"scope": problem})
-    order = supplier_order.order
-    now = utcnow()
+    request = _new_request(supplier_order, note, choices, source, actor_name)
+    if supplier_order.status in states.CANCELLABLE_AT_ONCE:
+        return _cancel_before_forward(request, actor, actor_name)
+    states.require("request_cancellation", supplier_order)
+    states.advance(supplier_order, "request_cancellation")
+    if not request.supplier_was_paid:
+        timeline.record(
+            supplier_order.order,
+            EventKind.CANCELLATION_REQUESTED,
+            N_("Cancellation requested from %(supplier)s"),
+            actor=actor,
+            actor_name=actor_name,
+            supplier=supplier_name(supplier_order),
+            note=note or "",
+        )
+        return auto_cancel(request, why="unpaid")
+    return _ask_paid_supplier(request, note, actor, actor_name)
+
+
+def _new_request(
+    supplier_order: SupplierOrder,
+    note: str | None,
+    choices: Choices,
+    source: str,
+    actor_name: str | None,
+) -> CancellationRequest:
     request = CancellationRequest(
         shop_id=supplier_order.shop_id,
         supplier_order=supplier_order,
         source=source,
         requested_by=actor_name,
-        requested_at=now,
+        requested_at=utcnow(),
         note=note,
         scope=choices.scope,
         restock=choices.restock,
@@ -184,34 +120,35 @@ def request_cancellation(
         supplier_was_paid=supplier_order.supplier_paid_at is not None,
     )
     db.session.add(request)
-    supplier = _supplier(supplier_order)
-    if supplier_order.status in states.CANCELLABLE_AT_ONCE:
-        states.advance(supplier_order, "cancel_before_forward")
-        _decide(request, "auto_cancelled", "relay")
-        timeline.record(
-            order,
-            EventKind.CANCELLED_BEFORE_FORWARD,
-            N_("Cancelled at once: it had not been sent to %(supplier)s yet"),
-            actor=actor,
-            actor_name=actor_name,
-            supplier=supplier,
-        )
-        return _carry_out(request)
-    states.require("request_cancellation", supplier_order)
-    states.advance(supplier_order, "request_cancellation")
-    if not request.supplier_was_paid:
-        timeline.record(
-            order,
-            EventKind.CANCELLATION_REQUESTED,
-            N_("Cancellation requested from %(supplier)s"),
-            actor=actor,
-            actor_name=actor_name,
-            supplier=supplier,
-            note=note or "",
-        )
-        return auto_cancel(request, why="unpaid")
+    return request
+
+
+def _cancel_before_forward(
+    request: CancellationRequest, actor: str, actor_name: str | None
+) -> CancellationRequest:
+    """Not sent to the supplier yet: cancelled at once, nobody's consent needed."""
+    supplier_order = request.supplier_order
+    states.advance(supplier_order, "cancel_before_forward")
+    _decide(request, "auto_cancelled", "relay")
+    timeline.record(
+        supplier_order.order,
+        EventKind.CANCELLED_BEFORE_FORWARD,
+        N_("Cancelled at once: it had not been sent to %(supplier)s yet"),
+        actor=actor,
+        actor_name=actor_name,
+        supplier=supplier_name(supplier_order),
+    )
+    return _carry_out(request)
+
+
+def _ask_paid_supplier(
+    request: CancellationRequest, note: str | None, actor: str, actor_name: str | None
+) -> CancellationRequest:
+    """A paid supplier answers, or the request is cancelled automatically after N days."""
+    supplier_order = request.supplier_order
+    order, supplier = supplier_order.order, supplier_name(supplier_order)
     days = settings_of(db.session.get(Shop, supplier_order.shop_id)).auto_cancel_days
-    request.auto_cancel_at = now + timedelta(days=days)
+    request.auto_cancel_at = request.requested_at + timedelta(days=days)
     timeline.record(
         order,
         EventKind.CANCELLATION_REQUESTED,
@@ -268,7 +205,7 @@ def accept(
         N_("%(supplier)s accepted the cancellation"),
         actor="merchant" if by == "merchant" else "supplier",
         actor_name=actor_name,
-        supplier=_supplier(supplier_order),
+        supplier=supplier_name(supplier_order),
     )
     return _carry_out(request)
 
@@ -292,16 +229,14 @@ def decline(
             errors={"reason": _("Keep the reason under %(n)s characters.", n=MAX_NOTE)}
         )
     request = _open_or_refuse(supplier_order)
-    _back_to_work(supplier_order, request)
-    request.decline_reason = reason
-    _decide(request, "declined", by, actor_name)
+    _declined(supplier_order, request, reason, by, actor_name)
     timeline.record(
         supplier_order.order,
         EventKind.CANCELLATION_DECLINED,
         N_("%(supplier)s declined the cancellation: %(reason)s"),
         actor="merchant" if by == "merchant" else "supplier",
         actor_name=actor_name,
-        supplier=_supplier(supplier_order),
+        supplier=supplier_name(supplier_order),
         reason=reason,
     )
     return _carry_out(request)
@@ -315,24 +250,28 @@ def declined_by_shipment(
     request = open_request(supplier_order)
     if request is None:
         return None
-    _back_to_work(supplier_order, request)
-    request.decline_reason = tracking_push.SHIPPED_INSTEAD
-    _decide(request, "declined", "shipment", actor_name)
+    _declined(supplier_order, request, tracking_push.SHIPPED_INSTEAD, "shipment", actor_name)
     timeline.record(
         supplier_order.order,
         EventKind.CANCELLATION_DECLINED,
         N_("Cancellation request closed: %(supplier)s shipped the order instead"),
         actor=actor,
         actor_name=actor_name,
-        supplier=_supplier(supplier_order),
+        supplier=supplier_name(supplier_order),
     )
     return _carry_out(request)
 
 
-def _back_to_work(supplier_order: SupplierOrder, request: CancellationRequest) -> None:
-    """Where a declined request leaves the supplier order: in progress, or partially shipped
-    if parcels left already. A supplier that had not accepted yet accepts by declining, so the
-    store's fulfillment request is accepted too."""
+def _declined(
+    supplier_order: SupplierOrder,
+    request: CancellationRequest,
+    reason: str,
+    by: str,
+    actor_name: str | None,
+) -> None:
+    """The request is declined for `reason`, which leaves the supplier order in progress, or
+    partially shipped if parcels left already. A supplier that had not accepted yet accepts by
+    declining, so the store's fulfillment request is accepted too."""
     event = (
         "cancellation_declined_partly_shipped"
         if supplier_order.parcels
@@ -343,6 +282,8 @@ def _back_to_work(supplier_order: SupplierOrder, request: CancellationRequest) -
         tracking_push.answer_request.once_after_commit(
             supplier_order.id, shop_id=supplier_order.shop_id
         )
+    request.decline_reason = reason
+    _decide(request, "declined", by, actor_name)
 
 
 def auto_cancel(request: CancellationRequest, *, why: str) -> CancellationRequest:
@@ -350,7 +291,7 @@ def auto_cancel(request: CancellationRequest, *, why: str) -> CancellationReques
     supplier_order = request.supplier_order
     states.advance(supplier_order, "cancellation_accepted")
     _decide(request, "auto_cancelled", "relay")
-    supplier = _supplier(supplier_order)
+    supplier = supplier_name(supplier_order)
     if why == "unpaid":
         message = N_("Cancelled at once: %(supplier)s had not been paid for it")
     else:

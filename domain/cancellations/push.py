@@ -34,6 +34,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from background import PUSH, background
+from domain.fulfillment import fulfillment_orders
 from domain.fulfillment.tracking_push import SHIPPED_INSTEAD
 from domain.models.cancellations import CancellationRequest
 from domain.models.orders import SupplierOrder
@@ -44,7 +45,6 @@ from domain.shop import shops, tokens
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyError, ShopifyUserError
 from integrations.shopify_admin.gateway import cancellations as gateway
-from integrations.shopify_admin.gateway import fulfillment as fo_gateway
 
 log = logging.getLogger("relay.cancellations")
 SUPPLIER_STORE_TAG = "relay-cancellation-requested"
@@ -162,31 +162,14 @@ def _supplier_name(run: _Run) -> str:
     return supplier.name if supplier else "?"
 
 
-def _fulfillment_orders(client, shop: Shop, supplier_order: SupplierOrder) -> list:
-    """The store's fulfillment orders at Relay's location holding this supplier's items."""
-    wanted = {
-        li.shopify_gid
-        for li in supplier_order.order.line_items
-        if li.supplier_id == supplier_order.supplier_id
-    }
-    return [
-        fo
-        for fo in fo_gateway.fulfillment_orders_of(client, supplier_order.order.shopify_gid)
-        if fo.location_gid == shop.fulfillment_location_gid
-        and any(line.line_item_gid in wanted for line in fo.lines)
-    ]
-
-
 def _shared_with_others(fo, supplier_order: SupplierOrder, agreeing: tuple[str, ...]) -> bool:
     """A fulfillment order requested with the admin's button can hold several suppliers'
     items: it is answered only once every supplier order on it has reached `agreeing`."""
-    order = supplier_order.order
-    on_fo = {line.line_item_gid for line in fo.lines if line.remaining_quantity > 0}
-    supplier_ids = {li.supplier_id for li in order.line_items if li.shopify_gid in on_fo}
     return any(
-        other.supplier_id in supplier_ids and other.status not in agreeing
-        for other in order.supplier_orders
-        if other.id != supplier_order.id
+        other.id != supplier_order.id and other.status not in agreeing
+        for other in fulfillment_orders.supplier_orders_on(
+            fo, supplier_order.order, still_to_fulfill=True
+        )
     )
 
 
@@ -198,7 +181,7 @@ def _message(request: CancellationRequest) -> str:
 
 
 def _mirror(run: _Run, shop: Shop, client) -> None:
-    for fo in _fulfillment_orders(client, shop, run.supplier_order):
+    for fo in fulfillment_orders.at_relays_location(client, shop, run.supplier_order):
         if fo.status != "IN_PROGRESS" or fo.request_status not in REQUESTABLE:
             continue  # already requested (e.g. from the Shopify admin), or not accepted yet
         if _shared_with_others(fo, run.supplier_order, ("cancellation_requested", "cancelled")):
@@ -259,7 +242,7 @@ def _supplier_store(run: _Run):
 
 
 def _cancel(run: _Run, shop: Shop, client) -> None:
-    for fo in _fulfillment_orders(client, shop, run.supplier_order):
+    for fo in fulfillment_orders.at_relays_location(client, shop, run.supplier_order):
         if _shared_with_others(fo, run.supplier_order, ("cancelled",)):
             continue
         if fo.request_status == "CANCELLATION_REQUESTED":
@@ -271,7 +254,7 @@ def _cancel(run: _Run, shop: Shop, client) -> None:
             current = next(
                 (
                     f
-                    for f in _fulfillment_orders(client, shop, run.supplier_order)
+                    for f in fulfillment_orders.at_relays_location(client, shop, run.supplier_order)
                     if f.gid == fo.gid
                 ),
                 None,
@@ -364,7 +347,7 @@ def _cancel_order(run: _Run, client) -> None:
 
 def _reject(run: _Run, shop: Shop, client) -> None:
     reason = run.request.decline_reason or SHIPPED_INSTEAD
-    for fo in _fulfillment_orders(client, shop, run.supplier_order):
+    for fo in fulfillment_orders.at_relays_location(client, shop, run.supplier_order):
         if fo.status != "IN_PROGRESS" or fo.request_status != "CANCELLATION_REQUESTED":
             continue  # never mirrored, answered already, or closed by the shipment itself
         gateway.reject_cancellation_request(client, fo.gid, reason)

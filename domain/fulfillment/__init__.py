@@ -5,6 +5,7 @@ requesting     Request Fulfillment, hold, release, pay supplier (grid, bulk, aut
 actions        the merchant's buttons, offered only when the transition tables allow them
 incoming       the same requests made with Shopify's own admin button
 forwarding     the job that sends a supplier order on, through its channel (`channels`)
+fulfillment_orders  the store's fulfillment orders holding a supplier order's items
 shipments      what the supplier reports: accepted, declined, parcels with tracking
 supplier_store_events  the same, reported by a supplier's own Shopify store
 tracking_push  the job that turns each parcel into a fulfillment in the store

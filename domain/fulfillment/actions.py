@@ -11,6 +11,7 @@ from sqlalchemy import select
 from domain import states
 from domain.cancellations import intake as cancellation_intake
 from domain.cancellations import lifecycle as cancellations
+from domain.cancellations import rules as cancellation_rules
 from domain.errors import InvalidInput, WrongState
 from domain.fulfillment import requesting as requests
 from domain.fulfillment import shipments
@@ -42,8 +43,8 @@ def perform(shop, supplier_order_id: int, action: str, form) -> str:
     """Run one action on one supplier order of this shop; commit; return what to tell the
     merchant. Raises InvalidInput or WrongState (nothing changed) when it is not possible."""
     supplier_order = requests.supplier_order_of(shop, supplier_order_id)
-    if action == "request_cancellation" and cancellations.why_not_cancellable(supplier_order):
-        raise WrongState(cancellations.why_not_cancellable(supplier_order))
+    if action == "request_cancellation" and cancellation_rules.why_not_cancellable(supplier_order):
+        raise WrongState(cancellation_rules.why_not_cancellable(supplier_order))
     if action not in states.allowed_actions(supplier_order):
         label = _(states.STATUSES[supplier_order.status].label)
         raise WrongState(_("That is not possible while the order is “%(status)s”.", status=label))
@@ -75,7 +76,7 @@ def perform(shop, supplier_order_id: int, action: str, form) -> str:
             actor_name=N_("Merchant"),
         )
     elif action == "request_cancellation":
-        note, choices = cancellations.choices_from(form)
+        note, choices = cancellation_rules.choices_from(form)
         request = cancellations.request_cancellation(
             supplier_order, note=note, choices=choices, actor_name=N_("Merchant")
         )

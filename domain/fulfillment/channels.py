@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from domain.errors import NotInstalled
 from domain.fulfillment import shipments
-from domain.models.orders import Supplier, SupplierOrder, VariantMapping
+from domain.models.orders import Supplier, SupplierOrder
 from domain.models.shop import Shop
-from domain.orders import timeline
+from domain.orders import routing, timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop import shops, tokens
 from extensions import db
@@ -110,16 +110,8 @@ def _place_once(shop: Shop, supplier_order: SupplierOrder, client) -> str:
     if existing:
         return existing
     order = supplier_order.order
-    lines = [li for li in order.line_items if li.supplier_id == supplier_order.supplier_id]
-    mappings = {
-        m.sku: m
-        for m in db.session.scalars(
-            select(VariantMapping).where(
-                VariantMapping.shop_id == shop.id,
-                VariantMapping.sku.in_([li.sku for li in lines if li.sku]),
-            )
-        )
-    }
+    lines = supplier_order.line_items
+    mappings = routing.mappings_for(shop.id, {li.sku for li in lines if li.sku})
     placed = []
     for line in lines:
         mapping = mappings.get(line.sku)

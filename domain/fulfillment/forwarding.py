@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from background import PUSH, background
 from domain import states
 from domain.clock import aware, utcnow
-from domain.fulfillment import channels
+from domain.fulfillment import channels, fulfillment_orders
 from domain.models.orders import SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import timeline
@@ -54,36 +54,47 @@ def forward(supplier_order_id: int) -> str:
     if not shop.is_installed:
         return "skipped: not installed"
     client = tokens.admin_client(shop)
-    lines = [li for li in order.line_items if li.supplier_id == supplier_order.supplier_id]
-    wanted = {li.shopify_gid for li in lines}
-    fulfillment_orders = [
+    lines = supplier_order.line_items
+    open_in_store = [
         fo
-        for fo in fo_gateway.fulfillment_orders_of(client, order.shopify_gid)
+        for fo in fulfillment_orders.holding(client, supplier_order, still_to_fulfill=True)
         if fo.status in OPEN_FO_STATUSES
-        and any(line.line_item_gid in wanted and line.remaining_quantity > 0 for line in fo.lines)
     ]
-    if not fulfillment_orders:
+    if not open_in_store:
         # Fulfilled, cancelled or removed in Shopify since it was requested (the order
         # webhook may not have reached Relay yet): Shopify's word wins, nothing is sent.
         return _failed(supplier_order_id, NOTHING_OPEN)
-    if any(fo.status == "ON_HOLD" for fo in fulfillment_orders):
-        states.advance(supplier_order, "store_on_hold")
-        timeline.record(
-            order,
-            EventKind.HELD_IN_STORE,
-            N_("On hold in Shopify: not sent to %(supplier)s until the hold is released"),
-            actor="shopify",
-            supplier=supplier_order.supplier.name,
-        )
-        db.session.commit()
-        return "on hold in the store"
+    if any(fo.status == "ON_HOLD" for fo in open_in_store):
+        return _held_in_store(supplier_order)
     try:
-        supplier_order.fulfillment_order_gid = _submit(client, shop, lines, fulfillment_orders)
+        supplier_order.fulfillment_order_gid = _submit(client, shop, lines, open_in_store)
         channels.dispatch(shop, supplier_order)
     except (ShopifyUserError, ShopifyGraphQLError) as exc:
         return _failed(supplier_order_id, str(exc))
     except channels.CannotForward as exc:
         return _failed(supplier_order_id, exc.message)
+    _record_forwarded(shop, supplier_order)
+    db.session.commit()
+    return "forwarded"
+
+
+def _held_in_store(supplier_order: SupplierOrder) -> str:
+    """A fulfillment order is on hold in Shopify: nothing is sent until the hold is released."""
+    states.advance(supplier_order, "store_on_hold")
+    timeline.record(
+        supplier_order.order,
+        EventKind.HELD_IN_STORE,
+        N_("On hold in Shopify: not sent to %(supplier)s until the hold is released"),
+        actor="shopify",
+        supplier=supplier_order.supplier.name,
+    )
+    db.session.commit()
+    return "on hold in the store"
+
+
+def _record_forwarded(shop: Shop, supplier_order: SupplierOrder) -> None:
+    """Sent: the status, the timeline, an automatic payment, the channel's follow-up."""
+    order = supplier_order.order
     supplier_order.forwarded_at = utcnow()
     supplier_order.problem = None
     states.advance(supplier_order, "forward")
@@ -103,8 +114,6 @@ def forward(supplier_order_id: int) -> str:
             supplier=supplier_order.supplier.name,
         )
     channels.after_forward(shop, supplier_order)
-    db.session.commit()
-    return "forwarded"
 
 
 def _submit(client, shop: Shop, lines, fulfillment_orders) -> str | None:

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from background import SYNC, background
 from domain.cancellations import intake as cancellation_intake
+from domain.fulfillment import fulfillment_orders, tracking_push
 from domain.fulfillment import requesting as requests
-from domain.fulfillment import tracking_push
 from domain.models.orders import Order, SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import sync, timeline
@@ -157,14 +157,7 @@ def _take(shop: Shop, client, fo) -> int:
     order = _order(shop, client, fo.order_gid)
     if order is None:
         return 0
-    in_fo = {line.line_item_gid for line in fo.lines}
-    parts = [
-        so
-        for so in order.supplier_orders
-        if any(
-            li.shopify_gid in in_fo and li.supplier_id == so.supplier_id for li in order.line_items
-        )
-    ]
+    parts = fulfillment_orders.supplier_orders_on(fo, order)
     for so in parts:
         so.fulfillment_order_gid = fo.gid
         if so.status in ANSWERED_IN_RELAY:

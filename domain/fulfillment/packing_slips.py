@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from domain.errors import NotFound
 from domain.fulfillment import shipments
-from domain.models.orders import LineItem, SupplierOrder, VariantMapping
+from domain.models.orders import LineItem, SupplierOrder
 from domain.models.shop import Shop
+from domain.orders import routing
 from domain.suppliers.portal import retailer_name
 from extensions import db
 
@@ -31,28 +32,15 @@ class Item:
 def items_of(supplier_order: SupplierOrder) -> list[Item]:
     """This supplier's lines, with the supplier SKU from the SKU mapping (the store SKU when the
     mapping has none), and the quantity not yet in a parcel."""
-    lines = [
-        line
-        for line in supplier_order.order.line_items
-        if line.supplier_id == supplier_order.supplier_id
-    ]
-    skus = [line.sku for line in lines if line.sku]
-    mapped = (
-        dict(
-            db.session.execute(
-                select(VariantMapping.sku, VariantMapping.supplier_sku).where(
-                    VariantMapping.shop_id == supplier_order.shop_id, VariantMapping.sku.in_(skus)
-                )
-            ).all()
-        )
-        if skus
-        else {}
-    )
+    lines = supplier_order.line_items
+    mappings = routing.mappings_for(supplier_order.shop_id, {li.sku for li in lines if li.sku})
     remaining = shipments.remaining_quantities(supplier_order)
-    return [
-        Item(line, mapped.get(line.sku) or line.sku, max(remaining.get(line.id, 0), 0))
-        for line in lines
-    ]
+    items = []
+    for line in lines:
+        mapping = mappings.get(line.sku)
+        supplier_sku = (mapping.supplier_sku if mapping else None) or line.sku
+        items.append(Item(line, supplier_sku, max(remaining.get(line.id, 0), 0)))
+    return items
 
 
 @dataclass

@@ -143,11 +143,7 @@ def remaining_quantities(supplier_order: SupplierOrder) -> dict[int, int]:
     for parcel in supplier_order.parcels:
         for line in parcel.lines:
             shipped[line.line_item_id] = shipped.get(line.line_item_id, 0) + line.quantity
-    return {
-        line.id: line.quantity - shipped.get(line.id, 0)
-        for line in supplier_order.order.line_items
-        if line.supplier_id == supplier_order.supplier_id
-    }
+    return {line.id: line.quantity - shipped.get(line.id, 0) for line in supplier_order.line_items}
 
 
 def record_shipment(
@@ -173,21 +169,7 @@ def record_shipment(
             _("This order is “%(status)s”; a parcel cannot be added now.", status=label)
         )
     remaining = remaining_quantities(supplier_order)
-    if quantities is None:
-        quantities = {line_id: qty for line_id, qty in remaining.items() if qty > 0}
-    quantities = {line_id: qty for line_id, qty in quantities.items() if qty}
-    if not quantities:
-        raise InvalidInput(_("Choose at least one item that is in this parcel."))
-    for line_id, qty in quantities.items():
-        if line_id not in remaining:
-            raise InvalidInput(_("That item is not part of this supplier's order."))
-        if qty < 0 or qty > remaining[line_id]:
-            raise InvalidInput(
-                _(
-                    "Only %(count)s of that item are left to ship.",
-                    count=max(remaining[line_id], 0),
-                )
-            )
+    quantities = _parcel_quantities(quantities, remaining)
     if supplier_order.status == "cancellation_requested":
         # Shipping while a cancellation waits is the supplier's answer: declined.
         cancellations.declined_by_shipment(supplier_order, actor=actor, actor_name=actor_name)
@@ -211,6 +193,27 @@ def record_shipment(
     db.session.flush()
     tracking_push.push_parcel.once_after_commit(parcel.id, shop_id=parcel.shop_id)
     return parcel
+
+
+def _parcel_quantities(quantities: dict[int, int] | None, remaining: dict[int, int]):
+    """The parcel's items (line item id -> quantity), checked against what is left to ship:
+    everything left when none are given."""
+    if quantities is None:
+        quantities = {line_id: qty for line_id, qty in remaining.items() if qty > 0}
+    quantities = {line_id: qty for line_id, qty in quantities.items() if qty}
+    if not quantities:
+        raise InvalidInput(_("Choose at least one item that is in this parcel."))
+    for line_id, qty in quantities.items():
+        if line_id not in remaining:
+            raise InvalidInput(_("That item is not part of this supplier's order."))
+        if qty < 0 or qty > remaining[line_id]:
+            raise InvalidInput(
+                _(
+                    "Only %(count)s of that item are left to ship.",
+                    count=max(remaining[line_id], 0),
+                )
+            )
+    return quantities
 
 
 def _record_parcel_event(supplier_order, parcel: Parcel, actor, actor_name) -> None:

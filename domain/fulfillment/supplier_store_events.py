@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
-
 from domain.cancellations import intake as cancellation_intake
 from domain.errors import DomainError
 from domain.fulfillment import channels, shipments
-from domain.models.orders import SupplierOrder, VariantMapping
-from domain.orders import timeline
+from domain.models.orders import SupplierOrder
+from domain.orders import routing, timeline
 from domain.orders.timeline import N_, EventKind
-from extensions import db
 from integrations.shopify_admin.webhook_payloads import (
     CancelledOrder,
     ShippedLine,
@@ -87,18 +84,9 @@ def _quantities(
     supplier_order: SupplierOrder, shipped_lines: tuple[ShippedLine, ...]
 ) -> dict[int, int]:
     """Match the supplier store's lines (its SKUs) to the retailer's lines of this order."""
-    mine = [
-        li for li in supplier_order.order.line_items if li.supplier_id == supplier_order.supplier_id
-    ]
-    supplier_skus = {
-        m.sku: m.supplier_sku
-        for m in db.session.scalars(
-            select(VariantMapping).where(
-                VariantMapping.shop_id == supplier_order.shop_id,
-                VariantMapping.sku.in_([li.sku for li in mine if li.sku]),
-            )
-        )
-    }
+    mine = supplier_order.line_items
+    mappings = routing.mappings_for(supplier_order.shop_id, {li.sku for li in mine if li.sku})
+    supplier_skus = {sku: mapping.supplier_sku for sku, mapping in mappings.items()}
     remaining = shipments.remaining_quantities(supplier_order)
     quantities: dict[int, int] = {}
     for shipped in shipped_lines:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from background import PUSH, background
 from domain.clock import aware, utcnow
+from domain.fulfillment import fulfillment_orders
 from domain.models.orders import Parcel, SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import timeline
@@ -75,17 +76,10 @@ def answer_request(supplier_order_id: int) -> str:
 
 
 def _submitted_requests(client, shop: Shop, supplier_order: SupplierOrder) -> list:
-    wanted = {
-        li.shopify_gid
-        for li in supplier_order.order.line_items
-        if li.supplier_id == supplier_order.supplier_id
-    }
     return [
         fo
-        for fo in fo_gateway.fulfillment_orders_of(client, supplier_order.order.shopify_gid)
-        if fo.location_gid == shop.fulfillment_location_gid
-        and fo.request_status == "SUBMITTED"
-        and any(line.line_item_gid in wanted for line in fo.lines)
+        for fo in fulfillment_orders.at_relays_location(client, shop, supplier_order)
+        if fo.request_status == "SUBMITTED"
     ]
 
 

@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
+from domain.clock import utcnow
 from domain.models.orders import SupplierOrder
-from domain.models.shop import utcnow
 from extensions import db
 
 

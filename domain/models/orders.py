@@ -20,10 +20,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from domain.models.shop import utcnow
+from domain.clock import utcnow
 from extensions import db
 
-MONEY = Numeric(14, 2)
+# Every money column, in every model. Three decimals: some currencies have them (KWD, BHD, OMR,
+# JOD, TND; Babel says how many each one uses); 12 digits before the point, as Numeric(14, 2)
+# had. Wider is not needed: only units of account (CLF, UYW) have four, and no store sells in
+# them.
+MONEY = Numeric(15, 3)
 
 
 class Supplier(db.Model):
@@ -205,6 +209,11 @@ class SupplierOrder(db.Model):
     parcels: Mapped[list[Parcel]] = relationship(
         back_populates="supplier_order", cascade="all, delete-orphan", order_by="Parcel.id"
     )
+
+    @property
+    def line_items(self) -> list[LineItem]:
+        """The order's lines this supplier ships (the unmapped ones, for supplier_id None)."""
+        return [line for line in self.order.line_items if line.supplier_id == self.supplier_id]
 
 
 class Parcel(db.Model):

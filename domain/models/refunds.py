@@ -17,19 +17,15 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from domain.models.orders import LineItem, Order, Supplier, SupplierOrder
-from domain.models.shop import utcnow
+from domain.clock import utcnow
+from domain.models.orders import MONEY, LineItem, Order, Supplier, SupplierOrder
 from extensions import db
-
-# Three decimals: some currencies have them (KWD, BHD); Babel says how many each one uses.
-MONEY = Numeric(15, 3)
 
 
 class Refund(db.Model):

@@ -10,9 +10,8 @@ count too). Money is Decimal with the currency's decimal places (Babel's CLDR da
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
-from babel.numbers import get_currency_precision
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -21,7 +20,12 @@ from domain.errors import InvalidInput
 from domain.models.orders import LineItem, Order, SupplierOrder
 from domain.models.refunds import Refund
 from domain.money import supplier_ledger
-from domain.money.amounts import format_money
+from domain.money.amounts import (
+    currency_decimals,
+    fits_currency,
+    format_money,
+    round_to_currency,
+)
 from extensions import db
 
 SPENT = ("pending", "recorded")  # refunds that count against what is refundable
@@ -35,18 +39,6 @@ class RefundInvalid(InvalidInput):
     def __init__(self, errors: dict[str, str]):
         super().__init__(next(iter(errors.values())), errors=errors)
         self.refundable: Refundable | None = None  # what the form was checked against
-
-
-def places(currency: str) -> int:
-    """Decimal places the currency uses (CLDR via Babel): JPY 0, EUR 2, KWD 3."""
-    try:
-        return get_currency_precision(currency)
-    except Exception:  # an unknown code: money with cents is the safe assumption
-        return 2
-
-
-def quantize(amount: Decimal, currency: str) -> Decimal:
-    return amount.quantize(Decimal(1).scaleb(-places(currency)), rounding=ROUND_HALF_UP)
 
 
 # -- what is refundable ---------------------------------------------------------------------
@@ -156,7 +148,7 @@ def full_refund_values(refundable: Refundable) -> dict[str, str]:
 
 
 def _plain(amount: Decimal, currency: str) -> str:
-    return str(quantize(amount, currency))
+    return str(round_to_currency(amount, currency))
 
 
 # -- the merchant's refund, checked ---------------------------------------------------------
@@ -202,10 +194,8 @@ def parse_money(raw, currency: str, label: str) -> Decimal:
         raise ValueError(_("%(field)s must be an amount, like 12.50.", field=label))
     if amount < 0:
         raise ValueError(_("%(field)s cannot be negative.", field=label))
-    digits = places(currency)
-    if -amount.as_tuple().exponent > digits and amount != amount.quantize(
-        Decimal(1).scaleb(-digits)
-    ):
+    if not fits_currency(amount, currency):
+        digits = currency_decimals(currency)
         if digits == 0:
             raise ValueError(
                 _("%(field)s: %(currency)s has no decimals.", field=label, currency=currency)
@@ -251,61 +241,12 @@ def parse(form, refundable: Refundable) -> RefundRequest:
         key=str(form.get("key") or "").strip()[:64],
     )
     for state in refundable.lines:
-        line_id, title = state.line.id, state.line.title
-        names = {k: f"{k}-{line_id}" for k in ("qty", "amount", "restock")}
-        try:
-            quantity = parse_quantity(values.get(names["qty"]), _("Quantity of %(t)s", t=title))
-        except ValueError as exc:
-            errors[names["qty"]], quantity = str(exc), 0
-        try:
-            amount = parse_money(
-                values.get(names["amount"]), currency, _("Amount for %(t)s", t=title)
-            )
-        except ValueError as exc:
-            errors[names["amount"]], amount = str(exc), ZERO
-        try:
-            restock = parse_quantity(
-                values.get(names["restock"]), _("Restock quantity of %(t)s", t=title)
-            )
-        except ValueError as exc:
-            errors[names["restock"]], restock = str(exc), 0
-        if not (quantity or amount or restock):
-            continue
-        if state.blocked:
-            errors[names["amount"]] = state.blocked
-            continue
-        if quantity > state.line.quantity:
-            errors[names["qty"]] = _(
-                "%(t)s: %(num)d bought; you cannot refund more.", t=title, num=state.line.quantity
-            )
-        elif quantity > state.quantity_left:
-            errors[names["qty"]] = _(
-                "%(t)s: only %(left)d left to refund (%(done)d already refunded).",
-                t=title,
-                left=state.quantity_left,
-                done=state.refunded_quantity,
-            )
-        if amount > state.amount_left:
-            errors[names["amount"]] = _(
-                "%(t)s: at most %(max)s can still be refunded.",
-                t=title,
-                max=money_text(state.amount_left, currency),
-            )
-        elif quantity and not amount and state.amount_left and names["amount"] not in errors:
-            errors[names["amount"]] = _(
-                "%(t)s: enter the amount to refund for these items (more than zero).", t=title
-            )
-        if restock > quantity:
-            errors[names["restock"]] = _(
-                "%(t)s: restock at most the %(num)d refunded (only items that came back sellable).",
-                t=title,
-                num=quantity,
-            )
-        request.lines.append(LineRefund(state, quantity, amount, restock))
-    try:
-        request.shipping = parse_money(values.get("shipping"), currency, _("Shipping refund"))
-    except ValueError as exc:
-        errors["shipping"] = str(exc)
+        line = _line_refund(state, values, currency, errors)
+        if line is not None:
+            request.lines.append(line)
+    request.shipping = _parsed(
+        errors, values, "shipping", ZERO, parse_money, currency, _("Shipping refund")
+    )
     if request.shipping > refundable.shipping_left:
         errors["shipping"] = _(
             "Shipping refund: at most %(max)s of shipping can still be refunded.",
@@ -316,20 +257,92 @@ def parse(form, refundable: Refundable) -> RefundRequest:
         errors["reason"] = _("The reason is too long (at most %(num)d characters).", num=MAX_REASON)
     request.reason = reason or None
     if not errors:
-        if request.total <= 0 and not any(line.quantity for line in request.lines):
-            errors["form"] = _(
-                "Nothing to refund: enter a quantity and amount for an item, or a shipping refund."
-            )
-        elif request.total > refundable.total_left:
-            errors["form"] = _(
-                "The refund of %(total)s is more than the %(max)s that can still be refunded on "
-                "this order.",
-                total=money_text(request.total, currency),
-                max=money_text(refundable.total_left, currency),
-            )
+        _check_total(request, refundable, errors)
     if errors:
         raise RefundInvalid(errors)
     return request
+
+
+def _parsed(errors: dict[str, str], values, name: str, default, parse_value, *args):
+    """The field `name` parsed, or `default` with the field's message kept in `errors`."""
+    try:
+        return parse_value(values.get(name), *args)
+    except ValueError as exc:
+        errors[name] = str(exc)
+        return default
+
+
+def _line_refund(
+    state: LineState, values, currency: str, errors: dict[str, str]
+) -> LineRefund | None:
+    """One line's three fields, checked against what is left of it; None when left blank."""
+    title = state.line.title
+    names = {k: f"{k}-{state.line.id}" for k in ("qty", "amount", "restock")}
+    quantity = _parsed(
+        errors, values, names["qty"], 0, parse_quantity, _("Quantity of %(t)s", t=title)
+    )
+    amount = _parsed(
+        errors, values, names["amount"], ZERO, parse_money, currency, _("Amount for %(t)s", t=title)
+    )
+    restock = _parsed(
+        errors, values, names["restock"], 0, parse_quantity, _("Restock quantity of %(t)s", t=title)
+    )
+    if not (quantity or amount or restock):
+        return None
+    if state.blocked:
+        errors[names["amount"]] = state.blocked
+        return None
+    line = LineRefund(state, quantity, amount, restock)
+    _check_line(line, names, currency, errors)
+    return line
+
+
+def _check_line(line: LineRefund, names: dict[str, str], currency: str, errors) -> None:
+    """The line's quantities and amount against what was bought and what is left of it."""
+    state, title = line.state, line.state.line.title
+    quantity, amount, restock = line.quantity, line.amount, line.restock
+    if quantity > state.line.quantity:
+        errors[names["qty"]] = _(
+            "%(t)s: %(num)d bought; you cannot refund more.", t=title, num=state.line.quantity
+        )
+    elif quantity > state.quantity_left:
+        errors[names["qty"]] = _(
+            "%(t)s: only %(left)d left to refund (%(done)d already refunded).",
+            t=title,
+            left=state.quantity_left,
+            done=state.refunded_quantity,
+        )
+    if amount > state.amount_left:
+        errors[names["amount"]] = _(
+            "%(t)s: at most %(max)s can still be refunded.",
+            t=title,
+            max=money_text(state.amount_left, currency),
+        )
+    elif quantity and not amount and state.amount_left and names["amount"] not in errors:
+        errors[names["amount"]] = _(
+            "%(t)s: enter the amount to refund for these items (more than zero).", t=title
+        )
+    if restock > quantity:
+        errors[names["restock"]] = _(
+            "%(t)s: restock at most the %(num)d refunded (only items that came back sellable).",
+            t=title,
+            num=quantity,
+        )
+
+
+def _check_total(request: RefundRequest, refundable: Refundable, errors: dict[str, str]) -> None:
+    currency = refundable.currency
+    if request.total <= 0 and not any(line.quantity for line in request.lines):
+        errors["form"] = _(
+            "Nothing to refund: enter a quantity and amount for an item, or a shipping refund."
+        )
+    elif request.total > refundable.total_left:
+        errors["form"] = _(
+            "The refund of %(total)s is more than the %(max)s that can still be refunded on "
+            "this order.",
+            total=money_text(request.total, currency),
+            max=money_text(refundable.total_left, currency),
+        )
 
 
 def restock_split(quantity: int, restock: int, unfulfilled: int) -> list[tuple[str, int]]:

@@ -8,13 +8,14 @@ quantities is that refund, and is recorded rather than mirrored a second time.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from domain.models.orders import Order
 from domain.models.refunds import Refund, RefundLine
-from domain.money.refund_checks import quantize
+from domain.money.amounts import round_to_currency
 from domain.money.refunds import _mark_recorded
 from domain.shop import shops
 from extensions import db
@@ -39,26 +40,49 @@ def refund_created(shop_domain: str, refund: webhook_payloads.ShopifyRefund, rec
     ):
         db.session.commit()
         return
-    total = refund.amount
-    quantities: dict[int, int] = {}
-    restocked: dict[int, int] = {}
-    subtotals: dict[int, Decimal] = {}
+    items = _refunded_items(order, refund)
+    pending = _pending_match(order, refund.amount, items.quantities)
+    if pending is not None:
+        _mark_recorded(pending, refund.gid)
+        db.session.commit()
+        return
+    mirrored = _mirrored(shop, order, refund, items)
+    db.session.add(mirrored)
+    db.session.flush()
+    _mark_recorded(mirrored, refund.gid)
+    db.session.commit()
+
+
+@dataclass
+class _RefundedItems:
+    """What a refund took back, per line item id."""
+
+    quantities: dict[int, int] = field(default_factory=dict)
+    restocked: dict[int, int] = field(default_factory=dict)
+    subtotals: dict[int, Decimal] = field(default_factory=dict)
+
+
+def _refunded_items(order: Order, refund: webhook_payloads.ShopifyRefund) -> _RefundedItems:
+    items = _RefundedItems()
     lines = {li.shopify_gid: li for li in order.line_items}
     for refunded in refund.lines:
         line = lines.get(refunded.line_item_gid)
         if line is None:
             continue
-        quantities[line.id] = quantities.get(line.id, 0) + refunded.quantity
+        items.quantities[line.id] = items.quantities.get(line.id, 0) + refunded.quantity
         if refunded.restocked:
-            restocked[line.id] = restocked.get(line.id, 0) + refunded.quantity
-        subtotals[line.id] = subtotals.get(line.id, ZERO) + refunded.subtotal
-    pending = _pending_match(order, total, quantities)
-    if pending is not None:
-        _mark_recorded(pending, refund.gid)
-        db.session.commit()
-        return
-    shipping = refund.shipping
-    mirrored = Refund(
+            items.restocked[line.id] = items.restocked.get(line.id, 0) + refunded.quantity
+        items.subtotals[line.id] = items.subtotals.get(line.id, ZERO) + refunded.subtotal
+    return items
+
+
+def _mirrored(
+    shop, order: Order, refund: webhook_payloads.ShopifyRefund, items: _RefundedItems
+) -> Refund:
+    """The refund made in the Shopify admin, as Relay records it."""
+    total = refund.amount
+    shipping = min(refund.shipping, total)
+    return Refund(
         shop_id=shop.id,
         order_id=order.id,
         idempotency_key=f"shopify:{refund.legacy_id}",
@@ -66,29 +90,26 @@ def refund_created(shop_domain: str, refund: webhook_payloads.ShopifyRefund, rec
         source="shopify",
         status="pending",
         amount=total,
-        shipping_amount=min(shipping, total),
+        shipping_amount=shipping,
         currency=order.currency,
         reason=refund.note,
         notify=False,
-        restock=bool(restocked),
+        restock=bool(items.restocked),
         created_by=None,
-        lines=_lines(order, quantities, restocked, subtotals, total - min(shipping, total)),
+        lines=_lines(order, items, total - shipping),
     )
-    db.session.add(mirrored)
-    db.session.flush()
-    _mark_recorded(mirrored, refund.gid)
-    db.session.commit()
 
 
-def _lines(order: Order, quantities, restocked, subtotals, money_for_lines: Decimal):
+def _lines(order: Order, items: _RefundedItems, money_for_lines: Decimal):
     """Item values as Shopify reports them, scaled down when less money went back than the
     items were worth (a refund that kept a fee), so the lines never claim more than was paid."""
+    quantities, restocked, subtotals = items.quantities, items.restocked, items.subtotals
     worth = sum(subtotals.values(), ZERO)
     scale = min(Decimal(1), money_for_lines / worth) if worth > 0 else ZERO
     by_id = {li.id: li for li in order.line_items}
     result, left = [], money_for_lines
     for line_id in sorted(set(quantities) | set(subtotals)):
-        amount = min(left, quantize(subtotals.get(line_id, ZERO) * scale, order.currency))
+        amount = min(left, round_to_currency(subtotals.get(line_id, ZERO) * scale, order.currency))
         left -= amount
         result.append(
             RefundLine(

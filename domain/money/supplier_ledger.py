@@ -25,9 +25,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from babel.numbers import get_currency_precision
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -36,7 +35,7 @@ from domain.clock import aware, utcnow
 from domain.errors import NotFound, WrongState
 from domain.models.orders import Supplier, SupplierOrder, VariantMapping
 from domain.models.refunds import Refund, RefundLine, SupplierLedgerEntry
-from domain.money.amounts import format_money
+from domain.money.amounts import format_money, round_to_currency
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop.settings import settings_of
@@ -63,14 +62,6 @@ def why_paid_out(supplier_order: SupplierOrder) -> str | None:
     )
 
 
-def _quantize(amount: Decimal, currency: str) -> Decimal:
-    try:
-        digits = get_currency_precision(currency)
-    except Exception:
-        digits = 2
-    return amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-
-
 def owed_share(
     cost: Decimal, unit_price: Decimal, refunded_before: Decimal, refunded_now: Decimal, currency
 ) -> Decimal:
@@ -78,8 +69,8 @@ def owed_share(
     costs `cost`, given `refunded_before` already refunded on that line (telescoping)."""
     if unit_price <= 0:
         return ZERO
-    after = _quantize(cost * (refunded_before + refunded_now) / unit_price, currency)
-    before = _quantize(cost * refunded_before / unit_price, currency)
+    after = round_to_currency(cost * (refunded_before + refunded_now) / unit_price, currency)
+    before = round_to_currency(cost * refunded_before / unit_price, currency)
     return after - before
 
 
@@ -91,29 +82,7 @@ def record_refund(refund: Refund) -> list[SupplierLedgerEntry]:
     ):
         return []
     order = refund.order
-    by_supplier = {so.supplier_id: so for so in order.supplier_orders}
-    owed: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
-    basis: dict[tuple[int, str], str] = {}
-    for rl in refund.lines:
-        line = rl.line_item
-        so = by_supplier.get(line.supplier_id) if line.supplier_id else None
-        if so is None or so.supplier_paid_at is None or so.supplier_paid_out_at is not None:
-            continue  # never paid: owes nothing; paid out: settled outside Relay
-        mapping = db.session.scalar(
-            select(VariantMapping).where(
-                VariantMapping.shop_id == refund.shop_id, VariantMapping.sku == line.sku
-            )
-        )
-        before = _refunded_before(rl)
-        if mapping is not None and mapping.cost is not None:
-            currency = mapping.cost_currency or so.supplier.currency or refund.currency
-            share = owed_share(mapping.cost, line.unit_price, before, rl.amount, currency)
-            how = "cost"
-        else:
-            currency, share, how = refund.currency, rl.amount, "refunded_amount"
-        key = (so.id, currency)
-        owed[key] += share
-        basis[key] = how if basis.get(key, how) == how else "mixed"
+    owed, basis = _owed_back(refund)
     entries = []
     for (so_id, currency), amount in owed.items():
         if amount <= 0:
@@ -143,6 +112,35 @@ def record_refund(refund: Refund) -> list[SupplierLedgerEntry]:
             amount=format_money(amount, currency),
         )
     return entries
+
+
+def _owed_back(refund: Refund) -> tuple[dict[tuple[int, str], Decimal], dict[tuple[int, str], str]]:
+    """What each paid supplier order owes back for the refund's lines, per (supplier order,
+    currency), and on what basis: its cost, the refunded amount, or mixed."""
+    by_supplier = {so.supplier_id: so for so in refund.order.supplier_orders}
+    owed: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
+    basis: dict[tuple[int, str], str] = {}
+    for rl in refund.lines:
+        line = rl.line_item
+        so = by_supplier.get(line.supplier_id) if line.supplier_id else None
+        if so is None or so.supplier_paid_at is None or so.supplier_paid_out_at is not None:
+            continue  # never paid: owes nothing; paid out: settled outside Relay
+        mapping = db.session.scalar(
+            select(VariantMapping).where(
+                VariantMapping.shop_id == refund.shop_id, VariantMapping.sku == line.sku
+            )
+        )
+        before = _refunded_before(rl)
+        if mapping is not None and mapping.cost is not None:
+            currency = mapping.cost_currency or so.supplier.currency or refund.currency
+            share = owed_share(mapping.cost, line.unit_price, before, rl.amount, currency)
+            how = "cost"
+        else:
+            currency, share, how = refund.currency, rl.amount, "refunded_amount"
+        key = (so.id, currency)
+        owed[key] += share
+        basis[key] = how if basis.get(key, how) == how else "mixed"
+    return owed, basis
 
 
 def _refunded_before(refund_line: RefundLine) -> Decimal:

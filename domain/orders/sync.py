@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from domain import states
+from domain.clock import utcnow
 from domain.fulfillment import hooks
 from domain.models.orders import (
     LineItem,
@@ -25,7 +26,7 @@ from domain.models.orders import (
     SyncRun,
     VariantMapping,
 )
-from domain.models.shop import Shop, utcnow
+from domain.models.shop import Shop
 from domain.orders import routing, timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop import compliance

@@ -32,9 +32,10 @@ from sqlalchemy import select
 
 from background import SYNC, background, try_enqueue
 from background.declare import is_final_attempt
+from domain.clock import aware, utcnow
 from domain.errors import NotInstalled
 from domain.models.orders import SyncRun
-from domain.models.shop import Shop, utcnow
+from domain.models.shop import Shop
 from domain.orders import sync
 from domain.shop import tokens
 from domain.shop.settings import settings_of
@@ -88,7 +89,7 @@ def _query(shop: Shop, run: SyncRun) -> str | None:
     """The orders a run covers. A backfill of a paid-only shop asks only for paid orders; a
     sweep asks for what changed since the last run (upsert skips unpaid ones itself)."""
     if run.kind == "sweep":
-        since = _aware(_last_sweep_start(shop, run) or run.started_at) - SWEEP_MARGIN
+        since = aware(_last_sweep_start(shop, run) or run.started_at) - SWEEP_MARGIN
         return f"updated_at:>='{since.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}'"
     return PAID_QUERY if settings_of(shop).paid_only else None
 
@@ -296,10 +297,6 @@ def _renew_lease(run_id: int) -> None:
 
 
 # -- queries --------------------------------------------------------------------------------
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _last_sweep_start(shop: Shop, current: SyncRun) -> datetime | None:

@@ -13,7 +13,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from background import PUSH, background, try_enqueue
 from domain import sweep
-from domain.models.shop import Shop, utcnow
+from domain.clock import utcnow
+from domain.models.shop import Shop
 from domain.orders import sync_runs
 from domain.shop import shops, tokens
 from extensions import db, redis_connection

@@ -11,8 +11,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from background.queues import cancel_shop_jobs
+from domain.clock import utcnow
 from domain.errors import NotInstalled
-from domain.models.shop import Shop, utcnow
+from domain.models.shop import Shop
 from domain.shop import tokens
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyAuthError

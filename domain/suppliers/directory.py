@@ -124,7 +124,14 @@ def _parse(shop: Shop, form, *, existing: Supplier | None) -> dict:
     c.take("currency", currency, form.get("currency"))
     contact = c.take("contact_email", email, form.get("contact_email"))
     c.values["store_domain"] = None
+    _check_channel(c, shop, form, channel, place_mode, website, contact)
+    _check_unique(c, shop, existing, name)
+    c.raise_if_any()
+    return c.values
 
+
+def _check_channel(c: Collector, shop: Shop, form, channel, place_mode, website, contact) -> None:
+    """What each channel needs: a website (manual), a store (store), an email (portal)."""
     if channel == "manual":
         if place_mode == "auto":
             c.fail(
@@ -161,6 +168,9 @@ def _parse(shop: Shop, form, *, existing: Supplier | None) -> dict:
             _("Portal suppliers sign in with a link sent to this address; it is required."),
         )
 
+
+def _check_unique(c: Collector, shop: Shop, existing: Supplier | None, name) -> None:
+    """No two of the shop's suppliers share a name (any case) or a store."""
     others = select(Supplier).where(Supplier.shop_id == shop.id)
     if existing is not None:
         others = others.where(Supplier.id != existing.id)
@@ -174,8 +184,6 @@ def _parse(shop: Shop, form, *, existing: Supplier | None) -> dict:
                 "store_domain",
                 _("%(domain)s is already the store of %(name)s.", domain=domain, name=taken.name),
             )
-    c.raise_if_any()
-    return c.values
 
 
 def _save(supplier: Supplier, values: dict) -> Supplier:

@@ -271,8 +271,4 @@ def status_label(supplier_order: SupplierOrder) -> str:
 
 
 def item_count(supplier_order: SupplierOrder) -> int:
-    return sum(
-        line.quantity
-        for line in supplier_order.order.line_items
-        if line.supplier_id == supplier_order.supplier_id
-    )
+    return sum(line.quantity for line in supplier_order.line_items)

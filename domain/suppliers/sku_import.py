@@ -153,8 +153,9 @@ def _row(cells: dict, by_name: dict, seen: dict, line: int) -> tuple[dict, str |
     row = {"sku": value, "supplier_id": found and found[0]}
     for key, column, parse_value, args in (
         ("supplier_sku", "supplier_sku", parse_sku, {"required": False}),
-        ("cost", "cost", money, {}),
         ("cost_currency", "currency", currency, {"default": found[1] if found else "USD"}),
+        # After the currency: a cost has at most its currency's decimals.
+        ("cost", "cost", lambda raw: money(raw, row.get("cost_currency")), {}),
     ):
         try:
             row[key] = parse_value(cells[column], **args)

@@ -113,8 +113,10 @@ def _parse(shop: Shop, supplier: Supplier, form, *, existing: VariantMapping | N
     c = Collector()
     value = c.take("sku", sku, form.get("sku"), label=_("SKU"))
     c.take("supplier_sku", sku, form.get("supplier_sku"), required=False)
-    c.take("cost", money, form.get("cost"))
-    c.take("cost_currency", currency, form.get("cost_currency"), default=supplier.currency)
+    cost_currency = c.take(
+        "cost_currency", currency, form.get("cost_currency"), default=supplier.currency
+    )
+    c.take("cost", money, form.get("cost"), cost_currency)
     if value:
         taken = db.session.scalar(
             select(VariantMapping).where(

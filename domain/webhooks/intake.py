@@ -17,8 +17,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from background import PUSH, background, try_enqueue
+from domain.clock import utcnow
 from domain.errors import is_outage
-from domain.models.shop import Shop, WebhookReceipt, utcnow
+from domain.models.shop import Shop, WebhookReceipt
 from domain.shop import shops
 from domain.webhooks import parking as webhook_parking
 from domain.webhooks.topics import ALWAYS_PROCESSED, SHOP_LIFECYCLE_TOPICS, handlers_for

@@ -17,8 +17,9 @@ from decimal import InvalidOperation
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from domain.clock import utcnow
 from domain.errors import DomainError
-from domain.models.shop import Shop, WebhookReceipt, utcnow
+from domain.models.shop import Shop, WebhookReceipt
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyError
 

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from domain import states
+from domain.clock import utcnow
 from domain.fulfillment import requesting as requests
 from domain.fulfillment import shipments
 from domain.models.orders import Supplier, SupplierOrder
-from domain.models.shop import utcnow
 from extensions import db
 from tests.browser.support import ARTIFACTS
 from tests.conftest import API_KEY

@@ -16,6 +16,7 @@ from background import queues
 from domain import sweep
 from domain.cancellations import lifecycle as cancellations
 from domain.cancellations import push as cancellation_push
+from domain.cancellations import rules as cancellation_rules
 from domain.clock import utcnow
 from domain.errors import DomainError
 from domain.fulfillment import requesting as requests
@@ -97,7 +98,7 @@ def timeline(so) -> list[str]:
 
 def ask(so, *, scope="supplier", note="Customer changed their mind", **choices):
     form = {"note": note, "scope": scope, **{k: "1" for k, v in choices.items() if v}}
-    note, parsed = cancellations.choices_from(form)
+    note, parsed = cancellation_rules.choices_from(form)
     request = cancellations.request_cancellation(
         refreshed(so), note=note, choices=parsed, actor_name="Merchant"
     )

@@ -11,9 +11,10 @@ from datetime import timedelta
 from sqlalchemy import event, func, select
 
 from domain import states
+from domain.clock import utcnow
 from domain.models import order_search
 from domain.models.orders import Order, Supplier, SupplierOrder, VariantMapping
-from domain.models.shop import Shop, utcnow
+from domain.models.shop import Shop
 from domain.shop import settings as shop_settings
 from extensions import db
 from tests.integration.test_webhooks import wait_for

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import httpx
@@ -23,7 +23,7 @@ from domain.money import supplier_ledger
 from domain.shop import settings as shop_settings
 from extensions import db
 from tests.integration.test_fulfillment import shop_row, stock_at_relay
-from tests.integration.test_webhooks import wait_for
+from tests.integration.test_webhooks import deliver, wait_for
 
 MUG, LAMP = "MUG-STN-SPK", "BRS-LAMP"
 
@@ -268,6 +268,70 @@ def test_refund_made_in_the_shopify_admin_is_mirrored_once(shop, devstore, drain
         None,
     )
     assert len(refunds_of(order)) == 1 and len(entries_of(order)) == 1
+
+
+def test_a_kwd_order_keeps_its_third_decimal_through_sync_refunds_and_the_ledger(
+    shop, devstore, drain, relay_server
+):
+    """KWD has three decimals: the store's order, its refund and what the supplier owes back
+    come out of the database as Shopify sent them, 12.345 (not 12.35)."""
+    add_supplier(shop, "Mug Makers", MUG, cost=None)
+    mapping = db.session.scalar(select(VariantMapping).where(VariantMapping.sku == MUG))
+    mapping.cost, mapping.cost_currency = Decimal("7.125"), "KWD"
+    db.session.commit()
+    order = place(devstore, shop, drain, [(MUG, 1, "12.34")], shipping="0", currency="KWD")
+    pay_suppliers(order)
+    number = int(order.shopify_gid.rsplit("/", 1)[1])
+    line_number = int(line_of(order, MUG).shopify_gid.rsplit("/", 1)[1])
+
+    # The store's update with KWD's third decimal (devstore writes two), as orders/updated.
+    created = next(
+        d["payload"]
+        for d in devstore.control.get("/_devstore/deliveries", params={"shop": shop}).json()
+        if d["topic"] == "orders/create" and d["payload"]["id"] == number
+    )
+    later = datetime.fromisoformat(created["updated_at"].replace("Z", "+00:00")) + timedelta(
+        minutes=1
+    )
+    updated = {**created, "total_price": "12.345", "updated_at": later.isoformat()}
+    updated["line_items"] = [{**li, "price": "12.345"} for li in created["line_items"]]
+    assert deliver(relay_server, shop, "orders/updated", updated).status_code == 200
+
+    def synced():
+        drain()
+        db.session.expire_all()
+        return db.session.get(Order, order.id).total != Decimal("12.34")
+
+    wait_for(synced, timeout=15)
+    # A refund made in the Shopify admin, with three decimals too.
+    refund_payload = {
+        "id": 990001,
+        "admin_graphql_api_id": "gid://shopify/Refund/990001",
+        "order_id": number,
+        "note": None,
+        "transactions": [{"kind": "refund", "status": "success", "amount": "1.234"}],
+        "refund_line_items": [
+            {
+                "line_item_id": line_number,
+                "quantity": 1,
+                "restock_type": "no_restock",
+                "subtotal": "1.234",
+            }
+        ],
+        "refund_shipping_lines": [],
+    }
+    assert deliver(relay_server, shop, "refunds/create", refund_payload).status_code == 200
+    wait_for(lambda: drain() or len(refunds_of(order)) == 1, timeout=15)
+
+    db.session.expire_all()
+    stored = db.session.get(Order, order.id)
+    assert (stored.currency, stored.total) == ("KWD", Decimal("12.345"))
+    assert line_of(stored, MUG).unit_price == Decimal("12.345")
+    assert db.session.get(VariantMapping, mapping.id).cost == Decimal("7.125")
+    (refund,) = refunds_of(order)
+    assert (refund.amount, refund.lines[0].amount) == (Decimal("1.234"), Decimal("1.234"))
+    (entry,) = entries_of(order)  # 7.125 x 1.234 / 12.345, to KWD's three decimals
+    assert (entry.amount, entry.currency) == (Decimal("0.712"), "KWD")
 
 
 def test_a_plain_form_post_refunds_and_redirects_to_the_drawer(shop, devstore, drain, drawer):

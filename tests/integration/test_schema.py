@@ -1,19 +1,25 @@
 """`flask --app app init-db` makes the schema and keeps it current with Alembic: a new database
 gets every table and the newest stamp; one made before Relay used Alembic is stamped and
 upgraded with its rows kept; running it again changes nothing; and the models match what it
-made on both engines, so `alembic revision --autogenerate` writes only what someone changed."""
+made on both engines, so `alembic revision --autogenerate` writes only what someone changed.
+Money made with two decimals gets a third (revision 0003) and keeps its amounts."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
 from functools import partial
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import Numeric, inspect, select, text
 
 import schema
+from domain.models.orders import Order
 from domain.models.shop import Shop
 from tests.conftest import fresh_postgres_database
 
@@ -96,19 +102,102 @@ def test_a_database_made_before_alembic_is_stamped_and_keeps_its_rows(fresh_app)
     assert shop_domains(fresh_app) == ["old.myshopify.com"]
 
 
-def test_the_models_match_the_schema_init_db_made(fresh_app):
+def model_differences(app) -> list:
+    """What `alembic revision --autogenerate` would write against this database."""
     from extensions import db
 
-    init_db(fresh_app)
-    with fresh_app.app_context(), db.engine.connect() as connection:
+    with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(
             connection,
             opts={
                 "include_object": partial(
                     schema.include_in_migrations, dialect=connection.dialect.name
                 ),
-                "compare_type": True,
+                "compare_type": schema.compare_type,
             },
         )
-        assert compare_metadata(context, db.metadata) == []
         assert context.dialect.name in ("postgresql", "sqlite")
+        return compare_metadata(context, db.metadata)
+
+
+def test_the_models_match_the_schema_init_db_made(fresh_app):
+    init_db(fresh_app)
+    assert model_differences(fresh_app) == []
+
+
+MONEY_BEFORE_0003 = (
+    ("orders", "total"),
+    ("line_items", "unit_price"),
+    ("variant_mappings", "cost"),
+)
+
+
+@contextmanager
+def money_with_two_decimals():
+    """The models as they were before revision 0003: three money columns were Numeric(14, 2)."""
+    from extensions import db
+
+    columns = [db.metadata.tables[table].c[name] for table, name in MONEY_BEFORE_0003]
+    types = [column.type for column in columns]
+    for column in columns:
+        column.type = Numeric(14, 2)
+    try:
+        yield
+    finally:
+        for column, type_ in zip(columns, types, strict=True):
+            column.type = type_
+
+
+def add_order(app, gid: str, total: Decimal) -> None:
+    from extensions import db
+
+    with app.app_context():
+        shop = db.session.scalar(select(Shop).where(Shop.domain == "kwd.myshopify.com"))
+        if shop is None:
+            shop = Shop(domain="kwd.myshopify.com")
+            db.session.add(shop)
+            db.session.flush()
+        now = datetime.now(UTC)
+        db.session.add(
+            Order(
+                shop_id=shop.id,
+                shopify_gid=gid,
+                name=gid.rsplit("/", 1)[1],
+                created_at=now,
+                shopify_updated_at=now,
+                financial_status="PAID",
+                store_status="UNFULFILLED",
+                currency="KWD",
+                total=total,
+            )
+        )
+        db.session.commit()
+
+
+def order_totals(app) -> dict[str, Decimal]:
+    from extensions import db
+
+    with app.app_context():
+        return dict(db.session.execute(select(Order.shopify_gid, Order.total)).all())
+
+
+def test_money_made_with_two_decimals_gets_a_third_and_keeps_its_amounts(fresh_app):
+    from extensions import db
+
+    with fresh_app.app_context():
+        with money_with_two_decimals():
+            db.create_all()
+        with db.engine.begin() as connection:
+            command.stamp(schema.alembic_config(connection), "0002")
+    add_order(fresh_app, "gid://shopify/Order/1", Decimal("12.34"))
+
+    assert init_db(fresh_app) == "database upgraded"
+    assert revision_and_tables(fresh_app)[0] == head()
+    assert model_differences(fresh_app) == []
+    add_order(fresh_app, "gid://shopify/Order/2", Decimal("12.345"))
+    assert order_totals(fresh_app) == {
+        "gid://shopify/Order/1": Decimal("12.34"),
+        "gid://shopify/Order/2": Decimal("12.345"),
+    }
+    assert init_db(fresh_app) == "database upgraded"  # again: nothing left to change
+    assert model_differences(fresh_app) == []
