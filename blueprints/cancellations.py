@@ -22,7 +22,6 @@ from domain.cancellations import lifecycle as cancellations
 from domain.errors import DomainError
 from domain.fulfillment import actions
 from domain.orders import grid
-from extensions import db
 
 bp = Blueprint("cancellations", __name__)
 MERCHANT_ACTIONS = {
@@ -49,7 +48,6 @@ def merchant(supplier_order_id: int, step: str):
     try:
         message = actions.perform(g.shop, supplier_order_id, MERCHANT_ACTIONS[step], request.form)
     except DomainError as exc:
-        db.session.rollback()
         return _form_again(order_id, supplier_order_id, exc, step=step)
     if not is_htmx_request():
         path = url_for("orders.drawer", order_id=order_id)

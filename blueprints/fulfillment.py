@@ -11,7 +11,6 @@ from blueprints.embedded import shop_required
 from domain.errors import DomainError
 from domain.fulfillment import actions
 from domain.orders import grid
-from extensions import db
 
 bp = Blueprint("fulfillment", __name__, url_prefix="/orders")
 
@@ -25,7 +24,6 @@ def act(supplier_order_id: int, action: str):
     try:
         message = actions.perform(g.shop, supplier_order_id, action, request.form)
     except DomainError as exc:
-        db.session.rollback()
         return refused(order_view(order_id, error=exc.message), exc, with_toast=True)
     if not is_htmx_request():
         return redirect_after_action(url_for("orders.drawer", order_id=order_id), action)
@@ -43,7 +41,6 @@ def bulk():
             g.shop, request.form.get("action", ""), order_ids, supplier_id
         )
     except DomainError as exc:
-        db.session.rollback()
         return refused(_grid([exc.message]), exc, with_toast=True)
     notices = [actions.bulk_summary(outcome), *outcome.refused]
     return toast(make_response(_grid(notices)), notices[0], error=outcome.done == 0)

@@ -12,7 +12,6 @@ from domain.errors import DomainError
 from domain.money import supplier_ledger
 from domain.orders.timeline import N_
 from domain.shop.settings import settings_of
-from extensions import db
 
 bp = Blueprint("ledger", __name__, url_prefix="/balances")
 
@@ -39,9 +38,7 @@ def index():
 def _after(action, done: str, message: str):
     try:
         action()
-        db.session.commit()
     except DomainError as exc:
-        db.session.rollback()
         return refused(_page(error=exc.message), exc)
     if not is_htmx_request():
         return redirect_after_action(url_for("ledger.index"), done)

@@ -12,7 +12,6 @@ from domain.errors import DomainError
 from domain.fulfillment import actions, shipments
 from domain.orders import addresses, grid, routing, timeline
 from domain.orders import sync_runs as order_sync_jobs
-from extensions import db
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
@@ -97,7 +96,6 @@ def shipping_address(order_id: int):
     try:
         addresses.change_shipping_address(g.shop, order_id, request.form)
     except DomainError as exc:
-        db.session.rollback()
         return refused(_address_form(order, values=request.form, error=exc.message), exc)
     order = grid.order_for_drawer(g.shop, order_id)
     done = _("Shipping address updated in the store.")

@@ -25,7 +25,6 @@ from domain.fulfillment import packing_slips
 from domain.fulfillment.shipments import DECLINE_REASONS
 from domain.suppliers import directory as suppliers
 from domain.suppliers import portal, portal_actions
-from extensions import db
 
 bp = Blueprint("portal", __name__)
 NOTICES = ("accepted", "declined", "shipped", "tracking_updated")
@@ -217,7 +216,6 @@ def answer_cancellation(supplier_order_id: int, answer: str):
     except NotFound:
         raise
     except DomainError as exc:
-        db.session.rollback()
         return _form_again(supplier_order_id, "portal/_cancellation.html", "cancellation", exc)
     done = "cancellation_accepted" if answer == "accept" else "cancellation_declined"
     return redirect_after_post(

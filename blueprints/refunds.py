@@ -19,7 +19,6 @@ from domain.money import refund_checks, refunds
 from domain.money.amounts import format_money
 from domain.orders import grid
 from domain.orders.timeline import N_
-from extensions import db
 
 bp = Blueprint("refunds", __name__, url_prefix="/orders")
 
@@ -70,7 +69,6 @@ def submit_refund(order_id: int):
     except NotFound:
         abort(404)
     except refund_checks.RefundInvalid as exc:
-        db.session.rollback()
         order = grid.order_for_drawer(g.shop, order_id)
         try:
             refundable = exc.refundable or refunds.form_refundable(g.shop, order)
@@ -79,7 +77,6 @@ def submit_refund(order_id: int):
         view = _form_view(order, refundable, values=request.form.to_dict(), errors=exc.errors)
         return refused(_render_form(order, view), exc)
     except DomainError as exc:
-        db.session.rollback()
         return _drawer_error(order_id, exc)
     done = _("Refunded %(amount)s.", amount=format_money(refund.amount, refund.currency))
     if not is_htmx_request():

@@ -12,12 +12,13 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from background import SYNC, background
+from background import SYNC, background, defer
 from domain.cancellations import intake as cancellation_intake
 from domain.fulfillment import recovery
 from domain.models.shop import Shop
 from domain.money import refunds, supplier_ledger
 from domain.orders import sync_runs
+from domain.transaction import unit_of_work
 from extensions import db
 
 SWEEP_INTERVAL = timedelta(minutes=5)
@@ -25,6 +26,7 @@ SWEEP_INTERVAL = timedelta(minutes=5)
 
 # No retries: a failed sweep is re-armed by the next worker start or reconciliation.
 @background(queue=SYNC, job_id="sweep-{0}", label=_l("Reconciliation sweep"), retry=None)
+@unit_of_work
 def sweep(shop_id: int) -> str:
     shop = db.session.get(Shop, shop_id)
     if shop is None or not shop.is_installed:
@@ -32,10 +34,10 @@ def sweep(shop_id: int) -> str:
     run = sync_runs.start(shop, "sweep")
     supplier_ledger.release_due_payouts(shop)  # suppliers whose payout delay is over
     refunds.expire_stale_pending(shop)  # refunds whose answer from Shopify never came back
-    db.session.commit()
-    schedule(shop_id)
-    recovery.reconcile_shop.enqueue_once(shop_id, shop_id=shop_id)  # lost fulfillment jobs
-    cancellation_intake.reconcile_shop.enqueue_once(shop_id, shop_id=shop_id)  # overdue ones
+    # Once this is committed: the next sweep, and what lost jobs left half-done.
+    defer(schedule, shop_id)
+    recovery.reconcile_shop.once_after_commit(shop_id, shop_id=shop_id)
+    cancellation_intake.reconcile_shop.once_after_commit(shop_id, shop_id=shop_id)
     return f"sweep run {run.id}"
 
 

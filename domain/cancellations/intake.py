@@ -34,6 +34,7 @@ from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop import tokens
 from domain.suppliers import portal
+from domain.transaction import unit_of_work
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyUserError
 from integrations.shopify_admin.gateway import cancellations as gateway
@@ -46,6 +47,7 @@ ADMIN = N_("Shopify admin")  # stored in English, shown translated
 # -- the Shopify admin's button -------------------------------------------------------------
 
 
+@unit_of_work
 def take_admin_requests(shop: Shop) -> int:
     """Open a request for each supplier order on a fulfillment order with a cancellation
     request waiting at Relay's location. Returns how many were opened."""
@@ -65,7 +67,6 @@ def take_admin_requests(shop: Shop) -> int:
         ]
         for supplier_order in parts:
             opened += _take(client, supplier_order, fo.gid, waiting.message)
-        db.session.commit()
     return opened
 
 
@@ -172,6 +173,7 @@ def order_cancelled_in_store(shop_domain: str, cancelled: CancelledOrder, receip
 # -- the supplier portal --------------------------------------------------------------------
 
 
+@unit_of_work
 def answer_in_portal(supplier: Supplier, supplier_order_id: int, *, accept: bool, form) -> None:
     supplier_order = portal.supplier_order_of(supplier, supplier_order_id, lock=True)
     if accept:
@@ -180,9 +182,9 @@ def answer_in_portal(supplier: Supplier, supplier_order_id: int, *, accept: bool
         cancellations.decline(
             supplier_order, form.get("reason"), by="supplier", actor_name=supplier.name
         )
-    db.session.commit()
 
 
+@unit_of_work
 def answer_for_manual_supplier(supplier_order: SupplierOrder, *, accept: bool, form) -> None:
     """The merchant answers for a manual (non auto-order) supplier it contacted itself."""
     if supplier_order.supplier is None or supplier_order.supplier.channel != "manual":

@@ -46,6 +46,7 @@ from domain.models.shop import Shop
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop.settings import settings_of
+from domain.transaction import unit_of_work
 from extensions import db
 
 
@@ -315,6 +316,7 @@ def auto_cancel(request: CancellationRequest, *, why: str) -> CancellationReques
 
 # One job id per request: scheduling again moves the same job.
 @background(queue=PUSH, job_id="auto-cancel-{0}", label=_l("Cancel automatically at the deadline"))
+@unit_of_work
 def auto_cancel_if_due(request_id: int) -> str:
     """The scheduled job (and the sweep's fallback): cancel a request still unanswered at its
     deadline. Safe to run early, twice or late."""
@@ -329,13 +331,10 @@ def auto_cancel_if_due(request_id: int) -> str:
     due = aware(request.auto_cancel_at)
     if due is None:
         return "no deadline"
-    if due > utcnow() + timedelta(seconds=1):
-        shop_id = request.shop_id
-        db.session.rollback()
-        auto_cancel_if_due.enqueue(request_id, at=due, shop_id=shop_id)  # the deadline moved
+    if due > utcnow() + timedelta(seconds=1):  # the deadline moved
+        auto_cancel_if_due.after_commit(request_id, at=due, shop_id=request.shop_id)
         return "not due yet"
     auto_cancel(request, why="overdue")
-    db.session.commit()
     return "auto-cancelled"
 
 

@@ -18,6 +18,7 @@ from domain.fulfillment import shipments
 from domain.fulfillment.requesting import Outcome
 from domain.models.orders import SupplierOrder
 from domain.orders.timeline import N_
+from domain.transaction import unit_of_work
 from extensions import db
 
 BULK_ACTIONS = ("request_fulfillment", "hold", "release", "pay_supplier")
@@ -39,6 +40,7 @@ def done_message(action: str) -> str:
     return _(DONE_MESSAGES.get(action, N_("Done.")))
 
 
+@unit_of_work
 def perform(shop, supplier_order_id: int, action: str, form) -> str:
     """Run one action on one supplier order of this shop; commit; return what to tell the
     merchant. Raises InvalidInput or WrongState (nothing changed) when it is not possible."""
@@ -80,7 +82,6 @@ def perform(shop, supplier_order_id: int, action: str, form) -> str:
         request = cancellations.request_cancellation(
             supplier_order, note=note, choices=choices, actor_name=N_("Merchant")
         )
-        db.session.commit()
         return cancellations.outcome_message(request)
     elif action in ("accept_cancellation", "decline_cancellation"):
         cancellation_intake.answer_for_manual_supplier(
@@ -88,10 +89,10 @@ def perform(shop, supplier_order_id: int, action: str, form) -> str:
         )
     else:
         raise InvalidInput(_("Use the form in the order drawer for that."))
-    db.session.commit()
     return done_message(action)
 
 
+@unit_of_work
 def perform_bulk(shop, action: str, order_ids: list[int], supplier_id: int | None) -> Outcome:
     """One action over the selected orders' parts for one supplier; each refusal is named."""
     if action not in BULK_ACTIONS:
@@ -115,7 +116,6 @@ def perform_bulk(shop, action: str, order_ids: list[int], supplier_id: int | Non
                 continue
             getattr(requests, action)(supplier_order)
             outcome.done += 1
-    db.session.commit()
     return outcome
 
 

@@ -22,6 +22,7 @@ from domain.models.shop import Shop
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop import tokens
+from domain.transaction import unit_of_work
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyGraphQLError, ShopifyUserError
 from integrations.shopify_admin.gateway import fulfillment as fo_gateway
@@ -38,6 +39,7 @@ NOTHING_OPEN = N_(
 # One job id per supplier order: enqueueing again (a release, a new request) reschedules the
 # same job, never adds one.
 @background(queue=PUSH, job_id="forward-{0}", label=_l("Forward an order to its supplier"))
+@unit_of_work
 def forward(supplier_order_id: int) -> str:
     supplier_order = db.session.get(
         SupplierOrder, supplier_order_id, with_for_update=True, populate_existing=True
@@ -74,7 +76,6 @@ def forward(supplier_order_id: int) -> str:
     except channels.CannotForward as exc:
         return _failed(supplier_order_id, exc.message)
     _record_forwarded(shop, supplier_order)
-    db.session.commit()
     return "forwarded"
 
 
@@ -88,7 +89,6 @@ def _held_in_store(supplier_order: SupplierOrder) -> str:
         actor="shopify",
         supplier=supplier_order.supplier.name,
     )
-    db.session.commit()
     return "on hold in the store"
 
 
@@ -139,7 +139,8 @@ def _submit(client, shop: Shop, lines, fulfillment_orders) -> str | None:
 
 
 def _failed(supplier_order_id: int, reason: str) -> str:
-    """Shopify or the channel said no: back to "ready" with the reason, not retried."""
+    """Shopify or the channel said no: back to "ready" with the reason, not retried. What this
+    unit of work did so far is discarded; the failure is what it commits instead."""
     db.session.rollback()
     supplier_order = db.session.get(SupplierOrder, supplier_order_id, with_for_update=True)
     if supplier_order.status != "scheduled":
@@ -153,6 +154,5 @@ def _failed(supplier_order_id: int, reason: str) -> str:
         supplier=supplier_order.supplier.name,
         reason=reason,
     )
-    db.session.commit()
     log.warning("forward of supplier order %s failed: %s", supplier_order_id, reason)
     return "failed"

@@ -9,7 +9,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from background import SYNC, background
+from background import SYNC, background, defer
 from domain.cancellations import intake as cancellation_intake
 from domain.fulfillment import fulfillment_orders, tracking_push
 from domain.fulfillment import requesting as requests
@@ -18,6 +18,7 @@ from domain.models.shop import Shop
 from domain.orders import sync, timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop import shops, tokens
+from domain.transaction import unit_of_work
 from extensions import db, redis_connection
 from integrations.shopify_admin.errors import ShopifyUserError
 from integrations.shopify_admin.gateway import fulfillment as fo_gateway
@@ -41,9 +42,10 @@ def fulfillment_service_notified(
         return
     shop = shops.shop_by_domain(shop_domain)
     if shop is not None and shop.is_installed and shop.fulfillment_location_gid:
-        list_admin_requests_soon(shop.id)
+        defer(list_admin_requests_soon, shop.id)  # once this delivery is committed
 
 
+@unit_of_work
 def fulfillment_request_submitted(shop_domain: str, submitted: SubmittedRequest, receipt) -> None:
     """The webhook names the submitted fulfillment order: when Relay already has it under way
     (usually its own submission echoing back) nothing is read; otherwise only that one."""
@@ -64,7 +66,6 @@ def fulfillment_request_submitted(shop_domain: str, submitted: SubmittedRequest,
         and fo.location_gid == shop.fulfillment_location_gid
     ):
         _take(shop, client, fo)
-    db.session.commit()
 
 
 def _under_way(shop: Shop, fo_gid: str) -> bool:
@@ -138,6 +139,7 @@ def _listing_waiting(shop_id: int) -> str:
     return f"relay:{prefix}admin-requests-waiting:{shop_id}"
 
 
+@unit_of_work
 def take_requests_page(shop: Shop, after: str | None) -> tuple[int, str | None]:
     """One page of the requests submitted to Relay's location: how many were taken, and the
     cursor of the next page (None on the last). A job per page keeps a long list of open
@@ -147,7 +149,6 @@ def take_requests_page(shop: Shop, after: str | None) -> tuple[int, str | None]:
         client, "FULFILLMENT_REQUESTED", shop.fulfillment_location_gid, after
     )
     handled = sum(_take(shop, client, fo) for fo in page)
-    db.session.commit()
     return handled, after
 
 

@@ -18,12 +18,14 @@ from domain.models.refunds import Refund, RefundLine
 from domain.money.amounts import round_to_currency
 from domain.money.refunds import _mark_recorded
 from domain.shop import shops
+from domain.transaction import unit_of_work
 from extensions import db
 from integrations.shopify_admin import webhook_payloads
 
 ZERO = Decimal("0")
 
 
+@unit_of_work
 def refund_created(shop_domain: str, refund: webhook_payloads.ShopifyRefund, receipt) -> None:
     shop = shops.shop_by_domain(shop_domain)
     if shop is None:
@@ -38,19 +40,16 @@ def refund_created(shop_domain: str, refund: webhook_payloads.ShopifyRefund, rec
     if db.session.scalar(
         select(Refund.id).where(Refund.shop_id == shop.id, Refund.shopify_gid == refund.gid)
     ):
-        db.session.commit()
         return
     items = _refunded_items(order, refund)
     pending = _pending_match(order, refund.amount, items.quantities)
     if pending is not None:
         _mark_recorded(pending, refund.gid)
-        db.session.commit()
         return
     mirrored = _mirrored(shop, order, refund, items)
     db.session.add(mirrored)
     db.session.flush()
     _mark_recorded(mirrored, refund.gid)
-    db.session.commit()
 
 
 @dataclass

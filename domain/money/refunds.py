@@ -35,6 +35,7 @@ from domain.money.refund_checks import (
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop import tokens
+from domain.transaction import unit_of_work
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyError, ShopifyUserError
 from integrations.shopify_admin.gateway import refunds as refunds_gateway
@@ -131,23 +132,23 @@ def _restock_location(shop, line: LineItem) -> str | None:
     return shop.fulfillment_location_gid if line.supplier_id else None
 
 
+@unit_of_work
 def _reserve(shop, order_id: int, form, context, actor_name: str | None) -> Refund:
+    """Check the form against what is refundable now, and reserve the amount: a unit of work
+    of its own, committed before Shopify is asked (the order's lock is released)."""
     order = order_of(shop, order_id, lock=True)
     key = str(form.get("key") or "").strip()[:64]
     if not key:
-        db.session.rollback()
         raise RefundInvalid({"form": _("This form has expired; open the refund form again.")})
     if db.session.scalar(
         select(Refund.id).where(Refund.shop_id == shop.id, Refund.idempotency_key == key)
     ):
-        db.session.rollback()
         raise WrongState(ALREADY_SENT())
     refundable = refundable_of(
         order, shipping_paid=context.shipping_paid, captured_left=context.captured_left
     )
     seen = str(form.get("seen") or "")
     if seen.isdigit() and int(seen) != refundable.seen:
-        db.session.rollback()
         raise WrongState(
             _(
                 "Another refund was made on this order since you opened this form. Nothing was "
@@ -157,7 +158,6 @@ def _reserve(shop, order_id: int, form, context, actor_name: str | None) -> Refu
     try:
         request = parse(form, refundable)
     except RefundInvalid as exc:
-        db.session.rollback()
         exc.refundable = refundable  # the form is shown again against the same figures
         raise
     refund = Refund(
@@ -185,9 +185,8 @@ def _reserve(shop, order_id: int, form, context, actor_name: str | None) -> Refu
     )
     db.session.add(refund)
     try:
-        db.session.commit()  # the amount is reserved; the lock is released
-    except IntegrityError:
-        db.session.rollback()
+        db.session.flush()
+    except IntegrityError:  # the same form submitted twice at once: the key is taken
         raise WrongState(ALREADY_SENT()) from None
     return refund
 
@@ -224,13 +223,13 @@ def expire_stale_pending(shop, *, now=None) -> int:
     return len(stale)
 
 
+@unit_of_work
 def _failed(refund_id: int, error: str) -> None:
-    db.session.rollback()
     refund = db.session.get(Refund, refund_id)
     refund.status, refund.error = "failed", error[:2000]
-    db.session.commit()
 
 
+@unit_of_work
 def record(shop, refund_id: int, shopify_gid: str) -> Refund:
     """Shopify has the refund: mark it recorded, write the suppliers' shares and the timeline.
     Idempotent (the refunds/create webhook may have adopted it first)."""
@@ -238,10 +237,8 @@ def record(shop, refund_id: int, shopify_gid: str) -> Refund:
     order_of(shop, refund.order_id, lock=True)
     db.session.refresh(refund)
     if refund.status == "recorded":
-        db.session.commit()
         return refund
     _mark_recorded(refund, shopify_gid)
-    db.session.commit()
     return refund
 
 

@@ -39,6 +39,7 @@ from domain.money.amounts import format_money, round_to_currency
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop.settings import settings_of
+from domain.transaction import unit_of_work
 from extensions import db
 
 ZERO = Decimal("0")
@@ -161,6 +162,7 @@ def _refunded_before(refund_line: RefundLine) -> Decimal:
 # -- settling -------------------------------------------------------------------------------
 
 
+@unit_of_work
 def mark_received(shop, entry_id: int, *, who: str) -> SupplierLedgerEntry:
     entry = db.session.scalar(
         select(SupplierLedgerEntry)
@@ -234,6 +236,7 @@ def payable_out(shop_id: int, supplier_id: int):
     )
 
 
+@unit_of_work
 def record_payout(shop, supplier_id: int, *, who: str) -> int:
     """A manual-payment supplier was paid out by the merchant: everything paid so far is
     released to it. Returns how many supplier orders that covered."""

@@ -14,6 +14,7 @@ from domain.models.orders import Order, SupplierOrder
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop import tokens
+from domain.transaction import unit_of_work
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyUserError
 from integrations.shopify_admin.gateway import orders as orders_gateway
@@ -75,6 +76,7 @@ def validated(form) -> dict:
     return address
 
 
+@unit_of_work
 def change_shipping_address(shop, order_id: int, form) -> Order:
     order = db.session.scalar(
         select(Order).where(Order.id == order_id, Order.shop_id == shop.id).with_for_update()
@@ -103,5 +105,4 @@ def change_shipping_address(shop, order_id: int, form) -> Order:
         actor="merchant",
         city=address["city"],
     )
-    db.session.commit()
     return order

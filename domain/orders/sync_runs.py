@@ -30,7 +30,7 @@ from flask_babel import lazy_gettext as _l
 from redis.exceptions import LockError
 from sqlalchemy import select
 
-from background import SYNC, background, try_enqueue
+from background import SYNC, background
 from background.declare import is_final_attempt
 from domain.clock import aware, utcnow
 from domain.errors import NotInstalled
@@ -39,6 +39,7 @@ from domain.models.shop import Shop
 from domain.orders import sync
 from domain.shop import tokens
 from domain.shop.settings import settings_of
+from domain.transaction import unit_of_work
 from extensions import db, redis_connection
 from integrations.shopify_admin.errors import (
     ShopifyAuthError,
@@ -313,6 +314,7 @@ def _last_sweep_start(shop: Shop, current: SyncRun) -> datetime | None:
     )
 
 
+@unit_of_work
 def start(shop: Shop, kind: str) -> SyncRun:
     """Record a run and enqueue it (commit first, enqueue second). A run already under way
     that covers it (one of this kind; for a sweep, a backfill too) is returned instead, and
@@ -328,13 +330,12 @@ def start(shop: Shop, kind: str) -> SyncRun:
         .order_by(SyncRun.id)
         .limit(1)
     )
-    # Redis down: the run is stored, and the worker's outbox pass enqueues it.
+    # After the commit; Redis down: the run is stored, and the worker's outbox pass enqueues it.
     if running is not None:
-        try_enqueue(run_step.enqueue_once, running.id, shop_id=shop.id)  # no-op while pending
+        run_step.once_after_commit(running.id, shop_id=shop.id)  # no-op while pending
         return running
     new_run = sync.start_run(shop, kind)
-    db.session.commit()
-    try_enqueue(run_step.enqueue_once, new_run.id, shop_id=shop.id)
+    run_step.once_after_commit(new_run.id, shop_id=shop.id)
     return new_run
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from sqlalchemy import delete, select
 
 from domain.models.shop import ComplianceRecord, Shop, WebhookReceipt
+from domain.transaction import unit_of_work
 from extensions import db
 from integrations.shopify_admin.webhook_payloads import ComplianceRequest, Customer
 
@@ -71,6 +72,7 @@ def _receipts_redact(shop: Shop, customer: Customer) -> int:
 customer_data("webhook_receipts")((_receipts_collect, _receipts_redact))
 
 
+@unit_of_work
 def data_request(shop: Shop, request: ComplianceRequest) -> ComplianceRecord:
     export = {name: collect(shop, request.customer) for name, collect in _COLLECTORS.items()}
     record = ComplianceRecord(
@@ -80,10 +82,10 @@ def data_request(shop: Shop, request: ComplianceRequest) -> ComplianceRecord:
         result=export,
     )
     db.session.add(record)
-    db.session.commit()
     return record
 
 
+@unit_of_work
 def redact_customer(shop: Shop, request: ComplianceRequest) -> ComplianceRecord:
     counts = {name: redact(shop, request.customer) for name, redact in _REDACTORS.items()}
     record = ComplianceRecord(
@@ -96,10 +98,10 @@ def redact_customer(shop: Shop, request: ComplianceRequest) -> ComplianceRecord:
         result=counts,
     )
     db.session.add(record)
-    db.session.commit()
     return record
 
 
+@unit_of_work
 def redact_shop(domain: str, keep_receipt_id: int | None = None) -> None:
     """Erase everything Relay holds for the shop (sent 48 h after uninstall); the receipt of
     the shop/redact request itself is kept as the record that we did."""
@@ -118,7 +120,6 @@ def redact_shop(domain: str, keep_receipt_id: int | None = None) -> None:
             shop_domain=domain, topic="shop/redact", request={}, result={"erased": True}
         )
     )
-    db.session.commit()
 
 
 def record_refused_redact(domain: str) -> None:

@@ -11,12 +11,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from background import PUSH, background, try_enqueue
+from background import PUSH, background
 from domain import sweep
 from domain.clock import utcnow
 from domain.models.shop import Shop
 from domain.orders import sync_runs
 from domain.shop import shops, tokens
+from domain.transaction import unit_of_work
 from extensions import db, redis_connection
 from integrations.shopify_admin import oauth
 from integrations.shopify_admin.gateway import install as install_gateway
@@ -37,15 +38,16 @@ def _claim_shop(domain: str) -> Shop:
     return shops.lock_shop(domain)
 
 
+@unit_of_work
 def _install(domain: str, token: oauth.OfflineToken) -> Shop:
     shop = _claim_shop(domain)
     tokens.store_tokens(shop, token)
     shop.installed_at = utcnow()
     shop.uninstalled_at = None
     db.session.add(shop)
-    db.session.commit()
-    # Redis down: the shop is installed all the same; the outbox pass enqueues post-install.
-    try_enqueue(post_install.enqueue_once, shop.id, shop_id=shop.id)
+    # After the commit; Redis down: the shop is installed all the same, and the worker's outbox
+    # pass enqueues post-install.
+    post_install.once_after_commit(shop.id, shop_id=shop.id)
     return shop
 
 

@@ -9,7 +9,7 @@ from domain.errors import InvalidInput
 from domain.models.shop import Shop
 from domain.shop import settings as shop_settings
 from domain.shop.settings import ShopSettings
-from extensions import db
+from domain.transaction import unit_of_work
 
 
 def current(shop: Shop) -> dict:
@@ -29,6 +29,7 @@ def _submitted(form, current: dict) -> dict:
     return values
 
 
+@unit_of_work
 def save(shop: Shop, form) -> ShopSettings:
     values = _submitted(form, current(shop))
     errors = {}
@@ -41,5 +42,4 @@ def save(shop: Shop, form) -> ShopSettings:
         raise InvalidInput(errors=errors)
     new = shop_settings.validated(values)
     shop_settings.save(shop, new)
-    db.session.commit()
     return new

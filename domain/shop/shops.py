@@ -10,11 +10,13 @@ import logging
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from background import defer
 from background.queues import cancel_shop_jobs
 from domain.clock import utcnow
 from domain.errors import NotInstalled
 from domain.models.shop import Shop
 from domain.shop import tokens
+from domain.transaction import unit_of_work
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyAuthError
 from integrations.shopify_admin.gateway import install as install_gateway
@@ -56,6 +58,7 @@ def drop_tokens(shop: Shop) -> None:
     shop.uninstalled_at = utcnow()
 
 
+@unit_of_work
 def mark_uninstalled(domain: str, named_domain: str | None) -> str | None:
     """app/uninstalled: drop our tokens and stop the shop's jobs, once it is shown true (the
     body names this shop and Shopify no longer accepts Relay's token). Otherwise, why not."""
@@ -68,8 +71,7 @@ def mark_uninstalled(domain: str, named_domain: str | None) -> str | None:
         log.warning("app/uninstalled for %s while Shopify accepts our token: ignored", domain)
         return "ignored: Shopify still accepts Relay's token for this shop"
     drop_tokens(shop)
-    db.session.commit()
-    cancel_shop_jobs(shop.id)
+    defer(cancel_shop_jobs, shop.id)  # once the uninstall is committed
     return None
 
 

@@ -16,6 +16,7 @@ from domain.errors import InvalidInput, NotFound, WrongState
 from domain.models.orders import LineItem, Supplier, SupplierOrder, VariantMapping
 from domain.models.shop import Shop
 from domain.orders.timeline import N_, EventKind, record
+from domain.transaction import unit_of_work
 from domain.validation import Collector, choice, currency, email, text, web_url
 from extensions import db
 from integrations.shopify_admin.urls import is_valid_shop_domain
@@ -190,9 +191,8 @@ def _save(supplier: Supplier, values: dict) -> Supplier:
     for key, value in values.items():
         setattr(supplier, key, value)
     try:
-        db.session.commit()
-    except IntegrityError:  # a concurrent save took the name between our check and commit
-        db.session.rollback()
+        db.session.flush()
+    except IntegrityError:  # a concurrent save took the name between our check and flush
         raise InvalidInput(
             errors={
                 "name": _("Another supplier is already called “%(name)s”.", name=values["name"])
@@ -201,6 +201,7 @@ def _save(supplier: Supplier, values: dict) -> Supplier:
     return supplier
 
 
+@unit_of_work
 def create(shop: Shop, form) -> Supplier:
     values = _parse(shop, form, existing=None)
     supplier = Supplier(shop_id=shop.id)
@@ -208,12 +209,14 @@ def create(shop: Shop, form) -> Supplier:
     return _save(supplier, values)
 
 
+@unit_of_work
 def update_supplier(shop: Shop, supplier_id: int, form) -> Supplier:
     supplier = get(shop, supplier_id)
     values = _parse(shop, form, existing=supplier)
     return _save(supplier, values)
 
 
+@unit_of_work
 def delete(shop: Shop, supplier_id: int) -> str:
     """Delete a supplier with no open supplier orders; its SKU mappings go with it. Its shipped
     or cancelled orders stay, without a supplier, and their timelines say why."""
@@ -258,5 +261,4 @@ def delete(shop: Shop, supplier_id: int) -> str:
         )
     )
     db.session.delete(supplier)
-    db.session.commit()
     return name

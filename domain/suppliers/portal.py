@@ -42,6 +42,7 @@ from domain.fulfillment import shipments
 from domain.models.orders import Order, Parcel, Supplier, SupplierOrder
 from domain.models.shop import Shop
 from domain.orders.timeline import N_
+from domain.transaction import unit_of_work
 from extensions import db
 
 SALT = "relay.supplier-portal.v1"
@@ -164,10 +165,10 @@ def _sender(raw_payload) -> str:
     return retailer_name(shop_of(supplier)) if supplier else _("the store that sent it")
 
 
+@unit_of_work
 def revoke_links(supplier: Supplier) -> None:
     """Every link sent so far stops working; the merchant sends the new one."""
     supplier.portal_key = secrets.token_hex(16)
-    db.session.commit()
 
 
 def retailer_name(shop: Shop) -> str:

@@ -14,17 +14,18 @@ from domain.fulfillment import shipments
 from domain.fulfillment.packing_slips import items_of
 from domain.models.orders import Parcel, Supplier
 from domain.suppliers import portal
+from domain.transaction import unit_of_work
 from domain.validation import Collector, FieldError, text, web_url
-from extensions import db
 
 
+@unit_of_work
 def accept(supplier: Supplier, supplier_order_id: int) -> None:
     supplier_order = portal.supplier_order_of(supplier, supplier_order_id, lock=True)
     _require("supplier_accept", supplier_order)
     shipments.supplier_accepts(supplier_order, actor_name=supplier.name)
-    db.session.commit()
 
 
+@unit_of_work
 def decline(supplier: Supplier, supplier_order_id: int, form) -> None:
     supplier_order = portal.supplier_order_of(supplier, supplier_order_id, lock=True)
     _require("supplier_reject", supplier_order)
@@ -39,9 +40,9 @@ def decline(supplier: Supplier, supplier_order_id: int, form) -> None:
         c.fail("note", _("Tell the store why: it sees this next to “Request declined”."))
     c.raise_if_any()
     shipments.supplier_declines(supplier_order, note or "", code=code, actor_name=supplier.name)
-    db.session.commit()
 
 
+@unit_of_work
 def ship(supplier: Supplier, supplier_order_id: int, form) -> Parcel:
     """One parcel: the quantities posted as qty-<line item id>, and how it was sent."""
     supplier_order = portal.supplier_order_of(supplier, supplier_order_id, lock=True)
@@ -66,17 +67,16 @@ def ship(supplier: Supplier, supplier_order_id: int, form) -> Parcel:
     parcel = shipments.record_shipment(
         supplier_order, tracking, quantities=quantities, actor_name=supplier.name
     )
-    db.session.commit()
     return parcel
 
 
+@unit_of_work
 def update_tracking(supplier: Supplier, parcel_id: int, form) -> Parcel:
     parcel = portal.parcel_of(supplier, parcel_id)
     c = Collector()
     tracking = _tracking(c, form)
     c.raise_if_any()
     shipments.update_tracking(parcel, tracking, actor_name=supplier.name)
-    db.session.commit()
     return parcel
 
 

@@ -22,6 +22,7 @@ from domain.models.orders import Supplier, VariantMapping
 from domain.models.shop import Shop
 from domain.orders import rerouting
 from domain.suppliers.sku_mappings import sku as parse_sku
+from domain.transaction import unit_of_work
 from domain.validation import FieldError, currency, money
 from extensions import db
 
@@ -166,6 +167,7 @@ def _row(cells: dict, by_name: dict, seen: dict, line: int) -> tuple[dict, str |
     return row, "; ".join(problems) or None
 
 
+@unit_of_work
 def import_csv(shop: Shop, data: bytes) -> ImportReport:
     rows, errors = parse(shop, data)
     if errors:
@@ -201,7 +203,6 @@ def import_csv(shop: Shop, data: bytes) -> ImportReport:
         report.updated += 1
     db.session.flush()
     report.reroute = rerouting.reroute_skus(shop.id, moved)
-    db.session.commit()
     return report
 
 

@@ -17,6 +17,7 @@ from domain.models.orders import LineItem, Supplier, SupplierOrder, VariantMappi
 from domain.models.shop import Shop
 from domain.orders import rerouting
 from domain.suppliers import directory as suppliers
+from domain.transaction import unit_of_work
 from domain.validation import Collector, FieldError, currency, money
 from extensions import db
 
@@ -140,24 +141,24 @@ def _parse(shop: Shop, supplier: Supplier, form, *, existing: VariantMapping | N
     return c.values
 
 
-def _commit(shop: Shop, skus: set[str], message: str) -> Change:
-    change = Change(message, rerouting.reroute_skus(shop.id, skus))
-    db.session.commit()
-    return change
+def _rerouted(shop: Shop, skus: set[str], message: str) -> Change:
+    return Change(message, rerouting.reroute_skus(shop.id, skus))
 
 
+@unit_of_work
 def add(shop: Shop, supplier_id: int, form) -> Change:
     supplier = suppliers.get(shop, supplier_id)
     values = _parse(shop, supplier, form, existing=None)
     db.session.add(VariantMapping(shop_id=shop.id, supplier_id=supplier.id, **values))
     db.session.flush()
-    return _commit(
+    return _rerouted(
         shop,
         {values["sku"]},
         _("%(sku)s now goes to %(supplier)s.", sku=values["sku"], supplier=supplier.name),
     )
 
 
+@unit_of_work
 def edit(shop: Shop, supplier_id: int, mapping_id: int, form) -> Change:
     supplier = suppliers.get(shop, supplier_id)
     mapping = _mapping(shop, supplier, mapping_id)
@@ -166,16 +167,17 @@ def edit(shop: Shop, supplier_id: int, mapping_id: int, form) -> Change:
     for key, value in values.items():
         setattr(mapping, key, value)
     db.session.flush()
-    return _commit(shop, {old_sku, mapping.sku}, _("%(sku)s saved.", sku=mapping.sku))
+    return _rerouted(shop, {old_sku, mapping.sku}, _("%(sku)s saved.", sku=mapping.sku))
 
 
+@unit_of_work
 def remove(shop: Shop, supplier_id: int, mapping_id: int) -> Change:
     supplier = suppliers.get(shop, supplier_id)
     mapping = _mapping(shop, supplier, mapping_id)
     removed = mapping.sku
     db.session.delete(mapping)
     db.session.flush()
-    return _commit(
+    return _rerouted(
         shop,
         {removed},
         _("%(sku)s no longer goes to %(supplier)s.", sku=removed, supplier=supplier.name),

@@ -21,6 +21,7 @@ from domain.clock import utcnow
 from domain.errors import is_outage
 from domain.models.shop import Shop, WebhookReceipt
 from domain.shop import shops
+from domain.transaction import atomic, unit_of_work
 from domain.webhooks import parking as webhook_parking
 from domain.webhooks.topics import ALWAYS_PROCESSED, SHOP_LIFECYCLE_TOPICS, handlers_for
 from extensions import db
@@ -83,7 +84,22 @@ def _insert_once(dialect: str):
 # job can exist for it yet: no dedupe on intake's hot path.
 @background(queue=PUSH, job_id="webhook-{0}", label=_l("Process a webhook from Shopify"))
 def process(receipt_id: int) -> str:
-    """Run the topic's handlers once. Safe to call again: a processed receipt is skipped."""
+    """Run the topic's handlers once, in one unit of work with the receipt's lock and its
+    `processed_at`. Safe to call again: a processed receipt is skipped."""
+    try:
+        with atomic():
+            return _handle_once(receipt_id)
+    except Exception as exc:
+        if is_outage(exc):
+            raise  # resumes by itself: the job's retries, then the sweep's recovery
+        # Fails the same way every time: set aside (recovery leaves it alone), and the job
+        # fails at once into the failed registry the Jobs page shows, with its Retry.
+        log.warning("webhook %s set aside: %r", receipt_id, exc)
+        webhook_parking.park(receipt_id, exc)
+        raise
+
+
+def _handle_once(receipt_id: int) -> str:
     peek = db.session.get(WebhookReceipt, receipt_id)
     if peek is not None and peek.topic in SHOP_LIFECYCLE_TOPICS:
         # Uninstall and erasure lock the shop, and erasure deletes the shop's other receipts:
@@ -101,23 +117,13 @@ def process(receipt_id: int) -> str:
     else:
         if receipt.parked_at is not None:  # tried again on the merchant's word
             receipt.parked_at = receipt.park_reason = receipt.error = None
-        try:
-            for handler in handlers_for(receipt.topic):
-                handler(receipt.shop_domain, receipt.payload, receipt)
-        except Exception as exc:
-            db.session.rollback()
-            if is_outage(exc):
-                raise  # resumes by itself: the job's retries, then the sweep's recovery
-            # Fails the same way every time: set aside (recovery leaves it alone), and the
-            # job fails at once into the failed registry the Jobs page shows, with its Retry.
-            log.warning("webhook %s (%s) set aside: %r", receipt_id, receipt.topic, exc)
-            webhook_parking.park(receipt_id, exc)
-            raise
+        for handler in handlers_for(receipt.topic):
+            handler(receipt.shop_domain, receipt.payload, receipt)
     receipt.processed_at = utcnow()
-    db.session.commit()
     return "processed"
 
 
+@unit_of_work
 def try_again_set_aside(shop: Shop, receipt_id: int) -> bool:
     """Un-park one of this shop's receipts and run it again (after commit). False when there
     is no such parked receipt for this shop: repeating it changes nothing."""
@@ -132,9 +138,7 @@ def try_again_set_aside(shop: Shop, receipt_id: int) -> bool:
         .with_for_update()
     )
     if receipt is None:
-        db.session.rollback()
         return False
     receipt.parked_at = receipt.park_reason = receipt.error = None
     process.once_after_commit(receipt.id, shop_domain=shop.domain)
-    db.session.commit()
     return True

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from domain.clock import utcnow
 from domain.errors import DomainError
 from domain.models.shop import Shop, WebhookReceipt
+from domain.transaction import unit_of_work
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyError
 
@@ -67,18 +68,17 @@ def reason_for(exc: BaseException) -> ParkReason:
     return ParkReason.BUG
 
 
+@unit_of_work
 def park(receipt_id: int, exc: BaseException) -> None:
-    """Set the receipt aside with why, in a transaction of its own (the handlers' work was
-    rolled back)."""
+    """Set the receipt aside with why, in a unit of work of its own (the handlers' was rolled
+    back)."""
     receipt = db.session.get(WebhookReceipt, receipt_id, with_for_update=True)
     if receipt is None or receipt.processed_at is not None:
-        db.session.rollback()
         return
     receipt.parked_at = utcnow()
     receipt.park_reason = reason_for(exc).value
     detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     receipt.error = detail[:DETAIL_LIMIT]
-    db.session.commit()
 
 
 @dataclass(frozen=True)
