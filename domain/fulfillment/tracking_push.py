@@ -22,6 +22,7 @@ from domain.models.shop import Shop
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop import tokens
+from domain.transaction import unit_of_work
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyGraphQLError, ShopifyUserError
 from integrations.shopify_admin.gateway import cancellations as cancellation_gateway
@@ -38,6 +39,7 @@ SHIPPED_INSTEAD = N_("The supplier shipped the order instead of cancelling it.")
     job_id="answer-request-{0}",
     label=_l("Answer a fulfillment request in the store"),
 )
+@unit_of_work
 def answer_request(supplier_order_id: int) -> str:
     """Accept or reject the fulfillment order at Relay's location, as the supplier answered."""
     supplier_order = db.session.get(SupplierOrder, supplier_order_id)
@@ -70,7 +72,6 @@ def answer_request(supplier_order_id: int) -> str:
                 fo_gateway.accept_request(client, fo.gid, "Accepted by the supplier")
     except ShopifyUserError as exc:
         supplier_order.problem = str(exc)
-        db.session.commit()
         return f"refused: {exc}"
     return f"answered {len(pending)}"
 
@@ -87,8 +88,8 @@ def _submitted_requests(client, shop: Shop, supplier_order: SupplierOrder) -> li
 @background(
     queue=PUSH, job_id="push-parcel-{0}", label=_l("Send tracking to the store"), at_front=True
 )
+@unit_of_work
 def push_parcel(parcel_id: int) -> str:
-    # A token refresh commits: do it before locking the parcel, so the lock holds to the end.
     shop_id = db.session.scalar(select(Parcel.shop_id).where(Parcel.id == parcel_id))
     shop = db.session.get(Shop, shop_id) if shop_id is not None else None
     if shop is None or not shop.is_installed:
@@ -104,7 +105,6 @@ def push_parcel(parcel_id: int) -> str:
             if parcel.pushed_tracking == tracking:
                 if parcel.push_status != "pushed":  # e.g. changed, then changed back
                     parcel.push_status, parcel.push_error = "pushed", None
-                    db.session.commit()
                 return "up to date"
             fo_gateway.update_tracking(client, parcel.shopify_fulfillment_gid, tracking or {}, True)
             outcome = "tracking updated"
@@ -125,7 +125,6 @@ def push_parcel(parcel_id: int) -> str:
         N_("Fulfillment sent to the store; the customer was notified"),
         fulfillment=parcel.shopify_fulfillment_gid,
     )
-    db.session.commit()
     return outcome
 
 
@@ -205,6 +204,8 @@ def _allocate(client, shop: Shop, fulfillment_orders, want: dict[str, int]) -> d
 
 
 def _rejected(parcel: Parcel, reason: str) -> str:
+    """The store refused: what this unit of work did is discarded; the refusal is what it
+    commits instead."""
     parcel_id = parcel.id
     db.session.rollback()
     parcel = db.session.get(Parcel, parcel_id, with_for_update=True)
@@ -216,5 +217,4 @@ def _rejected(parcel: Parcel, reason: str) -> str:
         N_("The store refused the fulfillment: %(reason)s"),
         reason=reason,
     )
-    db.session.commit()
     return f"rejected: {reason}"
