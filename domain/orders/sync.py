@@ -8,14 +8,14 @@ change: created or updated, stale or skipped, and how the order splits per suppl
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from domain import states
-from domain.clock import utcnow
+from domain.clock import aware, utcnow
 from domain.fulfillment import hooks
 from domain.models.orders import (
     LineItem,
@@ -94,23 +94,8 @@ def upsert(shop: Shop, snapshot: ShopifyOrder, *, source: str) -> str:
         created = _insert_if_absent(shop, snapshot)
         order = _locked_order(shop, snapshot.gid)
     if created:
-        _apply(order, snapshot)
-        _sync_lines(order, snapshot)
-        routing.split(order, paid=_paid(snapshot))
-        if _paid(snapshot):
-            order.paid_at = utcnow()
-        if snapshot.cancelled_at:
-            _advance_all(order, "cancelled")
-        _event(
-            order,
-            EventKind.CREATED,
-            N_("Order %(name)s received from the store"),
-            name=snapshot.name,
-            via=source,
-        )
-        hooks.order_synced(order)
-        return "created"
-    if order.shopify_updated_at and snapshot.updated_at < _aware(order.shopify_updated_at):
+        return _created(order, snapshot, source)
+    if order.shopify_updated_at and snapshot.updated_at < aware(order.shopify_updated_at):
         return "stale"  # an older delivery arrived late: what we hold is newer
     was_paid = order.financial_status in PAID_STATUSES
     previous_store_status = order.store_status
@@ -145,8 +130,24 @@ def upsert(shop: Shop, snapshot: ShopifyOrder, *, source: str) -> str:
     return "updated" if changed else "unchanged"
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+def _created(order: Order, snapshot: ShopifyOrder, source: str) -> str:
+    """A new order: mirrored, split per supplier, and its first timeline event."""
+    _apply(order, snapshot)
+    _sync_lines(order, snapshot)
+    routing.split(order, paid=_paid(snapshot))
+    if _paid(snapshot):
+        order.paid_at = utcnow()
+    if snapshot.cancelled_at:
+        _advance_all(order, "cancelled")
+    _event(
+        order,
+        EventKind.CREATED,
+        N_("Order %(name)s received from the store"),
+        name=snapshot.name,
+        via=source,
+    )
+    hooks.order_synced(order)
+    return "created"
 
 
 def _advance_all(order: Order, event: str) -> None:
@@ -159,7 +160,7 @@ def _apply(order: Order, snapshot: ShopifyOrder) -> bool:
     for key, value in _order_values(snapshot).items():
         current = getattr(order, key)
         if isinstance(current, datetime) and isinstance(value, datetime):
-            current = _aware(current)
+            current = aware(current)
         if current != value:
             setattr(order, key, value)
             changed = True
