@@ -9,6 +9,8 @@ import sys
 
 import httpx
 
+from devstore import cli_pricing
+
 DEFAULT_URL = "http://127.0.0.1:8765"
 
 
@@ -98,6 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     seed.add_argument(
         "--seed", type=int, help="the same orders in any shop (default: each shop its own mix)"
     )
+    seed.add_argument(
+        "--markets",
+        action="store_true",
+        help="orders in the customer's currency as presentment money (Shopify Markets)",
+    )
 
     order = verbs.add_parser("order", help="act as a customer").add_subparsers(
         dest="action", required=True
@@ -107,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     place.add_argument("--sku", action="append", required=True)
     place.add_argument("--qty", type=int, default=1)
     place.add_argument("--pending", action="store_true", help="leave it unpaid")
+    cli_pricing.add_arguments(place)
     pay = order.add_parser("pay")
     pay.add_argument("domain")
     pay.add_argument("order_id", type=int)
@@ -213,7 +221,11 @@ def main(argv: list[str] | None = None) -> int:
             args,
             "POST",
             f"/_devstore/shops/{args.domain}/seed",
-            {"orders": args.orders, **({} if args.seed is None else {"seed": args.seed})},
+            {
+                "orders": args.orders,
+                **({} if args.seed is None else {"seed": args.seed}),
+                **({"markets": True} if args.markets else {}),
+            },
         )
     if args.verb == "order" and args.action == "place":
         return _call(
@@ -221,8 +233,10 @@ def main(argv: list[str] | None = None) -> int:
             "POST",
             f"/_devstore/shops/{args.domain}/orders",
             {
-                "line_items": [{"sku": s, "quantity": args.qty} for s in args.sku],
+                "line_items": cli_pricing.line_items(args),
                 "financial_status": "pending" if args.pending else "paid",
+                "shipping_price": args.shipping,
+                **cli_pricing.body(args),
             },
         )
     if args.verb == "order" and args.action == "pay":

@@ -13,6 +13,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+from devstore import payload_money
 from devstore.schema import API_VERSION
 
 WEBHOOK_VENDOR = Path(__file__).resolve().parent / "vendor" / "webhook-schemas"
@@ -162,6 +163,10 @@ def order(store, shop: str, order_id: int) -> dict:
             "source_name": doc.get("source_name", "web"),
         }
     )
+    if doc.get("priced"):
+        payload.update(payload_money.order(doc, doc.get("tax_lines") or []))
+        for line, item in zip(payload["line_items"], doc["line_items"], strict=True):
+            payload_money.line_item(doc, item, line)
     return payload
 
 
@@ -341,6 +346,8 @@ def refund(store, shop: str, order_doc: dict, doc: dict) -> dict:
             "duties": [],
         }
     )
+    if order_doc.get("priced"):
+        payload_money.refund(order_doc, doc, payload)
     return payload
 
 

@@ -13,6 +13,7 @@ from devstore.commerce.fulfillment_orders import (
     save_fo,
     service_of_location,
 )
+from devstore.commerce.pricing import price_order
 from devstore.commerce.shops import variant_by_sku
 from devstore.store import Store
 
@@ -49,11 +50,14 @@ def create_order(
     source_name: str = "web",
     created_at: str | None = None,
     app_client_id: str | None = None,
+    pricing: dict | None = None,
 ) -> dict:
     """Place an order as a customer (or an app through orderCreate) would.
 
     line_items: [{"sku" or "variant_id", "quantity", "price"?, "title"?}]. Fulfillment orders
-    are created per location stocking the items, like Shopify's order routing.
+    are created per location stocking the items, like Shopify's order routing. `pricing`
+    (opt-in, pricing.py): presentment_currency/rate, discount, taxes, duties; a line spec's
+    "discount": {"percent"} is a line-level discount.
     """
     if not line_items:
         raise UserError("Line items must have at least one item", field=["lineItems"])
@@ -61,7 +65,8 @@ def create_order(
         raise UserError(f"Unsupported financial status {financial_status}")
     with store.transaction():
         shop_doc = require_shop(store, shop)
-        currency = currency or shop_doc["currency"]
+        priced = pricing is not None or any(s.get("discount") for s in line_items)
+        currency = shop_doc["currency"] if priced else currency or shop_doc["currency"]
         order_id = store.next_id("order", start=5_000_001)
         number = store.next_id(f"order_number:{shop}", start=1001)
         items = [_line_item(store, shop, shop_doc, spec) for spec in line_items]
@@ -89,7 +94,11 @@ def create_order(
             "customer": customer,
             "shipping_address": shipping_address or DEFAULT_ADDRESS,
             "line_items": items,
-            **_amounts(store, items, shipping_price, financial_status),
+            **(
+                _priced_amounts(store, items, shipping_price, financial_status, pricing, currency)
+                if priced
+                else _amounts(store, items, shipping_price, financial_status)
+            ),
         }
         store.put("order", order_id, order, shop=shop)
         _route_fulfillment_orders(store, shop, order)
@@ -123,6 +132,7 @@ def _line_item(store: Store, shop: str, shop_doc: dict, spec: dict) -> dict:
         "requires_shipping": True,
         "location_id": (variant or {}).get("location_id") or shop_doc["primary_location_id"],
         "refunded_quantity": 0,
+        **({"line_discount": spec["discount"]} if spec.get("discount") else {}),
     }
 
 
@@ -143,6 +153,18 @@ def _amounts(store: Store, items: list[dict], shipping_price: str, financial_sta
         "transactions": transactions,
         "refunds": [],
     }
+
+
+def _priced_amounts(store, items, shipping_price, financial_status, pricing, currency) -> dict:
+    """A priced order's money (pricing.py) and its payment, in both currencies."""
+    fields = price_order(items, shipping_price, pricing or {}, currency)
+    transactions = []
+    kind = {"paid": "sale", "authorized": "authorization"}.get(financial_status)
+    if kind:
+        transaction = new_transaction(store, Decimal(fields["total_price"]), kind)
+        transaction["amount_presentment"] = fields["total_price_presentment"]
+        transactions.append(transaction)
+    return {**fields, "transactions": transactions, "refunds": []}
 
 
 def new_transaction(store: Store, amount: Decimal, kind: str, parent_id: int | None = None) -> dict:
@@ -229,7 +251,10 @@ def mark_paid(store: Store, shop: str, order_id: int) -> dict:
         if order["cancelled_at"]:
             raise UserError("Order is cancelled", field=["id"])
         order["financial_status"] = "paid"
-        order["transactions"].append(new_transaction(store, Decimal(order["total_price"]), "sale"))
+        sale = new_transaction(store, Decimal(order["total_price"]), "sale")
+        if order.get("priced"):
+            sale["amount_presentment"] = order["total_price_presentment"]
+        order["transactions"].append(sale)
         touch_order(store, shop, order, "orders/paid")
         events.emit(store, shop, "orders/updated", payloads.order(store, shop, order_id))
         return order
@@ -274,7 +299,14 @@ def cancel_order(
         if refund and order["financial_status"] in ("paid", "partially_refunded"):
             outstanding = Decimal(order["total_price"]) - Decimal(order["total_refunded"])
             if outstanding > 0:
-                order["transactions"].append(new_transaction(store, outstanding, "refund"))
+                refund = new_transaction(store, outstanding, "refund")
+                if order.get("priced"):
+                    refund["amount_presentment"] = money(
+                        Decimal(order["total_price_presentment"])
+                        - Decimal(order["total_refunded_presentment"])
+                    )
+                    order["total_refunded_presentment"] = order["total_price_presentment"]
+                order["transactions"].append(refund)
                 order["total_refunded"] = money(order["total_price"])
             order["financial_status"] = "refunded"
         elif order["financial_status"] in ("pending", "authorized"):

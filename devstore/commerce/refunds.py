@@ -6,8 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from devstore import events, payloads
+from devstore.commerce import refund_money
 from devstore.commerce.common import NotFound, UserError, gid, money, now_iso
 from devstore.commerce.orders import get_order, new_transaction, touch_order
+from devstore.commerce.pricing import SIDES
+from devstore.commerce.refund_money import check_currency
 from devstore.store import Store
 
 
@@ -75,6 +78,84 @@ def _check_total(order: dict, total: Decimal) -> None:
         )
 
 
+def _priced(order: dict, refund_lines: list[dict], options: dict) -> tuple[dict, dict]:
+    """A priced order's refund: its lines, duties and shipping on both sides (refund_money),
+    and the totals {suffix: amount} they come to."""
+    lines = {li["id"]: li for li in order["line_items"]}
+    totals = dict.fromkeys(SIDES, Decimal(0))
+    for refund_line in refund_lines:
+        line = lines[refund_line["line_item_id"]]
+        refund_line.update(refund_money.line_refund(order, line, refund_line["quantity"]))
+        for suffix in SIDES:
+            totals[suffix] += refund_money.line_money(order, refund_line, suffix)
+    counts = {r["line_item_id"]: r["quantity"] for r in refund_lines}
+    duties = refund_money.duties_refund(order, options.get("refund_duties") or [], counts)
+    shipping = refund_money.shipping_refund(
+        order, options.get("full_shipping", False), options.get("shipping_amount")
+    )
+    for suffix in SIDES:
+        totals[suffix] += sum((Decimal(d["amount" + suffix]) for d in duties), Decimal(0))
+        totals[suffix] += refund_money.shipping_money(order, shipping, suffix)
+    return {"duties": duties, "shipping": shipping}, totals
+
+
+def _priced_total(order: dict, totals: dict, amount: str | None) -> dict:
+    """The money refunded {suffix: amount}: what the refund computes, or the transactions'
+    amount (presentment money), converted to shop money at the order's rate."""
+    if amount is None or Decimal(amount) == totals["_presentment"]:
+        chosen = dict(totals)
+    else:
+        presentment = Decimal(amount)
+        left = {
+            s: Decimal(order["total_price" + s]) - Decimal(order["total_refunded" + s])
+            for s in SIDES
+        }
+        shop = (
+            left[""]
+            if presentment == left["_presentment"]
+            else presentment / Decimal(order["rate"])
+        )
+        chosen = {"": shop, "_presentment": presentment}
+    if chosen["_presentment"] < 0:
+        raise UserError("Amount must be greater than or equal to 0", field=["transactions"])
+    left = Decimal(order["total_price_presentment"]) - Decimal(order["total_refunded_presentment"])
+    if (
+        order["financial_status"] not in ("paid", "partially_refunded")
+        or chosen["_presentment"] > left
+    ):
+        raise UserError(
+            f"Refund amount {money(chosen['_presentment'])} is greater than the refundable amount "
+            f"{money(left)}.",
+            field=["transactions", "amount"],
+        )
+    return {s: Decimal(money(v)) for s, v in chosen.items()}
+
+
+def _book_priced(order: dict, refund: dict, parts: dict, totals: dict) -> None:
+    """Record a priced refund's presentment money and what it took back (duties, shipping)."""
+    refund.update(parts)
+    refund["total_presentment"] = money(totals["_presentment"])
+    for transaction in refund["transactions"]:
+        transaction["amount_presentment"] = refund["total_presentment"]
+    duties = {d["id"]: d for line in order["line_items"] for d in line.get("duties") or []}
+    for suffix in SIDES:
+        for part in parts["duties"]:
+            duty = duties[part["duty_id"]]
+            duty["refunded" + suffix] = money(
+                Decimal(duty.get("refunded" + suffix, "0")) + Decimal(part["amount" + suffix])
+            )
+            order["refunded_duties" + suffix] = money(
+                Decimal(order["refunded_duties" + suffix]) + Decimal(part["amount" + suffix])
+            )
+        order["refunded_shipping" + suffix] = money(
+            Decimal(order.get("refunded_shipping" + suffix, "0"))
+            + Decimal(parts["shipping"]["subtotal" + suffix])
+        )
+    order["total_refunded_presentment"] = money(
+        Decimal(order["total_refunded_presentment"]) + totals["_presentment"]
+    )
+
+
 def create_refund(
     store: Store,
     shop: str,
@@ -86,41 +167,65 @@ def create_refund(
     amount: str | None = None,
     note: str | None = None,
     notify: bool = False,
+    currency: str | None = None,
+    refund_duties: list[dict] | None = None,
 ) -> dict:
-    """refund_line_items: [{"line_item_id", "quantity", "restock_type"}]. Never over-refunds."""
+    """refund_line_items: [{"line_item_id", "quantity", "restock_type"}]. Never over-refunds.
+    Orders placed with pricing options (pricing.py) refund as refund_money computes; amounts
+    given are in `currency`, the order's presentment currency."""
     with store.transaction():
         order = get_order(store, shop, order_id)
+        check_currency(order, currency)
         if order["financial_status"] not in ("paid", "partially_refunded"):
             raise UserError("Order has no captured payment to refund.", field=["orderId"])
         refund_lines, computed = _refund_lines(order, refund_line_items)
-        computed += _shipping(order, full_shipping, shipping_amount)
-        total = Decimal(amount) if amount is not None else computed
-        _check_total(order, total)
-        lines = {li["id"]: li for li in order["line_items"]}
-        for spec in refund_lines:
-            lines[spec["line_item_id"]]["refunded_quantity"] += spec["quantity"]
-        refund_id = store.next_id("refund", start=11_000_001)
-        transaction = new_transaction(store, total, "refund") if total > 0 else None
-        refund = {
-            "id": refund_id,
-            "order_id": order_id,
-            "note": note,
-            "notify": notify,
-            "refund_line_items": refund_lines,
-            "total": money(total),
-            "transactions": [transaction] if transaction else [],
-            "created_at": now_iso(),
-        }
-        order["refunds"].append(refund)
-        if transaction:
-            order["transactions"].append(transaction)
-        order["total_refunded"] = money(Decimal(order["total_refunded"]) + total)
-        order["financial_status"] = (
-            "refunded"
-            if Decimal(order["total_refunded"]) >= Decimal(order["total_price"])
-            else "partially_refunded"
-        )
-        store.put("order", order_id, order, shop=shop)
-        events.emit(store, shop, "refunds/create", payloads.refund(store, shop, order, refund))
-        touch_order(store, shop, order)
-        return refund
+        priced = None
+        if order.get("priced"):
+            options = {
+                "refund_duties": refund_duties,
+                "full_shipping": full_shipping,
+                "shipping_amount": shipping_amount,
+            }
+            parts, totals = _priced(order, refund_lines, options)
+            totals = _priced_total(order, totals, amount)
+            total, priced = totals[""], (parts, totals)
+        else:
+            computed += _shipping(order, full_shipping, shipping_amount)
+            total = Decimal(amount) if amount is not None else computed
+            _check_total(order, total)
+        return _record(store, shop, order, refund_lines, total, note, notify, priced)
+
+
+def _record(store, shop, order, refund_lines, total, note, notify, priced) -> dict:
+    """Book the refund on the order: quantities, transaction, totals, webhooks."""
+    order_id = order["id"]
+    lines = {li["id"]: li for li in order["line_items"]}
+    for spec in refund_lines:
+        lines[spec["line_item_id"]]["refunded_quantity"] += spec["quantity"]
+    refund_id = store.next_id("refund", start=11_000_001)
+    transaction = new_transaction(store, total, "refund") if total > 0 else None
+    refund = {
+        "id": refund_id,
+        "order_id": order_id,
+        "note": note,
+        "notify": notify,
+        "refund_line_items": refund_lines,
+        "total": money(total),
+        "transactions": [transaction] if transaction else [],
+        "created_at": now_iso(),
+    }
+    if priced:
+        _book_priced(order, refund, *priced)
+    order["refunds"].append(refund)
+    if transaction:
+        order["transactions"].append(transaction)
+    order["total_refunded"] = money(Decimal(order["total_refunded"]) + total)
+    order["financial_status"] = (
+        "refunded"
+        if Decimal(order["total_refunded"]) >= Decimal(order["total_price"])
+        else "partially_refunded"
+    )
+    store.put("order", order_id, order, shop=shop)
+    events.emit(store, shop, "refunds/create", payloads.refund(store, shop, order, refund))
+    touch_order(store, shop, order)
+    return refund

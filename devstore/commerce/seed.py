@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from decimal import Decimal
 
 from devstore.commerce.common import UserError
 from devstore.commerce.orders import create_order
@@ -48,14 +49,35 @@ ADDRESSES = [
 ]
 
 
+# Units of each currency per US dollar, for `markets` seeding (fixed: deterministic orders).
+USD_RATES = {"USD": "1", "EUR": "0.92", "HUF": "361.5", "GBP": "0.79", "CAD": "1.37"}
+
+
+def _markets(store: Store, shop: str, currency: str) -> dict:
+    """Pricing options selling in the customer's currency at a fixed cross rate."""
+    shop_currency = store.get("shop", shop)["currency"]
+    if currency == shop_currency or shop_currency not in USD_RATES:
+        return {}
+    rate = Decimal(USD_RATES[currency]) / Decimal(USD_RATES[shop_currency])
+    return {"presentment_currency": currency, "rate": str(rate.quantize(Decimal("0.000001")))}
+
+
 def seed_orders(
-    store: Store, shop: str, count: int, *, rng_seed: int | None = None, paid_ratio: float = 0.8
+    store: Store,
+    shop: str,
+    count: int,
+    *,
+    rng_seed: int | None = None,
+    paid_ratio: float = 0.8,
+    markets: bool = False,
 ) -> list[dict]:
     """Realistic orders: 1-3 lines, customers and addresses in several countries/currencies.
 
     With `rng_seed`, the orders are the same whatever the shop (same lines, customers, payment
     states; only ids differ): tests whose shops have random names see the same data every run.
-    Without it, each shop gets its own mix (keyed on the shop's domain), as before."""
+    Without it, each shop gets its own mix (keyed on the shop's domain), as before. With
+    `markets`, the same orders are sold in the customer's currency as presentment money
+    (Shopify Markets), priced in the shop's currency."""
     key = f"{shop}:0" if rng_seed is None else f"seed:{rng_seed}"
     rng = random.Random(key)  # noqa: S311 - test data, not security
     variants = store.find("variant", shop=shop)
@@ -97,6 +119,7 @@ def seed_orders(
                     "phone": None,
                 },
                 currency=currency,
+                pricing=_markets(store, shop, currency) if markets else None,
                 financial_status="paid" if rng.random() < paid_ratio else "pending",
                 shipping_price=rng.choice(["0.00", "4.90", "9.90"]),
             )

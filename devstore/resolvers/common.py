@@ -28,6 +28,18 @@ def money_bag(amount: str, currency: str) -> dict:
     return {"__typename": "MoneyBag", "shopMoney": dict(money), "presentmentMoney": dict(money)}
 
 
+def money_pair(shop: tuple[str, str], presentment: tuple[str, str]) -> dict:
+    """A MoneyBag whose two amounts differ: (amount, currency) in shop and presentment money."""
+    return {
+        "__typename": "MoneyBag",
+        "shopMoney": {"amount": _shopify_decimal(shop[0]), "currencyCode": shop[1]},
+        "presentmentMoney": {
+            "amount": _shopify_decimal(presentment[0]),
+            "currencyCode": presentment[1],
+        },
+    }
+
+
 def _shopify_decimal(amount: str) -> str:
     """Shopify serialises Decimal as e.g. "30.0" or "29.95"."""
     value = Decimal(amount)

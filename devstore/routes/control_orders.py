@@ -9,6 +9,8 @@ from devstore import commerce
 from devstore.routes.common import get_store, ok
 
 bp = Blueprint("control_orders", __name__)
+# Opt-in money of a placed order (commerce/pricing.py).
+PRICING = ("presentment_currency", "rate", "discount", "taxes", "duties")
 
 
 @bp.post("/_devstore/shops/<shop>/seed")
@@ -21,6 +23,7 @@ def seed(shop):
         shop,
         int(body.get("orders", 10)),
         rng_seed=None if seed is None else int(seed),
+        markets=bool(body.get("markets")),
     )
     return ok({"created": len(orders), "order_ids": [o["id"] for o in orders]}, 201)
 
@@ -54,6 +57,7 @@ def place_order(shop):
         note=body.get("note"),
         tags=body.get("tags"),
         shipping_price=body.get("shipping_price", "0.00"),
+        pricing={k: body[k] for k in PRICING if k in body} or None,
     )
     return ok(
         {

@@ -39,6 +39,14 @@ def create(ctx, input):
         amount=amount,
         note=input.get("note"),
         notify=bool(input.get("notify")),
+        currency=input.get("currency"),
+        refund_duties=[
+            {
+                "duty_id": parse_gid(d["dutyId"], "Duty"),
+                "refund_type": d.get("refundType") or "FULL",
+            }
+            for d in input.get("refundDuties") or []
+        ],
     )
     order = commerce.get_order(ctx.store, ctx.shop, order_id)
     return {

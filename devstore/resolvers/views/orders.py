@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from devstore import commerce
 from devstore.commerce import gid
-from devstore.resolvers.common import Context, connection, list_first, money_bag
+from devstore.resolvers.common import Context, connection, list_first
 
 # Module, not names: fulfillment views point back at order_view.
-from devstore.resolvers.views import fulfillment
+from devstore.resolvers.views import fulfillment, money
 
 DISPLAY_FINANCIAL = {
     "paid": "PAID",
@@ -78,7 +76,6 @@ def _variant_view(variant: dict | None) -> dict | None:
 
 
 def line_item_view(ctx: Context, order: dict, item: dict) -> dict:
-    currency = order["currency"]
     unfulfilled = sum(
         li["remaining_quantity"]
         for f in commerce.fulfillment_orders_of(ctx.store, ctx.shop, order["id"])
@@ -101,9 +98,7 @@ def line_item_view(ctx: Context, order: dict, item: dict) -> dict:
         "sku": item["sku"] or None,
         "vendor": item.get("vendor"),
         "requiresShipping": item["requires_shipping"],
-        "originalUnitPriceSet": money_bag(item["price"], currency),
-        "discountedUnitPriceSet": money_bag(item["price"], currency),
-        "originalTotalSet": money_bag(str(Decimal(item["price"]) * item["quantity"]), currency),
+        **money.line_money(order, item),
         "variant": _variant_view(variant),
         "product": item.get("product_id")
         and {
@@ -128,31 +123,31 @@ def _customer_view(customer: dict) -> dict:
 
 def _order_money(order: dict) -> dict:
     """The order's *Set fields: totals as Shopify's MoneyBags."""
-    currency = order["currency"]
     pending = order["financial_status"] == "pending"
+    zero = {"zero": "0"}
     return {
-        "totalPriceSet": money_bag(order["total_price"], currency),
-        "currentTotalPriceSet": money_bag(
-            str(Decimal(order["total_price"]) - Decimal(order["total_refunded"])), currency
-        ),
-        "subtotalPriceSet": money_bag(order["subtotal_price"], currency),
-        "currentSubtotalPriceSet": money_bag(order["subtotal_price"], currency),
-        "totalShippingPriceSet": money_bag(order["shipping_price"], currency),
-        "totalRefundedSet": money_bag(order["total_refunded"], currency),
-        "totalReceivedSet": money_bag(order["total_price"] if not pending else "0", currency),
-        "totalOutstandingSet": money_bag("0" if not pending else order["total_price"], currency),
-        "totalTaxSet": money_bag("0", currency),
+        "totalPriceSet": money.bag(order, order, "total_price"),
+        "originalTotalPriceSet": money.bag(order, order, "total_price"),
+        "currentTotalPriceSet": money.diff_bag(order, order, "total_price", "total_refunded"),
+        "subtotalPriceSet": money.bag(order, order, "subtotal_price"),
+        "currentSubtotalPriceSet": money.bag(order, order, "subtotal_price"),
+        "totalShippingPriceSet": money.bag(order, order, "shipping_price"),
+        "currentShippingPriceSet": money.bag(order, order, "shipping_price"),
+        "totalRefundedSet": money.bag(order, order, "total_refunded"),
+        "totalReceivedSet": money.bag(order, zero if pending else order, "total_price"),
+        "totalOutstandingSet": money.bag(order, order if pending else zero, "total_price"),
+        **money.order_money(order),
     }
 
 
-def _transaction_view(transaction: dict, currency: str) -> dict:
+def _transaction_view(transaction: dict, order: dict) -> dict:
     return {
         "__typename": "OrderTransaction",
         "id": gid("OrderTransaction", transaction["id"]),
         "kind": transaction["kind"].upper(),
         "status": transaction["status"].upper(),
         "gateway": transaction["gateway"],
-        "amountSet": money_bag(transaction["amount"], currency),
+        "amountSet": money.bag(order, transaction, "amount"),
         "createdAt": transaction["created_at"],
         "parentTransaction": None,
     }
@@ -177,14 +172,12 @@ def _order_connections(ctx: Context, order: dict) -> dict:
             refund_view(ctx, order, r) for r in list_first(order["refunds"], **args)
         ],
         "transactions": lambda info, **args: [
-            _transaction_view(t, order["currency"])
-            for t in list_first(order["transactions"], **args)
+            _transaction_view(t, order) for t in list_first(order["transactions"], **args)
         ],
     }
 
 
 def order_view(ctx: Context, order: dict) -> dict:
-    currency = order["currency"]
     return {
         "__typename": "Order",
         "id": gid("Order", order["id"]),
@@ -203,8 +196,7 @@ def order_view(ctx: Context, order: dict) -> dict:
         "closed": order["closed_at"] is not None,
         "closedAt": order["closed_at"],
         "sourceName": order.get("source_name"),
-        "currencyCode": currency,
-        "presentmentCurrencyCode": currency,
+        "currencyCode": order["currency"],
         "displayFinancialStatus": DISPLAY_FINANCIAL.get(order["financial_status"]),
         "displayFulfillmentStatus": lambda info, **a: _display_fulfillment_status(ctx, order),
         "fullyPaid": order["financial_status"] in ("paid", "partially_refunded", "refunded"),
@@ -217,14 +209,13 @@ def order_view(ctx: Context, order: dict) -> dict:
 
 
 def refund_view(ctx: Context, order: dict, refund: dict) -> dict:
-    currency = order["currency"]
     items = {i["id"]: i for i in order["line_items"]}
     return {
         "__typename": "Refund",
         "id": gid("Refund", refund["id"]),
         "note": refund.get("note"),
         "createdAt": refund["created_at"],
-        "totalRefundedSet": money_bag(refund["total"], currency),
+        "totalRefundedSet": money.bag(order, refund, "total"),
         "refundLineItems": lambda info, **args: connection(
             refund["refund_line_items"],
             lambda r: {
@@ -232,7 +223,9 @@ def refund_view(ctx: Context, order: dict, refund: dict) -> dict:
                 "quantity": r["quantity"],
                 "restockType": r["restock_type"],
                 "restocked": r["restock_type"] != "NO_RESTOCK",
-                "subtotalSet": money_bag(r["subtotal"], currency),
+                "subtotalSet": money.bag(order, r, "subtotal"),
+                "totalTaxSet": money.bag(order, r, "total_tax"),
+                "priceSet": money.bag(order, items[r["line_item_id"]], "price"),
                 "lineItem": line_item_view(ctx, order, items[r["line_item_id"]]),
             },
             key=lambda r: r["line_item_id"],
