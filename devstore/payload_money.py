@@ -51,19 +51,16 @@ def _duties(order: dict, item: dict) -> list[dict]:
 
 def line_item(order: dict, item: dict, line: dict) -> dict:
     """A payload line item's money fields."""
-    discount = sum(
-        (Decimal(a["amount"]) for a in item.get("discount_allocations") or []), Decimal(0)
-    )
-    discount_p = sum(
-        (Decimal(a["amount_presentment"]) for a in item.get("discount_allocations") or []),
-        Decimal(0),
-    )
+    line_level = {
+        s: str(Decimal(item["original_total" + s]) - Decimal(item["line_discounted_total" + s]))
+        for s in ("", "_presentment")
+    }
     line.update(
         {
             "price_set": money_set(order, item, "price"),
-            "total_discount": str(discount),
+            "total_discount": line_level[""],
             "total_discount_set": money_set(
-                order, {"d": str(discount), "d_presentment": str(discount_p)}, "d"
+                order, {"d": line_level[""], "d_presentment": line_level["_presentment"]}, "d"
             ),
             "discount_allocations": [
                 {
@@ -108,7 +105,7 @@ def order(doc: dict, tax_lines: list[dict]) -> dict:
         "taxes_included": doc["taxes_included"],
         "discount_applications": [_application(a) for a in apps],
         "discount_codes": [
-            {"code": a["code"], "amount": doc["total_discounts"], "type": a["value_type"]}
+            {"code": a["code"], "amount": doc["cart_discount"], "type": a["value_type"]}
             for a in apps
             if a["type"] == "discount_code"
         ],

@@ -106,10 +106,13 @@ def _line_totals(items: list[dict], applications: list[dict], currency: str, suf
         original = Decimal(item["price" + suffix]) * item["quantity"]
         item["original_total" + suffix] = text(original, currency)
         item.setdefault("discount_allocations", [])
+        amount = Decimal(0)
         if "line_discount_index" in item:
             app = applications[item["line_discount_index"]]
             amount = rounded(original * Decimal(app["value"]) / 100, currency)
             _add_allocation(item, app["index"], amount, currency, suffix)
+        # What LineItem.discountedTotalSet answers: line-level discounts only.
+        item["line_discounted_total" + suffix] = text(original - amount, currency)
 
 
 def _add_allocation(item: dict, index: int, amount: Decimal, currency: str, suffix: str):
@@ -121,7 +124,10 @@ def _add_allocation(item: dict, index: int, amount: Decimal, currency: str, suff
 
 
 def _allocated(item: dict, suffix: str) -> Decimal:
-    return sum((Decimal(a["amount" + suffix]) for a in item["discount_allocations"]), Decimal(0))
+    # Allocations not yet computed on this side count 0 (the code comes after line discounts).
+    return sum(
+        (Decimal(a.get("amount" + suffix, "0")) for a in item["discount_allocations"]), Decimal(0)
+    )
 
 
 def _order_discount(items, applications, options, currency, suffix):
@@ -247,6 +253,10 @@ def _totals(order: dict, items: list[dict], currency: str, suffix: str) -> None:
     fields = {
         "total_line_items_price": sum(Decimal(i["original_total" + suffix]) for i in items),
         "total_discounts": sum(_allocated(i, suffix) for i in items),
+        "cart_discount": sum(
+            Decimal(i["line_discounted_total" + suffix]) - Decimal(i["discounted_total" + suffix])
+            for i in items
+        ),
         "subtotal_price": subtotal,
         "total_tax": tax,
         "total_duties": duties,

@@ -64,9 +64,10 @@ def pair(bag: dict) -> tuple:
 
 
 REFUND = """mutation($input: RefundInput!) { refundCreate(input: $input) {
-    refund { totalRefundedSet { %s }
-      refundLineItems(first: 10) { nodes { quantity subtotalSet { %s } totalTaxSet { %s } } } }
-    userErrors { field message } } }""" % (MONEY, MONEY, MONEY)
+    refund { totalRefundedSet { MONEY }
+      refundLineItems(first: 10) { nodes { quantity subtotalSet { MONEY }
+        totalTaxSet { MONEY } } } }
+    userErrors { field message } } }""".replace("MONEY", MONEY)
 
 
 def refund(server, token, order, **input) -> dict:

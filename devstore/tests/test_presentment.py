@@ -9,9 +9,10 @@ from .conftest import SHOP
 from .money_helpers import MONEY, app_token, gql, line_gid, pair, place, refund, schema, sent
 
 ORDER = """query($id: ID!) { order(id: $id) { currencyCode presentmentCurrencyCode
-  totalPriceSet { %s } subtotalPriceSet { %s } totalShippingPriceSet { %s }
-  lineItems(first: 5) { nodes { quantity originalUnitPriceSet { %s } originalTotalSet { %s } } }
-  transactions { kind amountSet { %s } } } }""" % ((MONEY,) * 6)
+  totalPriceSet { MONEY } subtotalPriceSet { MONEY } totalShippingPriceSet { MONEY }
+  lineItems(first: 5) { nodes { quantity originalUnitPriceSet { MONEY }
+    originalTotalSet { MONEY } } }
+  transactions { kind amountSet { MONEY } } } }""".replace("MONEY", MONEY)
 
 EUR = {"presentment_currency": "EUR", "rate": "0.92", "shipping_price": "9.90"}
 LINES = [{"sku": "PIL-LIN-NAT", "quantity": 2}, {"sku": "MUG-STN-SPK", "quantity": 1}]

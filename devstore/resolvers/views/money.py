@@ -37,7 +37,7 @@ def diff_bag(order: dict, doc: dict, key: str, minus: str) -> dict:
     return money_pair((sides[0], shop_currency), (sides[1], presentment_currency))
 
 
-def _application_view(app: dict) -> dict:
+def _application_view(order: dict, app: dict) -> dict:
     typename = {
         "discount_code": "DiscountCodeApplication",
         "manual": "ManualDiscountApplication",
@@ -45,7 +45,7 @@ def _application_view(app: dict) -> dict:
     value = (
         {"__typename": "PricingPercentageValue", "percentage": float(app["value"])}
         if app["value_type"] == "percentage"
-        else {"__typename": "MoneyV2", "amount": app["value"], "currencyCode": None}
+        else {"__typename": "MoneyV2", "amount": app["value"], "currencyCode": currencies(order)[1]}
     )
     return {
         "__typename": typename,
@@ -85,56 +85,43 @@ def _duty_view(order: dict, duty: dict) -> dict:
     }
 
 
+def _per_unit(doc: dict, key: str, quantity: int) -> dict:
+    """doc[key] / quantity on both sides (Shopify's "approximate unit price")."""
+    return {
+        "unit" + suffix: str(
+            (Decimal(doc.get(key + suffix, doc[key])) / quantity).quantize(Decimal("0.01"))
+        )
+        for suffix in ("", "_presentment")
+    }
+
+
 def line_money(order: dict, item: dict) -> dict:
-    """A line item's discount, tax and duty fields."""
+    """A line item's discount, tax and duty fields. discountedTotalSet, discountedUnitPriceSet
+    and totalDiscountSet count line-level discounts only, as Shopify documents them;
+    discountedUnitPriceAfterAllDiscountsSet counts the order's code too."""
     applications = {a["index"]: a for a in order.get("discount_applications") or []}
     quantity = item["quantity"]
-    original = {"original_total": str(Decimal(item["price"]) * quantity)}
-    totals = item if "original_total" in item else original
-    discounted = (
-        item if "discounted_total" in item else {"discounted_total": totals["original_total"]}
-    )
-    unit_after = {
-        "unit" + suffix: str(
-            (
-                Decimal(discounted.get("discounted_total" + suffix, discounted["discounted_total"]))
-                / quantity
-            ).quantize(Decimal("0.01"))
-        )
-        for suffix in ("", "_presentment")
-    }
-    line_level = [
-        a
-        for a in item.get("discount_allocations") or []
-        if a["index"] == item.get("line_discount_index")
-    ]
-    unit = {
-        "unit" + suffix: str(
-            (
-                (
-                    Decimal(totals.get("original_total" + suffix, totals["original_total"]))
-                    - sum(Decimal(a["amount" + suffix]) for a in line_level)
-                )
-                / quantity
-            ).quantize(Decimal("0.01"))
-        )
-        for suffix in ("", "_presentment")
-    }
+    original = str(Decimal(item["price"]) * quantity)
+    plain = {"original_total": original, "line_discounted_total": original}
+    totals = item if "original_total" in item else plain
+    after_all = item if "discounted_total" in item else {"discounted_total": original}
     return {
         "originalUnitPriceSet": bag(order, item, "price"),
-        "discountedUnitPriceSet": bag(order, unit, "unit"),
-        "originalTotalSet": bag(order, totals, "original_total"),
-        "discountedTotalSet": bag(order, discounted, "discounted_total"),
-        "totalDiscountSet": diff_bag(
-            order, {**totals, **discounted}, "original_total", "discounted_total"
+        "discountedUnitPriceSet": bag(
+            order, _per_unit(totals, "line_discounted_total", quantity), "unit"
         ),
-        "discountedUnitPriceAfterAllDiscountsSet": bag(order, unit_after, "unit"),
+        "discountedUnitPriceAfterAllDiscountsSet": bag(
+            order, _per_unit(after_all, "discounted_total", quantity), "unit"
+        ),
+        "originalTotalSet": bag(order, totals, "original_total"),
+        "discountedTotalSet": bag(order, totals, "line_discounted_total"),
+        "totalDiscountSet": diff_bag(order, totals, "original_total", "line_discounted_total"),
         "discountAllocations": [
             {
                 "__typename": "DiscountAllocation",
                 "allocatedAmountSet": bag(order, a, "amount"),
                 "allocatedAmount": {"amount": a["amount"], "currencyCode": order["currency"]},
-                "discountApplication": _application_view(applications[a["index"]]),
+                "discountApplication": _application_view(order, applications[a["index"]]),
             }
             for a in item.get("discount_allocations") or []
         ],
@@ -153,11 +140,12 @@ def order_money(order: dict) -> dict:
     return {
         "presentmentCurrencyCode": currencies(order)[1],
         "discountApplications": lambda info, **args: connection(
-            applications, _application_view, key=lambda a: a["index"], **args
+            applications, lambda a: _application_view(order, a), key=lambda a: a["index"], **args
         ),
         "discountCodes": codes,
         "discountCode": codes[0] if codes else None,
         "totalDiscountsSet": bag(order, order, "total_discounts"),
+        "cartDiscountAmountSet": bag(order, order, "cart_discount"),
         "currentTotalDiscountsSet": bag(order, order, "total_discounts"),
         "taxesIncluded": bool(order.get("taxes_included")),
         "taxExempt": False,
