@@ -97,9 +97,7 @@ def test_payloads_carry_discount_allocations_and_applications(server):
     assert [a["type"] for a in created["discount_applications"]] == ["manual", "discount_code"]
     code = created["discount_applications"][1]
     assert (code["code"], code["value"], code["value_type"]) == ("SAVE10", "10", "percentage")
-    assert created["discount_codes"] == [
-        {"code": "SAVE10", "amount": "7.92", "type": "percentage"}
-    ]
+    assert created["discount_codes"] == [{"code": "SAVE10", "amount": "7.92", "type": "percentage"}]
     pillow = created["line_items"][0]
     assert [
         (a["amount"], a["discount_application_index"]) for a in pillow["discount_allocations"]
