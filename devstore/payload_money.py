@@ -88,6 +88,27 @@ def _application(app: dict) -> dict:
     return out
 
 
+def shipping_lines(doc: dict, template: dict) -> list[dict]:
+    """The order's shipping line, with its tax lines (none when shipping is free)."""
+    if not Decimal(doc["shipping_price"]):
+        return []
+    price = money_set(doc, doc, "shipping_price")
+    return [
+        {
+            **template,
+            "id": doc["id"] + 60_000_000,
+            "title": "Standard",
+            "price": doc["shipping_price"],
+            "price_set": price,
+            "discounted_price": doc["shipping_price"],
+            "discounted_price_set": price,
+            "current_discounted_price_set": price,
+            "tax_lines": _tax_lines(doc, doc.get("shipping_tax_lines") or []),
+            "discount_allocations": [],
+        }
+    ]
+
+
 def order(doc: dict, tax_lines: list[dict]) -> dict:
     """A payload order's money fields."""
     apps = doc.get("discount_applications") or []
@@ -155,13 +176,8 @@ def refund(order_doc: dict, doc: dict, payload: dict) -> None:
     for tx, t in zip(payload["transactions"], doc["transactions"], strict=True):
         tx["amount"] = t.get("amount_presentment", t["amount"])
         tx["currency"] = order_doc["presentment_currency"]
-    duties = {d["id"]: d for i in order_doc["line_items"] for d in i.get("duties") or []}
     payload["duties"] = [
-        {
-            "duty_id": d["duty_id"],
-            "amount_set": money_set(order_doc, d, "amount"),
-            "duty": _duties(order_doc, {"duties": [duties[d["duty_id"]]]})[0],
-        }
+        {"duty_id": d["duty_id"], "amount_set": money_set(order_doc, d, "amount")}
         for d in doc.get("duties") or []
     ]
     shipping = doc.get("shipping") or {}

@@ -164,7 +164,9 @@ def order(store, shop: str, order_id: int) -> dict:
         }
     )
     if doc.get("priced"):
+        shipping_template = (example("orders/create")["shipping_lines"] or [{}])[0]
         payload.update(payload_money.order(doc, doc.get("tax_lines") or []))
+        payload["shipping_lines"] = payload_money.shipping_lines(doc, shipping_template)
         for line, item in zip(payload["line_items"], doc["line_items"], strict=True):
             payload_money.line_item(doc, item, line)
     return payload

@@ -131,6 +131,27 @@ def line_money(order: dict, item: dict) -> dict:
     }
 
 
+def _shipping_lines(order: dict) -> list[dict]:
+    """The order's shipping line (none when shipping is free), with its tax lines."""
+    if not Decimal(order["shipping_price"]):
+        return []
+    return [
+        {
+            "__typename": "ShippingLine",
+            "id": gid("ShippingLine", order["id"] + 60_000_000),
+            "title": "Standard",
+            "code": "Standard",
+            "source": "shopify",
+            "originalPriceSet": bag(order, order, "shipping_price"),
+            "discountedPriceSet": bag(order, order, "shipping_price"),
+            "currentDiscountedPriceSet": bag(order, order, "shipping_price"),
+            "taxLines": [_tax_line_view(order, t) for t in order.get("shipping_tax_lines") or []],
+            "discountAllocations": [],
+            "isRemoved": False,
+        }
+    ]
+
+
 def order_money(order: dict) -> dict:
     """The order's discount, tax, duty and currency fields."""
     applications = order.get("discount_applications") or []
@@ -141,6 +162,9 @@ def order_money(order: dict) -> dict:
         "presentmentCurrencyCode": currencies(order)[1],
         "discountApplications": lambda info, **args: connection(
             applications, lambda a: _application_view(order, a), key=lambda a: a["index"], **args
+        ),
+        "shippingLines": lambda info, **args: connection(
+            _shipping_lines(order), lambda line: line, key=lambda line: 0, **args
         ),
         "discountCodes": codes,
         "discountCode": codes[0] if codes else None,
