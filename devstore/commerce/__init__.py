@@ -44,7 +44,7 @@ from devstore.commerce.orders import (
     order_shop,
     update_order,
 )
-from devstore.commerce.refunds import create_refund, refundable_amount
+from devstore.commerce.refunds import create_refund, refundable_amount, suggest_refund
 from devstore.commerce.seed import seed_orders
 from devstore.commerce.shops import (
     SAMPLE_PRODUCTS,
@@ -93,6 +93,7 @@ __all__ = [
     "order_shop",
     "parse_gid",
     "refundable_amount",
+    "suggest_refund",
     "reject_cancellation_request",
     "reject_fulfillment_request",
     "release_hold",

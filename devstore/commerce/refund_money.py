@@ -143,3 +143,27 @@ def shipping_money(order: dict, shipping: dict, suffix: str) -> Decimal:
     if not order.get("taxes_included"):
         amount += Decimal(shipping["tax" + suffix])
     return amount
+
+
+def as_priced(order: dict) -> dict:
+    """An order placed without pricing options seen as a priced one (one currency, no
+    discounts, taxes or duties), so refunds are suggested for every order by the same rules."""
+    if order.get("priced"):
+        return order
+    view = {
+        **order,
+        "presentment_currency": order["currency"],
+        "rate": "1",
+        "taxes_included": False,
+        "line_items": [
+            {**li, "discounted_total": str(Decimal(li["price"]) * li["quantity"])}
+            for li in order["line_items"]
+        ],
+    }
+    for line in view["line_items"]:
+        line["price_presentment"] = line["price"]
+        line["discounted_total_presentment"] = line["discounted_total"]
+    for key in ("shipping_price", "total_price", "total_refunded"):
+        view[key + "_presentment"] = order[key]
+    view["refunded_shipping"] = view["refunded_shipping_presentment"] = "0"
+    return view

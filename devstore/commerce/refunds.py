@@ -156,6 +156,51 @@ def _book_priced(order: dict, refund: dict, parts: dict, totals: dict) -> None:
     )
 
 
+def suggest_refund(
+    order: dict,
+    *,
+    refund_line_items: list[dict],
+    refund_duties: list[dict] | None = None,
+    refund_shipping: bool = False,
+    shipping_amount: str | None = None,
+    suggest_full: bool = False,
+) -> dict:
+    """Order.suggestedRefund: what refundCreate would give back for these lines, duties and
+    shipping (nothing is recorded). suggest_full: every unit, duty and shipping left."""
+    order = refund_money.as_priced(order)
+    if suggest_full:
+        refund_line_items = [
+            {"line_item_id": li["id"], "quantity": li["quantity"] - li["refunded_quantity"]}
+            for li in order["line_items"]
+            if li["quantity"] > li["refunded_quantity"]
+        ]
+        refund_duties = [
+            {"duty_id": d["id"], "refund_type": "FULL"}
+            for li in order["line_items"]
+            for d in li.get("duties") or []
+        ]
+        refund_shipping = True
+    refund_lines, _ = _refund_lines(order, refund_line_items)
+    options = {
+        "refund_duties": refund_duties,
+        "full_shipping": refund_shipping,
+        "shipping_amount": shipping_amount,
+    }
+    parts, totals = _priced(order, refund_lines, options)
+    left = {
+        s: Decimal(order["total_price" + s]) - Decimal(order["total_refunded" + s]) for s in SIDES
+    }
+    if order["financial_status"] not in ("paid", "partially_refunded"):
+        left = dict.fromkeys(SIDES, Decimal(0))
+    return {
+        "order": order,
+        "refund_lines": refund_lines,
+        **parts,
+        "amount": {s: money(min(totals[s], left[s])) for s in SIDES},
+        "maximum": {s: money(left[s]) for s in SIDES},
+    }
+
+
 def create_refund(
     store: Store,
     shop: str,

@@ -45,9 +45,11 @@ def place(server, line_items, **fields) -> dict:
 
 
 def sent(server, topic: str) -> list[dict]:
-    """The payloads devstore sent for a topic, oldest first."""
-    deliveries = sorted(server.store.find("webhook_delivery", shop=SHOP), key=lambda d: d["id"])
-    return [json.loads(d["body"]) for d in deliveries if d["topic"] == topic]
+    """The payloads devstore sent for a topic, by the id of what they describe (orders and
+    refunds are numbered in the order they were made; deliveries move as they are retried)."""
+    deliveries = server.store.find("webhook_delivery", shop=SHOP)
+    payloads = [json.loads(d["body"]) for d in deliveries if d["topic"] == topic]
+    return sorted(payloads, key=lambda p: p["id"])
 
 
 def schema(topic: str) -> dict:

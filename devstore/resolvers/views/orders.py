@@ -8,6 +8,7 @@ from devstore.resolvers.common import Context, connection, list_first
 
 # Module, not names: fulfillment views point back at order_view.
 from devstore.resolvers.views import fulfillment, money
+from devstore.resolvers.views.suggested_refund import suggested_refund_view
 
 DISPLAY_FINANCIAL = {
     "paid": "PAID",
@@ -205,11 +206,25 @@ def order_view(ctx: Context, order: dict) -> dict:
         "shippingAddress": address_view(order.get("shipping_address")),
         "billingAddress": address_view(order.get("shipping_address")),
         **_order_connections(ctx, order),
+        "suggestedRefund": lambda info, **args: suggested_refund_view(ctx, order, args),
+    }
+
+
+def refund_line_view(ctx: Context, order: dict, r: dict) -> dict:
+    item = next(i for i in order["line_items"] if i["id"] == r["line_item_id"])
+    return {
+        "__typename": "RefundLineItem",
+        "quantity": r["quantity"],
+        "restockType": r.get("restock_type", "NO_RESTOCK"),
+        "restocked": r.get("restock_type", "NO_RESTOCK") != "NO_RESTOCK",
+        "subtotalSet": money.bag(order, r, "subtotal"),
+        "totalTaxSet": money.bag(order, r, "total_tax"),
+        "priceSet": money.bag(order, item, "price"),
+        "lineItem": line_item_view(ctx, order, item),
     }
 
 
 def refund_view(ctx: Context, order: dict, refund: dict) -> dict:
-    items = {i["id"]: i for i in order["line_items"]}
     return {
         "__typename": "Refund",
         "id": gid("Refund", refund["id"]),
@@ -218,16 +233,7 @@ def refund_view(ctx: Context, order: dict, refund: dict) -> dict:
         "totalRefundedSet": money.bag(order, refund, "total"),
         "refundLineItems": lambda info, **args: connection(
             refund["refund_line_items"],
-            lambda r: {
-                "__typename": "RefundLineItem",
-                "quantity": r["quantity"],
-                "restockType": r["restock_type"],
-                "restocked": r["restock_type"] != "NO_RESTOCK",
-                "subtotalSet": money.bag(order, r, "subtotal"),
-                "totalTaxSet": money.bag(order, r, "total_tax"),
-                "priceSet": money.bag(order, items[r["line_item_id"]], "price"),
-                "lineItem": line_item_view(ctx, order, items[r["line_item_id"]]),
-            },
+            lambda r: refund_line_view(ctx, order, r),
             key=lambda r: r["line_item_id"],
             **args,
         ),
