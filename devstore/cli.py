@@ -217,27 +217,10 @@ def main(argv: list[str] | None = None) -> int:
             },
         )
     if args.verb == "seed":
-        return _call(
-            args,
-            "POST",
-            f"/_devstore/shops/{args.domain}/seed",
-            {
-                "orders": args.orders,
-                **({} if args.seed is None else {"seed": args.seed}),
-                **({"markets": True} if args.markets else {}),
-            },
-        )
+        return _call(args, "POST", f"/_devstore/shops/{args.domain}/seed", cli_pricing.seed(args))
     if args.verb == "order" and args.action == "place":
         return _call(
-            args,
-            "POST",
-            f"/_devstore/shops/{args.domain}/orders",
-            {
-                "line_items": cli_pricing.line_items(args),
-                "financial_status": "pending" if args.pending else "paid",
-                "shipping_price": args.shipping,
-                **cli_pricing.body(args),
-            },
+            args, "POST", f"/_devstore/shops/{args.domain}/orders", cli_pricing.place(args)
         )
     if args.verb == "order" and args.action == "pay":
         return _call(args, "POST", f"/_devstore/shops/{args.domain}/orders/{args.order_id}/pay")

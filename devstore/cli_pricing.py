@@ -1,5 +1,6 @@
-"""`order place` flags for an order's money (commerce/pricing.py): a presentment currency,
-discounts, taxes and duties. None given: the order is placed as before."""
+"""The bodies of `order place` and `seed`, with the flags for an order's money
+(commerce/pricing.py): a presentment currency, discounts, taxes and duties. None given: the
+order is placed as before."""
 
 from __future__ import annotations
 
@@ -57,3 +58,20 @@ def body(args: argparse.Namespace) -> dict:
     if args.duty_rate:
         out["duties"] = {"rate": args.duty_rate}
     return out
+
+
+def place(args: argparse.Namespace) -> dict:
+    return {
+        "line_items": line_items(args),
+        "financial_status": "pending" if args.pending else "paid",
+        "shipping_price": args.shipping,
+        **body(args),
+    }
+
+
+def seed(args: argparse.Namespace) -> dict:
+    return {
+        "orders": args.orders,
+        **({} if args.seed is None else {"seed": args.seed}),
+        **({"markets": True} if args.markets else {}),
+    }

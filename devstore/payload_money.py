@@ -6,6 +6,7 @@ shipping. payloads.py calls it only for priced orders, so other payloads stay as
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
 
 
@@ -95,7 +96,7 @@ def shipping_lines(doc: dict, template: dict) -> list[dict]:
     price = money_set(doc, doc, "shipping_price")
     return [
         {
-            **template,
+            **copy.deepcopy(template),
             "id": doc["id"] + 60_000_000,
             "title": "Standard",
             "price": doc["shipping_price"],
@@ -188,3 +189,12 @@ def refund(order_doc: dict, doc: dict, payload: dict) -> None:
                 "tax_amount_set": money_set(order_doc, shipping, "tax"),
             }
         ]
+
+
+def priced_order(doc: dict, payload: dict, template: dict) -> None:
+    """Overwrite an orders/* payload's money with the priced order's (`template`: Shopify's
+    example shipping line)."""
+    payload.update(order(doc, doc.get("tax_lines") or []))
+    payload["shipping_lines"] = shipping_lines(doc, template)
+    for line, item in zip(payload["line_items"], doc["line_items"], strict=True):
+        line_item(doc, item, line)

@@ -95,17 +95,7 @@ def order(store, shop: str, order_id: int) -> dict:
         if doc["financial_status"] != "pending"
         else total
     )
-    customer = payload.get("customer") or {}
-    customer.update(
-        {
-            "id": doc["customer"]["id"],
-            "admin_graphql_api_id": _gid("Customer", doc["customer"]["id"]),
-            "email": doc["customer"].get("email"),
-            "first_name": doc["customer"].get("first_name"),
-            "last_name": doc["customer"].get("last_name"),
-            "phone": doc["customer"].get("phone"),
-        }
-    )
+    customer = _customer(payload.get("customer") or {}, doc["customer"])
     payload.update(
         {
             "id": doc["id"],
@@ -164,12 +154,19 @@ def order(store, shop: str, order_id: int) -> dict:
         }
     )
     if doc.get("priced"):
-        shipping_template = (example("orders/create")["shipping_lines"] or [{}])[0]
-        payload.update(payload_money.order(doc, doc.get("tax_lines") or []))
-        payload["shipping_lines"] = payload_money.shipping_lines(doc, shipping_template)
-        for line, item in zip(payload["line_items"], doc["line_items"], strict=True):
-            payload_money.line_item(doc, item, line)
+        payload_money.priced_order(doc, payload, _example("orders/create")["shipping_lines"][0])
     return payload
+
+
+def _customer(template: dict, customer: dict) -> dict:
+    template.update(
+        {
+            "id": customer["id"],
+            "admin_graphql_api_id": _gid("Customer", customer["id"]),
+            **{k: customer.get(k) for k in ("email", "first_name", "last_name", "phone")},
+        }
+    )
+    return template
 
 
 def _order_fulfillment_status(store, shop: str, doc: dict) -> str | None:

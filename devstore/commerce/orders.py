@@ -54,19 +54,14 @@ def create_order(
 ) -> dict:
     """Place an order as a customer (or an app through orderCreate) would.
 
-    line_items: [{"sku" or "variant_id", "quantity", "price"?, "title"?}]. Fulfillment orders
-    are created per location stocking the items, like Shopify's order routing. `pricing`
-    (opt-in, pricing.py): presentment_currency/rate, discount, taxes, duties; a line spec's
-    "discount": {"percent"} is a line-level discount.
-    """
-    if not line_items:
-        raise UserError("Line items must have at least one item", field=["lineItems"])
-    if financial_status not in ("paid", "pending", "authorized"):
-        raise UserError(f"Unsupported financial status {financial_status}")
+    line_items: [{"sku" or "variant_id", "quantity", "price"?, "title"?, "discount"?}].
+    Fulfillment orders are created per location stocking the items, like Shopify's order
+    routing. `pricing` (opt-in, pricing.py): presentment currency, discount, taxes, duties."""
+    pricing = _check_new_order(line_items, financial_status, pricing)
     with store.transaction():
         shop_doc = require_shop(store, shop)
-        priced = pricing is not None or any(s.get("discount") for s in line_items)
-        currency = shop_doc["currency"] if priced else currency or shop_doc["currency"]
+        # Priced: the shop's currency, the customer's being presentment money.
+        currency = shop_doc["currency"] if pricing is not None else currency or shop_doc["currency"]
         order_id = store.next_id("order", start=5_000_001)
         number = store.next_id(f"order_number:{shop}", start=1001)
         items = [_line_item(store, shop, shop_doc, spec) for spec in line_items]
@@ -79,12 +74,8 @@ def create_order(
             "number": number,
             "email": customer.get("email"),
             "phone": customer.get("phone"),
-            "created_at": created,
-            "updated_at": created,
-            "processed_at": created,
-            "cancelled_at": None,
-            "cancel_reason": None,
-            "closed_at": None,
+            **dict.fromkeys(("created_at", "updated_at", "processed_at"), created),
+            **dict.fromkeys(("cancelled_at", "cancel_reason", "closed_at")),
             "currency": currency,
             "financial_status": financial_status,
             "note": note,
@@ -94,11 +85,7 @@ def create_order(
             "customer": customer,
             "shipping_address": shipping_address or DEFAULT_ADDRESS,
             "line_items": items,
-            **(
-                _priced_amounts(store, items, shipping_price, financial_status, pricing, currency)
-                if priced
-                else _amounts(store, items, shipping_price, financial_status)
-            ),
+            **_money(store, items, shipping_price, financial_status, pricing, currency),
         }
         store.put("order", order_id, order, shop=shop)
         _route_fulfillment_orders(store, shop, order)
@@ -106,6 +93,18 @@ def create_order(
         if financial_status == "paid":
             events.emit(store, shop, "orders/paid", payloads.order(store, shop, order_id))
         return store.get("order", order_id)
+
+
+def _check_new_order(line_items: list[dict], financial_status: str, pricing) -> dict | None:
+    """The new order's pricing options ({} when only a line has a discount), once its lines
+    and payment state are checked."""
+    if not line_items:
+        raise UserError("Line items must have at least one item", field=["lineItems"])
+    if financial_status not in ("paid", "pending", "authorized"):
+        raise UserError(f"Unsupported financial status {financial_status}")
+    if pricing is None and any(spec.get("discount") for spec in line_items):
+        return {}
+    return pricing
 
 
 def _line_item(store: Store, shop: str, shop_doc: dict, spec: dict) -> dict:
@@ -155,9 +154,15 @@ def _amounts(store: Store, items: list[dict], shipping_price: str, financial_sta
     }
 
 
+def _money(store, items, shipping_price, financial_status, pricing, currency) -> dict:
+    if pricing is None:
+        return _amounts(store, items, shipping_price, financial_status)
+    return _priced_amounts(store, items, shipping_price, financial_status, pricing, currency)
+
+
 def _priced_amounts(store, items, shipping_price, financial_status, pricing, currency) -> dict:
     """A priced order's money (pricing.py) and its payment, in both currencies."""
-    fields = price_order(items, shipping_price, pricing or {}, currency)
+    fields = price_order(items, shipping_price, pricing, currency)
     transactions = []
     kind = {"paid": "sale", "authorized": "authorization"}.get(financial_status)
     if kind:

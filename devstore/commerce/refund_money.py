@@ -65,11 +65,12 @@ def line_refund(order: dict, line: dict, quantity: int) -> dict:
     return out
 
 
-def line_money(order: dict, refund_line: dict, suffix: str) -> Decimal:
-    """What the customer gets back for a refund line: tax is added unless prices include it."""
-    amount = Decimal(refund_line["subtotal" + suffix])
+def money_back(order: dict, part: dict, suffix: str, tax_key: str = "total_tax") -> Decimal:
+    """What the customer gets back for a refund line or shipping: its subtotal, and its tax
+    unless prices include it."""
+    amount = Decimal(part["subtotal" + suffix])
     if not order.get("taxes_included"):
-        amount += Decimal(refund_line["total_tax" + suffix])
+        amount += Decimal(part[tax_key + suffix])
     return amount
 
 
@@ -114,11 +115,7 @@ def shipping_refund(order: dict, full: bool, amount: str | None) -> dict:
         tax = sum(
             (Decimal(t["price" + suffix]) for t in order.get("shipping_tax_lines") or []), ZERO
         )
-        share = (
-            Decimal(1)
-            if not Decimal(order["shipping_price" + suffix])
-            else left / Decimal(order["shipping_price" + suffix])
-        )
+        price = Decimal(order["shipping_price" + suffix])
         if full:
             subtotal = left
         elif amount is not None:
@@ -132,17 +129,11 @@ def shipping_refund(order: dict, full: bool, amount: str | None) -> dict:
             subtotal = min(subtotal, left)
         else:
             subtotal = ZERO
-        tax_part = rounded(tax * share * (subtotal / left), currency) if left else ZERO
+        # The shipping's tax in proportion to the part of the shipping refunded.
+        tax_part = rounded(tax * subtotal / price, currency) if price else ZERO
         out["subtotal" + suffix] = text(subtotal, currency)
         out["tax" + suffix] = text(tax_part, currency)
     return out
-
-
-def shipping_money(order: dict, shipping: dict, suffix: str) -> Decimal:
-    amount = Decimal(shipping["subtotal" + suffix])
-    if not order.get("taxes_included"):
-        amount += Decimal(shipping["tax" + suffix])
-    return amount
 
 
 def as_priced(order: dict) -> dict:

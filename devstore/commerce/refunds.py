@@ -87,7 +87,7 @@ def _priced(order: dict, refund_lines: list[dict], options: dict) -> tuple[dict,
         line = lines[refund_line["line_item_id"]]
         refund_line.update(refund_money.line_refund(order, line, refund_line["quantity"]))
         for suffix in SIDES:
-            totals[suffix] += refund_money.line_money(order, refund_line, suffix)
+            totals[suffix] += refund_money.money_back(order, refund_line, suffix)
     counts = {r["line_item_id"]: r["quantity"] for r in refund_lines}
     duties = refund_money.duties_refund(order, options.get("refund_duties") or [], counts)
     shipping = refund_money.shipping_refund(
@@ -95,7 +95,7 @@ def _priced(order: dict, refund_lines: list[dict], options: dict) -> tuple[dict,
     )
     for suffix in SIDES:
         totals[suffix] += sum((Decimal(d["amount" + suffix]) for d in duties), Decimal(0))
-        totals[suffix] += refund_money.shipping_money(order, shipping, suffix)
+        totals[suffix] += refund_money.money_back(order, shipping, suffix, "tax")
     return {"duties": duties, "shipping": shipping}, totals
 
 

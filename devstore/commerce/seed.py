@@ -73,13 +73,10 @@ def seed_orders(
 ) -> list[dict]:
     """Realistic orders: 1-3 lines, customers and addresses in several countries/currencies.
 
-    With `rng_seed`, the orders are the same whatever the shop (same lines, customers, payment
-    states; only ids differ): tests whose shops have random names see the same data every run.
-    Without it, each shop gets its own mix (keyed on the shop's domain), as before. With
-    `markets`, the same orders are sold in the customer's currency as presentment money
-    (Shopify Markets), priced in the shop's currency."""
-    key = f"{shop}:0" if rng_seed is None else f"seed:{rng_seed}"
-    rng = random.Random(key)  # noqa: S311 - test data, not security
+    With `rng_seed`, the orders are the same whatever the shop (only ids differ); without it,
+    each shop gets its own mix (keyed on the shop's domain). `markets`: the same orders, sold
+    in the customer's currency as presentment money (Shopify Markets)."""
+    rng = random.Random(f"{shop}:0" if rng_seed is None else f"seed:{rng_seed}")  # noqa: S311
     variants = store.find("variant", shop=shop)
     if not variants:
         raise UserError(f"Shop {shop} has no products; create the shop first")

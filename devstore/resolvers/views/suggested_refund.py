@@ -44,7 +44,6 @@ def suggested_refund_view(ctx: Context, order: dict, args: dict) -> dict:
     amount = money.bag(priced, suggestion["amount"], "")
     maximum = money.bag(priced, suggestion["maximum"], "")
     shipping = suggestion["shipping"]
-    sale = next((t for t in order["transactions"] if t["kind"] in ("sale", "capture")), None)
     return {
         "__typename": "SuggestedRefund",
         "amountSet": amount,
@@ -66,34 +65,42 @@ def suggested_refund_view(ctx: Context, order: dict, args: dict) -> dict:
             }
             for d in suggestion["duties"]
         ],
-        "shipping": {
-            "__typename": "ShippingRefund",
-            "amountSet": money.bag(priced, shipping, "subtotal"),
-            "amount": shipping["subtotal"],
-            "taxSet": money.bag(priced, shipping, "tax"),
-            "tax": shipping["tax"],
-            "maximumRefundableSet": money.diff_bag(
-                priced, priced, "shipping_price", "refunded_shipping"
-            ),
-        },
-        "suggestedTransactions": [
-            {
-                "__typename": "SuggestedOrderTransaction",
-                "kind": "SUGGESTED_REFUND",
-                "gateway": sale["gateway"],
-                "amountSet": amount,
-                "amount": suggestion["amount"][""],
-                "maximumRefundableSet": maximum,
-                "parentTransaction": {
-                    "__typename": "OrderTransaction",
-                    "id": gid("OrderTransaction", sale["id"]),
-                },
-            }
-        ]
-        if sale and Decimal(suggestion["amount"][""]) > 0
-        else [],
+        "shipping": _shipping_view(priced, shipping),
+        "suggestedTransactions": _transactions(order, suggestion["amount"], amount, maximum),
     }
 
 
 def _as_tax(shipping: dict) -> dict:
     return {"total_tax": shipping["tax"], "total_tax_presentment": shipping["tax_presentment"]}
+
+
+def _shipping_view(order: dict, shipping: dict) -> dict:
+    return {
+        "__typename": "ShippingRefund",
+        "amountSet": money.bag(order, shipping, "subtotal"),
+        "amount": shipping["subtotal"],
+        "taxSet": money.bag(order, shipping, "tax"),
+        "tax": shipping["tax"],
+        "maximumRefundableSet": money.diff_bag(order, order, "shipping_price", "refunded_shipping"),
+    }
+
+
+def _transactions(order: dict, amounts: dict, amount: dict, maximum: dict) -> list[dict]:
+    """One refund of the amount suggested, against the order's sale (none for nothing)."""
+    sale = next((t for t in order["transactions"] if t["kind"] in ("sale", "capture")), None)
+    if sale is None or not Decimal(amounts[""]) > 0:
+        return []
+    return [
+        {
+            "__typename": "SuggestedOrderTransaction",
+            "kind": "SUGGESTED_REFUND",
+            "gateway": sale["gateway"],
+            "amountSet": amount,
+            "amount": amounts[""],
+            "maximumRefundableSet": maximum,
+            "parentTransaction": {
+                "__typename": "OrderTransaction",
+                "id": gid("OrderTransaction", sale["id"]),
+            },
+        }
+    ]
