@@ -110,19 +110,45 @@ def shipping_lines(doc: dict, template: dict) -> list[dict]:
     ]
 
 
+def _current(doc: dict, key: str, minus: str) -> dict:
+    """doc[key] less what refunds took back of it (doc[minus]), on both sides."""
+    return {
+        "c" + s: str(Decimal(doc[key + s]) - Decimal(doc.get(minus + s, "0")))
+        for s in ("", "_presentment")
+    }
+
+
+# A payload's *_set: (the amount's key, what refunds took back of it).
+SETS = {
+    "subtotal_price_set": ("subtotal_price", None),
+    "current_subtotal_price_set": ("subtotal_price", "refunded_subtotal"),
+    "total_price_set": ("total_price", None),
+    "current_total_price_set": ("total_price", "total_refunded"),
+    "total_line_items_price_set": ("total_line_items_price", None),
+    "total_shipping_price_set": ("shipping_price", None),
+    "current_shipping_price_set": ("shipping_price", "refunded_shipping"),
+    "total_tax_set": ("total_tax", None),
+    "current_total_tax_set": ("total_tax", "refunded_tax"),
+    "total_discounts_set": ("total_discounts", None),
+    "current_total_discounts_set": ("total_discounts", None),
+}
+
+
 def order(doc: dict, tax_lines: list[dict]) -> dict:
     """A payload order's money fields."""
     apps = doc.get("discount_applications") or []
-    current_total = {
-        s: str(Decimal(doc["total_price" + s]) - Decimal(doc["total_refunded" + s]))
-        for s in ("", "_presentment")
-    }
-    current_duties = {
-        s: str(Decimal(doc["total_duties" + s]) - Decimal(doc["refunded_duties" + s]))
-        for s in ("", "_presentment")
+    sets = {
+        name: money_set(doc, _current(doc, key, minus or "none"), "c")
+        for name, (key, minus) in SETS.items()
     }
     has_duties = Decimal(doc["total_duties"]) > 0
-    out = {
+    duties = {
+        "original_total_duties_set": money_set(doc, doc, "total_duties"),
+        "current_total_duties_set": money_set(
+            doc, _current(doc, "total_duties", "refunded_duties"), "c"
+        ),
+    }
+    return {
         "presentment_currency": doc["presentment_currency"],
         "taxes_included": doc["taxes_included"],
         "discount_applications": [_application(a) for a in apps],
@@ -133,35 +159,15 @@ def order(doc: dict, tax_lines: list[dict]) -> dict:
         ],
         "tax_lines": _tax_lines(doc, tax_lines),
         "total_tax": doc["total_tax"],
-        "current_total_tax": doc["total_tax"],
+        "current_total_tax": sets["current_total_tax_set"]["shop_money"]["amount"],
         "total_discounts": doc["total_discounts"],
         "current_total_discounts": doc["total_discounts"],
         "total_line_items_price": doc["total_line_items_price"],
-        "current_total_price": current_total[""],
-        "current_total_price_set": money_set(
-            doc, {"t": current_total[""], "t_presentment": current_total["_presentment"]}, "t"
-        ),
-        "original_total_duties_set": money_set(doc, doc, "total_duties") if has_duties else None,
-        "current_total_duties_set": money_set(
-            doc, {"t": current_duties[""], "t_presentment": current_duties["_presentment"]}, "t"
-        )
-        if has_duties
-        else None,
+        "current_subtotal_price": sets["current_subtotal_price_set"]["shop_money"]["amount"],
+        "current_total_price": sets["current_total_price_set"]["shop_money"]["amount"],
+        **sets,
+        **(duties if has_duties else dict.fromkeys(duties)),
     }
-    pairs = {
-        "subtotal_price_set": "subtotal_price",
-        "current_subtotal_price_set": "subtotal_price",
-        "total_price_set": "total_price",
-        "total_line_items_price_set": "total_line_items_price",
-        "total_shipping_price_set": "shipping_price",
-        "current_shipping_price_set": "shipping_price",
-        "total_tax_set": "total_tax",
-        "current_total_tax_set": "total_tax",
-        "total_discounts_set": "total_discounts",
-        "current_total_discounts_set": "total_discounts",
-    }
-    out.update({name: money_set(doc, doc, key) for name, key in pairs.items()})
-    return out
 
 
 def refund(order_doc: dict, doc: dict, payload: dict) -> None:

@@ -290,6 +290,9 @@ def fulfillment(store, shop: str, doc: dict) -> dict:
             ],
         }
     )
+    if order_doc.get("priced"):
+        for line, fl in zip(payload["line_items"], doc["line_items"], strict=True):
+            payload_money.line_item(order_doc, lines[fl["line_item_id"]], line)
     return payload
 
 

@@ -131,29 +131,33 @@ def _priced_total(order: dict, totals: dict, amount: str | None) -> dict:
     return {s: Decimal(money(v)) for s, v in chosen.items()}
 
 
+def _add(doc: dict, key: str, amount) -> None:
+    doc[key] = money(Decimal(doc.get(key, "0")) + Decimal(amount))
+
+
 def _book_priced(order: dict, refund: dict, parts: dict, totals: dict) -> None:
-    """Record a priced refund's presentment money and what it took back (duties, shipping)."""
+    """Record a priced refund's presentment money and what it took back: duties, shipping,
+    and the lines' subtotal and tax (the order's current_* amounts go down by them)."""
     refund.update(parts)
     refund["total_presentment"] = money(totals["_presentment"])
     for transaction in refund["transactions"]:
         transaction["amount_presentment"] = refund["total_presentment"]
     duties = {d["id"]: d for line in order["line_items"] for d in line.get("duties") or []}
+    lines = refund["refund_line_items"]
     for suffix in SIDES:
         for part in parts["duties"]:
-            duty = duties[part["duty_id"]]
-            duty["refunded" + suffix] = money(
-                Decimal(duty.get("refunded" + suffix, "0")) + Decimal(part["amount" + suffix])
-            )
-            order["refunded_duties" + suffix] = money(
-                Decimal(order["refunded_duties" + suffix]) + Decimal(part["amount" + suffix])
-            )
-        order["refunded_shipping" + suffix] = money(
-            Decimal(order.get("refunded_shipping" + suffix, "0"))
-            + Decimal(parts["shipping"]["subtotal" + suffix])
+            _add(duties[part["duty_id"]], "refunded" + suffix, part["amount" + suffix])
+            _add(order, "refunded_duties" + suffix, part["amount" + suffix])
+        shipping = parts["shipping"]
+        _add(order, "refunded_shipping" + suffix, shipping["subtotal" + suffix])
+        _add(
+            order, "refunded_subtotal" + suffix, sum(Decimal(r["subtotal" + suffix]) for r in lines)
         )
-    order["total_refunded_presentment"] = money(
-        Decimal(order["total_refunded_presentment"]) + totals["_presentment"]
-    )
+        tax = sum(Decimal(r["total_tax" + suffix]) for r in lines) + Decimal(
+            shipping["tax" + suffix]
+        )
+        _add(order, "refunded_tax" + suffix, tax)
+    _add(order, "total_refunded_presentment", totals["_presentment"])
 
 
 def suggest_refund(

@@ -18,7 +18,7 @@ MONEY = "shopMoney { amount currencyCode } presentmentMoney { amount currencyCod
 def app_token(server) -> str:
     register(server)
     token = exchange(server, id_token()).json()["access_token"]
-    for topic in ("ORDERS_CREATE", "REFUNDS_CREATE"):
+    for topic in ("ORDERS_CREATE", "ORDERS_UPDATED", "REFUNDS_CREATE", "FULFILLMENTS_CREATE"):
         commerce.create_webhook_subscription(
             server.store, SHOP, client_id=CLIENT_ID, topic=topic, uri="http://127.0.0.1:9/wh"
         )

@@ -79,6 +79,18 @@ def test_payloads_carry_presentment_currency_and_both_moneys(server):
         "presentment_money": {"amount": "88.23", "currency_code": "EUR"},
     }
     assert created["line_items"][0]["price_set"]["presentment_money"]["amount"] == "31.28"
+    fo_id = order["fulfillment_orders"][0]["id"]
+    tracking = {"company": "UPS", "number": "1Z999", "url": "https://ups.example/1Z999"}
+    fulfilled = server.client.post(
+        f"/_devstore/shops/{SHOP}/fulfillment_orders/{fo_id}/fulfill", json=tracking
+    )
+    assert fulfilled.status_code == 200, fulfilled.text
+    fulfillment = sent(server, "fulfillments/create")[-1]
+    jsonschema.validate(fulfillment, schema("fulfillments/create"))
+    assert fulfillment["line_items"][0]["price_set"]["presentment_money"] == {
+        "amount": "31.28",
+        "currency_code": "EUR",
+    }
     refunded = sent(server, "refunds/create")[-1]
     jsonschema.validate(refunded, schema("refunds/create"))
     assert refunded["transactions"][0]["currency"] == "EUR"

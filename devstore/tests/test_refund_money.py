@@ -6,6 +6,9 @@ import jsonschema
 from .money_helpers import MONEY, app_token, gql, line_gid, pair, place, refund, schema, sent
 
 PILLOWS = [{"sku": "PIL-LIN-NAT", "quantity": 3}]
+CURRENT = """query($id: ID!) { order(id: $id) { currentSubtotalPriceSet { MONEY }
+  currentTotalTaxSet { MONEY } currentShippingPriceSet { MONEY } currentTotalPriceSet { MONEY } } }
+""".replace("MONEY", MONEY)
 SUGGEST = """query($id: ID!, $lines: [RefundLineItemInput!], $full: Boolean,
   $shipping: Boolean) { order(id: $id) {
   suggestedRefund(refundLineItems: $lines, suggestFullRefund: $full, refundShipping: $shipping) {
@@ -52,6 +55,34 @@ def test_units_of_a_discounted_taxed_line_come_back_at_what_was_paid(server):
     refunded = sent(server, "refunds/create")[-1]
     jsonschema.validate(refunded, schema("refunds/create"))
     assert refunded["refund_line_items"][0]["total_tax"] == 12.24
+
+
+def test_current_amounts_go_down_with_what_was_refunded(server):
+    token = app_token(server)
+    order = place(
+        server,
+        PILLOWS,
+        shipping_price="5.00",
+        discount={"code": "SAVE10", "percent": "10"},
+        taxes={"rate": "0.2", "title": "VAT"},
+    )
+    refund(
+        server,
+        token,
+        order,
+        refundLineItems=[{"lineItemId": line_gid(order), "quantity": 1}],
+        shipping={"fullRefund": True},
+    )
+    data = gql(server, token, CURRENT, {"id": f"gid://shopify/Order/{order['id']}"})["order"]
+    # 91.80 of pillows less 30.60; tax 18.36 + 1.00 less 6.12 + 1.00; shipping all back.
+    assert pair(data["currentSubtotalPriceSet"])[0] == "61.2"
+    assert pair(data["currentTotalTaxSet"])[0] == "12.24"
+    assert pair(data["currentShippingPriceSet"])[0] == "0.0"
+    assert pair(data["currentTotalPriceSet"])[0] == "73.44"  # 116.16 - 42.72
+    updated = sent(server, "orders/updated")[-1]
+    jsonschema.validate(updated, schema("orders/updated"))
+    assert (updated["current_subtotal_price"], updated["current_total_tax"]) == ("61.20", "12.24")
+    assert updated["current_total_price"] == "73.44"
 
 
 def test_uneven_units_add_up_to_the_line_exactly_taxes_included(server):

@@ -175,7 +175,7 @@ def order_money(order: dict) -> dict:
         "taxExempt": False,
         "taxLines": [_tax_line_view(order, t) for t in tax_lines],
         "totalTaxSet": bag(order, order, "total_tax"),
-        "currentTotalTaxSet": bag(order, order, "total_tax"),
+        "currentTotalTaxSet": diff_bag(order, order, "total_tax", "refunded_tax"),
         "dutiesIncluded": False,
         "originalTotalDutiesSet": bag(order, order, "total_duties") if duties else None,
         "currentTotalDutiesSet": diff_bag(order, order, "total_duties", "refunded_duties")

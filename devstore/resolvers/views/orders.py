@@ -131,9 +131,13 @@ def _order_money(order: dict) -> dict:
         "originalTotalPriceSet": money.bag(order, order, "total_price"),
         "currentTotalPriceSet": money.diff_bag(order, order, "total_price", "total_refunded"),
         "subtotalPriceSet": money.bag(order, order, "subtotal_price"),
-        "currentSubtotalPriceSet": money.bag(order, order, "subtotal_price"),
+        "currentSubtotalPriceSet": money.diff_bag(
+            order, order, "subtotal_price", "refunded_subtotal"
+        ),
         "totalShippingPriceSet": money.bag(order, order, "shipping_price"),
-        "currentShippingPriceSet": money.bag(order, order, "shipping_price"),
+        "currentShippingPriceSet": money.diff_bag(
+            order, order, "shipping_price", "refunded_shipping"
+        ),
         "totalRefundedSet": money.bag(order, order, "total_refunded"),
         "totalReceivedSet": money.bag(order, zero if pending else order, "total_price"),
         "totalOutstandingSet": money.bag(order, order if pending else zero, "total_price"),
