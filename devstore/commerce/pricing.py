@@ -50,6 +50,9 @@ def check_options(options: dict, shop_currency: str) -> None:
     discount = options.get("discount") or {}
     if discount and not (discount.get("percent") or discount.get("amount")):
         raise UserError("A discount needs a percent or an amount", field=["discount"])
+    for spec in [discount, *options.get("line_discounts", [])]:
+        if spec.get("percent") and not 0 < Decimal(str(spec["percent"])) <= 100:
+            raise UserError("A percentage must be between 0 and 100", field=["discount"])
 
 
 def _side(options: dict, shop_currency: str, suffix: str) -> tuple[str, Decimal]:
@@ -205,7 +208,10 @@ def _shipping(order: dict, options: dict, shipping: str, currency: str, rate, su
 
 def price_order(items: list[dict], shipping: str, options: dict, shop_currency: str) -> dict:
     """The order's money fields (both sides), completing each line's own in place."""
-    check_options(options, shop_currency)
+    check_options(
+        {**options, "line_discounts": [i["line_discount"] for i in items if "line_discount" in i]},
+        shop_currency,
+    )
     presentment = options.get("presentment_currency") or shop_currency
     order: dict = {
         "presentment_currency": presentment,

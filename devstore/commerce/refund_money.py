@@ -45,23 +45,26 @@ def _slice(total: str, quantity: int, before: int, count: int, currency: str) ->
 
 
 def line_refund(order: dict, line: dict, quantity: int) -> dict:
-    """A RefundLineItem's money: subtotal (after discounts) and tax, on both sides."""
+    """A RefundLineItem's money on both sides: subtotal (after discounts), tax, and the share
+    of the order-level discount those units had (what suggestedRefund calls cart discount)."""
     out: dict = {}
-    before = line["refunded_quantity"]
+    before, whole = line["refunded_quantity"], line["quantity"]
+    order_level = [
+        a
+        for a in line.get("discount_allocations") or []
+        if a["index"] != line.get("line_discount_index")
+    ]
     for suffix in SIDES:
         currency = side_currency(order, suffix)
         total = line.get("discounted_total" + suffix, line.get("discounted_total"))
-        out["subtotal" + suffix] = text(
-            _slice(total, line["quantity"], before, quantity, currency), currency
-        )
-        tax = sum(
-            (
-                _slice(t["price" + suffix], line["quantity"], before, quantity, currency)
-                for t in line.get("tax_lines") or []
-            ),
-            ZERO,
-        )
-        out["total_tax" + suffix] = text(tax, currency)
+        parts = {
+            "subtotal": [total],
+            "total_tax": [t["price" + suffix] for t in line.get("tax_lines") or []],
+            "cart_discount": [a["amount" + suffix] for a in order_level],
+        }
+        for key, amounts in parts.items():
+            share = sum((_slice(a, whole, before, quantity, currency) for a in amounts), ZERO)
+            out[key + suffix] = text(share, currency)
     return out
 
 

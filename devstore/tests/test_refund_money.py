@@ -13,6 +13,7 @@ SUGGEST = """query($id: ID!, $lines: [RefundLineItemInput!], $full: Boolean,
   $shipping: Boolean) { order(id: $id) {
   suggestedRefund(refundLineItems: $lines, suggestFullRefund: $full, refundShipping: $shipping) {
     amountSet { MONEY } subtotalSet { MONEY } totalTaxSet { MONEY }
+    totalCartDiscountAmountSet { MONEY }
     maximumRefundableSet { MONEY } shipping { amountSet { MONEY } taxSet { MONEY } }
     refundLineItems { quantity subtotalSet { MONEY } totalTaxSet { MONEY } }
     suggestedTransactions { kind gateway amountSet { MONEY } parentTransaction { id } } } } }
@@ -132,6 +133,8 @@ def test_suggested_refund_matches_what_refund_create_gives_back(server):
     assert pair(suggested["subtotalSet"]) == ("30.6", "USD", "28.15", "EUR")
     assert pair(suggested["totalTaxSet"]) == ("6.12", "USD", "5.63", "EUR")
     assert pair(suggested["amountSet"]) == ("36.72", "USD", "33.78", "EUR")
+    # The code took 10.20 USD / 9.38 EUR off the line; a third of it went with this unit.
+    assert pair(suggested["totalCartDiscountAmountSet"]) == ("3.4", "USD", "3.13", "EUR")
     transaction = suggested["suggestedTransactions"][0]
     assert transaction["kind"] == "SUGGESTED_REFUND" and transaction["parentTransaction"]["id"]
     done = refund(server, token, order, currency="EUR", refundLineItems=lines)

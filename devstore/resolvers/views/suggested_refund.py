@@ -55,7 +55,7 @@ def suggested_refund_view(ctx: Context, order: dict, args: dict) -> dict:
         "discountedSubtotalSet": _sum_bag(priced, lines, "subtotal"),
         "totalTaxSet": _sum_bag(priced, [*lines, _as_tax(shipping)], "total_tax"),
         "totalDutiesSet": _sum_bag(priced, suggestion["duties"], "amount"),
-        "totalCartDiscountAmountSet": money.bag(priced, {}, "none"),
+        "totalCartDiscountAmountSet": _sum_bag(priced, lines, "cart_discount"),
         "refundLineItems": [refund_line_view(ctx, priced, r) for r in lines],
         "refundDuties": [
             {
