@@ -45,6 +45,18 @@ def _call(args, method: str, path: str, body: dict | None = None) -> int:
     return 0 if response.is_success else 1
 
 
+def _edit_body(args) -> dict:
+    """--set LINE_ID=QTY and --add SKU=QTY as the edit control route's body."""
+    pairs = [p.rsplit("=", 1) for p in args.set]
+    added = [p.rsplit("=", 1) if "=" in p else (p, "1") for p in args.add]
+    return {
+        "set": {line_id: int(qty) for line_id, qty in pairs},
+        "add": [{"sku": sku, "quantity": int(qty)} for sku, qty in added],
+        "notify_customer": args.notify,
+        "staff_note": args.staff_note,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m devstore", description="A local Shopify stand-in for Relay."
@@ -119,6 +131,13 @@ def main(argv: list[str] | None = None) -> int:
         choices=["CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "OTHER", "STAFF"],
     )
 
+    edit = order.add_parser("edit", help="edit it as the store's staff (orderEdit*)")
+    edit.add_argument("domain")
+    edit.add_argument("order_id", type=int)
+    edit.add_argument("--set", action="append", default=[], metavar="LINE_ID=QTY")
+    edit.add_argument("--add", action="append", default=[], metavar="SKU=QTY")
+    edit.add_argument("--notify", action="store_true", help="notify the customer")
+    edit.add_argument("--staff-note", default="")
     stock = verbs.add_parser("stock", help="stock SKUs at an app's fulfillment service location")
     stock.add_argument("domain")
     stock.add_argument("--client-id", required=True)
@@ -233,6 +252,13 @@ def main(argv: list[str] | None = None) -> int:
             "POST",
             f"/_devstore/shops/{args.domain}/orders/{args.order_id}/cancel",
             {"reason": args.reason},
+        )
+    if args.verb == "order" and args.action == "edit":
+        return _call(
+            args,
+            "POST",
+            f"/_devstore/shops/{args.domain}/orders/{args.order_id}/edit",
+            _edit_body(args),
         )
     if args.verb == "stock":
         return _call(

@@ -51,7 +51,7 @@ def _address(address: dict | None) -> dict | None:
 
 def _line_item(template: dict, item: dict, currency: str) -> dict:
     line = copy.deepcopy(template)
-    refunded = item.get("refunded_quantity", 0)
+    refunded = item.get("refunded_quantity", 0) + item.get("removed_quantity", 0)
     line.update(
         {
             "id": item["id"],

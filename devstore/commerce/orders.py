@@ -64,7 +64,7 @@ def create_order(
         currency = currency or shop_doc["currency"]
         order_id = store.next_id("order", start=5_000_001)
         number = store.next_id(f"order_number:{shop}", start=1001)
-        items = [_line_item(store, shop, shop_doc, spec) for spec in line_items]
+        items = [new_line_item(store, shop, shop_doc, spec) for spec in line_items]
         created = created_at or now_iso()
         customer = customer or dict(DEFAULT_CUSTOMER)
         customer.setdefault("id", store.next_id("customer", start=3_000_001))
@@ -99,7 +99,9 @@ def create_order(
         return store.get("order", order_id)
 
 
-def _line_item(store: Store, shop: str, shop_doc: dict, spec: dict) -> dict:
+def new_line_item(
+    store: Store, shop: str, shop_doc: dict, spec: dict, line_id: int | None = None
+) -> dict:
     """One line of a new order, from {"sku" or "variant_id", "quantity", "price"?, ...}."""
     quantity = int(spec.get("quantity", 1))
     if quantity < 1:
@@ -109,7 +111,7 @@ def _line_item(store: Store, shop: str, shop_doc: dict, spec: dict) -> dict:
         variant = store.get("variant", spec["variant_id"])
     elif spec.get("sku"):
         variant = variant_by_sku(store, shop, spec["sku"])
-    line_id = store.next_id("line_item", start=9_000_001)
+    line_id = line_id or store.next_id("line_item", start=9_000_001)
     return {
         "id": line_id,
         "variant_id": variant["id"] if variant else None,
