@@ -45,6 +45,17 @@ def _call(args, method: str, path: str, body: dict | None = None) -> int:
     return 0 if response.is_success else 1
 
 
+def _place_lines(args) -> list[dict]:
+    """--sku, --digital SKU (needs no shipping) and --gift-card AMOUNT as order lines."""
+    lines = [{"sku": s, "quantity": args.qty} for s in args.sku]
+    lines += [{"sku": s, "quantity": args.qty, "requires_shipping": False} for s in args.digital]
+    lines += [
+        {"title": "Gift Card", "price": amount, "quantity": 1, "gift_card": True}
+        for amount in args.gift_card
+    ]
+    return lines
+
+
 def _edit_body(args) -> dict:
     """--set LINE_ID=QTY and --add SKU=QTY as the edit control route's body."""
     pairs = [p.rsplit("=", 1) for p in args.set]
@@ -116,8 +127,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     place = order.add_parser("place")
     place.add_argument("domain")
-    place.add_argument("--sku", action="append", required=True)
+    place.add_argument("--sku", action="append", default=[])
     place.add_argument("--qty", type=int, default=1)
+    place.add_argument(
+        "--digital", action="append", default=[], metavar="SKU", help="a line needing no shipping"
+    )
+    place.add_argument(
+        "--gift-card", action="append", default=[], metavar="AMOUNT", help="a gift card line"
+    )
     place.add_argument("--pending", action="store_true", help="leave it unpaid")
     pay = order.add_parser("pay")
     pay.add_argument("domain")
@@ -240,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
             "POST",
             f"/_devstore/shops/{args.domain}/orders",
             {
-                "line_items": [{"sku": s, "quantity": args.qty} for s in args.sku],
+                "line_items": _place_lines(args),
                 "financial_status": "pending" if args.pending else "paid",
             },
         )

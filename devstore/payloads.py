@@ -68,6 +68,7 @@ def _line_item(template: dict, item: dict, currency: str) -> dict:
             "product_id": item["product_id"],
             "quantity": item["quantity"],
             "requires_shipping": item["requires_shipping"],
+            "gift_card": bool(item.get("gift_card")),
             "sku": item["sku"],
             "title": item["title"],
             "variant_id": item["variant_id"],

@@ -96,7 +96,17 @@ def create_order(
         events.emit(store, shop, "orders/create", payloads.order(store, shop, order_id))
         if financial_status == "paid":
             events.emit(store, shop, "orders/paid", payloads.order(store, shop, order_id))
+            _fulfill_gift_cards(store, shop, order)
         return store.get("order", order_id)
+
+
+def _fulfill_gift_cards(store: Store, shop: str, order: dict) -> None:
+    """A paid order's gift cards are fulfilled at once (commerce.line_kinds)."""
+    if any(li.get("gift_card") for li in order["line_items"]):
+        # Imported here: line_kinds fulfils through fulfillments, which builds on orders.
+        from devstore.commerce.line_kinds import fulfill_gift_cards
+
+        fulfill_gift_cards(store, shop, order["id"])
 
 
 def new_line_item(
@@ -112,7 +122,10 @@ def new_line_item(
     elif spec.get("sku"):
         variant = variant_by_sku(store, shop, spec["sku"])
     line_id = line_id or store.next_id("line_item", start=9_000_001)
-    return {
+    # Gift cards and lines that need no shipping are the merchant's own to deliver (line_kinds).
+    gift_card = bool(spec.get("gift_card"))
+    ships = not gift_card and spec.get("requires_shipping") is not False
+    line = {
         "id": line_id,
         "variant_id": variant["id"] if variant else None,
         "product_id": variant["product_id"] if variant else None,
@@ -122,10 +135,14 @@ def new_line_item(
         "vendor": spec.get("vendor") or shop_doc["name"],
         "quantity": quantity,
         "price": money(spec.get("price") or (variant or {}).get("price") or "0"),
-        "requires_shipping": True,
-        "location_id": (variant or {}).get("location_id") or shop_doc["primary_location_id"],
+        "requires_shipping": ships,
+        "location_id": ((variant or {}).get("location_id") if ships else None)
+        or shop_doc["primary_location_id"],
         "refunded_quantity": 0,
     }
+    if gift_card:
+        line["gift_card"] = True
+    return line
 
 
 def _amounts(store: Store, items: list[dict], shipping_price: str, financial_status: str) -> dict:
@@ -160,16 +177,19 @@ def new_transaction(store: Store, amount: Decimal, kind: str, parent_id: int | N
 
 
 def _route_fulfillment_orders(store: Store, shop: str, order: dict) -> None:
-    by_location: dict[int, list[dict]] = {}
+    # One fulfillment order per location and delivery method: lines that need no shipping
+    # (delivery method NONE) never share one with shipped lines.
+    groups: dict[tuple[int, bool], list[dict]] = {}
     for item in order["line_items"]:
-        by_location.setdefault(item["location_id"], []).append(item)
-    for location_id, items in by_location.items():
+        groups.setdefault((item["location_id"], item["requires_shipping"]), []).append(item)
+    for (location_id, ships), items in groups.items():
         new_fulfillment_order(
             store,
             shop,
             order["id"],
             location_id,
             [(i["id"], i["quantity"]) for i in items],
+            delivery_method=None if ships else "NONE",
         )
     events.emit(
         store,
@@ -234,6 +254,7 @@ def mark_paid(store: Store, shop: str, order_id: int) -> dict:
         order["transactions"].append(new_transaction(store, Decimal(order["total_price"]), "sale"))
         touch_order(store, shop, order, "orders/paid")
         events.emit(store, shop, "orders/updated", payloads.order(store, shop, order_id))
+        _fulfill_gift_cards(store, shop, order)
         return order
 
 

@@ -38,6 +38,8 @@ def _line_item(line: dict) -> dict:
         "title": line.get("title"),
         "vendor": line.get("vendor"),
         "price": (line.get("priceSet") or {}).get("shopMoney", {}).get("amount"),
+        "requires_shipping": line.get("requiresShipping"),
+        "gift_card": line.get("giftCard"),
     }
 
 

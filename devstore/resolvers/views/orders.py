@@ -106,6 +106,7 @@ def line_item_view(ctx: Context, order: dict, item: dict) -> dict:
         "sku": item["sku"] or None,
         "vendor": item.get("vendor"),
         "requiresShipping": item["requires_shipping"],
+        "isGiftCard": bool(item.get("gift_card")),
         "originalUnitPriceSet": money_bag(item["price"], currency),
         "discountedUnitPriceSet": money_bag(item["price"], currency),
         "originalTotalSet": money_bag(str(Decimal(item["price"]) * item["quantity"]), currency),
