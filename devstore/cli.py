@@ -136,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         "--gift-card", action="append", default=[], metavar="AMOUNT", help="a gift card line"
     )
     place.add_argument("--pending", action="store_true", help="leave it unpaid")
+    place.add_argument("--test", action="store_true", help="a test order (Bogus Gateway)")
     pay = order.add_parser("pay")
     pay.add_argument("domain")
     pay.add_argument("order_id", type=int)
@@ -259,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "line_items": _place_lines(args),
                 "financial_status": "pending" if args.pending else "paid",
+                **({"test": True} if args.test else {}),
             },
         )
     if args.verb == "order" and args.action == "pay":

@@ -54,6 +54,7 @@ def place_order(shop):
         note=body.get("note"),
         tags=body.get("tags"),
         shipping_price=body.get("shipping_price", "0.00"),
+        test=bool(body.get("test")),
     )
     return ok(
         {

@@ -143,3 +143,30 @@ def test_the_cli_places_digital_and_gift_card_lines(server, capsys):
         ("", False, True),
     ]
     assert placed["line_items"][2]["price"] == "25.00"
+
+
+def test_test_orders_say_so_in_graphql_and_webhooks(server, supplier, capsys):
+    code = cli.main(["--url", server.url, "order", "place", SHOP, "--sku", "MUG-STN-SPK", "--test"])
+    assert code == 0
+    placed = json.loads(capsys.readouterr().out)
+    real = _place(server)
+    query = """query($a: ID!, $b: ID!) { a: order(id: $a) { test } b: order(id: $b) { test } }"""
+    response = server.client.post(
+        GRAPHQL,
+        json={
+            "query": query,
+            "variables": {
+                "a": f"gid://shopify/Order/{placed['id']}",
+                "b": f"gid://shopify/Order/{real['id']}",
+            },
+        },
+        headers={"X-Shopify-Access-Token": server.token},
+    )
+    assert response.json()["data"] == {"a": {"test": True}, "b": {"test": False}}
+    created = {
+        json.loads(d["body"])["id"]: json.loads(d["body"])
+        for d in server.store.find("webhook_delivery", shop=SHOP)
+        if d["topic"] == "orders/create"
+    }
+    validate("orders/create", created[placed["id"]])
+    assert created[placed["id"]]["test"] is True and created[real["id"]]["test"] is False

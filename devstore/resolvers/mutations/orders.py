@@ -65,6 +65,7 @@ def create(ctx, order, options=None):
         tags=order.get("tags"),
         source_name=order.get("sourceName") or "relay",
         app_client_id=ctx.client_id,
+        test=bool(order.get("test")),
     )
     return {"order": order_view(ctx, doc), "userErrors": []}
 
