@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from devstore import cli, commerce
+from devstore import commerce
 
-from .conftest import CLIENT_ID, SHOP
+from .conftest import CLIENT_ID, SHOP, run_cli
 from .test_oauth_and_delivery import exchange, id_token, register
 from .test_payload_schemas import validate
 
@@ -116,23 +116,12 @@ def test_a_gift_card_waits_for_payment(server, supplier):
 
 
 def test_the_cli_places_digital_and_gift_card_lines(server, capsys):
-    code = cli.main(
-        [
-            "--url",
-            server.url,
-            "order",
-            "place",
-            SHOP,
-            "--sku",
-            "MUG-STN-SPK",
-            "--digital",
-            "TOTE-REC-OLV",
-            "--gift-card",
-            "25.00",
-        ]
+    code, placed = run_cli(
+        server,
+        capsys,
+        *f"order place {SHOP} --sku MUG-STN-SPK --digital TOTE-REC-OLV --gift-card 25.00".split(),
     )
     assert code == 0
-    placed = json.loads(capsys.readouterr().out)
     kinds = [
         (li["sku"], li["requires_shipping"], li.get("gift_card", False))
         for li in placed["line_items"]
@@ -146,9 +135,8 @@ def test_the_cli_places_digital_and_gift_card_lines(server, capsys):
 
 
 def test_test_orders_say_so_in_graphql_and_webhooks(server, supplier, capsys):
-    code = cli.main(["--url", server.url, "order", "place", SHOP, "--sku", "MUG-STN-SPK", "--test"])
+    code, placed = run_cli(server, capsys, "order", "place", SHOP, "--sku", "MUG-STN-SPK", "--test")
     assert code == 0
-    placed = json.loads(capsys.readouterr().out)
     real = _place(server)
     query = """query($a: ID!, $b: ID!) { a: order(id: $a) { test } b: order(id: $b) { test } }"""
     response = server.client.post(

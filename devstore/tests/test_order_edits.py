@@ -7,7 +7,7 @@ import pytest
 
 from devstore import commerce
 
-from .conftest import CLIENT_ID, SHOP
+from .conftest import CLIENT_ID, SHOP, run_cli
 from .test_oauth_and_delivery import exchange, id_token, register
 from .test_payload_schemas import validate
 
@@ -203,28 +203,16 @@ def test_edit_errors_come_back_as_user_errors(server, api):
 
 
 def test_the_cli_edits_an_order_as_the_merchant(server, capsys):
-    from devstore import cli
-
     order = _order(server.store, [{"sku": "MUG-STN-SPK", "quantity": 3}])
     line_id = order["line_items"][0]["id"]
-    code = cli.main(
-        [
-            "--url",
-            server.url,
-            "order",
-            "edit",
-            SHOP,
-            str(order["id"]),
-            "--set",
-            f"{line_id}=1",
-            "--add",
-            "TOTE-REC-OLV=2",
-            "--staff-note",
-            "phoned",
-        ]
+    code, edited = run_cli(
+        server,
+        capsys,
+        *f"order edit {SHOP} {order['id']} --set {line_id}=1 --add TOTE-REC-OLV=2".split(),
+        "--staff-note",
+        "phoned",
     )
     assert code == 0
-    edited = json.loads(capsys.readouterr().out)
     assert [
         (li["sku"], li["quantity"], li.get("removed_quantity", 0)) for li in edited["line_items"]
     ] == [
