@@ -30,7 +30,7 @@ from devstore.commerce.fulfillment_orders import (
     new_fulfillment_order,
     save_fo,
 )
-from devstore.commerce.orders import get_order, new_line_item, touch_order
+from devstore.commerce.orders import get_order, new_line_item, received_amount, touch_order
 from devstore.store import Store
 
 EDITABLE_STATUSES = ("OPEN", "SCHEDULED", "ON_HOLD")
@@ -258,13 +258,6 @@ def recompute_totals(store: Store, order: dict) -> None:
     if order["financial_status"] in ("paid", "partially_paid"):
         short = Decimal(order["total_price"]) > received
         order["financial_status"] = "partially_paid" if short else "paid"
-
-
-def received_amount(order: dict) -> Decimal:
-    return sum(
-        (Decimal(t["amount"]) for t in order["transactions"] if t["kind"] in ("sale", "capture")),
-        Decimal("0"),
-    )
 
 
 def commit_edit(

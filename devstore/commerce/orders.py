@@ -167,6 +167,14 @@ def _amounts(store: Store, items: list[dict], shipping_price: str, financial_sta
     }
 
 
+def received_amount(order: dict) -> Decimal:
+    """What the customer paid: the order's successful sales and captures."""
+    return sum(
+        (Decimal(t["amount"]) for t in order["transactions"] if t["kind"] in ("sale", "capture")),
+        Decimal("0"),
+    )
+
+
 def new_transaction(store: Store, amount: Decimal, kind: str, parent_id: int | None = None) -> dict:
     return {
         "id": store.next_id("transaction", start=7_000_001),
@@ -253,8 +261,12 @@ def mark_paid(store: Store, shop: str, order_id: int) -> dict:
             raise UserError("Order is already paid", field=["id"])
         if order["cancelled_at"]:
             raise UserError("Order is cancelled", field=["id"])
+        # A partially paid order (an edit raised its total) is charged what is still owed.
+        owed = Decimal(order["total_price"])
+        if order["financial_status"] == "partially_paid":
+            owed -= received_amount(order)
         order["financial_status"] = "paid"
-        order["transactions"].append(new_transaction(store, Decimal(order["total_price"]), "sale"))
+        order["transactions"].append(new_transaction(store, owed, "sale"))
         touch_order(store, shop, order, "orders/paid")
         events.emit(store, shop, "orders/updated", payloads.order(store, shop, order_id))
         _fulfill_gift_cards(store, shop, order)

@@ -159,6 +159,9 @@ def test_a_line_added_to_a_forwarded_order_gets_its_own_fulfillment_order(server
     ]
     assert fos[1]["location_id"] == service["location_id"]
     assert response.json()["financial_status"] == "partially_paid"
+    paid = server.client.post(f"/_devstore/shops/{SHOP}/orders/{order['id']}/pay").json()
+    # The third mug (18.00) is what is still owed.
+    assert paid["financial_status"] == "paid" and paid["transactions"][-1]["amount"] == "18.00"
     (edited,) = _deliveries(server.store, "orders/edited")
     validate("orders/edited", edited)
     assert edited["order_edit"]["app_id"] is None and edited["order_edit"]["user_id"] == 1

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from devstore import commerce
 from devstore.commerce import gid
-from devstore.commerce.order_edits import current_quantity, editable_quantity, received_amount
+from devstore.commerce.order_edits import current_quantity, editable_quantity
+from devstore.commerce.orders import received_amount
 from devstore.resolvers.common import Context, connection, money_bag
 from devstore.resolvers.views.orders import order_view, variant_view
 

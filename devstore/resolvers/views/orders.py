@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from devstore import commerce
 from devstore.commerce import gid
-from devstore.commerce.order_edits import current_quantity, received_amount
+from devstore.commerce.order_edits import current_quantity
+from devstore.commerce.orders import received_amount
 from devstore.resolvers.common import Context, connection, list_first, money_bag
 
 # Module, not names: fulfillment views point back at order_view.
