@@ -158,3 +158,40 @@ def test_test_orders_say_so_in_graphql_and_webhooks(server, supplier, capsys):
     }
     validate("orders/create", created[placed["id"]])
     assert created[placed["id"]]["test"] is True and created[real["id"]]["test"] is False
+
+
+def test_order_create_takes_gift_cards_and_test(server, supplier):
+    mutation = """mutation($order: OrderCreateOrderInput!) { orderCreate(order: $order) {
+      order { test lineItems(first: 5) { nodes { title isGiftCard requiresShipping } }
+        fulfillmentOrders(first: 5) { nodes { deliveryMethod { methodType } } } }
+      userErrors { message } } }"""
+    order = {
+        "test": True,
+        "financialStatus": "PENDING",
+        "lineItems": [
+            {"sku": "MUG-STN-SPK", "quantity": 1},
+            {"sku": "TOTE-REC-OLV", "quantity": 1},
+            {
+                "title": "Gift Card",
+                "quantity": 1,
+                "giftCard": True,
+                "priceSet": {"shopMoney": {"amount": "30.00", "currencyCode": "USD"}},
+            },
+        ],
+    }
+    response = server.client.post(
+        GRAPHQL,
+        json={"query": mutation, "variables": {"order": order}},
+        headers={"X-Shopify-Access-Token": server.token},
+    )
+    created = response.json()["data"]["orderCreate"]
+    assert created["userErrors"] == [] and created["order"]["test"] is True
+    kinds = [
+        (n["isGiftCard"], n["requiresShipping"]) for n in created["order"]["lineItems"]["nodes"]
+    ]
+    # requiresShipping defaults to false in the schema: devstore keeps such lines shipped.
+    assert kinds == [(False, True), (False, True), (True, False)]
+    methods = [
+        n["deliveryMethod"]["methodType"] for n in created["order"]["fulfillmentOrders"]["nodes"]
+    ]
+    assert methods == ["SHIPPING", "SHIPPING", "NONE"]  # the supplier's, the store's, the gift card

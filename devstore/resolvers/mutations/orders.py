@@ -38,7 +38,8 @@ def _line_item(line: dict) -> dict:
         "title": line.get("title"),
         "vendor": line.get("vendor"),
         "price": (line.get("priceSet") or {}).get("shopMoney", {}).get("amount"),
-        "requires_shipping": line.get("requiresShipping"),
+        # requiresShipping is not read: the schema defaults it to false, so an omitted one
+        # cannot be told from an explicit false, and orderCreate's lines have always shipped.
         "gift_card": line.get("giftCard"),
     }
 
