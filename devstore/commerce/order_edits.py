@@ -164,20 +164,59 @@ def add_variant(
         return added
 
 
+def add_custom_item(
+    store: Store,
+    shop: str,
+    session_id,
+    *,
+    title: str,
+    price: str,
+    quantity: int,
+    requires_shipping: bool = False,
+) -> dict:
+    """orderEditAddCustomItem: a line with no variant (requiresShipping defaults to false)."""
+    with store.transaction():
+        session = get_session(store, shop, session_id)
+        if quantity < 1:
+            raise UserError("Quantity must be greater than 0.", field=["quantity"])
+        if Decimal(price) < 0:
+            raise UserError("Price can't be negative.", field=["price"])
+        added = {
+            "id": store.next_id("line_item", start=9_000_001),
+            "variant_id": None,
+            "title": title,
+            "price": money(price),
+            "quantity": quantity,
+            "requires_shipping": bool(requires_shipping),
+        }
+        session["additions"].append(added)
+        store.put("order_edit", session["id"], session, shop=shop)
+        return added
+
+
 def _place_units(store: Store, shop: str, order: dict, line: dict, units: int) -> None:
-    """Added units join an open, unsubmitted fulfillment order at the line's location, else a
-    new one there."""
+    """Added units join an open, unsubmitted fulfillment order at the line's location with the
+    line's delivery method, else a new one there."""
+    method = "SHIPPING" if line["requires_shipping"] else "NONE"
     fos = fulfillment_orders_of(store, shop, order["id"])
     joinable = [
         f
         for f in fos
         if f["location_id"] == line["location_id"]
+        and f.get("delivery_method", "SHIPPING") == method
         and f["status"] == "OPEN"
         and f["request_status"] == "UNSUBMITTED"
         and not f["holds"]
     ]
     if not joinable:
-        new_fulfillment_order(store, shop, order["id"], line["location_id"], [(line["id"], units)])
+        new_fulfillment_order(
+            store,
+            shop,
+            order["id"],
+            line["location_id"],
+            [(line["id"], units)],
+            delivery_method=None if method == "SHIPPING" else method,
+        )
         return
     fo = joinable[0]
     entry = next((li for li in fo["line_items"] if li["line_item_id"] == line["id"]), None)
@@ -233,13 +272,14 @@ def _apply_additions(store: Store, shop: str, order: dict, session: dict) -> lis
     shop_doc = store.get("shop", shop)
     out = []
     for added in session["additions"]:
-        line = new_line_item(
-            store,
-            shop,
-            shop_doc,
-            {"variant_id": added["variant_id"], "quantity": added["quantity"]},
-            line_id=added["id"],
-        )
+        spec = {"variant_id": added["variant_id"], "quantity": added["quantity"]}
+        if not added["variant_id"]:  # a custom item
+            spec.update(
+                title=added["title"],
+                price=added["price"],
+                requires_shipping=added["requires_shipping"],
+            )
+        line = new_line_item(store, shop, shop_doc, spec, line_id=added["id"])
         order["line_items"].append(line)
         _place_units(store, shop, order, line, line["quantity"])
         out.append({"id": line["id"], "delta": line["quantity"]})

@@ -90,7 +90,8 @@ def cancel(shop, order_id):
 @bp.post("/_devstore/shops/<shop>/orders/<int:order_id>/edit")
 def edit(shop, order_id):
     """The store's staff edits an order in its admin: {"set": {line_id: qty}, "add": [{"sku",
-    "quantity"}], "notify_customer", "staff_note"}, one edit session committed at once."""
+    "quantity"}], "add_custom": [{"title", "price", "quantity", "requires_shipping"}],
+    "notify_customer", "staff_note"}, one edit session committed at once."""
     body, store = request.get_json(silent=True) or {}, get_store()
     edits = commerce.order_edits
     with store.transaction():
@@ -103,6 +104,16 @@ def edit(shop, order_id):
                 raise commerce.UserError(f"Unknown SKU {spec['sku']}", field=["add", "sku"])
             edits.add_variant(
                 store, shop, session["id"], variant["id"], int(spec.get("quantity", 1))
+            )
+        for spec in body.get("add_custom") or []:
+            edits.add_custom_item(
+                store,
+                shop,
+                session["id"],
+                title=spec["title"],
+                price=str(spec["price"]),
+                quantity=int(spec.get("quantity", 1)),
+                requires_shipping=bool(spec.get("requires_shipping", False)),
             )
         order = edits.commit_edit(
             store,

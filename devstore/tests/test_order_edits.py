@@ -224,3 +224,37 @@ def test_the_cli_edits_an_order_as_the_merchant(server, capsys):
     ]
     (fo,) = edited["fulfillment_orders"]
     assert [li["remaining_quantity"] for li in fo["line_items"]] == [1, 2]
+
+
+ADD_CUSTOM = """mutation($id: ID!, $title: String!, $ships: Boolean) {
+  orderEditAddCustomItem(id: $id, title: $title, quantity: 1, requiresShipping: $ships,
+    price: {amount: "5.00", currencyCode: USD}) {
+    calculatedLineItem { id title sku quantity } userErrors { field message } } }"""
+KINDS = """query($id: ID!) { order(id: $id) {
+  lineItems(first: 5) { nodes { title requiresShipping } }
+  fulfillmentOrders(first: 5) { nodes { deliveryMethod { methodType }
+    lineItems(first: 5) { nodes { lineItem { title } } } } } } }"""
+
+
+def test_custom_items_join_the_fulfillment_order_of_their_delivery_method(server, api):
+    order = _order(server.store, [{"sku": "BRS-LAMP"}])
+    order_gid = f"gid://shopify/Order/{order['id']}"
+    calc_id = api(BEGIN, id=order_gid)["orderEditBegin"]["calculatedOrder"]["id"]
+    wrap = api(ADD_CUSTOM, id=calc_id, title="Gift wrap")["orderEditAddCustomItem"]
+    assert wrap["calculatedLineItem"]["sku"] is None and wrap["userErrors"] == []
+    api(ADD_CUSTOM, id=calc_id, title="Spare bulb", ships=True)
+    api(COMMIT, id=calc_id)
+    after = api(KINDS, id=order_gid)["order"]
+    ships = {n["title"]: n["requiresShipping"] for n in after["lineItems"]["nodes"]}
+    # requiresShipping defaults to false for a custom item, as orderEditAddCustomItem documents.
+    assert ships == {"Brass Desk Lamp": True, "Gift wrap": False, "Spare bulb": True}
+    held = {
+        fo["deliveryMethod"]["methodType"]: [
+            n["lineItem"]["title"] for n in fo["lineItems"]["nodes"]
+        ]
+        for fo in after["fulfillmentOrders"]["nodes"]
+    }
+    assert held == {"SHIPPING": ["Brass Desk Lamp", "Spare bulb"], "NONE": ["Gift wrap"]}
+    (edited,) = _deliveries(server.store, "orders/edited")
+    validate("orders/edited", edited)
+    assert [a["delta"] for a in edited["order_edit"]["line_items"]["additions"]] == [1, 1]

@@ -1,5 +1,5 @@
-"""Order edit mutations: orderEditBegin, orderEditSetQuantity, orderEditAddVariant and
-orderEditCommit (devstore.commerce.order_edits has the rules)."""
+"""Order edit mutations: orderEditBegin, orderEditSetQuantity, orderEditAddVariant,
+orderEditAddCustomItem and orderEditCommit (devstore.commerce.order_edits has the rules)."""
 
 from __future__ import annotations
 
@@ -54,6 +54,29 @@ def add_variant(ctx: Context, id, variantId, quantity, locationId=None, allowDup
     return _calculated(ctx, session, added["id"])
 
 
+def add_custom_item(
+    ctx: Context,
+    id,
+    title,
+    price,
+    quantity,
+    requiresShipping=None,
+    taxable=None,
+    locationId=None,
+):
+    added = order_edits.add_custom_item(
+        ctx.store,
+        ctx.shop,
+        id,
+        title=title,
+        price=price["amount"],
+        quantity=quantity,
+        requires_shipping=bool(requiresShipping),
+    )
+    session = order_edits.get_session(ctx.store, ctx.shop, id)
+    return _calculated(ctx, session, added["id"])
+
+
 def commit(ctx: Context, id, notifyCustomer=None, staffNote=None):
     order = order_edits.commit_edit(
         ctx.store, ctx.shop, id, notify_customer=bool(notifyCustomer), staff_note=staffNote or ""
@@ -70,5 +93,6 @@ def fields(ctx: Context) -> dict:
         "orderEditBegin": partial(begin, ctx),
         "orderEditSetQuantity": partial(set_quantity, ctx),
         "orderEditAddVariant": partial(add_variant, ctx),
+        "orderEditAddCustomItem": partial(add_custom_item, ctx),
         "orderEditCommit": partial(commit, ctx),
     }

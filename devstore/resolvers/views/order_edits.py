@@ -52,7 +52,10 @@ def _added_lines(ctx: Context, session: dict) -> list[dict]:
     """Staged additions as line items (price and titles from the variant)."""
     out = []
     for added in session["additions"]:
-        variant = ctx.store.get("variant", added["variant_id"])
+        variant = ctx.store.get("variant", added["variant_id"]) if added["variant_id"] else None
+        if variant is None:  # a custom item
+            out.append({**added, "sku": None, "variant_title": None})
+            continue
         out.append(
             {
                 "id": added["id"],
