@@ -51,15 +51,10 @@ def create_order(
     app_client_id: str | None = None,
     test: bool = False,
 ) -> dict:
-    """Place an order as a customer (or an app through orderCreate) would.
-
-    line_items: [{"sku" or "variant_id", "quantity", "price"?, "title"?}]. Fulfillment orders
-    are created per location stocking the items, like Shopify's order routing.
-    """
-    if not line_items:
-        raise UserError("Line items must have at least one item", field=["lineItems"])
-    if financial_status not in ("paid", "pending", "authorized"):
-        raise UserError(f"Unsupported financial status {financial_status}")
+    """Place an order as a customer (or an app through orderCreate) would. line_items:
+    [{"sku" or "variant_id", "quantity", "price"?, "title"?, "requires_shipping"?,
+    "gift_card"?}]; fulfillment orders per location stocking them, as Shopify routes."""
+    _check_new_order(line_items, financial_status)
     with store.transaction():
         shop_doc = require_shop(store, shop)
         currency = currency or shop_doc["currency"]
@@ -91,16 +86,28 @@ def create_order(
             "shipping_address": shipping_address or DEFAULT_ADDRESS,
             "line_items": items,
             **_amounts(store, items, shipping_price, financial_status),
+            # Paid through Shopify's Bogus Gateway (or a provider in test mode).
+            **({"test": True} if test else {}),
         }
-        if test:  # paid through Shopify's Bogus Gateway (or a provider in test mode)
-            order["test"] = True
         store.put("order", order_id, order, shop=shop)
         _route_fulfillment_orders(store, shop, order)
-        events.emit(store, shop, "orders/create", payloads.order(store, shop, order_id))
-        if financial_status == "paid":
-            events.emit(store, shop, "orders/paid", payloads.order(store, shop, order_id))
-            _fulfill_gift_cards(store, shop, order)
+        _announce_new_order(store, shop, order)
         return store.get("order", order_id)
+
+
+def _check_new_order(line_items: list[dict], financial_status: str) -> None:
+    if not line_items:
+        raise UserError("Line items must have at least one item", field=["lineItems"])
+    if financial_status not in ("paid", "pending", "authorized"):
+        raise UserError(f"Unsupported financial status {financial_status}")
+
+
+def _announce_new_order(store: Store, shop: str, order: dict) -> None:
+    """orders/create, and for a paid order orders/paid and its gift cards fulfilled."""
+    events.emit(store, shop, "orders/create", payloads.order(store, shop, order["id"]))
+    if order["financial_status"] == "paid":
+        events.emit(store, shop, "orders/paid", payloads.order(store, shop, order["id"]))
+        _fulfill_gift_cards(store, shop, order)
 
 
 def _fulfill_gift_cards(store: Store, shop: str, order: dict) -> None:
