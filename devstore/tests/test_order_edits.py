@@ -176,6 +176,8 @@ def test_removing_every_unit_closes_the_fulfillment_order(server, api):
     assert response.status_code == 200
     (fo,) = response.json()["fulfillment_orders"]
     assert fo["status"] == "CLOSED"
+    page = server.client.get(f"/store/{SHOP}/admin/orders/{order['id']}")
+    assert page.status_code == 200 and "(2 removed)" in page.text
     after = api(ORDER, id=f"gid://shopify/Order/{order['id']}")["order"]
     (line,) = after["lineItems"]["nodes"]
     assert (line["quantity"], line["currentQuantity"], line["fulfillableQuantity"]) == (2, 0, 0)
