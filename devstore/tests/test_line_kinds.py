@@ -151,6 +151,13 @@ def test_test_orders_say_so_in_graphql_and_webhooks(server, supplier, capsys):
         headers={"X-Shopify-Access-Token": server.token},
     )
     assert response.json()["data"] == {"a": {"test": True}, "b": {"test": False}}
+    search = """{ t: orders(first: 5, query: "test:true") { nodes { legacyResourceId } }
+      r: orders(first: 5, query: "test:false") { nodes { legacyResourceId } } }"""
+    found = server.client.post(
+        GRAPHQL, json={"query": search}, headers={"X-Shopify-Access-Token": server.token}
+    ).json()["data"]
+    assert [n["legacyResourceId"] for n in found["t"]["nodes"]] == [str(placed["id"])]
+    assert [n["legacyResourceId"] for n in found["r"]["nodes"]] == [str(real["id"])]
     created = {
         json.loads(d["body"])["id"]: json.loads(d["body"])
         for d in server.store.find("webhook_delivery", shop=SHOP)
