@@ -131,6 +131,16 @@ def set_quantity(
         return store.put("order_edit", session["id"], session, shop=shop)
 
 
+def _stage_addition(store: Store, shop: str, session: dict, quantity: int, **line) -> dict:
+    """Stage a new line (a variant's or a custom item) on the session; returns it."""
+    if quantity < 1:
+        raise UserError("Quantity must be greater than 0.", field=["quantity"])
+    added = {"id": store.next_id("line_item", start=9_000_001), "quantity": quantity, **line}
+    session["additions"].append(added)
+    store.put("order_edit", session["id"], session, shop=shop)
+    return added
+
+
 def add_variant(
     store: Store,
     shop: str,
@@ -143,8 +153,6 @@ def add_variant(
     """orderEditAddVariant: a new line for a variant the store sells. Returns the added line."""
     with store.transaction():
         session = get_session(store, shop, session_id)
-        if quantity < 1:
-            raise UserError("Quantity must be greater than 0.", field=["quantity"])
         variant = store.get("variant", variant_id)
         if variant is None or store._shop_of.get(("variant", str(variant_id))) != shop:
             raise UserError("Variant does not exist.", field=["variantId"])
@@ -154,14 +162,7 @@ def add_variant(
         ]
         if variant_id in on_order and not allow_duplicates:
             raise UserError("Variant is already on the order.", field=["variantId"])
-        added = {
-            "id": store.next_id("line_item", start=9_000_001),
-            "variant_id": variant_id,
-            "quantity": quantity,
-        }
-        session["additions"].append(added)
-        store.put("order_edit", session["id"], session, shop=shop)
-        return added
+        return _stage_addition(store, shop, session, quantity, variant_id=variant_id)
 
 
 def add_custom_item(
@@ -177,21 +178,18 @@ def add_custom_item(
     """orderEditAddCustomItem: a line with no variant (requiresShipping defaults to false)."""
     with store.transaction():
         session = get_session(store, shop, session_id)
-        if quantity < 1:
-            raise UserError("Quantity must be greater than 0.", field=["quantity"])
         if Decimal(price) < 0:
             raise UserError("Price can't be negative.", field=["price"])
-        added = {
-            "id": store.next_id("line_item", start=9_000_001),
-            "variant_id": None,
-            "title": title,
-            "price": money(price),
-            "quantity": quantity,
-            "requires_shipping": bool(requires_shipping),
-        }
-        session["additions"].append(added)
-        store.put("order_edit", session["id"], session, shop=shop)
-        return added
+        return _stage_addition(
+            store,
+            shop,
+            session,
+            quantity,
+            variant_id=None,
+            title=title,
+            price=money(price),
+            requires_shipping=bool(requires_shipping),
+        )
 
 
 def _place_units(store: Store, shop: str, order: dict, line: dict, units: int) -> None:
