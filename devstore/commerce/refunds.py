@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from devstore import events, payloads
 from devstore.commerce.common import NotFound, UserError, gid, money, now_iso
+from devstore.commerce.order_edits import current_quantity
 from devstore.commerce.orders import get_order, new_transaction, touch_order
 from devstore.store import Store
 
@@ -27,7 +28,7 @@ def _refund_lines(order: dict, refund_line_items: list[dict]) -> tuple[list[dict
         if line is None:
             raise NotFound(gid("LineItem", spec["line_item_id"]))
         qty = int(spec["quantity"])
-        if qty < 0 or qty > line["quantity"] - line["refunded_quantity"]:
+        if qty < 0 or qty > current_quantity(line):
             raise UserError(
                 "Quantity cannot refund more items than were purchased.",
                 field=["refundLineItems", "quantity"],

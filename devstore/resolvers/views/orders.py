@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from devstore import commerce
 from devstore.commerce import gid
+from devstore.commerce.order_edits import current_quantity
+from devstore.commerce.orders import received_amount
 from devstore.resolvers.common import Context, connection, list_first, money_bag
 
 # Module, not names: fulfillment views point back at order_view.
@@ -15,6 +17,7 @@ DISPLAY_FINANCIAL = {
     "paid": "PAID",
     "pending": "PENDING",
     "authorized": "AUTHORIZED",
+    "partially_paid": "PARTIALLY_PAID",
     "partially_refunded": "PARTIALLY_REFUNDED",
     "refunded": "REFUNDED",
     "voided": "VOIDED",
@@ -65,7 +68,7 @@ def _display_fulfillment_status(ctx: Context, order: dict) -> str:
     return "UNFULFILLED"
 
 
-def _variant_view(variant: dict | None) -> dict | None:
+def variant_view(variant: dict | None) -> dict | None:
     return variant and {
         "__typename": "ProductVariant",
         "id": gid("ProductVariant", variant["id"]),
@@ -86,6 +89,7 @@ def line_item_view(ctx: Context, order: dict, item: dict) -> dict:
         if li["line_item_id"] == item["id"]
     )
     variant = ctx.store.get("variant", item["variant_id"]) if item.get("variant_id") else None
+    current = current_quantity(item)
     return {
         "__typename": "LineItem",
         "id": gid("LineItem", item["id"]),
@@ -95,16 +99,19 @@ def line_item_view(ctx: Context, order: dict, item: dict) -> dict:
         "title": item["title"],
         "variantTitle": item.get("variant_title"),
         "quantity": item["quantity"],
-        "currentQuantity": item["quantity"] - item.get("refunded_quantity", 0),
-        "refundableQuantity": item["quantity"] - item.get("refunded_quantity", 0),
+        "currentQuantity": current,
+        "refundableQuantity": current,
+        "nonFulfillableQuantity": item["quantity"] - current,
+        "fulfillableQuantity": unfulfilled,
         "unfulfilledQuantity": unfulfilled,
         "sku": item["sku"] or None,
         "vendor": item.get("vendor"),
         "requiresShipping": item["requires_shipping"],
+        "isGiftCard": bool(item.get("gift_card")),
         "originalUnitPriceSet": money_bag(item["price"], currency),
         "discountedUnitPriceSet": money_bag(item["price"], currency),
         "originalTotalSet": money_bag(str(Decimal(item["price"]) * item["quantity"]), currency),
-        "variant": _variant_view(variant),
+        "variant": variant_view(variant),
         "product": item.get("product_id")
         and {
             "__typename": "Product",
@@ -130,6 +137,11 @@ def _order_money(order: dict) -> dict:
     """The order's *Set fields: totals as Shopify's MoneyBags."""
     currency = order["currency"]
     pending = order["financial_status"] == "pending"
+    received = order["total_price"] if not pending else "0"
+    outstanding = "0" if not pending else order["total_price"]
+    if order.get("edited"):  # an edit moves the total away from what was paid
+        received = str(received_amount(order))
+        outstanding = str(Decimal(order["total_price"]) - Decimal(received))
     return {
         "totalPriceSet": money_bag(order["total_price"], currency),
         "currentTotalPriceSet": money_bag(
@@ -139,8 +151,8 @@ def _order_money(order: dict) -> dict:
         "currentSubtotalPriceSet": money_bag(order["subtotal_price"], currency),
         "totalShippingPriceSet": money_bag(order["shipping_price"], currency),
         "totalRefundedSet": money_bag(order["total_refunded"], currency),
-        "totalReceivedSet": money_bag(order["total_price"] if not pending else "0", currency),
-        "totalOutstandingSet": money_bag("0" if not pending else order["total_price"], currency),
+        "totalReceivedSet": money_bag(received, currency),
+        "totalOutstandingSet": money_bag(outstanding, currency),
         "totalTaxSet": money_bag("0", currency),
     }
 
@@ -194,7 +206,8 @@ def order_view(ctx: Context, order: dict) -> dict:
         "phone": order.get("phone"),
         "note": order.get("note"),
         "tags": order.get("tags") or [],
-        "test": False,
+        "test": bool(order.get("test")),
+        "edited": bool(order.get("edited")),
         "createdAt": order["created_at"],
         "updatedAt": order["updated_at"],
         "processedAt": order["processed_at"],
