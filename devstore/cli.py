@@ -47,6 +47,29 @@ def _call(args, method: str, path: str, body: dict | None = None) -> int:
     return 0 if response.is_success else 1
 
 
+def _place_lines(args) -> list[dict]:
+    """--sku, --digital SKU (needs no shipping) and --gift-card AMOUNT as order lines."""
+    lines = [{"sku": s, "quantity": args.qty} for s in args.sku]
+    lines += [{"sku": s, "quantity": args.qty, "requires_shipping": False} for s in args.digital]
+    lines += [
+        {"title": "Gift Card", "price": amount, "quantity": 1, "gift_card": True}
+        for amount in args.gift_card
+    ]
+    return lines
+
+
+def _edit_body(args) -> dict:
+    """--set LINE_ID=QTY and --add SKU=QTY as the edit control route's body."""
+    pairs = [p.rsplit("=", 1) for p in args.set]
+    added = [p.rsplit("=", 1) if "=" in p else (p, "1") for p in args.add]
+    return {
+        "set": {line_id: int(qty) for line_id, qty in pairs},
+        "add": [{"sku": sku, "quantity": int(qty)} for sku, qty in added],
+        "notify_customer": args.notify,
+        "staff_note": args.staff_note,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m devstore", description="A local Shopify stand-in for Relay."
@@ -111,9 +134,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     place = order.add_parser("place")
     place.add_argument("domain")
-    place.add_argument("--sku", action="append", required=True)
+    place.add_argument("--sku", action="append", default=[])
     place.add_argument("--qty", type=int, default=1)
+    place.add_argument(
+        "--digital", action="append", default=[], metavar="SKU", help="a line needing no shipping"
+    )
+    place.add_argument(
+        "--gift-card", action="append", default=[], metavar="AMOUNT", help="a gift card line"
+    )
     place.add_argument("--pending", action="store_true", help="leave it unpaid")
+    place.add_argument("--test", action="store_true", help="a test order (Bogus Gateway)")
     cli_pricing.add_arguments(place)
     pay = order.add_parser("pay")
     pay.add_argument("domain")
@@ -127,6 +157,13 @@ def main(argv: list[str] | None = None) -> int:
         choices=["CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "OTHER", "STAFF"],
     )
 
+    edit = order.add_parser("edit", help="edit it as the store's staff (orderEdit*)")
+    edit.add_argument("domain")
+    edit.add_argument("order_id", type=int)
+    edit.add_argument("--set", action="append", default=[], metavar="LINE_ID=QTY")
+    edit.add_argument("--add", action="append", default=[], metavar="SKU=QTY")
+    edit.add_argument("--notify", action="store_true", help="notify the customer")
+    edit.add_argument("--staff-note", default="")
     stock = verbs.add_parser("stock", help="stock SKUs at an app's fulfillment service location")
     stock.add_argument("domain")
     stock.add_argument("--client-id", required=True)
@@ -220,7 +257,13 @@ def main(argv: list[str] | None = None) -> int:
         return _call(args, "POST", f"/_devstore/shops/{args.domain}/seed", cli_pricing.seed(args))
     if args.verb == "order" and args.action == "place":
         return _call(
-            args, "POST", f"/_devstore/shops/{args.domain}/orders", cli_pricing.place(args)
+            args,
+            "POST",
+            f"/_devstore/shops/{args.domain}/orders",
+            {
+                **cli_pricing.place(args, _place_lines(args)),
+                **({"test": True} if args.test else {}),
+            },
         )
     if args.verb == "order" and args.action == "pay":
         return _call(args, "POST", f"/_devstore/shops/{args.domain}/orders/{args.order_id}/pay")
@@ -230,6 +273,13 @@ def main(argv: list[str] | None = None) -> int:
             "POST",
             f"/_devstore/shops/{args.domain}/orders/{args.order_id}/cancel",
             {"reason": args.reason},
+        )
+    if args.verb == "order" and args.action == "edit":
+        return _call(
+            args,
+            "POST",
+            f"/_devstore/shops/{args.domain}/orders/{args.order_id}/edit",
+            _edit_body(args),
         )
     if args.verb == "stock":
         return _call(

@@ -27,15 +27,14 @@ def add_arguments(place: argparse.ArgumentParser) -> None:
     place.add_argument("--duty-rate", help="import duty rate on each line, e.g. 0.05")
 
 
-def line_items(args: argparse.Namespace) -> list[dict]:
+def with_line_discounts(args: argparse.Namespace, lines: list[dict]) -> list[dict]:
+    """The order's lines, a --line-discount SKU:PERCENT on that SKU's lines."""
     percents = dict(spec.split(":", 1) for spec in args.line_discount)
     return [
-        {
-            "sku": sku,
-            "quantity": args.qty,
-            **({"discount": {"percent": percents[sku]}} if sku in percents else {}),
-        }
-        for sku in args.sku
+        {**line, "discount": {"percent": percents[line["sku"]]}}
+        if line.get("sku") in percents
+        else line
+        for line in lines
     ]
 
 
@@ -60,9 +59,9 @@ def body(args: argparse.Namespace) -> dict:
     return out
 
 
-def place(args: argparse.Namespace) -> dict:
+def place(args: argparse.Namespace, lines: list[dict]) -> dict:
     return {
-        "line_items": line_items(args),
+        "line_items": with_line_discounts(args, lines),
         "financial_status": "pending" if args.pending else "paid",
         "shipping_price": args.shipping,
         **body(args),

@@ -52,7 +52,7 @@ def _address(address: dict | None) -> dict | None:
 
 def _line_item(template: dict, item: dict, currency: str) -> dict:
     line = copy.deepcopy(template)
-    refunded = item.get("refunded_quantity", 0)
+    refunded = item.get("refunded_quantity", 0) + item.get("removed_quantity", 0)
     line.update(
         {
             "id": item["id"],
@@ -69,6 +69,7 @@ def _line_item(template: dict, item: dict, currency: str) -> dict:
             "product_id": item["product_id"],
             "quantity": item["quantity"],
             "requires_shipping": item["requires_shipping"],
+            "gift_card": bool(item.get("gift_card")),
             "sku": item["sku"],
             "title": item["title"],
             "variant_id": item["variant_id"],
@@ -118,7 +119,7 @@ def order(store, shop: str, order_id: int) -> dict:
             "fulfillment_status": _order_fulfillment_status(store, shop, doc),
             "note": doc.get("note"),
             "tags": ", ".join(doc.get("tags") or []),
-            "test": False,
+            "test": bool(doc.get("test")),
             "customer": customer,
             "shipping_address": _address(doc.get("shipping_address")),
             "billing_address": _address(doc.get("shipping_address")),

@@ -10,6 +10,7 @@ webhook_subscriptions, seed); this package is their public face: callers, devsto
 Relay's tests alike, use `commerce.NAME`.
 """
 
+from devstore.commerce import order_edits
 from devstore.commerce.common import (
     PLANS,
     NotFound,
@@ -90,6 +91,7 @@ __all__ = [
     "mark_paid",
     "money",
     "now_iso",
+    "order_edits",
     "order_shop",
     "parse_gid",
     "refundable_amount",

@@ -16,7 +16,10 @@ def new_fulfillment_order(
     lines: list[tuple[int, int]],
     status: str = "OPEN",
     request_status: str = "UNSUBMITTED",
+    delivery_method: str | None = None,
 ) -> dict:
+    """A fulfillment order; `delivery_method` "NONE" for lines that need no shipping (absent:
+    SHIPPING, as every order devstore made before line kinds)."""
     fo_id = store.next_id("fulfillment_order", start=6_000_001)
     doc = {
         "id": fo_id,
@@ -38,6 +41,8 @@ def new_fulfillment_order(
         "created_at": now_iso(),
         "updated_at": now_iso(),
     }
+    if delivery_method:
+        doc["delivery_method"] = delivery_method
     return store.put("fulfillment_order", fo_id, doc, shop=shop)
 
 

@@ -50,13 +50,13 @@ def create_order(
     source_name: str = "web",
     created_at: str | None = None,
     app_client_id: str | None = None,
+    test: bool = False,
     pricing: dict | None = None,
 ) -> dict:
-    """Place an order as a customer (or an app through orderCreate) would.
-
-    line_items: [{"sku" or "variant_id", "quantity", "price"?, "title"?, "discount"?}].
-    Fulfillment orders are created per location stocking the items, like Shopify's order
-    routing. `pricing` (opt-in, pricing.py): presentment currency, discount, taxes, duties."""
+    """Place an order as a customer (or an app through orderCreate) would. line_items:
+    [{"sku" or "variant_id", "quantity", "price"?, "title"?, "requires_shipping"?,
+    "gift_card"?, "discount"?}]; fulfillment orders per location stocking them, as Shopify
+    routes. `pricing` (opt-in, pricing.py): presentment currency, discount, taxes, duties."""
     pricing = _check_new_order(line_items, financial_status, pricing)
     with store.transaction():
         shop_doc = require_shop(store, shop)
@@ -64,7 +64,7 @@ def create_order(
         currency = shop_doc["currency"] if pricing is not None else currency or shop_doc["currency"]
         order_id = store.next_id("order", start=5_000_001)
         number = store.next_id(f"order_number:{shop}", start=1001)
-        items = [_line_item(store, shop, shop_doc, spec) for spec in line_items]
+        items = [new_line_item(store, shop, shop_doc, spec) for spec in line_items]
         created = created_at or now_iso()
         customer = customer or dict(DEFAULT_CUSTOMER)
         customer.setdefault("id", store.next_id("customer", start=3_000_001))
@@ -86,12 +86,12 @@ def create_order(
             "shipping_address": shipping_address or DEFAULT_ADDRESS,
             "line_items": items,
             **_money(store, items, shipping_price, financial_status, pricing, currency),
+            # Paid through Shopify's Bogus Gateway (or a provider in test mode).
+            **({"test": True} if test else {}),
         }
         store.put("order", order_id, order, shop=shop)
         _route_fulfillment_orders(store, shop, order)
-        events.emit(store, shop, "orders/create", payloads.order(store, shop, order_id))
-        if financial_status == "paid":
-            events.emit(store, shop, "orders/paid", payloads.order(store, shop, order_id))
+        _announce_new_order(store, shop, order)
         return store.get("order", order_id)
 
 
@@ -107,7 +107,26 @@ def _check_new_order(line_items: list[dict], financial_status: str, pricing) -> 
     return pricing
 
 
-def _line_item(store: Store, shop: str, shop_doc: dict, spec: dict) -> dict:
+def _announce_new_order(store: Store, shop: str, order: dict) -> None:
+    """orders/create, and for a paid order orders/paid and its gift cards fulfilled."""
+    events.emit(store, shop, "orders/create", payloads.order(store, shop, order["id"]))
+    if order["financial_status"] == "paid":
+        events.emit(store, shop, "orders/paid", payloads.order(store, shop, order["id"]))
+        _fulfill_gift_cards(store, shop, order)
+
+
+def _fulfill_gift_cards(store: Store, shop: str, order: dict) -> None:
+    """A paid order's gift cards are fulfilled at once (commerce.line_kinds)."""
+    if any(li.get("gift_card") for li in order["line_items"]):
+        # Imported here: line_kinds fulfils through fulfillments, which builds on orders.
+        from devstore.commerce.line_kinds import fulfill_gift_cards
+
+        fulfill_gift_cards(store, shop, order["id"])
+
+
+def new_line_item(
+    store: Store, shop: str, shop_doc: dict, spec: dict, line_id: int | None = None
+) -> dict:
     """One line of a new order, from {"sku" or "variant_id", "quantity", "price"?, ...}."""
     quantity = int(spec.get("quantity", 1))
     if quantity < 1:
@@ -117,8 +136,11 @@ def _line_item(store: Store, shop: str, shop_doc: dict, spec: dict) -> dict:
         variant = store.get("variant", spec["variant_id"])
     elif spec.get("sku"):
         variant = variant_by_sku(store, shop, spec["sku"])
-    line_id = store.next_id("line_item", start=9_000_001)
-    return {
+    line_id = line_id or store.next_id("line_item", start=9_000_001)
+    # Gift cards and lines that need no shipping are the merchant's own to deliver (line_kinds).
+    gift_card = bool(spec.get("gift_card"))
+    ships = not gift_card and spec.get("requires_shipping") is not False
+    line = {
         "id": line_id,
         "variant_id": variant["id"] if variant else None,
         "product_id": variant["product_id"] if variant else None,
@@ -128,11 +150,15 @@ def _line_item(store: Store, shop: str, shop_doc: dict, spec: dict) -> dict:
         "vendor": spec.get("vendor") or shop_doc["name"],
         "quantity": quantity,
         "price": money(spec.get("price") or (variant or {}).get("price") or "0"),
-        "requires_shipping": True,
-        "location_id": (variant or {}).get("location_id") or shop_doc["primary_location_id"],
+        "requires_shipping": ships,
+        "location_id": ((variant or {}).get("location_id") if ships else None)
+        or shop_doc["primary_location_id"],
         "refunded_quantity": 0,
         **({"line_discount": spec["discount"]} if spec.get("discount") else {}),
     }
+    if gift_card:
+        line["gift_card"] = True
+    return line
 
 
 def _amounts(store: Store, items: list[dict], shipping_price: str, financial_status: str) -> dict:
@@ -172,6 +198,19 @@ def _priced_amounts(store, items, shipping_price, financial_status, pricing, cur
     return {**fields, "transactions": transactions, "refunds": []}
 
 
+def received_amount(order: dict, suffix: str = "") -> Decimal:
+    """What the customer paid: the order's successful sales and captures (in presentment
+    money with suffix "_presentment", for a priced order)."""
+    return sum(
+        (
+            Decimal(t.get("amount" + suffix, t["amount"]))
+            for t in order["transactions"]
+            if t["kind"] in ("sale", "capture")
+        ),
+        Decimal("0"),
+    )
+
+
 def new_transaction(store: Store, amount: Decimal, kind: str, parent_id: int | None = None) -> dict:
     return {
         "id": store.next_id("transaction", start=7_000_001),
@@ -185,16 +224,19 @@ def new_transaction(store: Store, amount: Decimal, kind: str, parent_id: int | N
 
 
 def _route_fulfillment_orders(store: Store, shop: str, order: dict) -> None:
-    by_location: dict[int, list[dict]] = {}
+    # One fulfillment order per location and delivery method: lines that need no shipping
+    # (delivery method NONE) never share one with shipped lines.
+    groups: dict[tuple[int, bool], list[dict]] = {}
     for item in order["line_items"]:
-        by_location.setdefault(item["location_id"], []).append(item)
-    for location_id, items in by_location.items():
+        groups.setdefault((item["location_id"], item["requires_shipping"]), []).append(item)
+    for (location_id, ships), items in groups.items():
         new_fulfillment_order(
             store,
             shop,
             order["id"],
             location_id,
             [(i["id"], i["quantity"]) for i in items],
+            delivery_method=None if ships else "NONE",
         )
     events.emit(
         store,
@@ -255,13 +297,21 @@ def mark_paid(store: Store, shop: str, order_id: int) -> dict:
             raise UserError("Order is already paid", field=["id"])
         if order["cancelled_at"]:
             raise UserError("Order is cancelled", field=["id"])
+        # A partially paid order (an edit raised its total) is charged what is still owed.
+        owed = Decimal(order["total_price"])
+        if order["financial_status"] == "partially_paid":
+            owed -= received_amount(order)
         order["financial_status"] = "paid"
-        sale = new_transaction(store, Decimal(order["total_price"]), "sale")
+        sale = new_transaction(store, owed, "sale")
         if order.get("priced"):
-            sale["amount_presentment"] = order["total_price_presentment"]
+            owed_presentment = Decimal(order["total_price_presentment"]) - received_amount(
+                order, "_presentment"
+            )
+            sale["amount_presentment"] = money(owed_presentment)
         order["transactions"].append(sale)
         touch_order(store, shop, order, "orders/paid")
         events.emit(store, shop, "orders/updated", payloads.order(store, shop, order_id))
+        _fulfill_gift_cards(store, shop, order)
         return order
 
 

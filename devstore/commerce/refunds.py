@@ -8,6 +8,7 @@ from decimal import Decimal
 from devstore import events, payloads
 from devstore.commerce import refund_money
 from devstore.commerce.common import NotFound, UserError, gid, money, now_iso
+from devstore.commerce.order_edits import current_quantity
 from devstore.commerce.orders import get_order, new_transaction, touch_order
 from devstore.commerce.pricing import SIDES
 from devstore.commerce.refund_money import check_currency
@@ -30,7 +31,7 @@ def _refund_lines(order: dict, refund_line_items: list[dict]) -> tuple[list[dict
         if line is None:
             raise NotFound(gid("LineItem", spec["line_item_id"]))
         qty = int(spec["quantity"])
-        if qty < 0 or qty > line["quantity"] - line["refunded_quantity"]:
+        if qty < 0 or qty > current_quantity(line):
             raise UserError(
                 "Quantity cannot refund more items than were purchased.",
                 field=["refundLineItems", "quantity"],
@@ -174,9 +175,9 @@ def suggest_refund(
     order = refund_money.as_priced(order)
     if suggest_full:
         refund_line_items = [
-            {"line_item_id": li["id"], "quantity": li["quantity"] - li["refunded_quantity"]}
+            {"line_item_id": li["id"], "quantity": current_quantity(li)}
             for li in order["line_items"]
-            if li["quantity"] > li["refunded_quantity"]
+            if current_quantity(li) > 0
         ]
         refund_duties = [
             {"duty_id": d["id"], "refund_type": "FULL"}

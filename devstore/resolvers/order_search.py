@@ -46,6 +46,8 @@ def _term_matches(order: dict, field: str, op: str, value: str) -> bool:
         return value.lower() in {t.lower() for t in order.get("tags") or []}
     if field == "status":
         return value.lower() in (_state(order), "any")
+    if field == "test":
+        return bool(order.get("test")) == (value.lower() == "true")
     if field == "id" and value.isdigit():
         return order["id"] == int(value)
     # Like Shopify, unknown search terms are ignored rather than rejected.

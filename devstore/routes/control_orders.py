@@ -57,6 +57,7 @@ def place_order(shop):
         note=body.get("note"),
         tags=body.get("tags"),
         shipping_price=body.get("shipping_price", "0.00"),
+        test=bool(body.get("test")),
         pricing={k: body[k] for k in PRICING if k in body} or None,
     )
     return ok(
@@ -88,6 +89,46 @@ def cancel(shop, order_id):
         staff_note=body.get("staff_note"),
     )
     return ok(result["order"])
+
+
+@bp.post("/_devstore/shops/<shop>/orders/<int:order_id>/edit")
+def edit(shop, order_id):
+    """The store's staff edits an order in its admin: {"set": {line_id: qty}, "add": [{"sku",
+    "quantity"}], "add_custom": [{"title", "price", "quantity", "requires_shipping"}],
+    "notify_customer", "staff_note"}, one edit session committed at once."""
+    body, store = request.get_json(silent=True) or {}, get_store()
+    edits = commerce.order_edits
+    with store.transaction():
+        session = edits.begin_edit(store, shop, order_id)
+        for line_id, quantity in (body.get("set") or {}).items():
+            edits.set_quantity(store, shop, session["id"], int(line_id), int(quantity))
+        for spec in body.get("add") or []:
+            variant = commerce.variant_by_sku(store, shop, spec["sku"])
+            if variant is None:
+                raise commerce.UserError(f"Unknown SKU {spec['sku']}", field=["add", "sku"])
+            edits.add_variant(
+                store, shop, session["id"], variant["id"], int(spec.get("quantity", 1))
+            )
+        for spec in body.get("add_custom") or []:
+            edits.add_custom_item(
+                store,
+                shop,
+                session["id"],
+                title=spec["title"],
+                price=str(spec["price"]),
+                quantity=int(spec.get("quantity", 1)),
+                requires_shipping=bool(spec.get("requires_shipping", False)),
+            )
+        order = edits.commit_edit(
+            store,
+            shop,
+            session["id"],
+            notify_customer=bool(body.get("notify_customer")),
+            staff_note=body.get("staff_note") or "",
+        )
+    return ok(
+        {**order, "fulfillment_orders": commerce.fulfillment_orders_of(store, shop, order_id)}
+    )
 
 
 @bp.post("/_devstore/shops/<shop>/stock")

@@ -106,3 +106,11 @@ def receiver():
     r = Receiver()
     yield r
     r.httpd.shutdown()
+
+
+def run_cli(server, capsys, *argv: str):
+    """Run a devstore CLI verb against the test server: its exit code and printed JSON."""
+    from devstore import cli
+
+    code = cli.main(["--url", server.url, *argv])
+    return code, json.loads(capsys.readouterr().out)

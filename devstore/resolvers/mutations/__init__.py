@@ -11,12 +11,21 @@ from devstore.resolvers.mutations import (
     fulfillment_orders,
     fulfillment_services,
     fulfillments,
+    order_edits,
     orders,
     refunds,
     webhooks,
 )
 
-RESOURCES = (fulfillment_orders, fulfillments, orders, refunds, fulfillment_services, webhooks)
+RESOURCES = (
+    fulfillment_orders,
+    fulfillments,
+    orders,
+    order_edits,
+    refunds,
+    fulfillment_services,
+    webhooks,
+)
 
 
 def _user_errors(exc: UserError) -> list[dict]:

@@ -38,6 +38,9 @@ def _line_item(line: dict) -> dict:
         "title": line.get("title"),
         "vendor": line.get("vendor"),
         "price": (line.get("priceSet") or {}).get("shopMoney", {}).get("amount"),
+        # requiresShipping is not read: the schema defaults it to false, so an omitted one
+        # cannot be told from an explicit false, and orderCreate's lines have always shipped.
+        "gift_card": line.get("giftCard"),
     }
 
 
@@ -63,6 +66,7 @@ def create(ctx, order, options=None):
         tags=order.get("tags"),
         source_name=order.get("sourceName") or "relay",
         app_client_id=ctx.client_id,
+        test=bool(order.get("test")),
     )
     return {"order": order_view(ctx, doc), "userErrors": []}
 

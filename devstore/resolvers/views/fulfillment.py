@@ -85,6 +85,7 @@ def _fo_connections(ctx: Context, fo: dict, order: dict) -> dict:
                 "remainingQuantity": li["remaining_quantity"],
                 "sku": items[li["line_item_id"]]["sku"],
                 "productTitle": items[li["line_item_id"]]["title"],
+                "requiresShipping": items[li["line_item_id"]]["requires_shipping"],
                 "lineItem": orders.line_item_view(ctx, order, items[li["line_item_id"]]),
             },
             **args,
@@ -98,6 +99,17 @@ def _fo_connections(ctx: Context, fo: dict, order: dict) -> dict:
             _merchant_request_view,
             **args,
         ),
+    }
+
+
+def _delivery_method(fo: dict) -> dict:
+    """SHIPPING, or NONE for a fulfillment order of lines that need no shipping."""
+    method = fo.get("delivery_method", "SHIPPING")
+    return {
+        "__typename": "DeliveryMethod",
+        "id": gid("DeliveryMethod", fo["id"]),
+        "methodType": method,
+        "presentedName": "Standard" if method == "SHIPPING" else None,
     }
 
 
@@ -115,6 +127,7 @@ def fulfillment_order_view(ctx: Context, fo: dict) -> dict:
         "orderName": order["name"],
         "order": lambda info, **a: orders.order_view(ctx, order),
         "assignedLocation": _assigned_location(fo, location),
+        "deliveryMethod": _delivery_method(fo),
         "destination": _destination(order),
         "supportedActions": _supported_actions(fo["status"], fo["request_status"]),
         "fulfillmentHolds": [hold_view(ctx, h) for h in fo["holds"]],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from devstore import commerce
 from devstore.commerce import gid
+from devstore.commerce.order_edits import current_quantity
+from devstore.commerce.orders import received_amount
 from devstore.resolvers.common import Context, connection, list_first
 
 # Module, not names: fulfillment views point back at order_view.
@@ -14,6 +16,7 @@ DISPLAY_FINANCIAL = {
     "paid": "PAID",
     "pending": "PENDING",
     "authorized": "AUTHORIZED",
+    "partially_paid": "PARTIALLY_PAID",
     "partially_refunded": "PARTIALLY_REFUNDED",
     "refunded": "REFUNDED",
     "voided": "VOIDED",
@@ -64,7 +67,7 @@ def _display_fulfillment_status(ctx: Context, order: dict) -> str:
     return "UNFULFILLED"
 
 
-def _variant_view(variant: dict | None) -> dict | None:
+def variant_view(variant: dict | None) -> dict | None:
     return variant and {
         "__typename": "ProductVariant",
         "id": gid("ProductVariant", variant["id"]),
@@ -84,6 +87,7 @@ def line_item_view(ctx: Context, order: dict, item: dict) -> dict:
         if li["line_item_id"] == item["id"]
     )
     variant = ctx.store.get("variant", item["variant_id"]) if item.get("variant_id") else None
+    current = current_quantity(item)
     return {
         "__typename": "LineItem",
         "id": gid("LineItem", item["id"]),
@@ -93,14 +97,17 @@ def line_item_view(ctx: Context, order: dict, item: dict) -> dict:
         "title": item["title"],
         "variantTitle": item.get("variant_title"),
         "quantity": item["quantity"],
-        "currentQuantity": item["quantity"] - item.get("refunded_quantity", 0),
-        "refundableQuantity": item["quantity"] - item.get("refunded_quantity", 0),
+        "currentQuantity": current,
+        "refundableQuantity": current,
+        "nonFulfillableQuantity": item["quantity"] - current,
+        "fulfillableQuantity": unfulfilled,
         "unfulfilledQuantity": unfulfilled,
         "sku": item["sku"] or None,
         "vendor": item.get("vendor"),
         "requiresShipping": item["requires_shipping"],
+        "isGiftCard": bool(item.get("gift_card")),
         **money.line_money(order, item),
-        "variant": _variant_view(variant),
+        "variant": variant_view(variant),
         "product": item.get("product_id")
         and {
             "__typename": "Product",
@@ -125,7 +132,17 @@ def _customer_view(customer: dict) -> dict:
 def _order_money(order: dict) -> dict:
     """The order's *Set fields: totals as Shopify's MoneyBags."""
     pending = order["financial_status"] == "pending"
-    zero = {"zero": "0"}
+    paid = {"t": "0"} if pending else {"t": order["total_price"]}
+    paid["t_presentment"] = "0" if pending else order.get("total_price_presentment", paid["t"])
+    if order.get("edited"):  # an edit moves the total away from what was paid
+        paid = {"t": str(received_amount(order))}
+        paid["t_presentment"] = str(received_amount(order, "_presentment"))
+    owed = {
+        "total": order["total_price"],
+        "total_presentment": order.get("total_price_presentment", order["total_price"]),
+        "paid": paid["t"],
+        "paid_presentment": paid["t_presentment"],
+    }
     return {
         "totalPriceSet": money.bag(order, order, "total_price"),
         "originalTotalPriceSet": money.bag(order, order, "total_price"),
@@ -139,8 +156,8 @@ def _order_money(order: dict) -> dict:
             order, order, "shipping_price", "refunded_shipping"
         ),
         "totalRefundedSet": money.bag(order, order, "total_refunded"),
-        "totalReceivedSet": money.bag(order, zero if pending else order, "total_price"),
-        "totalOutstandingSet": money.bag(order, order if pending else zero, "total_price"),
+        "totalReceivedSet": money.bag(order, paid, "t"),
+        "totalOutstandingSet": money.diff_bag(order, owed, "total", "paid"),
         **money.order_money(order),
     }
 
@@ -192,7 +209,8 @@ def order_view(ctx: Context, order: dict) -> dict:
         "phone": order.get("phone"),
         "note": order.get("note"),
         "tags": order.get("tags") or [],
-        "test": False,
+        "test": bool(order.get("test")),
+        "edited": bool(order.get("edited")),
         "createdAt": order["created_at"],
         "updatedAt": order["updated_at"],
         "processedAt": order["processed_at"],
