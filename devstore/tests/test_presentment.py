@@ -117,3 +117,13 @@ def test_seeding_with_markets_sells_the_same_orders_in_the_customers_currency(se
         assert two["total_price"] == one["total_price"]
     foreign = [o for o in after if o["presentment_currency"] != "USD"]
     assert foreign and all(o["total_price_presentment"] != o["total_price"] for o in foreign)
+
+
+def test_paying_a_pending_order_records_the_sale_in_both_currencies(server):
+    token = app_token(server)
+    order = place(server, LINES, financial_status="pending", **EUR)
+    paid = server.client.post(f"/_devstore/shops/{SHOP}/orders/{order['id']}/pay")
+    assert paid.status_code == 200, paid.text
+    data = gql(server, token, ORDER, {"id": f"gid://shopify/Order/{order['id']}"})["order"]
+    assert [t["kind"] for t in data["transactions"]] == ["SALE"]
+    assert pair(data["transactions"][0]["amountSet"]) == ("95.9", "USD", "88.23", "EUR")
