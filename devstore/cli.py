@@ -45,6 +45,101 @@ def _call(args, method: str, path: str, body: dict | None = None) -> int:
     return 0 if response.is_success else 1
 
 
+FO_ACTIONS = [
+    "request_fulfillment",
+    "accept",
+    "reject",
+    "fulfill",
+    "request_cancellation",
+    "accept_cancellation",
+    "reject_cancellation",
+    "hold",
+    "release",
+    "move",
+    "split",
+    "merge",
+]
+
+
+def _where(parser, prefix: str = "") -> None:
+    """--client-id / --merchant / --location-id: a location, as the control routes name it."""
+    parser.add_argument(f"--{prefix}client-id", dest="client_id", help="an app's service location")
+    parser.add_argument(
+        f"--{prefix}merchant", dest="merchant", action="store_true", help="the shop's own location"
+    )
+    parser.add_argument(f"--{prefix}location-id", dest="location_id", type=int)
+
+
+def _location_parsers(verbs) -> None:
+    stock = verbs.add_parser(
+        "stock", help="stock SKUs at an app's fulfillment service location (or another)"
+    )
+    stock.add_argument("domain")
+    stock.add_argument("--sku", action="append", required=True)
+    _where(stock)
+    stock.add_argument(
+        "--add", action="store_true", help="stock them there too (--merchant always does)"
+    )
+    location = verbs.add_parser("location", help="the merchant's own locations")
+    location.add_argument("action", choices=["add", "list"])
+    location.add_argument("domain")
+    location.add_argument("--name", default="Warehouse")
+
+
+def _fo_parser(verbs) -> None:
+    fo = verbs.add_parser("fo", help="act on a fulfillment order (merchant, supplier or app)")
+    fo.add_argument("action", choices=FO_ACTIONS)
+    fo.add_argument("domain")
+    fo.add_argument("fo_id", type=int)
+    fo.add_argument("--message")
+    fo.add_argument("--reason")
+    fo.add_argument("--notes", help="hold: the reason notes")
+    fo.add_argument("--handle", help="hold: the app's handle for the hold")
+    fo.add_argument("--app", help="hold/release: as this app (client id), e.g. a fraud app")
+    fo.add_argument("--hold-id", type=int, action="append", help="release: only these holds")
+    fo.add_argument("--tracking-number", dest="number")
+    fo.add_argument("--company")
+    fo.add_argument("--tracking-url", "--url", dest="tracking_url")
+    _where(fo, "to-")
+    fo.add_argument("--line", action="append", help="move/split: FO_LINE_ITEM_ID:QUANTITY")
+    fo.add_argument("--with", dest="merge_with", type=int, action="append", help="merge: FO ids")
+
+
+def _location_verbs(args) -> int:
+    shop = f"/_devstore/shops/{args.domain}"
+    if args.verb == "location":
+        if args.action == "list":
+            return _call(args, "GET", f"{shop}/locations")
+        return _call(args, "POST", f"{shop}/locations", {"name": args.name})
+    where = {
+        "client_id": args.client_id,
+        "merchant": args.merchant,
+        "location_id": args.location_id,
+    }
+    if args.verb == "stock":
+        return _call(args, "POST", f"{shop}/stock", {**where, "skus": args.sku, "add": args.add})
+    fields = {
+        "message": args.message,
+        "reason": args.reason,
+        "reason_notes": args.notes,
+        "handle": args.handle,
+        "client_id": args.app,
+        "hold_ids": args.hold_id,
+        "number": args.number,
+        "company": args.company,
+        "url": args.tracking_url,
+        "with": args.merge_with,
+        "line_items": [
+            {"id": int(line.split(":")[0]), "quantity": int(line.split(":")[1])}
+            for line in args.line or []
+        ],
+    }
+    if args.action == "move":
+        fields.update(where)
+    body = {k: v for k, v in fields.items() if v}
+    return _call(args, "POST", f"{shop}/fulfillment_orders/{args.fo_id}/{args.action}", body)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m devstore", description="A local Shopify stand-in for Relay."
@@ -119,33 +214,9 @@ def main(argv: list[str] | None = None) -> int:
         choices=["CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "OTHER", "STAFF"],
     )
 
-    stock = verbs.add_parser("stock", help="stock SKUs at an app's fulfillment service location")
-    stock.add_argument("domain")
-    stock.add_argument("--client-id", required=True)
-    stock.add_argument("--sku", action="append", required=True)
+    _location_parsers(verbs)
 
-    fo = verbs.add_parser("fo", help="act on a fulfillment order (merchant or supplier)")
-    fo.add_argument(
-        "action",
-        choices=[
-            "request_fulfillment",
-            "accept",
-            "reject",
-            "fulfill",
-            "request_cancellation",
-            "accept_cancellation",
-            "reject_cancellation",
-            "hold",
-            "release",
-        ],
-    )
-    fo.add_argument("domain")
-    fo.add_argument("fo_id", type=int)
-    fo.add_argument("--message")
-    fo.add_argument("--reason")
-    fo.add_argument("--tracking-number", dest="number")
-    fo.add_argument("--company")
-    fo.add_argument("--tracking-url", "--url", dest="tracking_url")
+    _fo_parser(verbs)
 
     webhook = verbs.add_parser("webhook", help="webhooks").add_subparsers(
         dest="action", required=True
@@ -234,28 +305,8 @@ def main(argv: list[str] | None = None) -> int:
             f"/_devstore/shops/{args.domain}/orders/{args.order_id}/cancel",
             {"reason": args.reason},
         )
-    if args.verb == "stock":
-        return _call(
-            args,
-            "POST",
-            f"/_devstore/shops/{args.domain}/stock",
-            {"client_id": args.client_id, "skus": args.sku},
-        )
-    if args.verb == "fo":
-        fields = {
-            "message": args.message,
-            "reason": args.reason,
-            "number": args.number,
-            "company": args.company,
-            "url": args.tracking_url,
-        }
-        body = {k: v for k, v in fields.items() if v}
-        return _call(
-            args,
-            "POST",
-            f"/_devstore/shops/{args.domain}/fulfillment_orders/{args.fo_id}/{args.action}",
-            body,
-        )
+    if args.verb in ("stock", "location", "fo"):
+        return _location_verbs(args)
     if args.verb == "webhook":
         return _call(
             args, "POST", f"/_devstore/shops/{args.domain}/webhooks/trigger", {"topic": args.topic}

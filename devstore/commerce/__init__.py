@@ -19,6 +19,11 @@ from devstore.commerce.common import (
     now_iso,
     parse_gid,
 )
+from devstore.commerce.fo_moves import (
+    merge_fulfillment_orders,
+    move_fulfillment_order,
+    split_fulfillment_order,
+)
 from devstore.commerce.fulfillment_orders import (
     SERVICE_RESPONSES,
     accept_cancellation_request,
@@ -48,10 +53,12 @@ from devstore.commerce.refunds import create_refund, refundable_amount
 from devstore.commerce.seed import seed_orders
 from devstore.commerce.shops import (
     SAMPLE_PRODUCTS,
+    add_location,
     create_fulfillment_service,
     create_variant,
     ensure_shop,
     fulfillment_services_of,
+    locations_of,
     stock_skus_at,
     variant_by_sku,
 )
@@ -61,6 +68,11 @@ from devstore.commerce.webhook_subscriptions import (
 )
 
 __all__ = [
+    "add_location",
+    "locations_of",
+    "merge_fulfillment_orders",
+    "move_fulfillment_order",
+    "split_fulfillment_order",
     "DEFAULT_ADDRESS",
     "PLANS",
     "SAMPLE_PRODUCTS",

@@ -13,6 +13,7 @@ from devstore.commerce.fulfillment_orders import (
     save_fo,
     service_of_location,
 )
+from devstore.commerce.routing import route_lines
 from devstore.commerce.shops import variant_by_sku
 from devstore.store import Store
 
@@ -91,8 +92,8 @@ def create_order(
             "line_items": items,
             **_amounts(store, items, shipping_price, financial_status),
         }
+        _route_fulfillment_orders(store, shop, order)  # sets each line's location first
         store.put("order", order_id, order, shop=shop)
-        _route_fulfillment_orders(store, shop, order)
         events.emit(store, shop, "orders/create", payloads.order(store, shop, order_id))
         if financial_status == "paid":
             events.emit(store, shop, "orders/paid", payloads.order(store, shop, order_id))
@@ -158,10 +159,7 @@ def new_transaction(store: Store, amount: Decimal, kind: str, parent_id: int | N
 
 
 def _route_fulfillment_orders(store: Store, shop: str, order: dict) -> None:
-    by_location: dict[int, list[dict]] = {}
-    for item in order["line_items"]:
-        by_location.setdefault(item["location_id"], []).append(item)
-    for location_id, items in by_location.items():
+    for location_id, items in route_lines(store, shop, order["line_items"]):
         new_fulfillment_order(
             store,
             shop,

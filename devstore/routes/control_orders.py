@@ -1,5 +1,5 @@
 """/_devstore control routes over a shop's orders: seed, list and place orders, pay and cancel
-one, stock SKUs, and act on a fulfillment order as the merchant or the fulfillment service."""
+one, and act on a fulfillment order as the merchant or the fulfillment service."""
 
 from __future__ import annotations
 
@@ -84,21 +84,6 @@ def cancel(shop, order_id):
         staff_note=body.get("staff_note"),
     )
     return ok(result["order"])
-
-
-@bp.post("/_devstore/shops/<shop>/stock")
-def stock(shop):
-    """Stock SKUs at a location, or at the fulfillment service an app registered."""
-    body, store = request.get_json(force=True), get_store()
-    location_id = body.get("location_id")
-    if body.get("client_id"):
-        services = commerce.fulfillment_services_of(store, shop, body["client_id"])
-        if not services:
-            return ok({"error": "that app has no fulfillment service on this shop"}, 422)
-        location_id = services[0]["location_id"]
-    with store.transaction():
-        moved = commerce.stock_skus_at(store, shop, body["skus"], int(location_id))
-    return ok({"moved": moved, "location_id": location_id})
 
 
 @bp.post("/_devstore/shops/<shop>/fulfillment_orders/<int:fo_id>/<action>")

@@ -8,6 +8,7 @@ from devstore import bulk
 from devstore.commerce import UserError
 from devstore.resolvers.common import Context
 from devstore.resolvers.mutations import (
+    fo_moves,
     fulfillment_orders,
     fulfillment_services,
     fulfillments,
@@ -16,7 +17,15 @@ from devstore.resolvers.mutations import (
     webhooks,
 )
 
-RESOURCES = (fulfillment_orders, fulfillments, orders, refunds, fulfillment_services, webhooks)
+RESOURCES = (
+    fulfillment_orders,
+    fo_moves,
+    fulfillments,
+    orders,
+    refunds,
+    fulfillment_services,
+    webhooks,
+)
 
 
 def _user_errors(exc: UserError) -> list[dict]:
