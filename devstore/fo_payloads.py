@@ -3,8 +3,6 @@ merged, fulfillment holds, rescheduled), REST-shaped as Shopify sends them (see 
 
 from __future__ import annotations
 
-import copy
-
 from devstore.payloads import example
 
 
@@ -67,24 +65,53 @@ def fo_merged(target: dict, merged: list[tuple[dict, dict[int, int]]]) -> dict:
     }
 
 
-def hold(hold_doc: dict, app_id: int | None, requesting: bool) -> dict:
-    """A FulfillmentHold as the REST payloads show it."""
+def hold(hold_doc: dict) -> dict:
+    """A FulfillmentHold as the REST payloads show it. A hold the merchant placed in the admin
+    keeps the example's app (Shopify's admin is an app too). The payload goes to every
+    subscribed app alike, so held_by_requesting_app is false."""
+    example_app = example("fulfillment_holds/added")["fulfillment_hold"]["held_by_app"]
     return {
         "id": _gid("FulfillmentHold", hold_doc["id"]),
         "reason": hold_doc["reason"].lower(),
         "reason_notes": hold_doc.get("reason_notes") or "",
-        "held_by_requesting_app": requesting,
+        "held_by_requesting_app": False,
         "handle": hold_doc.get("handle") or "",
-        "held_by_app": {"id": _gid("App", app_id or 0)},
+        "held_by_app": {"id": _gid("App", hold_doc["app_id"])}
+        if hold_doc.get("app_id")
+        else example_app,
     }
 
 
 def hold_event(topic: str, fo: dict, hold_payload: dict) -> dict:
     """fulfillment_holds/added and fulfillment_holds/released."""
-    payload = copy.deepcopy(example(topic))
-    payload["fulfillment_order"] = {"id": _gid("FulfillmentOrder", fo["id"])}
-    payload["fulfillment_hold"] = hold_payload
+    return {
+        "fulfillment_order": {"id": _gid("FulfillmentOrder", fo["id"])},
+        "fulfillment_hold": hold_payload,
+    }
+
+
+def placed_on_hold(fo: dict, created: dict, remaining: dict | None, line_items) -> dict:
+    """fulfillment_orders/placed_on_hold: the fulfillment order with every hold on it, the
+    hold just created, and (a hold on some units) the remaining fulfillment order."""
+    payload = example("fulfillment_orders/placed_on_hold")
+    payload["fulfillment_order"] = {
+        **_brief(fo),
+        "fulfillment_holds": [hold(h) for h in fo["holds"]],
+    }
+    payload["created_fulfillment_hold"] = created
+    if remaining:  # else the example's stays: the inferred schema has no null for it
+        payload["remaining_fulfillment_order"] = _brief(remaining)
+    payload["held_fulfillment_order_line_items"] = [
+        {"id": li["id"], "quantity": int(li["quantity"])} for li in line_items or []
+    ] or [
+        {"id": _gid("FulfillmentOrderLineItem", line["id"]), "quantity": line["remaining_quantity"]}
+        for line in fo["line_items"]
+    ]
     return payload
+
+
+def hold_released(fo: dict) -> dict:
+    return {"fulfillment_order": _brief(fo)}
 
 
 def rescheduled(fo: dict) -> dict:

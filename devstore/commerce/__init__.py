@@ -14,6 +14,7 @@ from devstore.commerce.common import (
     PLANS,
     NotFound,
     UserError,
+    app_id,
     gid,
     money,
     now_iso,
@@ -31,14 +32,13 @@ from devstore.commerce.fulfillment_orders import (
     cancel_fulfillment_order,
     fulfillment_orders_of,
     get_fulfillment_order,
-    hold_fulfillment_order,
     reject_cancellation_request,
     reject_fulfillment_request,
-    release_hold,
     submit_cancellation_request,
     submit_fulfillment_request,
 )
 from devstore.commerce.fulfillments import create_fulfillment, fulfillments_of, update_tracking
+from devstore.commerce.holds import hold_fulfillment_order, release_hold
 from devstore.commerce.orders import (
     DEFAULT_ADDRESS,
     cancel_order,
@@ -68,6 +68,7 @@ from devstore.commerce.webhook_subscriptions import (
 )
 
 __all__ = [
+    "app_id",
     "add_location",
     "locations_of",
     "merge_fulfillment_orders",

@@ -116,14 +116,19 @@ def fo_action(shop, fo_id, action):
         "reject_cancellation": lambda: commerce.reject_cancellation_request(
             store, shop, fo_id, message=body.get("message")
         ),
+        # As the merchant, or (client_id) as an app, e.g. a fraud app holding the order.
         "hold": lambda: commerce.hold_fulfillment_order(
             store,
             shop,
             fo_id,
             reason=body.get("reason", "OTHER"),
-            reason_notes=body.get("message"),
+            reason_notes=body.get("reason_notes") or body.get("message"),
+            handle=body.get("handle") or "",
+            client_id=body.get("client_id"),
         ),
-        "release": lambda: commerce.release_hold(store, shop, fo_id),
+        "release": lambda: commerce.release_hold(
+            store, shop, fo_id, hold_ids=[int(i) for i in body.get("hold_ids") or []] or None
+        ),
     }
     if action not in moves:
         return ok({"error": f"unknown action {action}; one of {sorted(moves)}"}, 404)

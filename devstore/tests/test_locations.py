@@ -270,6 +270,7 @@ def test_the_order_page_moves_and_splits_with_the_merchants_buttons(server, app)
     )
     locations = [f["location_id"] for f in fos_of(server.store, order_id)]
     assert locations == [app["merchant_location"], app["service_location"]]
-    assert "<button>Merge</button>" not in server.client.get(
-        f"/store/{SHOP}/admin/orders/{order_id}"
-    ).text
+    assert (
+        "<button>Merge</button>"
+        not in server.client.get(f"/store/{SHOP}/admin/orders/{order_id}").text
+    )

@@ -3,7 +3,7 @@ fulfillment services."""
 
 from __future__ import annotations
 
-from devstore.commerce import gid
+from devstore.commerce import app_id, gid
 from devstore.resolvers.common import Context, connection
 
 # Module, not names: order views point back at the fulfillment views.
@@ -32,6 +32,21 @@ def hold_view(ctx: Context, hold: dict) -> dict:
         "handle": hold.get("handle"),
         "displayReason": hold["reason"].replace("_", " ").title(),
         "heldByRequestingApp": hold.get("client_id") == ctx.client_id,
+        "heldByApp": _app_view(ctx, hold.get("client_id")),
+    }
+
+
+def _app_view(ctx: Context, client_id: str | None) -> dict | None:
+    """The app that placed a hold (null for the merchant's own, placed in the admin)."""
+    app = ctx.store.get("app", client_id) if client_id else None
+    if app is None:
+        return None
+    return {
+        "__typename": "App",
+        "id": gid("App", app_id(client_id)),
+        "title": app["name"],
+        "apiKey": client_id,
+        "handle": "-".join(app["name"].lower().split()),
     }
 
 
