@@ -58,6 +58,8 @@ FO_ACTIONS = [
     "move",
     "split",
     "merge",
+    "open",
+    "reschedule",
 ]
 
 
@@ -68,6 +70,18 @@ def _where(parser, prefix: str = "") -> None:
         f"--{prefix}merchant", dest="merchant", action="store_true", help="the shop's own location"
     )
     parser.add_argument(f"--{prefix}location-id", dest="location_id", type=int)
+
+
+def _schedule(args) -> dict:
+    if not args.schedule:
+        return {}
+    return {
+        "schedule": {
+            "deliveries": args.schedule,
+            "interval_days": args.interval_days,
+            "first_in_days": args.first_in_days,
+        }
+    }
 
 
 def _location_parsers(verbs) -> None:
@@ -103,6 +117,11 @@ def _fo_parser(verbs) -> None:
     _where(fo, "to-")
     fo.add_argument("--line", action="append", help="move/split: FO_LINE_ITEM_ID:QUANTITY")
     fo.add_argument("--with", dest="merge_with", type=int, action="append", help="merge: FO ids")
+    fo.add_argument("--fulfill-at", help="reschedule: the new date and time (ISO 8601)")
+    clock = verbs.add_parser("clock", help="time passes: scheduled fulfillment orders due open")
+    clock.add_argument("domain")
+    clock.add_argument("--until", help="an ISO time (default: now)")
+    clock.add_argument("--fo", type=int, help="until this fulfillment order's fulfillAt")
 
 
 def _location_verbs(args) -> int:
@@ -111,6 +130,9 @@ def _location_verbs(args) -> int:
         if args.action == "list":
             return _call(args, "GET", f"{shop}/locations")
         return _call(args, "POST", f"{shop}/locations", {"name": args.name})
+    if args.verb == "clock":
+        body = {"until": args.until, "fulfillment_order_id": args.fo}
+        return _call(args, "POST", f"{shop}/clock", body)
     where = {
         "client_id": args.client_id,
         "merchant": args.merchant,
@@ -129,6 +151,7 @@ def _location_verbs(args) -> int:
         "company": args.company,
         "url": args.tracking_url,
         "with": args.merge_with,
+        "fulfill_at": args.fulfill_at,
         "line_items": [
             {"id": int(line.split(":")[0]), "quantity": int(line.split(":")[1])}
             for line in args.line or []
@@ -202,6 +225,13 @@ def main(argv: list[str] | None = None) -> int:
     place.add_argument("--sku", action="append", required=True)
     place.add_argument("--qty", type=int, default=1)
     place.add_argument("--pending", action="store_true", help="leave it unpaid")
+    place.add_argument(
+        "--schedule", type=int, help="N deliveries (a prepaid subscription): --qty is per delivery"
+    )
+    place.add_argument("--interval-days", type=int, default=30)
+    place.add_argument(
+        "--first-in-days", type=int, default=0, help="a pre-order: the first delivery later"
+    )
     pay = order.add_parser("pay")
     pay.add_argument("domain")
     pay.add_argument("order_id", type=int)
@@ -294,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "line_items": [{"sku": s, "quantity": args.qty} for s in args.sku],
                 "financial_status": "pending" if args.pending else "paid",
+                **_schedule(args),
             },
         )
     if args.verb == "order" and args.action == "pay":
@@ -305,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
             f"/_devstore/shops/{args.domain}/orders/{args.order_id}/cancel",
             {"reason": args.reason},
         )
-    if args.verb in ("stock", "location", "fo"):
+    if args.verb in ("stock", "location", "fo", "clock"):
         return _location_verbs(args)
     if args.verb == "webhook":
         return _call(

@@ -110,7 +110,8 @@ def placed_on_hold(fo: dict, created: dict, remaining: dict | None, line_items) 
     return payload
 
 
-def hold_released(fo: dict) -> dict:
+def fo_status(fo: dict) -> dict:
+    """fulfillment_orders/hold_released and scheduled_fulfillment_order_ready."""
     return {"fulfillment_order": _brief(fo)}
 
 

@@ -50,6 +50,11 @@ from devstore.commerce.orders import (
     update_order,
 )
 from devstore.commerce.refunds import create_refund, refundable_amount
+from devstore.commerce.schedules import (
+    advance_clock,
+    open_fulfillment_order,
+    reschedule_fulfillment_order,
+)
 from devstore.commerce.seed import seed_orders
 from devstore.commerce.shops import (
     SAMPLE_PRODUCTS,
@@ -68,6 +73,9 @@ from devstore.commerce.webhook_subscriptions import (
 )
 
 __all__ = [
+    "advance_clock",
+    "open_fulfillment_order",
+    "reschedule_fulfillment_order",
     "app_id",
     "add_location",
     "locations_of",

@@ -217,7 +217,7 @@ def merge_fulfillment_orders(store: Store, shop: str, intents: list[dict]) -> di
             merged_lines.append((fo, wanted))
         for fo, wanted in merged_lines[1:]:
             for line_id, qty in take_lines(fo, wanted):
-                _add_units(store, target, line_id, qty)
+                add_units(store, target, line_id, qty)
             if not any(line["remaining_quantity"] for line in fo["line_items"]):
                 fo["status"] = "CLOSED"
             save_fo(store, shop, fo)
@@ -228,7 +228,8 @@ def merge_fulfillment_orders(store: Store, shop: str, intents: list[dict]) -> di
         return {"fulfillment_order": target}
 
 
-def _add_units(store: Store, fo: dict, line_item_id: int, qty: int) -> None:
+def add_units(store: Store, fo: dict, line_item_id: int, qty: int) -> None:
+    """Add units of an order line to `fo` (to its line for it, or a new one)."""
     for line in fo["line_items"]:
         if line["line_item_id"] == line_item_id:
             line["total_quantity"] += qty

@@ -116,7 +116,5 @@ def release_hold(store: Store, shop: str, fo_id: int, *, hold_ids: list[int] | N
                 ),
             )
         if not fo["holds"]:
-            events.emit(
-                store, shop, "fulfillment_orders/hold_released", fo_payloads.hold_released(fo)
-            )
+            events.emit(store, shop, "fulfillment_orders/hold_released", fo_payloads.fo_status(fo))
         return fo

@@ -14,6 +14,7 @@ from devstore.commerce.fulfillment_orders import (
     service_of_location,
 )
 from devstore.commerce.routing import route_lines
+from devstore.commerce.schedules import check_schedule, schedule_fulfillment_orders
 from devstore.commerce.shops import variant_by_sku
 from devstore.store import Store
 
@@ -50,12 +51,19 @@ def create_order(
     source_name: str = "web",
     created_at: str | None = None,
     app_client_id: str | None = None,
+    schedule: dict | None = None,
 ) -> dict:
     """Place an order as a customer (or an app through orderCreate) would.
 
     line_items: [{"sku" or "variant_id", "quantity", "price"?, "title"?}]. Fulfillment orders
-    are created per location stocking the items, like Shopify's order routing.
+    are created per location stocking the items, like Shopify's order routing. With a
+    `schedule` ({"deliveries", "interval_days", "first_in_days"}: a prepaid subscription or a
+    pre-order) each quantity is per delivery, and each delivery gets fulfillment orders of its
+    own (commerce.schedules).
     """
+    if schedule:
+        deliveries = check_schedule(schedule)[0]
+        line_items = [{**s, "quantity": int(s.get("quantity", 1)) * deliveries} for s in line_items]
     if not line_items:
         raise UserError("Line items must have at least one item", field=["lineItems"])
     if financial_status not in ("paid", "pending", "authorized"):
@@ -92,7 +100,7 @@ def create_order(
             "line_items": items,
             **_amounts(store, items, shipping_price, financial_status),
         }
-        _route_fulfillment_orders(store, shop, order)  # sets each line's location first
+        _route_fulfillment_orders(store, shop, order, schedule)  # sets each line's location
         store.put("order", order_id, order, shop=shop)
         events.emit(store, shop, "orders/create", payloads.order(store, shop, order_id))
         if financial_status == "paid":
@@ -158,15 +166,14 @@ def new_transaction(store: Store, amount: Decimal, kind: str, parent_id: int | N
     }
 
 
-def _route_fulfillment_orders(store: Store, shop: str, order: dict) -> None:
-    for location_id, items in route_lines(store, shop, order["line_items"]):
-        new_fulfillment_order(
-            store,
-            shop,
-            order["id"],
-            location_id,
-            [(i["id"], i["quantity"]) for i in items],
-        )
+def _route_fulfillment_orders(store: Store, shop: str, order: dict, schedule) -> None:
+    groups = route_lines(store, shop, order["line_items"])
+    if schedule:
+        schedule_fulfillment_orders(store, shop, order, groups, schedule)
+    else:
+        for location_id, items in groups:
+            lines = [(i["id"], i["quantity"]) for i in items]
+            new_fulfillment_order(store, shop, order["id"], location_id, lines)
     events.emit(
         store,
         shop,

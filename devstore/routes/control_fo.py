@@ -1,6 +1,7 @@
 """/_devstore control routes over a shop's locations and the merchant's rearranging of
 fulfillment orders: add a location of the merchant's own, move a fulfillment order to another
-location, split one, merge several (each as the mutation of the same name does)."""
+location, split one, merge several (each as the mutation of the same name does); and the clock
+that opens scheduled fulfillment orders."""
 
 from __future__ import annotations
 
@@ -94,3 +95,15 @@ def merge(shop, fo_id):
         for i in [fo_id, *[int(x) for x in body.get("with") or []]]
     ]
     return ok(commerce.merge_fulfillment_orders(get_store(), shop, intents))
+
+
+@bp.post("/_devstore/shops/<shop>/clock")
+def clock(shop):
+    """The time passing: scheduled fulfillment orders due by `until` (an ISO time), or by the
+    fulfill_at of `fulfillment_order_id`, open (now when neither is given)."""
+    body, store = request.get_json(silent=True) or {}, get_store()
+    until = body.get("until")
+    if body.get("fulfillment_order_id"):
+        fo = commerce.get_fulfillment_order(store, shop, int(body["fulfillment_order_id"]))
+        until = fo.get("fulfill_at") or until
+    return ok({"opened": commerce.advance_clock(store, shop, until)})

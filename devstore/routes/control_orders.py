@@ -54,6 +54,7 @@ def place_order(shop):
         note=body.get("note"),
         tags=body.get("tags"),
         shipping_price=body.get("shipping_price", "0.00"),
+        schedule=body.get("schedule"),
     )
     return ok(
         {
@@ -130,6 +131,10 @@ def fo_action(shop, fo_id, action):
             store, shop, fo_id, hold_ids=[int(i) for i in body.get("hold_ids") or []] or None
         ),
     }
+    moves["open"] = lambda: commerce.open_fulfillment_order(store, shop, fo_id)
+    moves["reschedule"] = lambda: commerce.reschedule_fulfillment_order(
+        store, shop, fo_id, body["fulfill_at"]
+    )
     if action not in moves:
         return ok({"error": f"unknown action {action}; one of {sorted(moves)}"}, 404)
     return ok(moves[action]())

@@ -77,4 +77,5 @@ def sent(store, topic: str) -> list[dict]:
 
 
 def fos_of(store, order_id: int) -> list[dict]:
-    return commerce.fulfillment_orders_of(store, SHOP, order_id)
+    """An order's fulfillment orders, oldest first."""
+    return sorted(commerce.fulfillment_orders_of(store, SHOP, order_id), key=lambda f: f["id"])

@@ -1,5 +1,5 @@
 """Rearranging fulfillment orders: fulfillmentOrderMove, fulfillmentOrderSplit,
-fulfillmentOrderMerge."""
+fulfillmentOrderMerge; and their schedule: fulfillmentOrderOpen, fulfillmentOrderReschedule."""
 
 from __future__ import annotations
 
@@ -64,8 +64,22 @@ def merge(ctx, fulfillmentOrderMergeInputs):
     }
 
 
+def open_(ctx, id):
+    fo = commerce.open_fulfillment_order(ctx.store, ctx.shop, parse_gid(id, "FulfillmentOrder"))
+    return {"fulfillmentOrder": fulfillment_order_view(ctx, fo), "userErrors": []}
+
+
+def reschedule(ctx, id, fulfillAt):
+    fo = commerce.reschedule_fulfillment_order(
+        ctx.store, ctx.shop, parse_gid(id, "FulfillmentOrder"), fulfillAt
+    )
+    return {"fulfillmentOrder": fulfillment_order_view(ctx, fo), "userErrors": []}
+
+
 def fields(ctx) -> dict:
     return {
+        "fulfillmentOrderOpen": partial(open_, ctx),
+        "fulfillmentOrderReschedule": partial(reschedule, ctx),
         "fulfillmentOrderMove": partial(move, ctx),
         "fulfillmentOrderSplit": partial(split, ctx),
         "fulfillmentOrderMerge": partial(merge, ctx),

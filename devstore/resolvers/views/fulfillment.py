@@ -20,6 +20,8 @@ def _supported_actions(status: str, request_status: str) -> list[dict]:
         supported = ["REQUEST_CANCELLATION", "CREATE_FULFILLMENT"]
     elif status == "ON_HOLD":
         supported = ["RELEASE_HOLD"]
+    elif status == "SCHEDULED":
+        supported = ["MARK_AS_OPEN", "HOLD", "MOVE"]
     return [{"action": a, "externalUrl": None} for a in supported]
 
 
@@ -126,6 +128,7 @@ def fulfillment_order_view(ctx: Context, fo: dict) -> dict:
         "requestStatus": fo["request_status"],
         "createdAt": fo["created_at"],
         "updatedAt": fo["updated_at"],
+        "fulfillAt": fo.get("fulfill_at"),
         "orderId": gid("Order", fo["order_id"]),
         "orderName": order["name"],
         "order": lambda info, **a: orders.order_view(ctx, order),
