@@ -84,6 +84,12 @@ def _schedule(args) -> dict:
     }
 
 
+def _delivery(args) -> dict:
+    if not args.delivery:
+        return {}
+    return {"delivery": {"type": args.delivery, "location_id": args.delivery_location_id}}
+
+
 def _location_parsers(verbs) -> None:
     stock = verbs.add_parser(
         "stock", help="stock SKUs at an app's fulfillment service location (or another)"
@@ -230,6 +236,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     place.add_argument("--interval-days", type=int, default=30)
     place.add_argument(
+        "--delivery", choices=["PICK_UP", "LOCAL"], help="local pickup or local delivery"
+    )
+    place.add_argument("--delivery-location-id", type=int, help="default: the shop's location")
+    place.add_argument(
         "--first-in-days", type=int, default=0, help="a pre-order: the first delivery later"
     )
     pay = order.add_parser("pay")
@@ -325,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
                 "line_items": [{"sku": s, "quantity": args.qty} for s in args.sku],
                 "financial_status": "pending" if args.pending else "paid",
                 **_schedule(args),
+                **_delivery(args),
             },
         )
     if args.verb == "order" and args.action == "pay":

@@ -130,7 +130,7 @@ def order(store, shop: str, order_id: int) -> dict:
             "test": False,
             "customer": customer,
             "shipping_address": _address(doc.get("shipping_address")),
-            "billing_address": _address(doc.get("shipping_address")),
+            "billing_address": _address(doc.get("billing_address", doc.get("shipping_address"))),
             "line_items": [_line_item(line_template, i, currency) for i in doc["line_items"]],
             "subtotal_price": doc["subtotal_price"],
             "subtotal_price_set": _money_set(doc["subtotal_price"], currency),

@@ -7,6 +7,11 @@ from decimal import Decimal
 
 from devstore import events, payloads
 from devstore.commerce.common import NotFound, UserError, gid, money, now_iso, require_shop
+from devstore.commerce.delivery_methods import (
+    delivery_method,
+    route_to_method,
+    shipping_address_for,
+)
 from devstore.commerce.fulfillment_orders import (
     fulfillment_orders_of,
     new_fulfillment_order,
@@ -14,7 +19,7 @@ from devstore.commerce.fulfillment_orders import (
     service_of_location,
 )
 from devstore.commerce.routing import route_lines
-from devstore.commerce.schedules import check_schedule, schedule_fulfillment_orders
+from devstore.commerce.schedules import schedule_fulfillment_orders, total_quantities
 from devstore.commerce.shops import variant_by_sku
 from devstore.store import Store
 
@@ -52,6 +57,7 @@ def create_order(
     created_at: str | None = None,
     app_client_id: str | None = None,
     schedule: dict | None = None,
+    delivery: dict | None = None,
 ) -> dict:
     """Place an order as a customer (or an app through orderCreate) would.
 
@@ -59,11 +65,10 @@ def create_order(
     are created per location stocking the items, like Shopify's order routing. With a
     `schedule` ({"deliveries", "interval_days", "first_in_days"}: a prepaid subscription or a
     pre-order) each quantity is per delivery, and each delivery gets fulfillment orders of its
-    own (commerce.schedules).
+    own (commerce.schedules). `delivery` ({"type": "PICK_UP"|"LOCAL", "location_id"?}) is a
+    pickup or local-delivery order (commerce.delivery_methods); none: shipped.
     """
-    if schedule:
-        deliveries = check_schedule(schedule)[0]
-        line_items = [{**s, "quantity": int(s.get("quantity", 1)) * deliveries} for s in line_items]
+    line_items = total_quantities(line_items, schedule)
     if not line_items:
         raise UserError("Line items must have at least one item", field=["lineItems"])
     if financial_status not in ("paid", "pending", "authorized"):
@@ -71,6 +76,7 @@ def create_order(
     with store.transaction():
         shop_doc = require_shop(store, shop)
         currency = currency or shop_doc["currency"]
+        method = delivery_method(store, shop, shop_doc, delivery)
         order_id = store.next_id("order", start=5_000_001)
         number = store.next_id(f"order_number:{shop}", start=1001)
         items = [_line_item(store, shop, shop_doc, spec) for spec in line_items]
@@ -96,9 +102,15 @@ def create_order(
             "source_name": source_name,
             "app_client_id": app_client_id,
             "customer": customer,
-            "shipping_address": shipping_address or DEFAULT_ADDRESS,
+            "shipping_address": shipping_address_for(method, shipping_address, DEFAULT_ADDRESS),
             "line_items": items,
             **_amounts(store, items, shipping_price, financial_status),
+            # The customer's address still bills a pickup or local-delivery order.
+            **(
+                {"delivery_method": method, "billing_address": shipping_address or DEFAULT_ADDRESS}
+                if method
+                else {}
+            ),
         }
         _route_fulfillment_orders(store, shop, order, schedule)  # sets each line's location
         store.put("order", order_id, order, shop=shop)
@@ -167,13 +179,16 @@ def new_transaction(store: Store, amount: Decimal, kind: str, parent_id: int | N
 
 
 def _route_fulfillment_orders(store: Store, shop: str, order: dict, schedule) -> None:
-    groups = route_lines(store, shop, order["line_items"])
+    groups = route_to_method(order, route_lines(store, shop, order["line_items"]))
     if schedule:
         schedule_fulfillment_orders(store, shop, order, groups, schedule)
     else:
         for location_id, items in groups:
             lines = [(i["id"], i["quantity"]) for i in items]
             new_fulfillment_order(store, shop, order["id"], location_id, lines)
+    if order.get("delivery_method"):
+        for fo in fulfillment_orders_of(store, shop, order["id"]):
+            save_fo(store, shop, {**fo, "delivery_method": order["delivery_method"]})
     events.emit(
         store,
         shop,

@@ -28,6 +28,14 @@ def check_schedule(schedule: dict) -> tuple[int, int, int]:
     return deliveries, interval, first
 
 
+def total_quantities(line_items: list[dict], schedule: dict | None) -> list[dict]:
+    """A scheduled order's line specs give a quantity per delivery: the line holds them all."""
+    if not schedule:
+        return line_items
+    deliveries = check_schedule(schedule)[0]
+    return [{**s, "quantity": int(s.get("quantity", 1)) * deliveries} for s in line_items]
+
+
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 

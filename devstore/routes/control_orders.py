@@ -55,6 +55,7 @@ def place_order(shop):
         tags=body.get("tags"),
         shipping_price=body.get("shipping_price", "0.00"),
         schedule=body.get("schedule"),
+        delivery=body.get("delivery"),
     )
     return ok(
         {

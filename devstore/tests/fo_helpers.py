@@ -18,7 +18,11 @@ SCHEMAS = Path(__file__).resolve().parents[1] / "vendor/webhook-schemas/schemas/
 # Fields the inferred schemas type from a single example that Shopify sends as null when there
 # is nothing to name (GraphQL's replacementFulfillmentOrder is nullable: a split of a
 # splittable fulfillment order has no replacement).
-NULLABLE = {"fulfillment_orders/split": ["replacement_fulfillment_order"]}
+# Likewise a pickup order's shipping_address.
+NULLABLE = {
+    "fulfillment_orders/split": ["replacement_fulfillment_order"],
+    "orders/create": ["shipping_address"],
+}
 
 
 def app_with_service(server, topics: list[str]) -> dict:

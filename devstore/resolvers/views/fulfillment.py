@@ -78,6 +78,23 @@ def _assigned_location(fo: dict, location: dict) -> dict:
     }
 
 
+def _delivery_method_view(fo: dict) -> dict:
+    """Shipped unless the order was placed for pickup or local delivery."""
+    method = fo.get("delivery_method") or {"method_type": "SHIPPING", "presented_name": None}
+    return {
+        "__typename": "DeliveryMethod",
+        "id": gid("DeliveryMethod", fo["id"]),
+        "methodType": method["method_type"],
+        "presentedName": method["presented_name"],
+        "minDeliveryDateTime": None,
+        "maxDeliveryDateTime": None,
+        "serviceCode": None,
+        "sourceReference": None,
+        "additionalInformation": None,
+        "brandedPromise": None,
+    }
+
+
 def _merchant_request_view(request: dict) -> dict:
     return {
         "__typename": "FulfillmentOrderMerchantRequest",
@@ -129,6 +146,7 @@ def fulfillment_order_view(ctx: Context, fo: dict) -> dict:
         "createdAt": fo["created_at"],
         "updatedAt": fo["updated_at"],
         "fulfillAt": fo.get("fulfill_at"),
+        "deliveryMethod": _delivery_method_view(fo),
         "orderId": gid("Order", fo["order_id"]),
         "orderName": order["name"],
         "order": lambda info, **a: orders.order_view(ctx, order),
