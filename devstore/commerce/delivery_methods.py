@@ -35,11 +35,13 @@ def delivery_method(store: Store, shop: str, shop_doc: dict, spec: dict | None) 
     }
 
 
-def shipping_address_for(method: dict | None, given: dict | None, default: dict) -> dict | None:
-    """A pickup order has no shipping address; the others are shipped or delivered to one."""
-    if method and method["method_type"] == "PICK_UP":
-        return None
-    return given or default
+def order_addresses(method: dict | None, address: dict) -> dict:
+    """The order's addresses (and delivery method): a pickup order has no shipping address,
+    the customer's address still bills it; a shipped order's one address does both."""
+    if not method:
+        return {"shipping_address": address}
+    shipping = None if method["method_type"] == "PICK_UP" else address
+    return {"shipping_address": shipping, "billing_address": address, "delivery_method": method}
 
 
 def route_to_method(order: dict, groups: list) -> list:

@@ -9,8 +9,8 @@ from devstore import events, payloads
 from devstore.commerce.common import NotFound, UserError, gid, money, now_iso, require_shop
 from devstore.commerce.delivery_methods import (
     delivery_method,
+    order_addresses,
     route_to_method,
-    shipping_address_for,
 )
 from devstore.commerce.fulfillment_orders import (
     fulfillment_orders_of,
@@ -62,17 +62,11 @@ def create_order(
     """Place an order as a customer (or an app through orderCreate) would.
 
     line_items: [{"sku" or "variant_id", "quantity", "price"?, "title"?}]. Fulfillment orders
-    are created per location stocking the items, like Shopify's order routing. With a
-    `schedule` ({"deliveries", "interval_days", "first_in_days"}: a prepaid subscription or a
-    pre-order) each quantity is per delivery, and each delivery gets fulfillment orders of its
-    own (commerce.schedules). `delivery` ({"type": "PICK_UP"|"LOCAL", "location_id"?}) is a
-    pickup or local-delivery order (commerce.delivery_methods); none: shipped.
+    are created per location stocking the items, like Shopify's order routing. Opt-in: a
+    `schedule` (prepaid subscription, pre-order: commerce.schedules), a `delivery` (pickup or
+    local delivery: commerce.delivery_methods).
     """
-    line_items = total_quantities(line_items, schedule)
-    if not line_items:
-        raise UserError("Line items must have at least one item", field=["lineItems"])
-    if financial_status not in ("paid", "pending", "authorized"):
-        raise UserError(f"Unsupported financial status {financial_status}")
+    line_items = total_quantities(_check_lines(line_items, financial_status), schedule)
     with store.transaction():
         shop_doc = require_shop(store, shop)
         currency = currency or shop_doc["currency"]
@@ -81,8 +75,7 @@ def create_order(
         number = store.next_id(f"order_number:{shop}", start=1001)
         items = [_line_item(store, shop, shop_doc, spec) for spec in line_items]
         created = created_at or now_iso()
-        customer = customer or dict(DEFAULT_CUSTOMER)
-        customer.setdefault("id", store.next_id("customer", start=3_000_001))
+        customer = _customer(store, customer)
         order = {
             "id": order_id,
             "name": f"#{number}",
@@ -102,15 +95,9 @@ def create_order(
             "source_name": source_name,
             "app_client_id": app_client_id,
             "customer": customer,
-            "shipping_address": shipping_address_for(method, shipping_address, DEFAULT_ADDRESS),
+            **order_addresses(method, shipping_address or DEFAULT_ADDRESS),
             "line_items": items,
             **_amounts(store, items, shipping_price, financial_status),
-            # The customer's address still bills a pickup or local-delivery order.
-            **(
-                {"delivery_method": method, "billing_address": shipping_address or DEFAULT_ADDRESS}
-                if method
-                else {}
-            ),
         }
         _route_fulfillment_orders(store, shop, order, schedule)  # sets each line's location
         store.put("order", order_id, order, shop=shop)
@@ -118,6 +105,20 @@ def create_order(
         if financial_status == "paid":
             events.emit(store, shop, "orders/paid", payloads.order(store, shop, order_id))
         return store.get("order", order_id)
+
+
+def _check_lines(line_items: list[dict], financial_status: str) -> list[dict]:
+    if not line_items:
+        raise UserError("Line items must have at least one item", field=["lineItems"])
+    if financial_status not in ("paid", "pending", "authorized"):
+        raise UserError(f"Unsupported financial status {financial_status}")
+    return line_items
+
+
+def _customer(store: Store, customer: dict | None) -> dict:
+    customer = customer or dict(DEFAULT_CUSTOMER)
+    customer.setdefault("id", store.next_id("customer", start=3_000_001))
+    return customer
 
 
 def _line_item(store: Store, shop: str, shop_doc: dict, spec: dict) -> dict:

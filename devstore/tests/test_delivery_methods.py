@@ -83,13 +83,7 @@ def test_the_cli_places_a_pickup_order(server, app, capsys):
     args = [
         "--url",
         server.url,
-        "order",
-        "place",
-        SHOP,
-        "--sku",
-        "MUG-STN-SPK",
-        "--delivery",
-        "PICK_UP",
+        *f"order place {SHOP} --sku MUG-STN-SPK --delivery PICK_UP".split(),
     ]
     assert cli.main(args) == 0
     (order,) = commerce.list_orders(server.store, SHOP)

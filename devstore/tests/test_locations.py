@@ -29,6 +29,13 @@ def location_gid(location_id):
     return commerce.gid("Location", location_id)
 
 
+def move(server, app, fo_id: int, location_id: int, lines=None) -> dict:
+    """fulfillmentOrderMove's payload over HTTP."""
+    fo_gid = commerce.gid("FulfillmentOrder", fo_id)
+    to = location_gid(location_id)
+    return gql(server, app["token"], MOVE, id=fo_gid, to=to, lines=lines)["fulfillmentOrderMove"]
+
+
 def place(server, *lines):
     order = control(
         server, "/orders", {"line_items": [{"sku": s, "quantity": q} for s, q in lines]}
@@ -57,13 +64,7 @@ def test_moving_a_whole_fulfillment_order_reassigns_it(server, app):
     order_id = place(server, ("MUG-STN-SPK", 2))
     (fo,) = fos_of(server.store, order_id)
     assert fo["location_id"] == app["merchant_location"]
-    data = gql(
-        server,
-        app["token"],
-        MOVE,
-        id=commerce.gid("FulfillmentOrder", fo["id"]),
-        to=location_gid(app["service_location"]),
-    )["fulfillmentOrderMove"]
+    data = move(server, app, fo["id"], app["service_location"])
     assert data["userErrors"] == []
     moved, original = data["movedFulfillmentOrder"], data["originalFulfillmentOrder"]
     assert moved["id"] == original["id"] == commerce.gid("FulfillmentOrder", fo["id"])
@@ -85,14 +86,7 @@ def test_moving_some_units_makes_a_new_fulfillment_order_at_the_destination(serv
     (fo,) = fos_of(server.store, order_id)
     mug = next(li for li in fo["line_items"] if li["total_quantity"] == 3)
     line_input = [{"id": commerce.gid("FulfillmentOrderLineItem", mug["id"]), "quantity": 2}]
-    data = gql(
-        server,
-        app["token"],
-        MOVE,
-        id=commerce.gid("FulfillmentOrder", fo["id"]),
-        to=location_gid(app["service_location"]),
-        lines=line_input,
-    )["fulfillmentOrderMove"]
+    data = move(server, app, fo["id"], app["service_location"], lines=line_input)
     moved, original = data["movedFulfillmentOrder"], data["originalFulfillmentOrder"]
     assert (
         moved["id"] != original["id"] and data["remainingFulfillmentOrder"]["id"] == original["id"]
@@ -114,22 +108,15 @@ def test_moving_some_units_makes_a_new_fulfillment_order_at_the_destination(serv
 def test_moves_shopify_refuses(server, app):
     order_id = place(server, ("MUG-STN-SPK", 1))
     (fo,) = fos_of(server.store, order_id)
-    fo_gid = commerce.gid("FulfillmentOrder", fo["id"])
     # The service location does not stock the mug.
-    errors = gql(server, app["token"], MOVE, id=fo_gid, to=location_gid(app["service_location"]))
-    assert "doesn't stock" in errors["fulfillmentOrderMove"]["userErrors"][0]["message"]
+    errors = move(server, app, fo["id"], app["service_location"])
+    assert "doesn't stock" in errors["userErrors"][0]["message"]
     control(server, "/stock", {"client_id": "app-one", "skus": ["MUG-STN-SPK"]})
     service_order = place(server, ("MUG-STN-SPK", 1))
     (service_fo,) = fos_of(server.store, service_order)
     control(server, f"/fulfillment_orders/{service_fo['id']}/request_fulfillment")
     # A fulfillment service is acting on it: it stays until a cancellation is accepted.
-    refused = gql(
-        server,
-        app["token"],
-        MOVE,
-        id=commerce.gid("FulfillmentOrder", service_fo["id"]),
-        to=location_gid(app["merchant_location"]),
-    )["fulfillmentOrderMove"]
+    refused = move(server, app, service_fo["id"], app["merchant_location"])
     assert (
         refused["movedFulfillmentOrder"] is None
         and "SUBMITTED" in refused["userErrors"][0]["message"]
@@ -151,22 +138,22 @@ MERGE = """mutation($inputs: [FulfillmentOrderMergeInput!]!) {
     userErrors { field message code } } }"""
 
 
+def split_off(server, app, fo: dict, quantity: int) -> dict:
+    """fulfillmentOrderSplit of `quantity` units of the fulfillment order's first line."""
+    line_gid = commerce.gid("FulfillmentOrderLineItem", fo["line_items"][0]["id"])
+    split = {
+        "fulfillmentOrderId": commerce.gid("FulfillmentOrder", fo["id"]),
+        "fulfillmentOrderLineItems": [{"id": line_gid, "quantity": quantity}],
+    }
+    return gql(server, app["token"], SPLIT, splits=[split])["fulfillmentOrderSplit"]
+
+
 def test_split_then_merge_back(server, app):
     order_id = place(server, ("MUG-STN-SPK", 4))
     (fo,) = fos_of(server.store, order_id)
     line_gid = commerce.gid("FulfillmentOrderLineItem", fo["line_items"][0]["id"])
     fo_gid = commerce.gid("FulfillmentOrder", fo["id"])
-    result = gql(
-        server,
-        app["token"],
-        SPLIT,
-        splits=[
-            {
-                "fulfillmentOrderId": fo_gid,
-                "fulfillmentOrderLineItems": [{"id": line_gid, "quantity": 1}],
-            }
-        ],
-    )["fulfillmentOrderSplit"]
+    result = split_off(server, app, fo, 1)
     (split,) = result["fulfillmentOrderSplits"]
     assert split["fulfillmentOrder"]["id"] == fo_gid
     assert split["fulfillmentOrder"]["lineItems"]["nodes"][0]["totalQuantity"] == 3
@@ -198,19 +185,8 @@ def test_split_then_merge_back(server, app):
 def test_split_and_merge_guards(server, app):
     order_id = place(server, ("MUG-STN-SPK", 2))
     (fo,) = fos_of(server.store, order_id)
-    line_gid = commerce.gid("FulfillmentOrderLineItem", fo["line_items"][0]["id"])
     fo_gid = commerce.gid("FulfillmentOrder", fo["id"])
-    too_many = gql(
-        server,
-        app["token"],
-        SPLIT,
-        splits=[
-            {
-                "fulfillmentOrderId": fo_gid,
-                "fulfillmentOrderLineItems": [{"id": line_gid, "quantity": 5}],
-            }
-        ],
-    )["fulfillmentOrderSplit"]
+    too_many = split_off(server, app, fo, 5)
     assert too_many["userErrors"][0]["code"] == "INVALID_LINE_ITEM_QUANTITY"
     other = place(server, ("MUG-STN-SPK", 1))
     (other_fo,) = fos_of(server.store, other)

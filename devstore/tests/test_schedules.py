@@ -128,24 +128,8 @@ def test_rescheduling_moves_the_date_or_merges_with_a_delivery_then(server, app)
 
 
 def test_the_cli_places_a_subscription_and_advances_the_clock(server, app, capsys):
-    assert (
-        cli.main(
-            [
-                "--url",
-                server.url,
-                "order",
-                "place",
-                SHOP,
-                "--sku",
-                "MUG-STN-SPK",
-                "--schedule",
-                "2",
-                "--interval-days",
-                "10",
-            ]
-        )
-        == 0
-    )
+    place = f"order place {SHOP} --sku MUG-STN-SPK --schedule 2 --interval-days 10"
+    assert cli.main(["--url", server.url, *place.split()]) == 0
     (order,) = [o for o in commerce.list_orders(server.store, SHOP)]
     first, second = fos_of(server.store, order["id"])
     assert (first["status"], second["status"]) == ("OPEN", "SCHEDULED")
