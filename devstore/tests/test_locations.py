@@ -3,7 +3,7 @@ orders: fulfillmentOrderMove, fulfillmentOrderSplit, fulfillmentOrderMerge, thei
 
 import pytest
 
-from devstore import commerce
+from devstore import cli, commerce
 
 from .conftest import SHOP
 from .fo_helpers import app_with_service, control, fos_of, gql, sent
@@ -250,3 +250,27 @@ def test_the_order_page_moves_and_splits_with_the_merchants_buttons(server, app)
         "<button>Merge</button>"
         not in server.client.get(f"/store/{SHOP}/admin/orders/{order_id}").text
     )
+
+
+def test_the_cli_stocks_moves_splits_and_merges(server, app, capsys):
+    def run(words: str) -> int:
+        return cli.main(["--url", server.url, *words.split()])
+
+    assert run(f"stock {SHOP} --sku MUG-STN-SPK --client-id app-one") == 0
+    assert run(f"stock {SHOP} --sku MUG-STN-SPK --merchant") == 0
+    assert run(f"location add {SHOP} --name Depot") == 0
+    order_id = place(server, ("MUG-STN-SPK", 3))
+    (fo,) = fos_of(server.store, order_id)
+    assert fo["location_id"] == app["merchant_location"]
+    line_id = fo["line_items"][0]["id"]
+    assert run(f"fo split {SHOP} {fo['id']} --line {line_id}:1") == 0
+    first, second = fos_of(server.store, order_id)
+    assert run(f"fo move {SHOP} {second['id']} --to-client-id app-one") == 0
+    assert fos_of(server.store, order_id)[1]["location_id"] == app["service_location"]
+    assert run(f"fo move {SHOP} {second['id']} --to-merchant") == 0
+    assert run(f"fo merge {SHOP} {first['id']} --with {second['id']}") == 0
+    merged, emptied = fos_of(server.store, order_id)
+    assert (merged["status"], merged["line_items"][0]["total_quantity"]) == ("OPEN", 3)
+    assert (emptied["status"], emptied["line_items"]) == ("CLOSED", [])
+    assert run(f"fo move {SHOP} {first['id']} --to-location-id 1") == 1  # no such location
+    capsys.readouterr()
