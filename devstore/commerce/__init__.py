@@ -65,6 +65,7 @@ from devstore.commerce.shops import (
     fulfillment_services_of,
     locations_of,
     stock_skus_at,
+    stocked_locations,
     variant_by_sku,
 )
 from devstore.commerce.webhook_subscriptions import (
@@ -73,6 +74,7 @@ from devstore.commerce.webhook_subscriptions import (
 )
 
 __all__ = [
+    "stocked_locations",
     "advance_clock",
     "open_fulfillment_order",
     "reschedule_fulfillment_order",

@@ -274,3 +274,36 @@ def test_the_cli_stocks_moves_splits_and_merges(server, app, capsys):
     assert (emptied["status"], emptied["line_items"]) == ("CLOSED", [])
     assert run(f"fo move {SHOP} {first['id']} --to-location-id 1") == 1  # no such location
     capsys.readouterr()
+
+
+LOCATIONS = """query($fo: ID!) {
+  locations(first: 10) { nodes { id name isPrimary isFulfillmentService } }
+  location { id isPrimary }
+  fulfillmentOrder(id: $fo) { locationsForMove(first: 10) { nodes {
+    location { id } movable message availableLineItemsCount { count } } } } }"""
+
+
+def test_an_app_finds_the_locations_a_fulfillment_order_can_move_to(server, app):
+    depot = control(server, "/locations", {"name": "Depot"})
+    control(server, "/stock", {"location_id": depot["id"], "skus": ["MUG-STN-SPK"], "add": True})
+    order_id = place(server, ("MUG-STN-SPK", 1), ("BRS-LAMP", 1))
+    (fo,) = fos_of(server.store, order_id)
+    data = gql(server, app["token"], LOCATIONS, fo=commerce.gid("FulfillmentOrder", fo["id"]))
+    assert [
+        (n["name"], n["isPrimary"], n["isFulfillmentService"]) for n in data["locations"]["nodes"]
+    ] == [
+        ("Shop location", True, False),
+        ("Supplier", False, True),
+        ("Depot", False, False),
+    ]
+    assert data["location"]["id"] == location_gid(app["merchant_location"])
+    moves = data["fulfillmentOrder"]["locationsForMove"]["nodes"]
+    assert [
+        (m["location"]["id"], m["movable"], m["availableLineItemsCount"]["count"]) for m in moves
+    ] == [
+        (location_gid(app["service_location"]), False, 0),
+        (location_gid(depot["id"]), False, 1),
+    ]
+    control(server, "/stock", {"location_id": depot["id"], "skus": ["BRS-LAMP"], "add": True})
+    again = gql(server, app["token"], LOCATIONS, fo=commerce.gid("FulfillmentOrder", fo["id"]))
+    assert again["fulfillmentOrder"]["locationsForMove"]["nodes"][1]["movable"] is True

@@ -7,7 +7,7 @@ from devstore.commerce import app_id, gid
 from devstore.resolvers.common import Context, connection
 
 # Module, not names: order views point back at the fulfillment views.
-from devstore.resolvers.views import orders
+from devstore.resolvers.views import locations, orders
 
 
 def _supported_actions(status: str, request_status: str) -> list[dict]:
@@ -122,6 +122,9 @@ def _fo_connections(ctx: Context, fo: dict, order: dict) -> dict:
                 "lineItem": orders.line_item_view(ctx, order, items[li["line_item_id"]]),
             },
             **args,
+        ),
+        "locationsForMove": lambda info, **args: locations.locations_for_move(
+            ctx, fo, order, **args
         ),
         "merchantRequests": lambda info, **args: connection(
             [
