@@ -70,6 +70,130 @@ def _edit_body(args) -> dict:
     }
 
 
+FO_ACTIONS = [
+    "request_fulfillment",
+    "accept",
+    "reject",
+    "fulfill",
+    "request_cancellation",
+    "accept_cancellation",
+    "reject_cancellation",
+    "hold",
+    "release",
+    "move",
+    "split",
+    "merge",
+    "open",
+    "reschedule",
+]
+
+
+def _where(parser, prefix: str = "") -> None:
+    """--client-id / --merchant / --location-id: a location, as the control routes name it."""
+    parser.add_argument(f"--{prefix}client-id", dest="client_id", help="an app's service location")
+    parser.add_argument(
+        f"--{prefix}merchant", dest="merchant", action="store_true", help="the shop's own location"
+    )
+    parser.add_argument(f"--{prefix}location-id", dest="location_id", type=int)
+
+
+def _schedule(args) -> dict:
+    if not args.schedule:
+        return {}
+    return {
+        "schedule": {
+            "deliveries": args.schedule,
+            "interval_days": args.interval_days,
+            "first_in_days": args.first_in_days,
+        }
+    }
+
+
+def _delivery(args) -> dict:
+    if not args.delivery:
+        return {}
+    return {"delivery": {"type": args.delivery, "location_id": args.delivery_location_id}}
+
+
+def _location_parsers(verbs) -> None:
+    stock = verbs.add_parser(
+        "stock", help="stock SKUs at an app's fulfillment service location (or another)"
+    )
+    stock.add_argument("domain")
+    stock.add_argument("--sku", action="append", required=True)
+    _where(stock)
+    stock.add_argument(
+        "--add", action="store_true", help="stock them there too (--merchant always does)"
+    )
+    location = verbs.add_parser("location", help="the merchant's own locations")
+    location.add_argument("action", choices=["add", "list"])
+    location.add_argument("domain")
+    location.add_argument("--name", default="Warehouse")
+
+
+def _fo_parser(verbs) -> None:
+    fo = verbs.add_parser("fo", help="act on a fulfillment order (merchant, supplier or app)")
+    fo.add_argument("action", choices=FO_ACTIONS)
+    fo.add_argument("domain")
+    fo.add_argument("fo_id", type=int)
+    fo.add_argument("--message")
+    fo.add_argument("--reason")
+    fo.add_argument("--notes", help="hold: the reason notes")
+    fo.add_argument("--handle", help="hold: the app's handle for the hold")
+    fo.add_argument("--app", help="hold/release: as this app (client id), e.g. a fraud app")
+    fo.add_argument("--hold-id", type=int, action="append", help="release: only these holds")
+    fo.add_argument("--tracking-number", dest="number")
+    fo.add_argument("--company")
+    fo.add_argument("--tracking-url", "--url", dest="tracking_url")
+    _where(fo, "to-")
+    fo.add_argument("--line", action="append", help="move/split: FO_LINE_ITEM_ID:QUANTITY")
+    fo.add_argument("--with", dest="merge_with", type=int, action="append", help="merge: FO ids")
+    fo.add_argument("--fulfill-at", help="reschedule: the new date and time (ISO 8601)")
+    clock = verbs.add_parser("clock", help="time passes: scheduled fulfillment orders due open")
+    clock.add_argument("domain")
+    clock.add_argument("--until", help="an ISO time (default: now)")
+    clock.add_argument("--fo", type=int, help="until this fulfillment order's fulfillAt")
+
+
+def _location_verbs(args) -> int:
+    shop = f"/_devstore/shops/{args.domain}"
+    if args.verb == "location":
+        if args.action == "list":
+            return _call(args, "GET", f"{shop}/locations")
+        return _call(args, "POST", f"{shop}/locations", {"name": args.name})
+    if args.verb == "clock":
+        body = {"until": args.until, "fulfillment_order_id": args.fo}
+        return _call(args, "POST", f"{shop}/clock", body)
+    where = {
+        "client_id": args.client_id,
+        "merchant": args.merchant,
+        "location_id": args.location_id,
+    }
+    if args.verb == "stock":
+        return _call(args, "POST", f"{shop}/stock", {**where, "skus": args.sku, "add": args.add})
+    fields = {
+        "message": args.message,
+        "reason": args.reason,
+        "reason_notes": args.notes,
+        "handle": args.handle,
+        "client_id": args.app,
+        "hold_ids": args.hold_id,
+        "number": args.number,
+        "company": args.company,
+        "url": args.tracking_url,
+        "with": args.merge_with,
+        "fulfill_at": args.fulfill_at,
+        "line_items": [
+            {"id": int(line.split(":")[0]), "quantity": int(line.split(":")[1])}
+            for line in args.line or []
+        ],
+    }
+    if args.action == "move":
+        fields.update(where)
+    body = {k: v for k, v in fields.items() if v}
+    return _call(args, "POST", f"{shop}/fulfillment_orders/{args.fo_id}/{args.action}", body)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m devstore", description="A local Shopify stand-in for Relay."
@@ -144,6 +268,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     place.add_argument("--pending", action="store_true", help="leave it unpaid")
     place.add_argument("--test", action="store_true", help="a test order (Bogus Gateway)")
+    place.add_argument(
+        "--schedule", type=int, help="N deliveries (a prepaid subscription): --qty is per delivery"
+    )
+    place.add_argument("--interval-days", type=int, default=30)
+    place.add_argument(
+        "--delivery", choices=["PICK_UP", "LOCAL"], help="local pickup or local delivery"
+    )
+    place.add_argument("--delivery-location-id", type=int, help="default: the shop's location")
+    place.add_argument(
+        "--first-in-days", type=int, default=0, help="a pre-order: the first delivery later"
+    )
     cli_pricing.add_arguments(place)
     pay = order.add_parser("pay")
     pay.add_argument("domain")
@@ -164,33 +299,9 @@ def main(argv: list[str] | None = None) -> int:
     edit.add_argument("--add", action="append", default=[], metavar="SKU=QTY")
     edit.add_argument("--notify", action="store_true", help="notify the customer")
     edit.add_argument("--staff-note", default="")
-    stock = verbs.add_parser("stock", help="stock SKUs at an app's fulfillment service location")
-    stock.add_argument("domain")
-    stock.add_argument("--client-id", required=True)
-    stock.add_argument("--sku", action="append", required=True)
+    _location_parsers(verbs)
 
-    fo = verbs.add_parser("fo", help="act on a fulfillment order (merchant or supplier)")
-    fo.add_argument(
-        "action",
-        choices=[
-            "request_fulfillment",
-            "accept",
-            "reject",
-            "fulfill",
-            "request_cancellation",
-            "accept_cancellation",
-            "reject_cancellation",
-            "hold",
-            "release",
-        ],
-    )
-    fo.add_argument("domain")
-    fo.add_argument("fo_id", type=int)
-    fo.add_argument("--message")
-    fo.add_argument("--reason")
-    fo.add_argument("--tracking-number", dest="number")
-    fo.add_argument("--company")
-    fo.add_argument("--tracking-url", "--url", dest="tracking_url")
+    _fo_parser(verbs)
 
     webhook = verbs.add_parser("webhook", help="webhooks").add_subparsers(
         dest="action", required=True
@@ -263,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
             {
                 **cli_pricing.place(args, _place_lines(args)),
                 **({"test": True} if args.test else {}),
+                **_schedule(args),
+                **_delivery(args),
             },
         )
     if args.verb == "order" and args.action == "pay":
@@ -281,28 +394,8 @@ def main(argv: list[str] | None = None) -> int:
             f"/_devstore/shops/{args.domain}/orders/{args.order_id}/edit",
             _edit_body(args),
         )
-    if args.verb == "stock":
-        return _call(
-            args,
-            "POST",
-            f"/_devstore/shops/{args.domain}/stock",
-            {"client_id": args.client_id, "skus": args.sku},
-        )
-    if args.verb == "fo":
-        fields = {
-            "message": args.message,
-            "reason": args.reason,
-            "number": args.number,
-            "company": args.company,
-            "url": args.tracking_url,
-        }
-        body = {k: v for k, v in fields.items() if v}
-        return _call(
-            args,
-            "POST",
-            f"/_devstore/shops/{args.domain}/fulfillment_orders/{args.fo_id}/{args.action}",
-            body,
-        )
+    if args.verb in ("stock", "location", "fo", "clock"):
+        return _location_verbs(args)
     if args.verb == "webhook":
         return _call(
             args, "POST", f"/_devstore/shops/{args.domain}/webhooks/trigger", {"topic": args.topic}

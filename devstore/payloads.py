@@ -122,7 +122,7 @@ def order(store, shop: str, order_id: int) -> dict:
             "test": bool(doc.get("test")),
             "customer": customer,
             "shipping_address": _address(doc.get("shipping_address")),
-            "billing_address": _address(doc.get("shipping_address")),
+            "billing_address": _address(doc.get("billing_address", doc.get("shipping_address"))),
             "line_items": [_line_item(line_template, i, currency) for i in doc["line_items"]],
             "subtotal_price": doc["subtotal_price"],
             "subtotal_price_set": _money_set(doc["subtotal_price"], currency),
@@ -230,33 +230,6 @@ def fo_cancelled(fo: dict, replacement: dict) -> dict:
         "fulfillment_order": _fo_brief(fo),
         "replacement_fulfillment_order": _fo_brief(replacement),
     }
-
-
-def placed_on_hold(fo: dict, hold: dict) -> dict:
-    payload = example("fulfillment_orders/placed_on_hold")
-    held = payload.get("fulfillment_order") or {}
-    hold_template = (held.get("fulfillment_holds") or [{}])[0]
-    held.update(_fo_brief(fo))
-    held["fulfillment_holds"] = [
-        {
-            **copy.deepcopy(hold_template),
-            "id": _gid("FulfillmentHold", h["id"]),
-            "reason": h["reason"].lower(),
-            "reason_notes": h.get("reason_notes") or "",
-            "handle": h.get("handle") or "",
-        }
-        for h in fo["holds"]
-    ]
-    payload["fulfillment_order"] = held
-    if "created_fulfillment_hold" in payload:
-        payload["created_fulfillment_hold"] = {
-            **copy.deepcopy(payload["created_fulfillment_hold"] or hold_template),
-            "id": _gid("FulfillmentHold", hold["id"]),
-            "reason": hold["reason"].lower(),
-            "reason_notes": hold.get("reason_notes") or "",
-            "handle": hold.get("handle") or "",
-        }
-    return payload
 
 
 def fulfillment(store, shop: str, doc: dict) -> dict:

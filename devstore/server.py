@@ -16,6 +16,7 @@ from devstore.routes import (
     apps,
     control,
     control_apps,
+    control_fo,
     control_orders,
     oauth,
 )
@@ -28,6 +29,7 @@ BLUEPRINTS = (
     apps.bp,
     control.bp,
     control_orders.bp,
+    control_fo.bp,
     control_apps.bp,
 )
 

@@ -15,10 +15,16 @@ from devstore.commerce.common import (
     PLANS,
     NotFound,
     UserError,
+    app_id,
     gid,
     money,
     now_iso,
     parse_gid,
+)
+from devstore.commerce.fo_moves import (
+    merge_fulfillment_orders,
+    move_fulfillment_order,
+    split_fulfillment_order,
 )
 from devstore.commerce.fulfillment_orders import (
     SERVICE_RESPONSES,
@@ -27,14 +33,13 @@ from devstore.commerce.fulfillment_orders import (
     cancel_fulfillment_order,
     fulfillment_orders_of,
     get_fulfillment_order,
-    hold_fulfillment_order,
     reject_cancellation_request,
     reject_fulfillment_request,
-    release_hold,
     submit_cancellation_request,
     submit_fulfillment_request,
 )
 from devstore.commerce.fulfillments import create_fulfillment, fulfillments_of, update_tracking
+from devstore.commerce.holds import hold_fulfillment_order, release_hold
 from devstore.commerce.orders import (
     DEFAULT_ADDRESS,
     cancel_order,
@@ -46,14 +51,22 @@ from devstore.commerce.orders import (
     update_order,
 )
 from devstore.commerce.refunds import create_refund, refundable_amount, suggest_refund
+from devstore.commerce.schedules import (
+    advance_clock,
+    open_fulfillment_order,
+    reschedule_fulfillment_order,
+)
 from devstore.commerce.seed import seed_orders
 from devstore.commerce.shops import (
     SAMPLE_PRODUCTS,
+    add_location,
     create_fulfillment_service,
     create_variant,
     ensure_shop,
     fulfillment_services_of,
+    locations_of,
     stock_skus_at,
+    stocked_locations,
     variant_by_sku,
 )
 from devstore.commerce.webhook_subscriptions import (
@@ -70,6 +83,9 @@ __all__ = [
     "UserError",
     "accept_cancellation_request",
     "accept_fulfillment_request",
+    "add_location",
+    "advance_clock",
+    "app_id",
     "cancel_fulfillment_order",
     "cancel_order",
     "create_fulfillment",
@@ -88,10 +104,14 @@ __all__ = [
     "gid",
     "hold_fulfillment_order",
     "list_orders",
+    "locations_of",
     "mark_paid",
+    "merge_fulfillment_orders",
     "money",
+    "move_fulfillment_order",
     "now_iso",
     "order_edits",
+    "open_fulfillment_order",
     "order_shop",
     "parse_gid",
     "refundable_amount",
@@ -99,8 +119,11 @@ __all__ = [
     "reject_cancellation_request",
     "reject_fulfillment_request",
     "release_hold",
+    "reschedule_fulfillment_order",
     "seed_orders",
+    "split_fulfillment_order",
     "stock_skus_at",
+    "stocked_locations",
     "submit_cancellation_request",
     "submit_fulfillment_request",
     "update_order",

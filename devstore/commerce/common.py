@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -36,6 +37,13 @@ def now_iso() -> str:
 
 def gid(kind: str, doc_id: int | str) -> str:
     return f"gid://shopify/{kind}/{doc_id}"
+
+
+def app_id(client_id: str | None) -> int | None:
+    """An app's numeric id (App gid), stable per client id; None for the merchant's own acts."""
+    if not client_id:
+        return None
+    return int(hashlib.sha256(client_id.encode()).hexdigest()[:10], 16) % 10**10
 
 
 def parse_gid(value: str | int, kind: str) -> int:

@@ -1,5 +1,6 @@
 """Fulfillment orders and the moves Shopify allows on them (reference §4.5): the merchant's
-fulfillment and cancellation requests, the fulfillment service's answers, holds, cancel."""
+fulfillment and cancellation requests, the fulfillment service's answers, cancel (holds:
+commerce.holds; move, split, merge: commerce.fo_moves)."""
 
 from __future__ import annotations
 
@@ -262,58 +263,6 @@ def submit_cancellation_request(
         )
         if service:
             events.notify_fulfillment_service(store, shop, service["id"], "CANCELLATION_REQUEST")
-        return fo
-
-
-def hold_fulfillment_order(
-    store: Store,
-    shop: str,
-    fo_id: int,
-    *,
-    reason: str,
-    reason_notes: str | None = None,
-    handle: str = "",
-    client_id: str | None = None,
-) -> dict:
-    with store.transaction():
-        fo = get_fulfillment_order(store, shop, fo_id)
-        if fo["status"] not in ("OPEN", "ON_HOLD", "SCHEDULED"):
-            raise UserError("The fulfillment order's status does not allow holds.", field=["id"])
-        if len(handle) > 64:
-            raise UserError(
-                "Handle is too long (maximum is 64 characters)", field=["fulfillmentHold", "handle"]
-            )
-        if any(h["handle"] == handle and h["client_id"] == client_id for h in fo["holds"]):
-            raise UserError(
-                "A hold with this handle already exists.", field=["fulfillmentHold", "handle"]
-            )
-        hold = {
-            "id": store.next_id("fulfillment_hold", start=2_000_001),
-            "reason": reason,
-            "reason_notes": reason_notes,
-            "handle": handle,
-            "client_id": client_id,
-            "held_at": now_iso(),
-        }
-        fo["holds"].append(hold)
-        fo["status"] = "ON_HOLD"
-        fo = save_fo(store, shop, fo)
-        events.emit(
-            store, shop, "fulfillment_orders/placed_on_hold", payloads.placed_on_hold(fo, hold)
-        )
-        return {"fulfillment_order": fo, "hold": hold}
-
-
-def release_hold(store: Store, shop: str, fo_id: int, *, hold_ids: list[int] | None = None) -> dict:
-    with store.transaction():
-        fo = get_fulfillment_order(store, shop, fo_id)
-        if fo["status"] != "ON_HOLD":
-            raise UserError("The fulfillment order is not on hold.", field=["id"])
-        fo["holds"] = [h for h in fo["holds"] if hold_ids and h["id"] not in hold_ids]
-        if not fo["holds"]:
-            fo["status"] = "OPEN"
-        fo = save_fo(store, shop, fo)
-        events.emit(store, shop, "fulfillment_orders/hold_released", payloads.fo_only(fo))
         return fo
 
 

@@ -62,7 +62,7 @@ def create_fulfillment(
 def _take_lines(store: Store, shop: str, fo: dict, group: dict, client_id: str | None) -> list:
     """Take the group's quantities (all that remains when it names none) off `fo`'s lines and
     move its status on; returns the fulfillment's lines."""
-    if fo["status"] in ("CLOSED", "CANCELLED", "INCOMPLETE", "ON_HOLD"):
+    if fo["status"] in ("CLOSED", "CANCELLED", "INCOMPLETE", "ON_HOLD", "SCHEDULED"):
         raise UserError(
             f"Fulfillment order {gid('FulfillmentOrder', fo['id'])} has an "
             f"unfulfillable status= {fo['status'].lower()}.",

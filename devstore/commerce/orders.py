@@ -7,13 +7,20 @@ from decimal import Decimal
 
 from devstore import events, payloads
 from devstore.commerce.common import NotFound, UserError, gid, money, now_iso, require_shop
+from devstore.commerce.delivery_methods import (
+    delivery_method,
+    order_addresses,
+    route_to_method,
+)
 from devstore.commerce.fulfillment_orders import (
     fulfillment_orders_of,
     new_fulfillment_order,
     save_fo,
     service_of_location,
 )
-from devstore.commerce.pricing import price_order
+from devstore.commerce.pricing import price_order, pricing_of
+from devstore.commerce.routing import route_lines
+from devstore.commerce.schedules import schedule_fulfillment_orders, total_quantities
 from devstore.commerce.shops import variant_by_sku
 from devstore.store import Store
 
@@ -51,23 +58,31 @@ def create_order(
     created_at: str | None = None,
     app_client_id: str | None = None,
     test: bool = False,
+    schedule: dict | None = None,
+    delivery: dict | None = None,
     pricing: dict | None = None,
 ) -> dict:
-    """Place an order as a customer (or an app through orderCreate) would. line_items:
-    [{"sku" or "variant_id", "quantity", "price"?, "title"?, "requires_shipping"?,
-    "gift_card"?, "discount"?}]; fulfillment orders per location stocking them, as Shopify
-    routes. `pricing` (opt-in, pricing.py): presentment currency, discount, taxes, duties."""
-    pricing = _check_new_order(line_items, financial_status, pricing)
+    """Place an order as a customer (or an app through orderCreate) would.
+
+    line_items: [{"sku" or "variant_id", "quantity", "price"?, "title"?, "requires_shipping"?,
+    "gift_card"?, "discount"?}]. Fulfillment orders are created per location stocking the
+    items (and apart for lines that need no shipping), like Shopify's order routing. Opt-in: a
+    `schedule` (prepaid subscription, pre-order: commerce.schedules), a `delivery` (pickup or
+    local delivery: commerce.delivery_methods), a `test` order, `pricing` (presentment
+    currency, discount, taxes, duties: commerce.pricing).
+    """
+    line_items = total_quantities(_check_lines(line_items, financial_status), schedule)
+    pricing = pricing_of(line_items, pricing)
     with store.transaction():
         shop_doc = require_shop(store, shop)
         # Priced: the shop's currency, the customer's being presentment money.
         currency = shop_doc["currency"] if pricing is not None else currency or shop_doc["currency"]
+        method = delivery_method(store, shop, shop_doc, delivery)
         order_id = store.next_id("order", start=5_000_001)
         number = store.next_id(f"order_number:{shop}", start=1001)
         items = [new_line_item(store, shop, shop_doc, spec) for spec in line_items]
         created = created_at or now_iso()
-        customer = customer or dict(DEFAULT_CUSTOMER)
-        customer.setdefault("id", store.next_id("customer", start=3_000_001))
+        customer = _customer(store, customer)
         order = {
             "id": order_id,
             "name": f"#{number}",
@@ -83,28 +98,24 @@ def create_order(
             "source_name": source_name,
             "app_client_id": app_client_id,
             "customer": customer,
-            "shipping_address": shipping_address or DEFAULT_ADDRESS,
+            **order_addresses(method, shipping_address or DEFAULT_ADDRESS),
             "line_items": items,
             **_money(store, items, shipping_price, financial_status, pricing, currency),
             # Paid through Shopify's Bogus Gateway (or a provider in test mode).
             **({"test": True} if test else {}),
         }
+        _route_fulfillment_orders(store, shop, order, schedule)  # sets each line's location
         store.put("order", order_id, order, shop=shop)
-        _route_fulfillment_orders(store, shop, order)
         _announce_new_order(store, shop, order)
         return store.get("order", order_id)
 
 
-def _check_new_order(line_items: list[dict], financial_status: str, pricing) -> dict | None:
-    """The new order's pricing options ({} when only a line has a discount), once its lines
-    and payment state are checked."""
+def _check_lines(line_items: list[dict], financial_status: str) -> list[dict]:
     if not line_items:
         raise UserError("Line items must have at least one item", field=["lineItems"])
     if financial_status not in ("paid", "pending", "authorized"):
         raise UserError(f"Unsupported financial status {financial_status}")
-    if pricing is None and any(spec.get("discount") for spec in line_items):
-        return {}
-    return pricing
+    return line_items
 
 
 def _announce_new_order(store: Store, shop: str, order: dict) -> None:
@@ -122,6 +133,12 @@ def _fulfill_gift_cards(store: Store, shop: str, order: dict) -> None:
         from devstore.commerce.line_kinds import fulfill_gift_cards
 
         fulfill_gift_cards(store, shop, order["id"])
+
+
+def _customer(store: Store, customer: dict | None) -> dict:
+    customer = customer or dict(DEFAULT_CUSTOMER)
+    customer.setdefault("id", store.next_id("customer", start=3_000_001))
+    return customer
 
 
 def new_line_item(
@@ -223,21 +240,25 @@ def new_transaction(store: Store, amount: Decimal, kind: str, parent_id: int | N
     }
 
 
-def _route_fulfillment_orders(store: Store, shop: str, order: dict) -> None:
-    # One fulfillment order per location and delivery method: lines that need no shipping
-    # (delivery method NONE) never share one with shipped lines.
-    groups: dict[tuple[int, bool], list[dict]] = {}
-    for item in order["line_items"]:
-        groups.setdefault((item["location_id"], item["requires_shipping"]), []).append(item)
-    for (location_id, ships), items in groups.items():
-        new_fulfillment_order(
-            store,
-            shop,
-            order["id"],
-            location_id,
-            [(i["id"], i["quantity"]) for i in items],
-            delivery_method=None if ships else "NONE",
-        )
+def _route_fulfillment_orders(store: Store, shop: str, order: dict, schedule) -> None:
+    # Lines that need no shipping (delivery method NONE) never share a fulfillment order with
+    # shipped lines: they stay at the shop's own location (commerce.line_kinds).
+    shipped = [item for item in order["line_items"] if item["requires_shipping"]]
+    unshipped = [item for item in order["line_items"] if not item["requires_shipping"]]
+    groups = route_to_method(order, route_lines(store, shop, shipped)) if shipped else []
+    if schedule:
+        schedule_fulfillment_orders(store, shop, order, groups, schedule)
+    else:
+        for location_id, items in groups:
+            lines = [(i["id"], i["quantity"]) for i in items]
+            new_fulfillment_order(store, shop, order["id"], location_id, lines)
+    if order.get("delivery_method"):
+        for fo in fulfillment_orders_of(store, shop, order["id"]):
+            save_fo(store, shop, {**fo, "delivery_method": order["delivery_method"]})
+    if unshipped:
+        lines = [(i["id"], i["quantity"]) for i in unshipped]
+        location_id = unshipped[0]["location_id"]
+        new_fulfillment_order(store, shop, order["id"], location_id, lines, delivery_method="NONE")
     events.emit(
         store,
         shop,

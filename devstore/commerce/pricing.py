@@ -41,6 +41,13 @@ def allocate(total: Decimal, weights: list[Decimal], currency: str) -> list[Deci
     return shares
 
 
+def pricing_of(line_items: list[dict], pricing: dict | None) -> dict | None:
+    """A new order's pricing options: {} when only a line has a discount, None for none."""
+    if pricing is None and any(spec.get("discount") for spec in line_items):
+        return {}
+    return pricing
+
+
 def check_options(options: dict, shop_currency: str) -> None:
     presentment = options.get("presentment_currency")
     if presentment and presentment != shop_currency and not options.get("rate"):

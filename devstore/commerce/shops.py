@@ -94,15 +94,44 @@ def create_variant(
         return store.put("variant", variant_id, doc, shop=shop)
 
 
-def stock_skus_at(store: Store, shop: str, skus: list[str], location_id: int) -> int:
-    """Move SKUs' inventory to a location (e.g. a supplier's fulfillment-service location)."""
+def stock_skus_at(
+    store: Store, shop: str, skus: list[str], location_id: int, *, add: bool = False
+) -> int:
+    """Move SKUs' inventory to a location (e.g. a supplier's fulfillment-service location), or
+    with `add` stock them there too, so they are stocked at several locations and Shopify's
+    order routing chooses among them."""
     with store.transaction():
         moved = 0
         for variant in store.find("variant", shop=shop, where=lambda v: v["sku"] in skus):
-            variant["location_id"] = location_id
+            if add:
+                stocked = stocked_locations(variant)
+                variant["location_ids"] = stocked + [i for i in [location_id] if i not in stocked]
+            else:
+                variant["location_id"] = location_id
+                variant.pop("location_ids", None)
             store.put("variant", variant["id"], variant, shop=shop)
             moved += 1
         return moved
+
+
+def stocked_locations(variant: dict) -> list[int]:
+    """The locations a variant is stocked at, the first being where it was stocked first."""
+    return list(variant.get("location_ids") or [variant["location_id"]])
+
+
+def add_location(store: Store, shop: str, *, name: str) -> dict:
+    """Another location of the merchant's own (a warehouse, a shop), stocking nothing yet."""
+    with store.transaction():
+        require_shop(store, shop)
+        location_id = store.next_id("location", start=70_000_001)
+        doc = {"id": location_id, "name": name, "fulfillment_service_id": None}
+        return store.put("location", location_id, doc, shop=shop)
+
+
+def locations_of(store: Store, shop: str) -> list[dict]:
+    """The shop's locations in the order they were added (the primary first): the priority
+    Shopify's default routing rule ranks them by."""
+    return sorted(store.find("location", shop=shop), key=lambda loc: loc["id"])
 
 
 def variant_by_sku(store: Store, shop: str, sku: str) -> dict | None:

@@ -9,6 +9,7 @@ from devstore.commerce import NotFound, gid, parse_gid
 from devstore.resolvers import order_search
 from devstore.resolvers.common import Context, connection
 from devstore.resolvers.mutations import mutations
+from devstore.resolvers.views import locations
 from devstore.resolvers.views.fulfillment import fulfillment_order_view, fulfillment_service_view
 from devstore.resolvers.views.orders import order_view
 from devstore.resolvers.views.shop import shop_view, webhook_subscription_view
@@ -112,6 +113,8 @@ def root(ctx: Context) -> dict:
         "fulfillmentOrders": lambda info, **args: _fulfillment_orders(ctx, **args),
         "assignedFulfillmentOrders": lambda info, **args: _assigned_fulfillment_orders(ctx, **args),
         "fulfillmentService": lambda info, id: _fulfillment_service(ctx, id),
+        "locations": lambda info, **args: locations.locations(ctx, **args),
+        "location": lambda info, **args: locations.location(ctx, **args),
         "webhookSubscriptions": lambda info, **args: _webhook_subscriptions(ctx, **args),
         **mutations(ctx),
     }

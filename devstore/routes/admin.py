@@ -117,14 +117,42 @@ def admin_fo_action(shop, fo_id, action):
             store, shop, fo_id, message=note
         ),
     }
+    moves.update(_rearranging(store, shop, fo_id))
     if action not in moves:
         abort(404)
     try:
         moves[action]()
-        message = "Request sent"
+        message = {"move": "Moved", "split": "Split", "merge": "Merged"}.get(action, "Request sent")
     except (commerce.UserError, commerce.NotFound) as exc:
         message = str(exc)
     back = url_for(".admin_orders", shop=shop)
     if (request.referrer or "").startswith(f"{request.host_url}store/{shop}/admin/orders/"):
         back = request.referrer.split("?")[0]  # stay on the order page it came from
     return redirect(f"{back}?{urlencode({'message': message})}")
+
+
+def _rearranging(store, shop: str, fo_id: int) -> dict:
+    """The order page's "Move", "Split" and "Merge" (Shopify admin: "Change location", "Split
+    fulfillment order", "Merge fulfillment orders"), from the form's fields."""
+    form = request.form
+
+    def lines():
+        if not form.get("line_item_id"):
+            return None
+        line_gid = commerce.gid("FulfillmentOrderLineItem", int(form["line_item_id"]))
+        return [{"id": line_gid, "quantity": int(form.get("quantity") or 1)}]
+
+    return {
+        "move": lambda: commerce.move_fulfillment_order(
+            store, shop, fo_id, new_location_id=int(form["location_id"]), line_items=lines()
+        ),
+        "split": lambda: commerce.split_fulfillment_order(store, shop, fo_id, lines() or []),
+        "merge": lambda: commerce.merge_fulfillment_orders(
+            store,
+            shop,
+            [
+                {"fulfillmentOrderId": commerce.gid("FulfillmentOrder", i)}
+                for i in [fo_id, *[int(x) for x in form.getlist("with")]]
+            ],
+        ),
+    }

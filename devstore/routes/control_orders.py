@@ -1,5 +1,5 @@
 """/_devstore control routes over a shop's orders: seed, list and place orders, pay and cancel
-one, stock SKUs, and act on a fulfillment order as the merchant or the fulfillment service."""
+one, and act on a fulfillment order as the merchant or the fulfillment service."""
 
 from __future__ import annotations
 
@@ -58,6 +58,8 @@ def place_order(shop):
         tags=body.get("tags"),
         shipping_price=body.get("shipping_price", "0.00"),
         test=bool(body.get("test")),
+        schedule=body.get("schedule"),
+        delivery=body.get("delivery"),
         pricing={k: body[k] for k in PRICING if k in body} or None,
     )
     return ok(
@@ -131,21 +133,6 @@ def edit(shop, order_id):
     )
 
 
-@bp.post("/_devstore/shops/<shop>/stock")
-def stock(shop):
-    """Stock SKUs at a location, or at the fulfillment service an app registered."""
-    body, store = request.get_json(force=True), get_store()
-    location_id = body.get("location_id")
-    if body.get("client_id"):
-        services = commerce.fulfillment_services_of(store, shop, body["client_id"])
-        if not services:
-            return ok({"error": "that app has no fulfillment service on this shop"}, 422)
-        location_id = services[0]["location_id"]
-    with store.transaction():
-        moved = commerce.stock_skus_at(store, shop, body["skus"], int(location_id))
-    return ok({"moved": moved, "location_id": location_id})
-
-
 @bp.post("/_devstore/shops/<shop>/fulfillment_orders/<int:fo_id>/<action>")
 def fo_action(shop, fo_id, action):
     body, store = request.get_json(silent=True) or {}, get_store()
@@ -176,15 +163,24 @@ def fo_action(shop, fo_id, action):
         "reject_cancellation": lambda: commerce.reject_cancellation_request(
             store, shop, fo_id, message=body.get("message")
         ),
+        # As the merchant, or (client_id) as an app, e.g. a fraud app holding the order.
         "hold": lambda: commerce.hold_fulfillment_order(
             store,
             shop,
             fo_id,
             reason=body.get("reason", "OTHER"),
-            reason_notes=body.get("message"),
+            reason_notes=body.get("reason_notes") or body.get("message"),
+            handle=body.get("handle") or "",
+            client_id=body.get("client_id"),
         ),
-        "release": lambda: commerce.release_hold(store, shop, fo_id),
+        "release": lambda: commerce.release_hold(
+            store, shop, fo_id, hold_ids=[int(i) for i in body.get("hold_ids") or []] or None
+        ),
     }
+    moves["open"] = lambda: commerce.open_fulfillment_order(store, shop, fo_id)
+    moves["reschedule"] = lambda: commerce.reschedule_fulfillment_order(
+        store, shop, fo_id, body["fulfill_at"]
+    )
     if action not in moves:
         return ok({"error": f"unknown action {action}; one of {sorted(moves)}"}, 404)
     return ok(moves[action]())

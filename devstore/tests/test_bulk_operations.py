@@ -3,6 +3,7 @@ with __parentId behind a signed URL, userErrors for queries Shopify refuses, the
 the cost of each call; plus ordersCount and the search syntax a filtered export uses."""
 
 import json
+import time
 from pathlib import Path
 
 import httpx
@@ -45,8 +46,15 @@ def start(store, query=ORDERS, grouped=False):
 
 
 def finish(store, payload):
+    """Run the operation to its end. With a running server, its own bulk runner may have
+    claimed the operation first (then run_pending finds nothing): wait for that run to end."""
     bulk.run_pending(store, Settings(bulk_objects_per_second=0))
-    return run(store, POLL, {"id": payload["bulkOperation"]["id"]})["data"]["bulkOperation"]
+    for _ in range(1200):  # generous: ends as soon as the operation does
+        operation = run(store, POLL, {"id": payload["bulkOperation"]["id"]})["data"]
+        if operation["bulkOperation"]["status"] not in ("CREATED", "RUNNING", "CANCELING"):
+            return operation["bulkOperation"]
+        time.sleep(0.05)
+    raise AssertionError("the bulk operation never finished")
 
 
 def result_lines(store, operation):

@@ -8,6 +8,7 @@ from devstore import bulk
 from devstore.commerce import UserError
 from devstore.resolvers.common import Context
 from devstore.resolvers.mutations import (
+    fo_moves,
     fulfillment_orders,
     fulfillment_services,
     fulfillments,
@@ -19,6 +20,7 @@ from devstore.resolvers.mutations import (
 
 RESOURCES = (
     fulfillment_orders,
+    fo_moves,
     fulfillments,
     orders,
     order_edits,

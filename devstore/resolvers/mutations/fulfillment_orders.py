@@ -66,12 +66,14 @@ def hold(ctx, id, fulfillmentHold):
         reason_notes=fulfillmentHold.get("reasonNotes"),
         handle=fulfillmentHold.get("handle") or "",
         client_id=ctx.client_id,
+        line_items=fulfillmentHold.get("fulfillmentOrderLineItems") or None,
     )
     return _payload(
         ctx,
         result["fulfillment_order"],
         fulfillmentHold=hold_view(ctx, result["hold"]),
-        remainingFulfillmentOrder=None,
+        remainingFulfillmentOrder=result["remaining"]
+        and fulfillment_order_view(ctx, result["remaining"]),
     )
 
 

@@ -3,11 +3,11 @@ fulfillment services."""
 
 from __future__ import annotations
 
-from devstore.commerce import gid
+from devstore.commerce import app_id, gid
 from devstore.resolvers.common import Context, connection
 
 # Module, not names: order views point back at the fulfillment views.
-from devstore.resolvers.views import orders
+from devstore.resolvers.views import locations, orders
 
 
 def _supported_actions(status: str, request_status: str) -> list[dict]:
@@ -20,6 +20,8 @@ def _supported_actions(status: str, request_status: str) -> list[dict]:
         supported = ["REQUEST_CANCELLATION", "CREATE_FULFILLMENT"]
     elif status == "ON_HOLD":
         supported = ["RELEASE_HOLD"]
+    elif status == "SCHEDULED":
+        supported = ["MARK_AS_OPEN", "HOLD", "MOVE"]
     return [{"action": a, "externalUrl": None} for a in supported]
 
 
@@ -32,6 +34,21 @@ def hold_view(ctx: Context, hold: dict) -> dict:
         "handle": hold.get("handle"),
         "displayReason": hold["reason"].replace("_", " ").title(),
         "heldByRequestingApp": hold.get("client_id") == ctx.client_id,
+        "heldByApp": _app_view(ctx, hold.get("client_id")),
+    }
+
+
+def _app_view(ctx: Context, client_id: str | None) -> dict | None:
+    """The app that placed a hold (null for the merchant's own, placed in the admin)."""
+    app = ctx.store.get("app", client_id) if client_id else None
+    if app is None:
+        return None
+    return {
+        "__typename": "App",
+        "id": gid("App", app_id(client_id)),
+        "title": app["name"],
+        "apiKey": client_id,
+        "handle": "-".join(app["name"].lower().split()),
     }
 
 
@@ -58,6 +75,25 @@ def _assigned_location(fo: dict, location: dict) -> dict:
             "id": gid("Location", fo["location_id"]),
             "name": location.get("name"),
         },
+    }
+
+
+def _delivery_method_view(fo: dict) -> dict:
+    """Shipped unless the order was placed for pickup or local delivery."""
+    method = fo.get("delivery_method") or {"method_type": "SHIPPING", "presented_name": None}
+    if isinstance(method, str):  # "NONE": lines that need no shipping (commerce.line_kinds)
+        method = {"method_type": method, "presented_name": None}
+    return {
+        "__typename": "DeliveryMethod",
+        "id": gid("DeliveryMethod", fo["id"]),
+        "methodType": method["method_type"],
+        "presentedName": method["presented_name"],
+        "minDeliveryDateTime": None,
+        "maxDeliveryDateTime": None,
+        "serviceCode": None,
+        "sourceReference": None,
+        "additionalInformation": None,
+        "brandedPromise": None,
     }
 
 
@@ -90,6 +126,9 @@ def _fo_connections(ctx: Context, fo: dict, order: dict) -> dict:
             },
             **args,
         ),
+        "locationsForMove": lambda info, **args: locations.locations_for_move(
+            ctx, fo, order, **args
+        ),
         "merchantRequests": lambda info, **args: connection(
             [
                 r
@@ -99,17 +138,6 @@ def _fo_connections(ctx: Context, fo: dict, order: dict) -> dict:
             _merchant_request_view,
             **args,
         ),
-    }
-
-
-def _delivery_method(fo: dict) -> dict:
-    """SHIPPING, or NONE for a fulfillment order of lines that need no shipping."""
-    method = fo.get("delivery_method", "SHIPPING")
-    return {
-        "__typename": "DeliveryMethod",
-        "id": gid("DeliveryMethod", fo["id"]),
-        "methodType": method,
-        "presentedName": "Standard" if method == "SHIPPING" else None,
     }
 
 
@@ -123,11 +151,12 @@ def fulfillment_order_view(ctx: Context, fo: dict) -> dict:
         "requestStatus": fo["request_status"],
         "createdAt": fo["created_at"],
         "updatedAt": fo["updated_at"],
+        "fulfillAt": fo.get("fulfill_at"),
+        "deliveryMethod": _delivery_method_view(fo),
         "orderId": gid("Order", fo["order_id"]),
         "orderName": order["name"],
         "order": lambda info, **a: orders.order_view(ctx, order),
         "assignedLocation": _assigned_location(fo, location),
-        "deliveryMethod": _delivery_method(fo),
         "destination": _destination(order),
         "supportedActions": _supported_actions(fo["status"], fo["request_status"]),
         "fulfillmentHolds": [hold_view(ctx, h) for h in fo["holds"]],

@@ -226,7 +226,7 @@ def order_view(ctx: Context, order: dict) -> dict:
         **_order_money(order),
         "customer": _customer_view(order.get("customer") or {}),
         "shippingAddress": address_view(order.get("shipping_address")),
-        "billingAddress": address_view(order.get("shipping_address")),
+        "billingAddress": address_view(order.get("billing_address", order.get("shipping_address"))),
         **_order_connections(ctx, order),
         "suggestedRefund": lambda info, **args: suggested_refund_view(ctx, order, args),
     }
