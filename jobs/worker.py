@@ -20,7 +20,7 @@ from redis.exceptions import RedisError
 
 from background.queues import QUEUE_ORDER, queue
 from extensions import redis_connection
-from jobs import outbox, reclaim, runtime
+from jobs import outbox, reclaim, renamed, runtime
 
 # RQ's default is 10 minutes: how long a dead worker's expired job or a dead scheduler's lock
 # (on another host) can wait to be taken back.
@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         _wait_for_redis(connection)
         reclaim.reclaim_dead_workers(connection, qs)
         reclaim.release_dead_scheduler_locks(connection, qs)
+        renamed.migrate(connection, qs)  # jobs enqueued before their functions moved
         outbox.mark_epoch()  # this Redis is known: the start's reconciliation covers it
         _reconcile_every_shop()
         worker_pid = os.getpid()
