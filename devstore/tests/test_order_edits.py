@@ -299,3 +299,31 @@ def test_a_priced_order_can_be_edited_and_keeps_its_prices_discounts_and_taxes(s
     validate("orders/updated", updated)
     assert updated["presentment_currency"] == "EUR"
     assert updated["tax_lines"][0]["price"] == "32.30"  # as sold: 27.90 + the tote's 4.40
+
+
+def test_an_order_an_edit_left_partially_paid_refunds_what_was_paid(server):
+    """The customer paid 18.00; an edit added a 22.00 tote, so the order is partially paid.
+    What was received can still be refunded (Shopify refunds captured money), never more."""
+    order = commerce.create_order(server.store, SHOP, line_items=[{"sku": "MUG-STN-SPK"}])
+    edits = commerce.order_edits
+    session = edits.begin_edit(server.store, SHOP, order["id"])
+    tote = commerce.variant_by_sku(server.store, SHOP, "TOTE-REC-OLV")
+    edits.add_variant(server.store, SHOP, session["id"], tote["id"], 1)
+    edited = edits.commit_edit(server.store, SHOP, session["id"])
+    assert edited["financial_status"] == "partially_paid"
+    mug, tote_line = edited["line_items"]
+    suggested = commerce.suggest_refund(
+        edited, refund_line_items=[{"line_item_id": tote_line["id"], "quantity": 1}]
+    )
+    assert suggested["amount"][""] == "18.00"  # 22.00 asked, 18.00 received
+    with pytest.raises(commerce.UserError, match="greater than the refundable amount 18.00"):
+        commerce.create_refund(
+            server.store, SHOP, order["id"], refund_line_items=[], amount="18.01"
+        )
+    refund = commerce.create_refund(
+        server.store,
+        SHOP,
+        order["id"],
+        refund_line_items=[{"line_item_id": mug["id"], "quantity": 1}],
+    )
+    assert refund["transactions"][0]["amount"] == "18.00"
