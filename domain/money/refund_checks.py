@@ -1,10 +1,13 @@
 """What can still be refunded on an order, and the merchant's refund form checked against it,
 field by field (domain.money.refunds sends and records what passes).
 
-Refundable = what was paid (per line quantity x unit price, Shopify's shipping charge, the
-order total capped by what Shopify still holds of the captured payment) minus Relay's ledger
-of refunds recorded in Shopify (made in Relay or mirrored from the Shopify admin; pending ones
-count too). Money is Decimal with the currency's decimal places (Babel's CLDR data).
+Refundable = what was paid (per line: after every discount Shopify allocated to it, with its
+tax unless prices include it, domain.money.line_money; Shopify's shipping charge; the order
+total capped by what Shopify still holds of the captured payment) minus Relay's ledger of
+refunds recorded in Shopify (made in Relay or mirrored from the Shopify admin; pending ones
+count too), and per line never more than Shopify's own suggestedRefund of what is left. All
+in the customer's currency (the order's presentment currency), the shop's shown beside.
+Money is Decimal with the currency's decimal places (Babel's CLDR data).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from domain.errors import InvalidInput
 from domain.models.orders import LineItem, Order, SupplierOrder
 from domain.models.refunds import Refund
-from domain.money import supplier_ledger
+from domain.money import line_money, supplier_ledger
 from domain.money.amounts import (
     currency_decimals,
     fits_currency,
@@ -53,10 +56,14 @@ class LineState:
     supplier_order: SupplierOrder | None = None
     # Why Relay will not refund this line (its supplier was paid out), or None.
     blocked: str | None = None
+    # What Shopify would still give back for the line's units (suggestedRefund), when asked.
+    shopify_left: Decimal | None = None
+    duties_left: Decimal = ZERO  # import duties of the line Shopify would still give back
 
     @property
     def paid(self) -> Decimal:
-        return self.line.unit_price * self.line.quantity
+        """After discounts, with tax unless prices include it, in the refund currency."""
+        return line_money.line_paid(self.line)
 
     @property
     def quantity_left(self) -> int:
@@ -64,7 +71,8 @@ class LineState:
 
     @property
     def amount_left(self) -> Decimal:
-        return max(ZERO, self.paid - self.refunded_amount)
+        left = max(ZERO, self.paid - self.refunded_amount)
+        return left if self.shopify_left is None else min(left, max(ZERO, self.shopify_left))
 
 
 @dataclass
@@ -79,12 +87,24 @@ class Refundable:
     captured_left: Decimal | None = None  # Shopify's word, when it was asked
 
     @property
+    def shop_currency(self) -> str | None:
+        """The shop's currency when it is not the refund currency (shown beside), else None."""
+        return self.order.currency if self.order.currency != self.currency else None
+
+    def shop_amount(self, amount: Decimal) -> Decimal | None:
+        return line_money.shop_amount(self.order, amount)
+
+    @property
+    def duties_left(self) -> Decimal:
+        return sum((s.duties_left for s in self.lines if not s.blocked), ZERO)
+
+    @property
     def shipping_left(self) -> Decimal:
         return max(ZERO, self.shipping_paid - self.shipping_refunded)
 
     @property
     def total_left(self) -> Decimal:
-        left = max(ZERO, self.order.total - self.refunded_total)
+        left = max(ZERO, line_money.order_total(self.order) - self.refunded_total)
         return left if self.captured_left is None else min(left, max(ZERO, self.captured_left))
 
     @property
@@ -102,8 +122,14 @@ class Refundable:
 
 
 def refundable_of(
-    order: Order, *, shipping_paid: Decimal, captured_left: Decimal | None = None
+    order: Order,
+    *,
+    shipping_paid: Decimal,
+    captured_left: Decimal | None = None,
+    context=None,
 ) -> Refundable:
+    """`context`: Shopify's RefundContext, whose suggestedRefund caps each line and names the
+    duties left (without it, Relay's own ledger alone)."""
     refunds = list(
         db.session.scalars(
             select(Refund)
@@ -124,9 +150,16 @@ def refundable_of(
         so = by_supplier.get(state.line.supplier_id) if state.line.supplier_id else None
         state.supplier_order = so
         state.blocked = supplier_ledger.why_paid_out(so) if so is not None else None
+        if context is not None and context.line_refundable is not None:
+            gid = state.line.shopify_gid
+            state.shopify_left = context.line_refundable.get(gid, ZERO)
+            state.duties_left = sum(
+                (context.duty_left.get(d, ZERO) for d in context.duties_of_line.get(gid, ())),
+                ZERO,
+            )
     return Refundable(
         order=order,
-        currency=order.currency,
+        currency=line_money.refund_currency(order),
         lines=list(states.values()),
         shipping_paid=shipping_paid,
         shipping_refunded=sum((r.shipping_amount for r in refunds), ZERO),
@@ -139,6 +172,8 @@ def refundable_of(
 def full_refund_values(refundable: Refundable) -> dict[str, str]:
     """The form prefilled with everything still refundable (Full refund)."""
     values = {"mode": "full", "shipping": _plain(refundable.shipping_left, refundable.currency)}
+    if refundable.duties_left:
+        values["duties"] = "on"
     for state in refundable.lines:
         if state.blocked:
             continue
@@ -169,10 +204,16 @@ class RefundRequest:
     reason: str | None = None
     notify: bool = False
     key: str = ""
+    duties: Decimal = ZERO  # import duties given back (the refunded items', all that is left)
 
     @property
     def total(self) -> Decimal:
-        return sum((line.amount for line in self.lines), ZERO) + self.shipping
+        return sum((line.amount for line in self.lines), ZERO) + self.shipping + self.duties
+
+    @property
+    def duty_lines(self) -> list[LineRefund]:
+        """The lines whose duties go back: those refunded with a quantity."""
+        return [line for line in self.lines if line.quantity and line.state.duties_left]
 
 
 MAX_AMOUNT_DIGITS = 15  # digits before the decimal point
@@ -252,6 +293,13 @@ def parse(form, refundable: Refundable) -> RefundRequest:
             "Shipping refund: at most %(max)s of shipping can still be refunded.",
             max=money_text(refundable.shipping_left, currency),
         )
+    if values.get("duties") in ("on", "1", "true", "yes"):
+        request.duties = sum((line.state.duties_left for line in request.duty_lines), ZERO)
+        if not request.duties:
+            errors["duties"] = _(
+                "Duties: enter a quantity for the items whose import duties go back (none of "
+                "the items chosen has duties left to refund)."
+            )
     reason = str(form.get("reason") or "").strip()
     if len(reason) > MAX_REASON:
         errors["reason"] = _("The reason is too long (at most %(num)d characters).", num=MAX_REASON)
