@@ -36,23 +36,27 @@ def in_two_currencies(order: Order) -> bool:
     return bool(order.presentment_currency) and order.presentment_currency != order.currency
 
 
+def _shop_side(line: LineItem, shop: bool) -> bool:
+    """Whether to read the shop's side: asked for, or the order has one currency (then the
+    shop's figures are the ones Relay always read)."""
+    return shop or not in_two_currencies(line.order)
+
+
 def original_total(line: LineItem, *, shop: bool = False) -> Decimal:
-    unit = line.unit_price if shop else (line.presentment_unit_price or line.unit_price)
-    return unit * line.quantity
+    if _shop_side(line, shop):
+        return line.unit_price * line.quantity
+    return (line.presentment_unit_price or line.unit_price) * line.quantity
 
 
 def discounted_total(line: LineItem, *, shop: bool = False) -> Decimal:
     """The line after every discount Shopify allocated to it."""
+    shop = _shop_side(line, shop)
     value = line.discounted_total if shop else line.presentment_discounted_total
-    if value is None and not shop and not in_two_currencies(line.order):
-        value = line.discounted_total
     return original_total(line, shop=shop) if value is None else value
 
 
 def line_tax(line: LineItem, *, shop: bool = False) -> Decimal:
-    value = line.tax if shop else line.presentment_tax
-    if value is None and not shop and not in_two_currencies(line.order):
-        value = line.tax
+    value = line.tax if _shop_side(line, shop) else line.presentment_tax
     return value or ZERO
 
 
@@ -126,9 +130,8 @@ def part_money(order: Order, *, shop: bool = False) -> dict[int, PartMoney]:
         so_id: sum((discounted_total(li, shop=shop) for li in lines), ZERO)
         for so_id, lines in lines_of.items()
     }
-    shipping_total = order.shipping_total if shop else order.presentment_shipping_total
-    if shipping_total is None and not shop and not in_two_currencies(order):
-        shipping_total = order.shipping_total
+    shop_side = shop or not in_two_currencies(order)
+    shipping_total = order.shipping_total if shop_side else order.presentment_shipping_total
     shipping = allocate(shipping_total or ZERO, discounted, currency)
     result = {}
     for so_id, lines in lines_of.items():

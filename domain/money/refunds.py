@@ -23,7 +23,7 @@ from domain.clock import utcnow
 from domain.errors import NotFound, StoreUnreachable, WrongState
 from domain.models.orders import LineItem, Order
 from domain.models.refunds import Refund, RefundLine
-from domain.money import supplier_ledger
+from domain.money import money_sync, supplier_ledger
 from domain.money.refund_checks import (
     Refundable,
     RefundInvalid,
@@ -72,6 +72,7 @@ def context_of(shop, order: Order) -> refunds_gateway.RefundContext:
 
 def form_refundable(shop, order: Order) -> Refundable:
     """What the form shows: Relay's ledger set against what Shopify says was paid."""
+    money_sync.ensure_money(shop, order)
     context = context_of(shop, order)
     return refundable_of(
         order,
@@ -85,6 +86,7 @@ def create_refund(shop, order_id: int, form, *, actor_name: str | None = None) -
     """Check, reserve (pending, under the order lock), send to Shopify, record. Raises
     RefundInvalid / WrongState / StoreUnreachable with nothing refunded."""
     order = order_of(shop, order_id)
+    money_sync.ensure_money(shop, order)
     context = context_of(shop, order)  # Shopify is read before any lock is taken
     refund, duty_gids = _reserve(shop, order_id, form, context, actor_name)
     lines = [

@@ -132,7 +132,7 @@ def _side(bag: dict | None, side: str) -> Decimal | None:
     return None if amount is None else Decimal(str(amount))
 
 
-def _graphql_line_money(li: dict) -> dict:
+def line_money_from_graphql(li: dict) -> dict:
     """A line's discounted total (original x quantity less its discount allocations, line
     and order level: Shopify's own split) and tax, on both sides."""
     money: dict = {
@@ -164,13 +164,12 @@ def _rest_side(value: dict | None, side: str) -> Decimal | None:
 
 
 def _rest_line_money(li: dict) -> dict:
-    """The REST twin of _graphql_line_money (`price_set`, `discount_allocations`,
+    """The REST twin of line_money_from_graphql (`price_set`, `discount_allocations`,
     `tax_lines`)."""
     money: dict = {"presentment_unit_price": _rest_side(li.get("price_set"), "presentment_money")}
     for side, prefix in (("shop_money", ""), ("presentment_money", "presentment_")):
-        unit = _rest_side(li.get("price_set"), side)
-        if unit is None:
-            unit = _amount(li.get("price")) if not prefix else None
+        # The shop side's unit price is `price`, as Relay always read it.
+        unit = _rest_side(li.get("price_set"), side) if prefix else _amount(li.get("price"))
         if unit is None:
             continue
         discounts = sum(
@@ -217,7 +216,7 @@ def order_from_graphql(node: dict) -> ShopifyOrder:
                 variant_title=li.get("variantTitle"),
                 quantity=li["quantity"],
                 unit_price=Decimal(li["originalUnitPriceSet"]["shopMoney"]["amount"]),
-                **_graphql_line_money(li),
+                **line_money_from_graphql(li),
             )
             for li in (node.get("lineItems") or {}).get("nodes", [])
         ),
