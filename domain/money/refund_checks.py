@@ -13,7 +13,7 @@ Money is Decimal with the currency's decimal places (Babel's CLDR data).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -23,12 +23,8 @@ from domain.errors import InvalidInput
 from domain.models.orders import LineItem, Order, SupplierOrder
 from domain.models.refunds import Refund
 from domain.money import line_money, supplier_ledger
-from domain.money.amounts import (
-    currency_decimals,
-    fits_currency,
-    format_money,
-    round_to_currency,
-)
+from domain.money.amounts import format_money, round_to_currency
+from domain.money.form_values import parse_money, parse_quantity
 from extensions import db
 
 SPENT = ("pending", "recorded")  # refunds that count against what is refundable
@@ -214,55 +210,6 @@ class RefundRequest:
     def duty_lines(self) -> list[LineRefund]:
         """The lines whose duties go back: those refunded with a quantity."""
         return [line for line in self.lines if line.quantity and line.state.duties_left]
-
-
-MAX_AMOUNT_DIGITS = 15  # digits before the decimal point
-
-
-def parse_money(raw, currency: str, label: str) -> Decimal:
-    """A non-negative amount with at most the currency's decimal places; blank is zero."""
-    text = str(raw or "").strip().replace(" ", "")
-    if not text:
-        return ZERO
-    if "," in text and "." not in text:
-        text = text.replace(",", ".")  # a decimal comma (fr, hu)
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(_("%(field)s must be an amount, like 12.50.", field=label)) from None
-    if not amount.is_finite() or (amount and amount.adjusted() >= MAX_AMOUNT_DIGITS):
-        # Beyond any order's total, and beyond what the Decimal context can quantize.
-        raise ValueError(_("%(field)s must be an amount, like 12.50.", field=label))
-    if amount < 0:
-        raise ValueError(_("%(field)s cannot be negative.", field=label))
-    if not fits_currency(amount, currency):
-        digits = currency_decimals(currency)
-        if digits == 0:
-            raise ValueError(
-                _("%(field)s: %(currency)s has no decimals.", field=label, currency=currency)
-            )
-        raise ValueError(
-            _(
-                "%(field)s: %(currency)s has at most %(num)d decimals.",
-                field=label,
-                currency=currency,
-                num=digits,
-            )
-        )
-    return amount
-
-
-def parse_quantity(raw, label: str) -> int:
-    text = str(raw or "").strip()
-    if not text:
-        return 0
-    try:
-        number = int(text)
-    except ValueError:
-        raise ValueError(_("%(field)s must be a whole number.", field=label)) from None
-    if number < 0:
-        raise ValueError(_("%(field)s cannot be negative.", field=label))
-    return number
 
 
 def money_text(amount: Decimal, currency: str) -> str:
