@@ -83,7 +83,8 @@ def _mirrored(
 ) -> Refund:
     """The refund made in the Shopify admin, as Relay records it."""
     total = refund.amount
-    shipping = min(refund.shipping, total)
+    shipping_money = refund.shipping + (ZERO if order.taxes_included else refund.shipping_tax)
+    shipping = min(shipping_money, total)
     duties = min(refund.duties, total - shipping)
     return Refund(
         shop_id=shop.id,

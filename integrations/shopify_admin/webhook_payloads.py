@@ -128,6 +128,7 @@ class ShopifyRefund:
     legacy_id: object  # Shopify's REST id, as sent
     note: str | None
     duties: Decimal = ZERO  # import duties given back
+    shipping_tax: Decimal = ZERO  # the shipping's tax given back
 
 
 def refund(payload: dict) -> ShopifyRefund:
@@ -167,6 +168,10 @@ def refund(payload: dict) -> ShopifyRefund:
         shipping=shipping,
         legacy_id=payload["id"],
         note=(payload.get("note") or "").strip() or None,
+        shipping_tax=sum(
+            (_paid(s.get("tax_amount_set")) for s in payload.get("refund_shipping_lines") or []),
+            ZERO,
+        ),
         duties=sum(
             (_paid(d.get("amount_set")) for d in payload.get("duties") or []),
             ZERO,

@@ -364,3 +364,29 @@ def test_an_order_synced_without_line_money_reads_it_from_shopify_before_a_refun
     db.session.expire_all()
     mug = db.session.scalar(select(LineItem).where(LineItem.id == line_of(order, MUG).id))
     assert (mug.discounted_total, mug.tax) == (D("30.00"), D("6.00"))
+
+
+def test_a_full_refund_gives_back_exactly_what_shopify_suggests(shop, devstore, drain, drawer):
+    """Sold in EUR, a line discount and a code, 20 % tax added, 5 % duties, shipping: the
+    form's Full refund is Shopify's own full suggestion to the cent, and leaves nothing."""
+    add_supplier(shop, "Mug Makers", MUG, cost=None)
+    add_supplier(shop, "Lamp Works", LAMP, cost=None)
+    order = place_priced(
+        devstore,
+        shop,
+        drain,
+        [(MUG, 3, "19.99", "15"), (LAMP, 1, "55.00")],
+        presentment_currency="EUR",
+        rate="0.92",
+        discount={"code": "SAVE10", "percent": "10"},
+        taxes={"rate": "0.2"},
+        duties={"rate": "0.05"},
+    )
+    expected = suggested_full(devstore, order)["amount"]
+    done = drawer.submit(order, {"mode": "full"})
+    assert done.status_code == 200, done.text[:500]
+    (refund,) = refunds_of(order)
+    assert (refund.currency, refund.amount) == ("EUR", expected)
+    in_store = devstore_order(devstore, shop, order)
+    assert in_store["financial_status"] == "refunded"
+    assert D(in_store["total_refunded_presentment"]) == expected

@@ -16,7 +16,9 @@ refund, so Relay never asks for more than Shopify would refund.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.numbers import get_currency_precision
 
 from integrations.shopify_admin.client import AdminClient
 from integrations.shopify_admin.errors import ShopifyGraphQLError
@@ -34,10 +36,13 @@ class ParentTransaction:
 @dataclass(frozen=True)
 class RefundContext:
     currency: str  # the shop's
-    shipping_paid: Decimal  # in the refund currency (the customer's)
+    # What the customer paid for shipping, in the refund currency: the shipping's price and its
+    # tax unless prices include it (a shipping refund gives the tax back in proportion).
+    shipping_paid: Decimal
     parents: tuple[ParentTransaction, ...]
     unfulfilled: dict[str, int]  # line item gid -> quantity not fulfilled yet
     refundable_quantity: dict[str, int]  # line item gid -> Shopify's refundable quantity
+    shipping_price: Decimal = Decimal("0")  # the price alone (what `shipping.amount` names)
     presentment_currency: str | None = None  # the customer's; refunds are made in it
     # Shopify's suggestedRefund of everything left, in the refund currency: line item gid ->
     # what its units left would give back (subtotal, with tax unless prices include it).
@@ -128,9 +133,19 @@ def refund_context(client: AdminClient, order_gid: str) -> RefundContext:
         if not taxes_included:
             money += _paid(item.get("totalTaxSet"))
         line_refundable[gid] = line_refundable.get(gid, Decimal("0")) + money
+    shipping_price = _paid(order.get("totalShippingPriceSet"))
+    shipping_tax = sum(
+        (
+            _paid(tax.get("priceSet"))
+            for line in (order.get("shippingLines") or {}).get("nodes") or []
+            for tax in line.get("taxLines") or []
+        ),
+        Decimal("0"),
+    )
     return RefundContext(
         currency=order["currencyCode"],
-        shipping_paid=_paid(order.get("totalShippingPriceSet")),
+        shipping_paid=shipping_price + (Decimal("0") if taxes_included else shipping_tax),
+        shipping_price=shipping_price,
         parents=parents,
         unfulfilled={line["id"]: line["unfulfilledQuantity"] for line in lines},
         refundable_quantity={line["id"]: line["refundableQuantity"] for line in lines},
@@ -153,6 +168,20 @@ def _spend(parents: tuple[ParentTransaction, ...], amount: Decimal):
         left -= used
         spent.append(ParentTransaction(parent.gid, parent.gateway, parent.refundable - used))
     return tuple(spent)
+
+
+def shipping_price_part(context: RefundContext, money: Decimal) -> Decimal:
+    """The shipping's own amount in `money` given back for shipping (ShippingRefundInput.amount
+    names the price; Shopify adds its tax in proportion), rounded to the currency's cents."""
+    if context.shipping_price <= 0 or context.shipping_paid == context.shipping_price:
+        return money
+    part = money * context.shipping_price / context.shipping_paid
+    try:
+        digits = get_currency_precision(context.refund_currency)
+    except Exception:  # an unknown code: cents
+        digits = 2
+    places = Decimal(1).scaleb(-digits)
+    return min(context.shipping_price, part.quantize(places, rounding=ROUND_HALF_UP))
 
 
 def transactions_for(
@@ -210,7 +239,9 @@ def create_refund(
         "transactions": transactions_for(order_gid, context.parents, amount),
     }
     if shipping_amount > 0:
-        refund_input["shipping"] = {"amount": decimal_string(shipping_amount)}
+        refund_input["shipping"] = {
+            "amount": decimal_string(shipping_price_part(context, shipping_amount))
+        }
     if duty_gids:
         refund_input["refundDuties"] = [{"dutyId": d, "refundType": "FULL"} for d in duty_gids]
     payload = client.mutate("RefundCreate", {"input": refund_input}, "refundCreate")
