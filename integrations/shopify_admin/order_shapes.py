@@ -126,6 +126,17 @@ def mailing_address_input(address: PostalAddress) -> dict:
     }
 
 
+def _currency_code(value) -> str | None:
+    """An ISO 4217 code, or None for anything else (a payload's bad value is not stored)."""
+    if isinstance(value, str) and len(value) == 3 and value.isalpha() and value.isupper():
+        return value
+    return None
+
+
+def _flag(value) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
 def _side(bag: dict | None, side: str) -> Decimal | None:
     """One side of a GraphQL MoneyBag ("shopMoney" / "presentmentMoney"), or None."""
     amount = ((bag or {}).get(side) or {}).get("amount")
@@ -220,9 +231,9 @@ def order_from_graphql(node: dict) -> ShopifyOrder:
             )
             for li in (node.get("lineItems") or {}).get("nodes", [])
         ),
-        presentment_currency=node.get("presentmentCurrencyCode"),
+        presentment_currency=_currency_code(node.get("presentmentCurrencyCode")),
         presentment_total=_side(node.get("totalPriceSet"), "presentmentMoney"),
-        taxes_included=node.get("taxesIncluded"),
+        taxes_included=_flag(node.get("taxesIncluded")),
         shipping_total=_side(node.get("totalShippingPriceSet"), "shopMoney"),
         presentment_shipping_total=_side(node.get("totalShippingPriceSet"), "presentmentMoney"),
     )
@@ -264,9 +275,9 @@ def order_from_rest(payload: dict) -> ShopifyOrder:
             )
             for li in payload.get("line_items") or []
         ),
-        presentment_currency=payload.get("presentment_currency"),
+        presentment_currency=_currency_code(payload.get("presentment_currency")),
         presentment_total=_rest_side(payload.get("total_price_set"), "presentment_money"),
-        taxes_included=payload.get("taxes_included"),
+        taxes_included=_flag(payload.get("taxes_included")),
         shipping_total=_rest_side(payload.get("total_shipping_price_set"), "shop_money"),
         presentment_shipping_total=_rest_side(
             payload.get("total_shipping_price_set"), "presentment_money"
