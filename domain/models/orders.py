@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -119,6 +120,15 @@ class Order(db.Model):
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     currency: Mapped[str] = mapped_column(String(3))
     total: Mapped[Decimal] = mapped_column(MONEY)
+    # Shopify Markets: the customer's currency and what they paid in it (None: not read yet,
+    # orders synced before 0004; then the shop's currency and total stand for it).
+    presentment_currency: Mapped[str | None] = mapped_column(String(3))
+    presentment_total: Mapped[Decimal | None] = mapped_column(MONEY)
+    # Line prices include their tax (the tax is part of the price, not added to the total).
+    taxes_included: Mapped[bool | None] = mapped_column(Boolean)
+    # Shipping charged, both sides (order-level: shared between parts by domain.money.line_money).
+    shipping_total: Mapped[Decimal | None] = mapped_column(MONEY)
+    presentment_shipping_total: Mapped[Decimal | None] = mapped_column(MONEY)
     customer_name: Mapped[str | None] = mapped_column(String(255))
     customer_email: Mapped[str | None] = mapped_column(String(255))
     shipping_address: Mapped[dict | None] = mapped_column(JSON)
@@ -149,6 +159,14 @@ class LineItem(db.Model):
     variant_title: Mapped[str | None] = mapped_column(String(255))
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[Decimal] = mapped_column(MONEY)
+    # Shopify's own money for the line (domain.money.line_money reads them; None on lines synced
+    # before 0004): the unit price in the customer's currency, the line after every discount
+    # allocated to it (line and order level), and its tax, in shop and presentment money.
+    presentment_unit_price: Mapped[Decimal | None] = mapped_column(MONEY)
+    discounted_total: Mapped[Decimal | None] = mapped_column(MONEY)
+    presentment_discounted_total: Mapped[Decimal | None] = mapped_column(MONEY)
+    tax: Mapped[Decimal | None] = mapped_column(MONEY)
+    presentment_tax: Mapped[Decimal | None] = mapped_column(MONEY)
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id", ondelete="SET NULL"))
     # Where the store's fulfillment orders hold this line (refreshed on every sync).
     fulfillment_order_gid: Mapped[str | None] = mapped_column(String(255))

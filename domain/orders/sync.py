@@ -183,7 +183,33 @@ def _order_values(snapshot: ShopifyOrder) -> dict:
         "customer_email": snapshot.customer_email,
         "shipping_address": _stored_address(snapshot),
         "search_text": _search_text(snapshot),
+        **_money_values(snapshot),
     }
+
+
+def _money_values(snapshot: ShopifyOrder) -> dict:
+    """Presentment money and how taxes count, when the payload carried them (never unset)."""
+    values = {
+        "presentment_currency": snapshot.presentment_currency,
+        "presentment_total": snapshot.presentment_total,
+        "taxes_included": snapshot.taxes_included,
+        "shipping_total": snapshot.shipping_total,
+        "presentment_shipping_total": snapshot.presentment_shipping_total,
+    }
+    return {key: value for key, value in values.items() if value is not None}
+
+
+LINE_MONEY = (
+    "presentment_unit_price",
+    "discounted_total",
+    "presentment_discounted_total",
+    "tax",
+    "presentment_tax",
+)
+
+
+def _line_money(line) -> dict:
+    return {key: getattr(line, key) for key in LINE_MONEY if getattr(line, key) is not None}
 
 
 def _stored_address(snapshot: ShopifyOrder) -> dict | None:
@@ -204,10 +230,13 @@ def _sync_lines(order: Order, snapshot: ShopifyOrder) -> None:
                     variant_title=line.variant_title,
                     quantity=line.quantity,
                     unit_price=line.unit_price,
+                    **_line_money(line),
                 )
             )
         else:
             row.quantity, row.unit_price = line.quantity, line.unit_price
+            for key, value in _line_money(line).items():
+                setattr(row, key, value)
 
 
 def start_run(shop: Shop, kind: str) -> SyncRun:

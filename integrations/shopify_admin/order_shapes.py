@@ -54,6 +54,14 @@ class ShopifyLineItem:
     variant_title: str | None
     quantity: int
     unit_price: Decimal
+    # Money beyond the unit price (None when the payload did not carry it): the unit price in
+    # the customer's currency; the line after every discount allocated to it, and its tax, in
+    # shop and presentment money.
+    presentment_unit_price: Decimal | None = None
+    discounted_total: Decimal | None = None
+    presentment_discounted_total: Decimal | None = None
+    tax: Decimal | None = None
+    presentment_tax: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,11 @@ class ShopifyOrder:
     customer_email: str | None
     shipping_address: PostalAddress | None
     lines: tuple[ShopifyLineItem, ...] = ()
+    presentment_currency: str | None = None
+    presentment_total: Decimal | None = None
+    taxes_included: bool | None = None
+    shipping_total: Decimal | None = None
+    presentment_shipping_total: Decimal | None = None
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -113,6 +126,83 @@ def mailing_address_input(address: PostalAddress) -> dict:
     }
 
 
+def _currency_code(value) -> str | None:
+    """An ISO 4217 code, or None for anything else (a payload's bad value is not stored)."""
+    if isinstance(value, str) and len(value) == 3 and value.isalpha() and value.isupper():
+        return value
+    return None
+
+
+def _flag(value) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _side(bag: dict | None, side: str) -> Decimal | None:
+    """One side of a GraphQL MoneyBag ("shopMoney" / "presentmentMoney"), or None."""
+    amount = ((bag or {}).get(side) or {}).get("amount")
+    return None if amount is None else Decimal(str(amount))
+
+
+def line_money_from_graphql(li: dict) -> dict:
+    """A line's discounted total (original x quantity less its discount allocations, line
+    and order level: Shopify's own split) and tax, on both sides."""
+    money: dict = {
+        "presentment_unit_price": _side(li.get("originalUnitPriceSet"), "presentmentMoney")
+    }
+    if "discountAllocations" not in li and "taxLines" not in li:
+        return money
+    for side, prefix in (("shopMoney", ""), ("presentmentMoney", "presentment_")):
+        unit = _side(li.get("originalUnitPriceSet"), side)
+        if unit is None:
+            continue
+        discounts = sum(
+            (
+                _side(a.get("allocatedAmountSet"), side) or 0
+                for a in li.get("discountAllocations") or []
+            ),
+            Decimal(0),
+        )
+        money[prefix + "discounted_total"] = unit * li["quantity"] - discounts
+        money[prefix + "tax"] = sum(
+            (_side(t.get("priceSet"), side) or 0 for t in li.get("taxLines") or []), Decimal(0)
+        )
+    return money
+
+
+def _rest_side(value: dict | None, side: str) -> Decimal | None:
+    amount = ((value or {}).get(side) or {}).get("amount")
+    return None if amount is None else _amount(amount)
+
+
+def _rest_line_money(li: dict) -> dict:
+    """The REST twin of line_money_from_graphql (`price_set`, `discount_allocations`,
+    `tax_lines`)."""
+    money: dict = {"presentment_unit_price": _rest_side(li.get("price_set"), "presentment_money")}
+    for side, prefix in (("shop_money", ""), ("presentment_money", "presentment_")):
+        # The shop side's unit price is `price`, as Relay always read it.
+        unit = _rest_side(li.get("price_set"), side) if prefix else _amount(li.get("price"))
+        if unit is None:
+            continue
+        discounts = sum(
+            (
+                _rest_side(a.get("amount_set"), side)
+                or (_amount(a.get("amount")) if not prefix else Decimal(0))
+                for a in li.get("discount_allocations") or []
+            ),
+            Decimal(0),
+        )
+        money[prefix + "discounted_total"] = unit * int(li["quantity"]) - discounts
+        money[prefix + "tax"] = sum(
+            (
+                _rest_side(t.get("price_set"), side)
+                or (_amount(t.get("price")) if not prefix else Decimal(0))
+                for t in li.get("tax_lines") or []
+            ),
+            Decimal(0),
+        )
+    return money
+
+
 def order_from_graphql(node: dict) -> ShopifyOrder:
     customer = node.get("customer") or {}
     return ShopifyOrder(
@@ -137,9 +227,15 @@ def order_from_graphql(node: dict) -> ShopifyOrder:
                 variant_title=li.get("variantTitle"),
                 quantity=li["quantity"],
                 unit_price=Decimal(li["originalUnitPriceSet"]["shopMoney"]["amount"]),
+                **line_money_from_graphql(li),
             )
             for li in (node.get("lineItems") or {}).get("nodes", [])
         ),
+        presentment_currency=_currency_code(node.get("presentmentCurrencyCode")),
+        presentment_total=_side(node.get("totalPriceSet"), "presentmentMoney"),
+        taxes_included=_flag(node.get("taxesIncluded")),
+        shipping_total=_side(node.get("totalShippingPriceSet"), "shopMoney"),
+        presentment_shipping_total=_side(node.get("totalShippingPriceSet"), "presentmentMoney"),
     )
 
 
@@ -175,7 +271,15 @@ def order_from_rest(payload: dict) -> ShopifyOrder:
                 variant_title=li.get("variant_title"),
                 quantity=int(li["quantity"]),
                 unit_price=_amount(li.get("price")),
+                **_rest_line_money(li),
             )
             for li in payload.get("line_items") or []
+        ),
+        presentment_currency=_currency_code(payload.get("presentment_currency")),
+        presentment_total=_rest_side(payload.get("total_price_set"), "presentment_money"),
+        taxes_included=_flag(payload.get("taxes_included")),
+        shipping_total=_rest_side(payload.get("total_shipping_price_set"), "shop_money"),
+        presentment_shipping_total=_rest_side(
+            payload.get("total_shipping_price_set"), "presentment_money"
         ),
     )

@@ -99,12 +99,21 @@ def _money(value) -> Decimal:
     return Decimal(str(value or "0"))
 
 
+def _paid(value) -> Decimal:
+    """The customer's side of a *_set (refund money is in the presentment currency); a plain
+    amount or a set without it is the shop's, the same for a one-currency order."""
+    if isinstance(value, dict) and (value.get("presentment_money") or {}).get("amount"):
+        return Decimal(str(value["presentment_money"]["amount"]))
+    return _money(value)
+
+
 @dataclass(frozen=True)
 class RefundedLine:
     line_item_gid: str
     quantity: int
     restocked: bool
-    subtotal: Decimal
+    subtotal: Decimal  # after discounts, in the refund currency
+    tax: Decimal = ZERO  # its tax (part of the money back unless prices include tax)
 
 
 @dataclass(frozen=True)
@@ -118,6 +127,8 @@ class ShopifyRefund:
     shipping: Decimal
     legacy_id: object  # Shopify's REST id, as sent
     note: str | None
+    duties: Decimal = ZERO  # import duties given back
+    shipping_tax: Decimal = ZERO  # the shipping's tax given back
 
 
 def refund(payload: dict) -> ShopifyRefund:
@@ -137,13 +148,14 @@ def refund(payload: dict) -> ShopifyRefund:
             line_item_gid=gid("LineItem", rli["line_item_id"]),
             quantity=int(rli.get("quantity") or 0),
             restocked=(rli.get("restock_type") or "no_restock").lower() != "no_restock",
-            subtotal=_money(rli.get("subtotal_set") or rli.get("subtotal")),
+            subtotal=_paid(rli.get("subtotal_set") or rli.get("subtotal")),
+            tax=_paid(rli.get("total_tax_set") or rli.get("total_tax")),
         )
         for rli in payload.get("refund_line_items") or []
     )
     shipping = sum(
         (
-            _money(s.get("subtotal_amount_set") or s.get("amount"))
+            _paid(s.get("subtotal_amount_set") or s.get("amount"))
             for s in payload.get("refund_shipping_lines") or []
         ),
         ZERO,
@@ -156,6 +168,14 @@ def refund(payload: dict) -> ShopifyRefund:
         shipping=shipping,
         legacy_id=payload["id"],
         note=(payload.get("note") or "").strip() or None,
+        shipping_tax=sum(
+            (_paid(s.get("tax_amount_set")) for s in payload.get("refund_shipping_lines") or []),
+            ZERO,
+        ),
+        duties=sum(
+            (_paid(d.get("amount_set")) for d in payload.get("duties") or []),
+            ZERO,
+        ),
     )
 
 

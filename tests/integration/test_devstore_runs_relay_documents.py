@@ -83,6 +83,7 @@ def test_every_document_relay_sends_runs_clean(store, installed, document):
         },
         "FulfillmentServiceCreate": {"name": "Relay 2", "callbackUrl": "https://relay.test/fs"},
         "OrderLineItems": {"id": f"gid://shopify/Order/{order['id']}"},
+        "OrderMoney": {"id": f"gid://shopify/Order/{order['id']}"},
         "BulkOperationRunQuery": {"query": bound("OrdersExport", {"query": "test:false"})},
         "BulkOperation": {"id": "gid://shopify/BulkOperation/1"},
     }.get(document.stem, {})
