@@ -15,8 +15,9 @@ from domain.transaction import unit_of_work
 from extensions import db
 from integrations.shopify_admin.webhook_payloads import ComplianceRequest, Customer
 
-Collector = Callable[[Shop, Customer], dict]
-Redactor = Callable[[Shop, Customer], int]
+# Each gets the whole request: the customer, and the orders Shopify names for it.
+Collector = Callable[[Shop, ComplianceRequest], dict]
+Redactor = Callable[[Shop, ComplianceRequest], int]
 _COLLECTORS: dict[str, Collector] = {}
 _REDACTORS: dict[str, Redactor] = {}
 _SHOP_ERASERS: list[Callable[[Shop], None]] = []
@@ -51,15 +52,16 @@ def _mentions(payload: dict, customer: Customer) -> bool:
     )
 
 
-def _receipts_collect(shop: Shop, customer: Customer) -> dict:
+def _receipts_collect(shop: Shop, request: ComplianceRequest) -> dict:
+    customer = request.customer
     rows = db.session.scalars(
         select(WebhookReceipt).where(WebhookReceipt.shop_domain == shop.domain)
     ).all()
     return {"webhook_payloads": [r.payload for r in rows if _mentions(r.payload, customer)]}
 
 
-def _receipts_redact(shop: Shop, customer: Customer) -> int:
-    count = 0
+def _receipts_redact(shop: Shop, request: ComplianceRequest) -> int:
+    customer, count = request.customer, 0
     for receipt in db.session.scalars(
         select(WebhookReceipt).where(WebhookReceipt.shop_domain == shop.domain)
     ):
@@ -74,7 +76,7 @@ customer_data("webhook_receipts")((_receipts_collect, _receipts_redact))
 
 @unit_of_work
 def data_request(shop: Shop, request: ComplianceRequest) -> ComplianceRecord:
-    export = {name: collect(shop, request.customer) for name, collect in _COLLECTORS.items()}
+    export = {name: collect(shop, request) for name, collect in _COLLECTORS.items()}
     record = ComplianceRecord(
         shop_domain=shop.domain,
         topic="customers/data_request",
@@ -87,7 +89,7 @@ def data_request(shop: Shop, request: ComplianceRequest) -> ComplianceRecord:
 
 @unit_of_work
 def redact_customer(shop: Shop, request: ComplianceRequest) -> ComplianceRecord:
-    counts = {name: redact(shop, request.customer) for name, redact in _REDACTORS.items()}
+    counts = {name: redact(shop, request) for name, redact in _REDACTORS.items()}
     record = ComplianceRecord(
         shop_domain=shop.domain,
         topic="customers/redact",

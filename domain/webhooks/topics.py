@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from domain.cancellations import intake as cancellation_intake
 from domain.fulfillment import incoming, supplier_store_events
 from domain.money import refund_mirror
+from domain.orders import store_changes
 from domain.orders import webhooks as order_webhooks
 from domain.shop import lifecycle_webhooks as lifecycle
 from integrations.shopify_admin import webhook_payloads as payloads
@@ -41,6 +42,7 @@ HANDLERS: dict[str, tuple[Handler, ...]] = {
         Handler(supplier_store_events.supplier_cancelled, payloads.cancelled_order),
         ORDER,
     ),
+    "orders/delete": (Handler(store_changes.deleted_in_store, payloads.deleted_order),),
     "orders/fulfilled": (ORDER,),
     "orders/partially_fulfilled": (ORDER,),
     "refunds/create": (Handler(refund_mirror.refund_created, payloads.refund), REFRESH_ORDER),
