@@ -249,7 +249,6 @@ def test_cancelling_in_shopify_cancels_the_order_in_the_supplier_store(
     requests.request_fulfillment(list(order.supplier_orders), actor="merchant")
     db.session.commit()
     part = part_of(order, store_supplier)
-    forwarding.forward.path  # noqa: B018 (the job, run here by hand instead of by drain)
     assert forwarding.forward(part.id) == "forwarded"
     # The acceptance job has not run yet.
     queues.queue(tracking_push.answer_request.policy.queue).remove(
