@@ -121,6 +121,7 @@ class Order(db.Model):
     total: Mapped[Decimal] = mapped_column(MONEY)
     customer_name: Mapped[str | None] = mapped_column(String(255))
     customer_email: Mapped[str | None] = mapped_column(String(255))
+    customer_gid: Mapped[str | None] = mapped_column(String(255))  # a redaction request's key
     shipping_address: Mapped[dict | None] = mapped_column(JSON)
     # Lower-cased name, customer and SKUs: what the grid's free-text search looks in.
     search_text: Mapped[str] = mapped_column(Text, default="")

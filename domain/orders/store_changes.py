@@ -36,7 +36,8 @@ from domain.transaction import unit_of_work
 from extensions import db
 from integrations.shopify_admin.gateway import cancellations as store_gateway
 from integrations.shopify_admin.gateway import fulfillment as fo_gateway
-from integrations.shopify_admin.webhook_payloads import DeletedOrder
+from integrations.shopify_admin.gateway import orders as orders_gateway
+from integrations.shopify_admin.webhook_payloads import DeletedOrder, StoreFulfillment
 
 log = logging.getLogger("relay.store_changes")
 
@@ -148,6 +149,23 @@ def fulfillment_changed(order: Order) -> None:
     if any(so.status in (*WITH_SUPPLIER, "shipped") for so in order.supplier_orders):
         db.session.flush()
         follow_merchant_fulfillments.once_after_commit(order.id, shop_id=order.shop_id)
+
+
+def fulfilled_in_store(shop_domain: str, fulfillment: StoreFulfillment, receipt) -> None:
+    """fulfillments/create and /update of the store's own order: the store's status may not
+    change (a second part fulfilled while another is still open), so each one is looked at."""
+    order = db.session.scalar(
+        select(Order)
+        .join(Shop, Shop.id == Order.shop_id)
+        .where(Shop.domain == shop_domain, Order.shopify_gid == fulfillment.order_gid)
+    )
+    if order is None:
+        return
+    pushed = {
+        parcel.shopify_fulfillment_gid for so in order.supplier_orders for parcel in so.parcels
+    }
+    if fulfillment.reference not in pushed:  # not Relay's own push echoing back
+        fulfillment_changed(order)
 
 
 def _relay_shipped(supplier_order: SupplierOrder) -> dict[str, int]:
@@ -321,15 +339,26 @@ def deleted_in_store(shop_domain: str, deleted: DeletedOrder, receipt) -> None:
     ship: the order is marked deleted (its rows, refunds, supplier payments and ledger entries
     stay: money already moved must stay accounted for), parts not yet sent are cancelled, and
     it is never forwarded. A part still with its supplier is left as it is, with the merchant
-    told: only the supplier can stop it."""
-    order = db.session.scalar(
-        select(Order)
-        .join(Shop, Shop.id == Order.shop_id)
-        .where(Shop.domain == shop_domain, Order.shopify_gid == deleted.order_gid)
-        .with_for_update(of=Order)
-    )
-    if order is None or order.deleted_at is not None:
+    told: only the supplier can stop it.
+
+    The body ({"id"}) is a part of every order body and the HMAC does not cover the topic, so
+    a captured orders/updated body posted as orders/delete would verify: the order is only
+    marked deleted once the shop's Admin API no longer has it."""
+    shop = shops.shop_by_domain(shop_domain)
+    if shop is None or not shop.is_installed:
+        return  # cannot ask the store; the sweep never brings a deleted order back either
+    held = select(Order).where(Order.shop_id == shop.id, Order.shopify_gid == deleted.order_gid)
+    if db.session.scalar(held.where(Order.deleted_at.is_(None))) is None:
         return  # never mirrored (nothing to keep), or a redelivery
+    if orders_gateway.order_by_id(tokens.admin_client(shop), deleted.order_gid) is not None:
+        log.warning(
+            "orders/delete for %s, which %s still has: ignored", deleted.order_gid, shop_domain
+        )
+        receipt.error = "ignored: the order is still in the store"
+        return
+    order = db.session.scalar(held.with_for_update().execution_options(populate_existing=True))
+    if order.deleted_at is not None:
+        return
     order.deleted_at = utcnow()
     for supplier_order in order.supplier_orders:
         if supplier_order.status in states.BEFORE_FORWARD:

@@ -187,6 +187,7 @@ def _order_values(snapshot: ShopifyOrder) -> dict:
         "total": snapshot.total,
         "customer_name": snapshot.customer_name,
         "customer_email": snapshot.customer_email,
+        "customer_gid": snapshot.customer_gid,
         "shipping_address": _stored_address(snapshot),
         "search_text": _search_text(snapshot),
     }
@@ -227,11 +228,14 @@ def start_run(shop: Shop, kind: str) -> SyncRun:
 
 
 def _orders_of_customer(shop: Shop, customer: Customer, order_ids=()):
-    """The customer's orders: those Shopify names (`orders_to_redact`, REST ids), and those
-    carrying the customer's email (Relay's mirror stores no customer id)."""
+    """The customer's orders: those Shopify names (`orders_to_redact`, REST ids), those of
+    the customer's id, and those carrying the customer's email (an order placed as a guest
+    has no customer id)."""
     wanted = [gid("Order", i) for i in order_ids or () if isinstance(i, int | str)]
     email = (customer.email or "").lower()
     match = [Order.shopify_gid.in_(wanted)] if wanted else []
+    if customer.id is not None and isinstance(customer.id, int | str) and str(customer.id):
+        match.append(Order.customer_gid == gid("Customer", customer.id))
     if email:
         match.append(Order.customer_email == email)
     if not match:
@@ -263,6 +267,7 @@ def _redact(shop: Shop, request: ComplianceRequest) -> int:
     for order in orders:
         order.customer_name = REDACTED_NAME
         order.customer_email = None
+        order.customer_gid = None
         order.shipping_address = None
         order.search_text = order.name.lower()
         if order.customer_redacted_at is None:
@@ -281,7 +286,11 @@ def _without_redacted_customer(order: Order, snapshot: ShopifyOrder) -> ShopifyO
     if order.customer_redacted_at is None:
         return snapshot
     return replace(
-        snapshot, customer_name=REDACTED_NAME, customer_email=None, shipping_address=None
+        snapshot,
+        customer_name=REDACTED_NAME,
+        customer_email=None,
+        customer_gid=None,
+        shipping_address=None,
     )
 
 

@@ -32,6 +32,7 @@ class Handler:
 ORDER = Handler(order_webhooks.order_payload, payloads.order)
 REFRESH_ORDER = Handler(order_webhooks.refresh_order, payloads.order_reference)
 SUPPLIER_SHIPPED = Handler(supplier_store_events.supplier_fulfilled, payloads.store_fulfillment)
+MERCHANT_FULFILLED = Handler(store_changes.fulfilled_in_store, payloads.store_fulfillment)
 
 HANDLERS: dict[str, tuple[Handler, ...]] = {
     "orders/create": (ORDER,),
@@ -46,8 +47,8 @@ HANDLERS: dict[str, tuple[Handler, ...]] = {
     "orders/fulfilled": (ORDER,),
     "orders/partially_fulfilled": (ORDER,),
     "refunds/create": (Handler(refund_mirror.refund_created, payloads.refund), REFRESH_ORDER),
-    "fulfillments/create": (SUPPLIER_SHIPPED, REFRESH_ORDER),
-    "fulfillments/update": (SUPPLIER_SHIPPED, REFRESH_ORDER),
+    "fulfillments/create": (SUPPLIER_SHIPPED, REFRESH_ORDER, MERCHANT_FULFILLED),
+    "fulfillments/update": (SUPPLIER_SHIPPED, REFRESH_ORDER, MERCHANT_FULFILLED),
     # Relay as the fulfillment service: the callback, then the webhooks.
     "fulfillment_service/notification": (
         Handler(incoming.fulfillment_service_notified, payloads.service_notification),

@@ -18,6 +18,7 @@ depends_on = None
 
 NEW_COLUMNS = {
     "orders": (
+        sa.Column("customer_gid", sa.String(length=255), nullable=True),
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("customer_redacted_at", sa.DateTime(timezone=True), nullable=True),
     ),

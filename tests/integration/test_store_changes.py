@@ -14,6 +14,7 @@ from domain.models.shop import ComplianceRecord, Shop, WebhookReceipt
 from domain.shop import settings as shop_settings
 from extensions import db
 from tests.conftest import API_KEY
+from tests.integration.test_portal import Portal
 from tests.integration.test_webhooks import deliveries_settled, wait_for
 
 SKU_A, SKU_B = "MUG-STN-SPK", "PIL-LIN-NAT"
@@ -129,7 +130,7 @@ def events_of(order: Order, kind: str) -> list[OrderEvent]:
 
 
 def test_merchant_fulfilling_one_suppliers_lines_moves_only_that_part_and_tells_it(
-    ctx, devstore, retailer, drain
+    ctx, devstore, retailer, relay_server, drain
 ):
     portal = add_supplier(retailer, "Portal Co", SKU_A)
     manual = add_supplier(retailer, "Manual Co", SKU_B, channel="manual")
@@ -149,6 +150,8 @@ def test_merchant_fulfilling_one_suppliers_lines_moves_only_that_part_and_tells_
     fulfilled, untouched = part_of(order, portal), part_of(order, manual)
     assert fulfilled.status == "shipped"
     assert fulfilled.store_change == "fulfilled_by_merchant"
+    page = Portal(relay_server, portal).get(f"orders/{fulfilled.id}")
+    assert "fulfilled items of this order itself." in page.text
     assert untouched.status == "requested" and untouched.store_change is None
     (told,) = events_of(order, "fulfilled_by_merchant")
     assert told.data["supplier"] == "Portal Co" and told.data["count"] == 2
@@ -201,7 +204,7 @@ def test_supplier_store_order_is_marked_and_cancelled_when_the_merchant_fulfills
 
 
 def test_cancelling_in_shopify_after_forwarding_tells_each_supplier(
-    ctx, devstore, retailer, drain
+    ctx, devstore, retailer, relay_server, drain
 ):
     portal = add_supplier(retailer, "Portal Co", SKU_A)
     manual = add_supplier(retailer, "Manual Co", SKU_B, channel="manual")
@@ -216,6 +219,8 @@ def test_cancelling_in_shopify_after_forwarding_tells_each_supplier(
 
     portal_part, manual_part = part_of(order, portal), part_of(order, manual)
     assert (portal_part.status, portal_part.store_change) == ("cancelled", "cancelled_in_store")
+    page = Portal(relay_server, portal).get(f"orders/{portal_part.id}")
+    assert "cancelled it in its store." in page.text and 'id="ship-form"' not in page.text
     assert manual_part.status == "cancelled"
     assert "contact the supplier" in manual_part.problem
     told = {e.data["supplier"] for e in events_of(order, "cancelled_after_forward")}
@@ -349,3 +354,90 @@ def test_customer_redaction_by_orders_to_redact_survives_later_webhooks_and_is_n
     assert "erased" in part.problem
     fo = fo_holding(devstore, retailer, placed, SKU_A)
     assert fo["request_status"] == "UNSUBMITTED"
+
+
+def test_customer_redaction_finds_orders_by_customer_id_when_the_email_differs(
+    ctx, devstore, retailer, drain
+):
+    add_supplier(retailer, "Portal Co", SKU_A)
+    placed = place_two_supplier_order(devstore, retailer)
+    order = mirrored(placed, drain)
+    other = place_two_supplier_order(devstore, retailer)
+    kept = mirrored(other, drain)
+    assert order.customer_gid == f"gid://shopify/Customer/{placed['customer']['id']}"
+
+    devstore.control.post(
+        f"/_devstore/shops/{retailer}/webhooks/trigger",
+        json={
+            "topic": "customers/redact",
+            "customer": {"id": placed["customer"]["id"], "email": "changed@example.com"},
+            "order_ids": [],
+        },
+    ).raise_for_status()
+    settle(devstore, retailer, drain)
+    order, kept = db.session.get(Order, order.id), db.session.get(Order, kept.id)
+    assert order.customer_redacted_at is not None and order.shipping_address is None
+    if other["customer"]["id"] != placed["customer"]["id"]:
+        assert kept.customer_redacted_at is None and kept.shipping_address is not None
+
+
+def test_an_order_body_replayed_as_orders_delete_deletes_nothing(
+    ctx, devstore, retailer, relay_server, drain
+):
+    """The HMAC covers the body, not the topic: a captured order body ({"id": ...} and more)
+    sent as orders/delete must not mark an order the store still has."""
+    from tests.integration.test_webhooks import deliver
+
+    add_supplier(retailer, "Portal Co", SKU_A)
+    placed = place_two_supplier_order(devstore, retailer)
+    order = mirrored(placed, drain)
+    assert deliver(relay_server, retailer, "orders/delete", {"id": placed["id"]}).status_code == 200
+    drain()
+    db.session.expire_all()
+    order = db.session.get(Order, order.id)
+    assert order.deleted_at is None
+    assert {so.status for so in order.supplier_orders} == {"ready", "unassigned"}
+    receipt = db.session.scalar(
+        select(WebhookReceipt).where(WebhookReceipt.topic == "orders/delete")
+    )
+    assert receipt.error == "ignored: the order is still in the store"
+
+
+def test_a_second_part_fulfilled_while_the_store_stays_partially_fulfilled_is_followed(
+    ctx, devstore, retailer, drain
+):
+    """Three lines, two suppliers and one line the merchant ships: fulfilling the second
+    supplier's lines leaves the store's status "Partially fulfilled", as it was."""
+    first = add_supplier(retailer, "First Co", SKU_A)
+    second = add_supplier(retailer, "Second Co", SKU_B)
+    response = devstore.control.post(
+        f"/_devstore/shops/{retailer}/orders",
+        json={
+            "line_items": [
+                {"sku": SKU_A, "quantity": 1},
+                {"sku": SKU_B, "quantity": 1},
+                {"sku": "CER-POUR-WHT", "quantity": 1},
+            ],
+            "financial_status": "paid",
+        },
+    )
+    placed = response.json()
+    order = mirrored(placed, drain)
+    outcome = requests.request_fulfillment(
+        [so for so in order.supplier_orders if so.supplier_id], actor="merchant"
+    )
+    db.session.commit()
+    assert outcome.done == 2
+    settle(devstore, retailer, drain)
+
+    for sku in (SKU_A, SKU_B):
+        fo = fo_holding(devstore, retailer, placed, sku)
+        devstore.control.post(
+            f"/_devstore/shops/{retailer}/fulfillment_orders/{fo['id']}/fulfill", json={}
+        ).raise_for_status()
+        settle(devstore, retailer, drain)
+    assert db.session.get(Order, order.id).store_status == "PARTIALLY_FULFILLED"
+    assert part_of(order, first).status == "shipped"
+    assert part_of(order, second).status == "shipped"
+    told = {e.data["supplier"] for e in events_of(order, "fulfilled_by_merchant")}
+    assert told == {"First Co", "Second Co"}
