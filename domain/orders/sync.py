@@ -281,6 +281,14 @@ def _redact(shop: Shop, request: ComplianceRequest) -> int:
     return len(orders)
 
 
+def customer_redacted(shop: Shop, gid_: str) -> bool:
+    """Was the customer of this order erased at their request?"""
+    found = select(Order.customer_redacted_at).where(
+        Order.shop_id == shop.id, Order.shopify_gid == gid_
+    )
+    return db.session.scalar(found) is not None
+
+
 def _without_redacted_customer(order: Order, snapshot: ShopifyOrder) -> ShopifyOrder:
     """A redacted order's later snapshots (webhooks, sweeps) never bring the customer back."""
     if order.customer_redacted_at is None:

@@ -47,8 +47,9 @@ HANDLERS: dict[str, tuple[Handler, ...]] = {
     "orders/fulfilled": (ORDER,),
     "orders/partially_fulfilled": (ORDER,),
     "refunds/create": (Handler(refund_mirror.refund_created, payloads.refund), REFRESH_ORDER),
-    "fulfillments/create": (SUPPLIER_SHIPPED, REFRESH_ORDER, MERCHANT_FULFILLED),
-    "fulfillments/update": (SUPPLIER_SHIPPED, REFRESH_ORDER, MERCHANT_FULFILLED),
+    # REFRESH_ORDER last: it drops the body of a redacted customer's order.
+    "fulfillments/create": (SUPPLIER_SHIPPED, MERCHANT_FULFILLED, REFRESH_ORDER),
+    "fulfillments/update": (SUPPLIER_SHIPPED, MERCHANT_FULFILLED, REFRESH_ORDER),
     # Relay as the fulfillment service: the callback, then the webhooks.
     "fulfillment_service/notification": (
         Handler(incoming.fulfillment_service_notified, payloads.service_notification),

@@ -2,6 +2,7 @@
 fulfillment of one supplier's lines, a cancellation, a deletion, a customer's redaction. Two
 suppliers per order, real webhooks, real jobs."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -314,6 +315,7 @@ def test_customer_redaction_by_orders_to_redact_survives_later_webhooks_and_is_n
     placed = place_two_supplier_order(devstore, retailer, paid=False)
     order = mirrored(placed, drain)
     assert order.customer_email and order.shipping_address
+    email = order.customer_email
 
     # Shopify names the order; the customer's email is not the one Relay holds (it changed).
     devstore.control.post(
@@ -343,6 +345,8 @@ def test_customer_redaction_by_orders_to_redact_survives_later_webhooks_and_is_n
     assert order.financial_status == "PAID", "the update itself was applied"
     assert order.customer_email is None and order.shipping_address is None
     assert order.customer_name == "Redacted"
+    kept = [json.dumps(r.payload) for r in db.session.scalars(select(WebhookReceipt))]
+    assert kept and not [body for body in kept if email in body.lower()]
 
     # And it is never sent to a supplier.
     part = part_of(order, portal)
