@@ -34,6 +34,7 @@ from domain.orders.timeline import N_, EventKind
 from domain.shop import shops, tokens
 from domain.transaction import unit_of_work
 from extensions import db
+from integrations.shopify_admin.errors import ShopifyUserError
 from integrations.shopify_admin.gateway import cancellations as store_gateway
 from integrations.shopify_admin.gateway import fulfillment as fo_gateway
 from integrations.shopify_admin.gateway import orders as orders_gateway
@@ -306,7 +307,9 @@ def _tell_supplier_store(supplier_order_id: int) -> None:
         )
         note = f"{state.note}\n\n{line}" if state.note else line
         store_gateway.update_note_and_tags(client, reference, note, [*state.tags, FULFILLED_TAG])
-    if whole:
+    if not whole:
+        return
+    try:
         store_gateway.cancel_order(
             client,
             reference,
@@ -317,17 +320,29 @@ def _tell_supplier_store(supplier_order_id: int) -> None:
             staff_note=f"Cancelled by Relay: {retailer.name or retailer.domain} fulfilled "
             f"{order_name} itself",
         )
-        _record_cancelled_in_supplier_store(supplier_order_id)
+    except ShopifyUserError as exc:  # e.g. the supplier fulfilled it there meanwhile
+        _record_supplier_store_answer(supplier_order_id, refused=str(exc))
+        return
+    _record_supplier_store_answer(supplier_order_id)
 
 
 @unit_of_work
-def _record_cancelled_in_supplier_store(supplier_order_id: int) -> None:
+def _record_supplier_store_answer(supplier_order_id: int, refused: str | None = None) -> None:
     supplier_order = db.session.get(SupplierOrder, supplier_order_id)
+    if refused is None:
+        timeline.record(
+            supplier_order.order,
+            EventKind.CANCELLED_IN_SUPPLIER_STORE,
+            N_("Order cancelled in %(supplier)s's store"),
+            supplier=_supplier_name(supplier_order),
+        )
+        return
+    supplier_order.problem = refused
     timeline.record(
         supplier_order.order,
-        EventKind.CANCELLED_IN_SUPPLIER_STORE,
-        N_("Order cancelled in %(supplier)s's store"),
-        supplier=_supplier_name(supplier_order),
+        EventKind.CANCELLATION_REFUSED_BY_STORE,
+        N_("The store refused a cancellation step: %(reason)s"),
+        reason=refused,
     )
 
 
