@@ -19,7 +19,7 @@ from domain.clock import aware, utcnow
 from domain.fulfillment import channels, fulfillment_orders
 from domain.models.orders import SupplierOrder
 from domain.models.shop import Shop
-from domain.orders import timeline
+from domain.orders import store_changes, timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop import tokens
 from domain.transaction import unit_of_work
@@ -55,6 +55,9 @@ def forward(supplier_order_id: int) -> str:
     shop = db.session.get(Shop, order.shop_id)
     if not shop.is_installed:
         return "skipped: not installed"
+    refusal = store_changes.never_forwarded(order)
+    if refusal:
+        return _failed(supplier_order_id, refusal)
     client = tokens.admin_client(shop)
     lines = supplier_order.line_items
     open_in_store = [

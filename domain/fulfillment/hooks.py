@@ -14,6 +14,8 @@ def order_synced(order) -> None:
 
     if order.cancelled_at is not None or order.paid_at is None:
         return
+    if order.deleted_at is not None or order.customer_redacted_at is not None:
+        return  # never forwarded (domain/orders/store_changes.never_forwarded)
     due = [
         so
         for so in order.supplier_orders

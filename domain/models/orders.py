@@ -131,10 +131,16 @@ class Order(db.Model):
     presentment_shipping_total: Mapped[Decimal | None] = mapped_column(MONEY)
     customer_name: Mapped[str | None] = mapped_column(String(255))
     customer_email: Mapped[str | None] = mapped_column(String(255))
+    customer_gid: Mapped[str | None] = mapped_column(String(255))  # a redaction request's key
     shipping_address: Mapped[dict | None] = mapped_column(JSON)
     # Lower-cased name, customer and SKUs: what the grid's free-text search looks in.
     search_text: Mapped[str] = mapped_column(Text, default="")
     synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Deleted in Shopify (orders/delete): kept, with its money history, and never forwarded.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The customer's data was erased (customers/redact): never forwarded, and no later sync
+    # brings the name, email or address back.
+    customer_redacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     line_items: Mapped[list[LineItem]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="LineItem.id"
@@ -221,6 +227,11 @@ class SupplierOrder(db.Model):
     decline_reason_code: Mapped[str | None] = mapped_column(String(48))
     # Last problem a merchant can act on (a rejected push, a refused forward), shown in the grid.
     problem: Mapped[str | None] = mapped_column(Text)
+    # What the merchant changed in Shopify after it was sent, for the supplier to see (portal):
+    # "fulfilled_by_merchant" | "cancelled_in_store"; and the units per line item gid the
+    # merchant fulfilled itself that the supplier was told of (told once).
+    store_change: Mapped[str | None] = mapped_column(String(32))
+    merchant_fulfilled: Mapped[dict | None] = mapped_column(JSON)
 
     order: Mapped[Order] = relationship(back_populates="supplier_orders")
     supplier: Mapped[Supplier | None] = relationship()

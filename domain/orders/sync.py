@@ -8,9 +8,10 @@ change: created or updated, stale or skipped, and how the order splits per suppl
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -27,13 +28,14 @@ from domain.models.orders import (
     VariantMapping,
 )
 from domain.models.shop import Shop
-from domain.orders import routing, timeline
+from domain.orders import routing, store_changes, timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop import compliance
 from domain.shop.settings import settings_of
 from extensions import db
+from integrations.shopify_admin.ids import gid
 from integrations.shopify_admin.order_shapes import ShopifyOrder
-from integrations.shopify_admin.webhook_payloads import Customer
+from integrations.shopify_admin.webhook_payloads import ComplianceRequest, Customer
 
 PAID_STATUSES = {"PAID", "PARTIALLY_REFUNDED", "REFUNDED", "PARTIALLY_PAID"}
 
@@ -97,6 +99,9 @@ def upsert(shop: Shop, snapshot: ShopifyOrder, *, source: str) -> str:
         return _created(order, snapshot, source)
     if order.shopify_updated_at and snapshot.updated_at < aware(order.shopify_updated_at):
         return "stale"  # an older delivery arrived late: what we hold is newer
+    if order.deleted_at is not None:
+        return "stale"  # deleted in Shopify: a delivery from before that changes nothing
+    snapshot = _without_redacted_customer(order, snapshot)
     was_paid = order.financial_status in PAID_STATUSES
     previous_store_status = order.store_status
     was_cancelled = order.cancelled_at is not None
@@ -114,6 +119,8 @@ def upsert(shop: Shop, snapshot: ShopifyOrder, *, source: str) -> str:
         # there is just one. With several, each part moves by its own supplier's actions.
         if event and len(order.supplier_orders) == 1:
             _advance_all(order, event)
+        # Which parts the merchant fulfilled itself, per part, from Shopify's fulfillments.
+        store_changes.fulfillment_changed(order)
         _event(
             order,
             EventKind.STORE_STATUS,
@@ -122,8 +129,7 @@ def upsert(shop: Shop, snapshot: ShopifyOrder, *, source: str) -> str:
             via=source,
         )
     if snapshot.cancelled_at and not was_cancelled:
-        _advance_all(order, "cancelled")
-        _event(order, EventKind.CANCELLED, N_("Order cancelled in the store"), via=source)
+        store_changes.cancelled_in_store(order, source=source)
     if _stored_address(snapshot) != previous_address:
         hooks.address_changed_in_store(order)
     hooks.order_synced(order)
@@ -181,6 +187,7 @@ def _order_values(snapshot: ShopifyOrder) -> dict:
         "total": snapshot.total,
         "customer_name": snapshot.customer_name,
         "customer_email": snapshot.customer_email,
+        "customer_gid": snapshot.customer_gid,
         "shipping_address": _stored_address(snapshot),
         "search_text": _search_text(snapshot),
         **_money_values(snapshot),
@@ -249,16 +256,25 @@ def start_run(shop: Shop, kind: str) -> SyncRun:
 # -- compliance: orders hold customer data --------------------------------------------------
 
 
-def _orders_of_customer(shop: Shop, customer: Customer):
+def _orders_of_customer(shop: Shop, customer: Customer, order_ids=()):
+    """The customer's orders: those Shopify names (`orders_to_redact`, REST ids), those of
+    the customer's id, and those carrying the customer's email (an order placed as a guest
+    has no customer id)."""
+    wanted = [gid("Order", i) for i in order_ids or () if isinstance(i, int | str)]
     email = (customer.email or "").lower()
-    if not email:
+    match = [Order.shopify_gid.in_(wanted)] if wanted else []
+    if customer.id is not None and isinstance(customer.id, int | str) and str(customer.id):
+        match.append(Order.customer_gid == gid("Customer", customer.id))
+    if email:
+        match.append(Order.customer_email == email)
+    if not match:
         return []
     return db.session.scalars(
-        select(Order).where(Order.shop_id == shop.id, Order.customer_email == email)
+        select(Order).where(Order.shop_id == shop.id, or_(*match)).order_by(Order.id)
     ).all()
 
 
-def _collect(shop: Shop, customer: Customer) -> dict:
+def _collect(shop: Shop, request: ComplianceRequest) -> dict:
     return {
         "orders": [
             {
@@ -267,19 +283,52 @@ def _collect(shop: Shop, customer: Customer) -> dict:
                 "email": o.customer_email,
                 "shipping_address": o.shipping_address,
             }
-            for o in _orders_of_customer(shop, customer)
+            for o in _orders_of_customer(shop, request.customer, request.orders_requested)
         ]
     }
 
 
-def _redact(shop: Shop, customer: Customer) -> int:
-    orders = _orders_of_customer(shop, customer)
+REDACTED_NAME = "Redacted"
+
+
+def _redact(shop: Shop, request: ComplianceRequest) -> int:
+    orders = _orders_of_customer(shop, request.customer, request.orders_to_redact)
     for order in orders:
-        order.customer_name = "Redacted"
+        order.customer_name = REDACTED_NAME
         order.customer_email = None
+        order.customer_gid = None
         order.shipping_address = None
         order.search_text = order.name.lower()
+        if order.customer_redacted_at is None:
+            order.customer_redacted_at = utcnow()
+            timeline.record(
+                order,
+                EventKind.CUSTOMER_REDACTED,
+                N_("The customer's data was erased at their request: it is never sent on"),
+                actor="shopify",
+            )
     return len(orders)
+
+
+def customer_redacted(shop: Shop, gid_: str) -> bool:
+    """Was the customer of this order erased at their request?"""
+    found = select(Order.customer_redacted_at).where(
+        Order.shop_id == shop.id, Order.shopify_gid == gid_
+    )
+    return db.session.scalar(found) is not None
+
+
+def _without_redacted_customer(order: Order, snapshot: ShopifyOrder) -> ShopifyOrder:
+    """A redacted order's later snapshots (webhooks, sweeps) never bring the customer back."""
+    if order.customer_redacted_at is None:
+        return snapshot
+    return replace(
+        snapshot,
+        customer_name=REDACTED_NAME,
+        customer_email=None,
+        customer_gid=None,
+        shipping_address=None,
+    )
 
 
 compliance.customer_data("orders")((_collect, _redact))

@@ -84,6 +84,7 @@ class ShopifyOrder:
     taxes_included: bool | None = None
     shipping_total: Decimal | None = None
     presentment_shipping_total: Decimal | None = None
+    customer_gid: str | None = None  # who placed it: how a customers/redact request finds it
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -219,6 +220,7 @@ def order_from_graphql(node: dict) -> ShopifyOrder:
         or _name(customer.get("firstName"), customer.get("lastName")),
         customer_email=_email(customer, node),
         shipping_address=_address(node.get("shippingAddress"), "countryCodeV2"),
+        customer_gid=customer.get("id"),
         lines=tuple(
             ShopifyLineItem(
                 gid=li["id"],
@@ -248,6 +250,12 @@ def _amount(value) -> Decimal:
     return amount
 
 
+def _rest_customer_gid(customer: dict) -> str | None:
+    if customer.get("admin_graphql_api_id"):
+        return str(customer["admin_graphql_api_id"])
+    return f"gid://shopify/Customer/{customer['id']}" if customer.get("id") else None
+
+
 def order_from_rest(payload: dict) -> ShopifyOrder:
     customer = payload.get("customer") or {}
     return ShopifyOrder(
@@ -263,6 +271,7 @@ def order_from_rest(payload: dict) -> ShopifyOrder:
         customer_name=_name(customer.get("first_name"), customer.get("last_name")),
         customer_email=_email(customer, payload),
         shipping_address=_address(payload.get("shipping_address"), "country_code"),
+        customer_gid=_rest_customer_gid(customer),
         lines=tuple(
             ShopifyLineItem(
                 gid=li["admin_graphql_api_id"],

@@ -58,6 +58,20 @@ def cancelled_order(payload: dict) -> CancelledOrder:
 
 
 @dataclass(frozen=True)
+class DeletedOrder:
+    """orders/delete: only the order's id is sent."""
+
+    order_gid: str
+
+
+def deleted_order(payload: dict) -> DeletedOrder:
+    order_id = payload["id"]
+    if isinstance(order_id, bool) or not isinstance(order_id, int | str) or not str(order_id):
+        raise ValueError(f"order id {order_id!r} is not an id")
+    return DeletedOrder(gid("Order", order_id))
+
+
+@dataclass(frozen=True)
 class ShippedLine:
     sku: str | None
     quantity: int
@@ -224,6 +238,7 @@ class ComplianceRequest:
     customer: Customer
     orders_to_redact: list | None
     as_sent: dict  # the request itself: a data request is recorded as Shopify sent it
+    orders_requested: list | None = None
 
 
 def compliance_request(payload: dict) -> ComplianceRequest:
@@ -233,4 +248,5 @@ def compliance_request(payload: dict) -> ComplianceRequest:
         customer=Customer(customer.get("id"), customer.get("email")),
         orders_to_redact=payload.get("orders_to_redact"),
         as_sent=payload,
+        orders_requested=payload.get("orders_requested"),
     )
