@@ -56,11 +56,11 @@ class LineState:
 
     @property
     def paid(self) -> Decimal:
-        return self.line.unit_price * self.line.quantity
+        return self.line.unit_price * self.line.bought_quantity
 
     @property
     def quantity_left(self) -> int:
-        return self.line.quantity - self.refunded_quantity
+        return self.line.bought_quantity - self.refunded_quantity
 
     @property
     def amount_left(self) -> Decimal:
@@ -119,9 +119,10 @@ def refundable_of(
                 state.refunded_quantity += rl.quantity
                 state.refunded_amount += rl.amount
                 state.restocked += rl.restock_quantity
-    by_supplier = {so.supplier_id: so for so in order.supplier_orders}
+    by_part = {(so.supplier_id, so.part): so for so in order.supplier_orders}
     for state in states.values():
-        so = by_supplier.get(state.line.supplier_id) if state.line.supplier_id else None
+        line = state.line
+        so = by_part.get((line.supplier_id, line.part)) if line.supplier_id else None
         state.supplier_order = so
         state.blocked = supplier_ledger.why_paid_out(so) if so is not None else None
     return Refundable(
@@ -301,9 +302,11 @@ def _check_line(line: LineRefund, names: dict[str, str], currency: str, errors) 
     """The line's quantities and amount against what was bought and what is left of it."""
     state, title = line.state, line.state.line.title
     quantity, amount, restock = line.quantity, line.amount, line.restock
-    if quantity > state.line.quantity:
+    if quantity > state.line.bought_quantity:
         errors[names["qty"]] = _(
-            "%(t)s: %(num)d bought; you cannot refund more.", t=title, num=state.line.quantity
+            "%(t)s: %(num)d bought; you cannot refund more.",
+            t=title,
+            num=state.line.bought_quantity,
         )
     elif quantity > state.quantity_left:
         errors[names["qty"]] = _(

@@ -40,6 +40,8 @@ class EventKind(StrEnum):
     CANCELLED = "cancelled"
     ADDRESS_CHANGED = "address_changed"
     ADDRESS_CHANGED_AFTER_FORWARD = "address_changed_after_forward"
+    QUANTITIES_CHANGED_AFTER_FORWARD = "quantities_changed_after_forward"
+    FOLLOW_UP_PART = "follow_up_part"
     # Routing to suppliers
     REROUTED = "rerouted"
     REROUTE_BLOCKED = "reroute_blocked"

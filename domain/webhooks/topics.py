@@ -43,6 +43,10 @@ HANDLERS: dict[str, tuple[Handler, ...]] = {
     ),
     "orders/fulfilled": (ORDER,),
     "orders/partially_fulfilled": (ORDER,),
+    # The payload is the edit alone (line ids and deltas), not the order: the order is read
+    # back from the store, as it is now. orders/updated follows, but may come late or before
+    # it; reading the order makes this one enough, and replaying it changes nothing.
+    "orders/edited": (Handler(order_webhooks.refresh_order, payloads.order_edit_reference),),
     "refunds/create": (Handler(refund_mirror.refund_created, payloads.refund), REFRESH_ORDER),
     "fulfillments/create": (SUPPLIER_SHIPPED, REFRESH_ORDER),
     "fulfillments/update": (SUPPLIER_SHIPPED, REFRESH_ORDER),

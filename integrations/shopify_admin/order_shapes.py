@@ -52,8 +52,16 @@ class ShopifyLineItem:
     sku: str | None
     title: str
     variant_title: str | None
-    quantity: int
+    quantity: int  # as ordered (LineItem.quantity): removed and refunded units included
     unit_price: Decimal
+    # What the order holds now (currentQuantity; REST current_quantity): removed (order edits)
+    # and refunded units left out. None when the shape did not carry it.
+    current_quantity: int | None = None
+
+    @property
+    def holds(self) -> int:
+        """Units the order holds now: what a supplier may be asked to ship."""
+        return self.quantity if self.current_quantity is None else self.current_quantity
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,7 @@ class ShopifyOrder:
     customer_email: str | None
     shipping_address: PostalAddress | None
     lines: tuple[ShopifyLineItem, ...] = ()
+    test: bool = False  # placed through Shopify's test (Bogus) gateway
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -137,9 +146,11 @@ def order_from_graphql(node: dict) -> ShopifyOrder:
                 variant_title=li.get("variantTitle"),
                 quantity=li["quantity"],
                 unit_price=Decimal(li["originalUnitPriceSet"]["shopMoney"]["amount"]),
+                current_quantity=li.get("currentQuantity"),
             )
             for li in (node.get("lineItems") or {}).get("nodes", [])
         ),
+        test=bool(node.get("test")),
     )
 
 
@@ -175,7 +186,16 @@ def order_from_rest(payload: dict) -> ShopifyOrder:
                 variant_title=li.get("variant_title"),
                 quantity=int(li["quantity"]),
                 unit_price=_amount(li.get("price")),
+                current_quantity=_current_quantity(li),
             )
             for li in payload.get("line_items") or []
         ),
+        test=payload.get("test") is True,
     )
+
+
+def _current_quantity(line: dict) -> int | None:
+    """REST's current_quantity (Shopify: "the line item's quantity, minus the removed
+    quantity"; refunded units are removed too); None on a payload without it."""
+    value = line.get("current_quantity")
+    return None if value is None else int(value)
