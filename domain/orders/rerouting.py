@@ -36,7 +36,8 @@ CHUNK = 500
 class RerouteReport:
     orders: int = 0  # orders whose items moved
     lines: int = 0
-    blocked: list[str] = field(default_factory=list)  # order names whose items could not move
+    # Order names whose items went to a follow-up part (their supplier's part was sent).
+    follow_ups: list[str] = field(default_factory=list)
 
 
 def reroute_skus(shop_id: int, skus: set[str]) -> RerouteReport:
@@ -145,6 +146,7 @@ def _reroute_order(order: Order, skus: set[str], mapping: dict, report: RerouteR
             sku=line.sku,
             supplier=_supplier_names(order, [(line, None, target)]).get(target) or "",
         )
+        report.follow_ups.append(order.name)
 
 
 def _paid(order: Order) -> bool:

@@ -7,6 +7,8 @@ from sqlalchemy import select
 
 from domain import states
 from domain.models.orders import Order, SupplierOrder, VariantMapping
+from domain.orders import timeline
+from domain.orders.timeline import N_, EventKind
 from extensions import db
 
 
@@ -38,7 +40,7 @@ def split(order: Order, *, paid: bool) -> list[SupplierOrder]:
     that supplier (part 2, 3...), requested and forwarded like any other: Shopify puts units
     added by an order edit on a fulfillment order of their own, so the sent part never changes.
     Lines the order no longer holds (quantity 0: removed by an edit, refunded) count for no
-    part; a part left with none before it was sent is dropped."""
+    part; a part left with none before it was sent is cancelled (the unassigned one dropped)."""
     mapping = mappings_for(order.shop_id, {li.sku for li in order.line_items if li.sku})
     latest = _latest_parts(order)
     for line in order.line_items:
@@ -68,14 +70,25 @@ def split(order: Order, *, paid: bool) -> list[SupplierOrder]:
         order.supplier_orders.append(supplier_order)
         created.append(supplier_order)
     if order.cancelled_at is None:
-        # Not sent, and nothing left in it (all SKUs mapped since, or every line removed or
-        # refunded): dropped. A cancelled order keeps its parts, to show them cancelled.
         for supplier_order in list(order.supplier_orders):
-            key = (supplier_order.supplier_id, supplier_order.part)
-            if key not in wanted and (
-                supplier_order.supplier_id is None or supplier_order.status in OPEN_FOR_LINES
-            ):
+            if (supplier_order.supplier_id, supplier_order.part) in wanted:
+                continue
+            if supplier_order.supplier_id is None:
+                # Nothing left unassigned (all SKUs mapped since, or removed): dropped.
                 order.supplier_orders.remove(supplier_order)
+            elif states.advance(supplier_order, "emptied_in_store"):
+                # Not sent, and every item of it removed or refunded in the store: nothing to
+                # send. Kept, cancelled, for what it carries (a supplier payment, the ledger).
+                timeline.record(
+                    order,
+                    EventKind.PART_EMPTIED,
+                    N_(
+                        "Every item for %(supplier)s was removed or refunded in the store: "
+                        "nothing will be sent"
+                    ),
+                    actor="shopify",
+                    supplier=supplier_order.supplier.name if supplier_order.supplier else "",
+                )
     return created
 
 

@@ -42,6 +42,7 @@ class EventKind(StrEnum):
     ADDRESS_CHANGED_AFTER_FORWARD = "address_changed_after_forward"
     QUANTITIES_CHANGED_AFTER_FORWARD = "quantities_changed_after_forward"
     FOLLOW_UP_PART = "follow_up_part"
+    PART_EMPTIED = "part_emptied"
     # Routing to suppliers
     REROUTED = "rerouted"
     REROUTE_BLOCKED = "reroute_blocked"
