@@ -29,6 +29,14 @@ from domain.orders.timeline import N_, EventKind
 from extensions import db
 
 REROUTABLE = routing.OPEN_FOR_LINES
+# Stored on timelines written before follow-up parts (EventKind.REROUTE_BLOCKED): kept in the
+# catalogs so those events still read in French and Hungarian.
+LEGACY_MESSAGES = (
+    N_(
+        "%(sku)s is now mapped to %(supplier)s, but that supplier's part of this order was "
+        "already sent; the item stays where it is"
+    ),
+)
 CHUNK = 500
 
 
