@@ -11,7 +11,7 @@ from domain import sweep
 from domain.fulfillment import forwarding, line_changes
 from domain.fulfillment import requesting as requests
 from domain.models.orders import Order, SupplierOrder, VariantMapping
-from domain.models.shop import Shop
+from domain.models.shop import Shop, WebhookReceipt
 from domain.shop import settings as shop_settings
 from domain.shop import subscriptions
 from extensions import db
@@ -24,7 +24,7 @@ from tests.integration.test_fulfillment import (
     stock_at_relay,
 )
 from tests.integration.test_portal import Portal
-from tests.integration.test_webhooks import wait_for
+from tests.integration.test_webhooks import deliver, wait_for
 
 LAMP = "BRS-LAMP"
 
@@ -58,30 +58,15 @@ def number(gid: str) -> int:
     return int(gid.rsplit("/", 1)[1])
 
 
-def edit(devstore, domain, drain, order: Order, body: dict) -> dict:
-    """The store's staff edits the order in its admin; Relay takes in its webhooks (waits until
-    the order's update time is the edited order's)."""
+def edit(devstore, domain, drain, order: Order, body: dict, *, until) -> dict:
+    """The store's staff edits the order in its admin; Relay takes in its webhooks (they come
+    on their own: wait until `until(order)` holds)."""
     response = devstore.control.post(
         f"/_devstore/shops/{domain}/orders/{number(order.shopify_gid)}/edit", json=body
     )
     response.raise_for_status()
-    edited = response.json()
-    caught_up(drain, order, edited["updated_at"])
-    return edited
-
-
-def caught_up(drain, order: Order, updated_at: str) -> None:
-    """Wait until Relay mirrors the order as of this update (webhooks arrive on their own)."""
-    from domain.clock import aware
-    from integrations.shopify_admin.order_shapes import _parse_time
-
-    wanted = _parse_time(updated_at)
-
-    def arrived():
-        drain()
-        return aware(fresh(order).shopify_updated_at) >= wanted
-
-    wait_for(arrived, timeout=15)
+    wait_for(lambda: drain() or until(fresh(order)), timeout=15)
+    return response.json()
 
 
 def fresh(order: Order) -> Order:
@@ -124,7 +109,14 @@ def test_an_order_edited_from_3_to_1_before_forwarding_asks_the_supplier_for_1(
     stock_at_relay(devstore, retailer)
     supplier, supplier_domain = store_supplier(retailer, make_shop, oauth_install)
     order = place(devstore, retailer, drain, [(SKU, 3)])
-    edit(devstore, retailer, drain, order, {"set": {number(line(order, SKU).shopify_gid): 1}})
+    edit(
+        devstore,
+        retailer,
+        drain,
+        order,
+        {"set": {number(line(order, SKU).shopify_gid): 1}},
+        until=lambda o: line(o, SKU).quantity == 1,
+    )
 
     mirrored = line(order, SKU)
     assert (mirrored.quantity, mirrored.ordered_quantity) == (1, 3)
@@ -151,7 +143,14 @@ def test_a_line_removed_before_forwarding_is_asked_of_no_supplier(
     order = fresh(order)
     assert sorted(li.sku for li in order.supplier_orders[0].line_items) == [LAMP, SKU]
 
-    edit(devstore, retailer, drain, order, {"set": {number(line(order, LAMP).shopify_gid): 0}})
+    edit(
+        devstore,
+        retailer,
+        drain,
+        order,
+        {"set": {number(line(order, LAMP).shopify_gid): 0}},
+        until=lambda o: line(o, LAMP).quantity == 0,
+    )
     # orders/edited carries only the edit: Relay read the order back and holds 0 of the lamp.
     assert line(order, LAMP).quantity == 0
     forward_now(fresh(order).supplier_orders, drain)
@@ -171,7 +170,14 @@ def test_a_supplier_part_emptied_by_an_edit_before_forwarding_is_cancelled(
     stock_at_relay(devstore, retailer)
     add_supplier(retailer, channel="portal")
     order = place(devstore, retailer, drain, [(SKU, 2)])
-    edit(devstore, retailer, drain, order, {"set": {number(line(order, SKU).shopify_gid): 0}})
+    edit(
+        devstore,
+        retailer,
+        drain,
+        order,
+        {"set": {number(line(order, SKU).shopify_gid): 0}},
+        until=lambda o: line(o, SKU).quantity == 0,
+    )
     (part,) = fresh(order).supplier_orders
     assert part.status == "cancelled"
     assert "part_emptied" in [e.kind for e in fresh(order).events]
@@ -192,7 +198,14 @@ def test_a_line_added_after_forwarding_makes_a_follow_up_part_that_is_forwarded(
     (first,) = fresh(order).supplier_orders
     assert first.status == "requested"
 
-    edit(devstore, retailer, drain, order, {"add": [{"sku": LAMP, "quantity": 1}]})
+    edit(
+        devstore,
+        retailer,
+        drain,
+        order,
+        {"add": [{"sku": LAMP, "quantity": 1}]},
+        until=lambda o: len(o.supplier_orders) == 2,
+    )
     order = fresh(order)
     first, follow_up = order.supplier_orders
     # The sent part is as it was sent; the lamp is a follow-up part for the same supplier, not
@@ -206,7 +219,7 @@ def test_a_line_added_after_forwarding_makes_a_follow_up_part_that_is_forwarded(
         f"/_devstore/shops/{retailer}/orders/{number(order.shopify_gid)}/pay"
     )
     paid.raise_for_status()
-    caught_up(drain, order, paid.json()["updated_at"])
+    wait_for(lambda: drain() or fresh(order).financial_status == "PAID", timeout=15)
     follow_up = db.session.get(SupplierOrder, follow_up.id)
     assert follow_up.status == "ready"
     forward_now([follow_up], drain)
@@ -438,3 +451,49 @@ def test_a_shop_installed_before_orders_edited_gets_it_at_its_next_sweep(
     db.session.expire_all()
     assert not subscriptions.behind(db.session.get(Shop, shop.id))
     assert subscriptions.refresh(shop.id) == "up to date"
+
+
+def test_orders_edited_alone_brings_the_edit_and_a_replay_changes_nothing(
+    ctx, devstore, installed_shop, drain, relay_server
+):
+    """orders/edited carries only the edit; Relay reads the order back. Proven with the shop's
+    orders/updated subscription removed, so no other order webhook brings the change."""
+    retailer = installed_shop
+    stock_at_relay(devstore, retailer)
+    add_supplier(retailer, channel="portal")
+    order = place(devstore, retailer, drain, [(SKU, 3)])
+    for sub in devstore.store.find("webhook_subscription", shop=retailer):
+        if sub["topic"].startswith("ORDERS_") and sub["topic"] != "ORDERS_EDITED":
+            commerce.delete_webhook_subscription(
+                devstore.store, retailer, client_id=sub["client_id"], sub_id=sub["id"]
+            )
+    edit(
+        devstore,
+        retailer,
+        drain,
+        order,
+        {"set": {number(line(order, SKU).shopify_gid): 2}},
+        until=lambda o: line(o, SKU).quantity == 2,
+    )
+    topics = [r.topic for r in db.session.scalars(select(WebhookReceipt))]
+    assert "orders/edited" in topics and "orders/updated" not in topics
+    events_before = len(fresh(order).events)
+
+    (receipt,) = [
+        r for r in db.session.scalars(select(WebhookReceipt)) if r.topic == "orders/edited"
+    ]
+    payload = {"order_edit": {"id": 1, "order_id": number(order.shopify_gid)}}
+    assert deliver(relay_server, retailer, "orders/edited", payload).status_code == 200
+    drain()
+    assert line(order, SKU).quantity == 2 and len(fresh(order).events) == events_before
+    assert receipt.processed_at is not None
+    # A body naming no order is bad data: set aside as such, never a 500 or a retry loop.
+    assert deliver(relay_server, retailer, "orders/edited", {"order_edit": {}}).status_code == 200
+    drain()
+    db.session.expire_all()
+    (bad,) = [
+        r
+        for r in db.session.scalars(select(WebhookReceipt))
+        if r.topic == "orders/edited" and r.parked_at is not None
+    ]
+    assert bad.id != receipt.id
