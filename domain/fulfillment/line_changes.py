@@ -4,8 +4,9 @@ supplier: the supplier is told, through its channel, as address changes are.
 Before a part is sent, nothing needs telling: the part's lines are the order's current
 quantities when it is forwarded. After, the supplier works from what it was sent, so:
 - portal: its page shows the order's current quantities, with the change beside them;
-- store: the order Relay placed in the supplier's store gets a note and a tag saying what to
-  ship now (`show_in_supplier_store`, a job: it speaks to another store);
+- store: the order Relay placed in the supplier's store is edited down to what the order holds
+  now (orderEdit there) and gets a note and a tag saying so (`show_in_supplier_store`, a job:
+  it speaks to another store);
 - manual: the merchant is told to contact the supplier.
 Every part changed gets a problem the merchant sees in the grid and an event on the timeline.
 Units added to a line already sent are not asked of the supplier here: the merchant is told
@@ -19,12 +20,14 @@ from flask_babel import lazy_gettext as _l
 from background import PUSH, background
 from domain import states
 from domain.models.orders import Order, SupplierOrder
-from domain.orders import timeline
+from domain.orders import routing, timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop import shops, tokens
 from domain.transaction import unit_of_work
 from extensions import db
+from integrations.shopify_admin.errors import ShopifyUserError
 from integrations.shopify_admin.gateway import cancellations as store_orders
+from integrations.shopify_admin.gateway import supplier_store
 
 # Parts the supplier holds: sent and not over.
 SENT = (*states.WITH_SUPPLIER, "cancellation_requested")
@@ -98,7 +101,7 @@ _MESSAGES = {
     "store": N_(
         "Quantities changed in the store after the order was sent to %(supplier)s "
         "(%(changes)s): noted on the order in the supplier's store"
-    ),
+    ),  # and edited there (show_in_supplier_store)
     "manual": N_(
         "Quantities changed in the store after the order was sent to %(supplier)s "
         "(%(changes)s): contact the supplier, Relay cannot change it there"
@@ -118,9 +121,24 @@ def changes_after_sent(part: SupplierOrder) -> list[str]:
 
 
 def ship_now_line(part: SupplierOrder) -> str:
-    """What the supplier is to ship now, as one line of the supplier-store order's note."""
-    items = "; ".join(f"{line.quantity} × {line.sku or line.title}" for line in part.line_items)
+    """What the supplier is to ship now, in its own SKUs, as one line of the note on the order
+    placed in its store."""
+    wanted = _wanted_in_supplier_store(part)
+    items = "; ".join(f"{quantity} × {sku}" for sku, quantity in wanted.items())
     return f"QUANTITIES CHANGED by the retailer for {part.order.name}. Ship only: {items}."
+
+
+def _wanted_in_supplier_store(part: SupplierOrder) -> dict[str, int]:
+    """Units per SKU as Relay placed them in the supplier's store (its own SKUs where mapped),
+    at what the order holds now."""
+    mappings = routing.mappings_for(part.shop_id, {li.sku for li in part.line_items if li.sku})
+    wanted: dict[str, int] = {}
+    for line in part.line_items:
+        mapping = mappings.get(line.sku)
+        sku = mapping.supplier_sku if mapping and mapping.supplier_sku else line.sku
+        if sku:
+            wanted[sku] = wanted.get(sku, 0) + line.quantity
+    return wanted
 
 
 @background(
@@ -130,9 +148,10 @@ def ship_now_line(part: SupplierOrder) -> str:
 )
 @unit_of_work
 def show_in_supplier_store(supplier_order_id: int) -> str:
-    """Note what to ship now on the order placed in the supplier's store, with a tag its staff
-    can filter on. Reads the current quantities, so a retry or a later change writes the
-    latest; a note already saying it is left alone."""
+    """Bring the order placed in the supplier's store down to what the order holds now (an
+    order edit there), and note it with a tag its staff can filter on. Reads the current
+    quantities, so a retry or a later change brings the latest; a store that refuses the edit
+    (units already fulfilled there) still gets the note. Run twice, it changes nothing."""
     part = db.session.get(SupplierOrder, supplier_order_id)
     if part is None or part.supplier is None or not part.supplier_reference:
         return "skipped: nothing placed in a supplier store"
@@ -144,9 +163,15 @@ def show_in_supplier_store(supplier_order_id: int) -> str:
     if state is None or state.cancelled:
         return "skipped: the supplier-store order is gone or cancelled"
     line = ship_now_line(part)
-    if state.note and line in state.note:
-        return "already noted"
+    try:
+        edited = supplier_store.reduce_quantities(
+            client, part.supplier_reference, _wanted_in_supplier_store(part), line
+        )
+    except ShopifyUserError as exc:
+        edited, line = [], f"{line} (The order could not be edited here: {exc})"
+    if state.note and ship_now_line(part) in state.note:
+        return f"edited {len(edited)} lines; already noted"
     note = f"{state.note}\n\n{line}" if state.note else line
     tags = list(dict.fromkeys([*state.tags, SUPPLIER_STORE_TAG]))
     store_orders.update_note_and_tags(client, part.supplier_reference, note, tags)
-    return "noted"
+    return f"edited {len(edited)} lines; noted"

@@ -271,7 +271,7 @@ def test_units_taken_off_after_forwarding_are_told_to_a_portal_supplier(
     assert "data-quantity-changes" in page.text and "3 → 1" in page.text
 
 
-def test_units_taken_off_after_forwarding_are_noted_on_the_supplier_store_order(
+def test_units_taken_off_after_forwarding_are_edited_out_of_the_supplier_store_order(
     ctx, devstore, installed_shop, make_shop, oauth_install, drain
 ):
     retailer = installed_shop
@@ -291,7 +291,11 @@ def test_units_taken_off_after_forwarding_are_noted_on_the_supplier_store_order(
 
     wait_for(noted, timeout=15)
     (placed,) = supplier_store_orders(devstore, supplier_domain)
-    assert f"Ship only: 1 × {SKU}." in placed["note"]
+    assert f"Ship only: 1 × SUP-{SKU}." in placed["note"]
+    # The order in the supplier's store was edited down to what the order holds now.
+    (placed_line,) = placed["line_items"]
+    assert placed_line["quantity"] - placed_line.get("removed_quantity", 0) == 1
+    assert placed["edited"] is True
     (part,) = fresh(order).supplier_orders
     assert "the supplier was told" in part.problem
     # Told once: the job run again writes nothing new.
