@@ -103,7 +103,7 @@ def _reroute_order(order: Order, skus: set[str], mapping: dict, report: RerouteR
 
     moves, follow_ups = [], []
     for line in order.line_items:
-        if line.sku not in skus:
+        if line.sku not in skus or line.quantity == 0:  # removed or refunded: goes nowhere
             continue
         target = mapping[line.sku].supplier_id if line.sku in mapping else None
         source = parts.get((line.supplier_id, line.part))
