@@ -161,6 +161,24 @@ def test_a_line_removed_before_forwarding_is_asked_of_no_supplier(
     from domain.fulfillment import shipments
 
     assert sorted(shipments.remaining_quantities(part).values()) == [0, 2]
+    # What it ships is what Shopify's fulfillment order holds: the tracking push is accepted.
+    shipments.supplier_accepts(part, actor_name="Portal Supplier")
+    db.session.commit()
+    drain()
+    part = db.session.get(SupplierOrder, part.id)
+    shipments.record_shipment(part, shipments.Tracking("tracked", "1Z777", "UPS", None))
+    db.session.commit()
+
+    def pushed():
+        drain()
+        db.session.expire_all()
+        return db.session.get(SupplierOrder, part.id).parcels[0].push_status != "pending"
+
+    wait_for(pushed, timeout=15)
+    db.session.expire_all()
+    part = db.session.get(SupplierOrder, part.id)
+    assert [(p.push_status, p.push_error) for p in part.parcels] == [("pushed", None)]
+    assert part.status == "shipped"
 
 
 def test_a_supplier_part_emptied_by_an_edit_before_forwarding_is_cancelled(
