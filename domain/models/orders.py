@@ -20,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false as sa_false
 
 from domain.clock import utcnow
 from extensions import db
@@ -133,6 +134,8 @@ class Order(db.Model):
     customer_email: Mapped[str | None] = mapped_column(String(255))
     customer_gid: Mapped[str | None] = mapped_column(String(255))  # a redaction request's key
     shipping_address: Mapped[dict | None] = mapped_column(JSON)
+    # Placed through Shopify's test gateway (Order.test): never placed in a supplier's store.
+    test: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     # Lower-cased name, customer and SKUs: what the grid's free-text search looks in.
     search_text: Mapped[str] = mapped_column(Text, default="")
     synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -163,7 +166,12 @@ class LineItem(db.Model):
     sku: Mapped[str | None] = mapped_column(String(255))
     title: Mapped[str] = mapped_column(String(500))
     variant_title: Mapped[str | None] = mapped_column(String(255))
+    # What the order holds now (Shopify's currentQuantity: removed and refunded units left out):
+    # what a supplier is asked to ship. 0 once the line is removed or refunded in full.
     quantity: Mapped[int] = mapped_column(Integer)
+    # As ordered (Shopify's LineItem.quantity): what refunds count against. None on rows
+    # mirrored before it was kept, where it was `quantity`.
+    ordered_quantity: Mapped[int | None] = mapped_column(Integer)
     unit_price: Mapped[Decimal] = mapped_column(MONEY)
     # Shopify's own money for the line (domain.money.line_money reads them; None on lines synced
     # before 0004): the unit price in the customer's currency, the line after every discount
@@ -174,6 +182,9 @@ class LineItem(db.Model):
     tax: Mapped[Decimal | None] = mapped_column(MONEY)
     presentment_tax: Mapped[Decimal | None] = mapped_column(MONEY)
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id", ondelete="SET NULL"))
+    # Which of its supplier's parts of the order holds the line (SupplierOrder.part): 1, or a
+    # follow-up part for a line added after the first part was sent.
+    part: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     # Where the store's fulfillment orders hold this line (refreshed on every sync).
     fulfillment_order_gid: Mapped[str | None] = mapped_column(String(255))
     fulfillment_order_line_gid: Mapped[str | None] = mapped_column(String(255))
@@ -181,13 +192,21 @@ class LineItem(db.Model):
     order: Mapped[Order] = relationship(back_populates="line_items")
     supplier: Mapped[Supplier | None] = relationship()
 
+    @property
+    def bought_quantity(self) -> int:
+        """Units ordered, removed and refunded ones included."""
+        return self.ordered_quantity if self.ordered_quantity is not None else self.quantity
+
 
 class SupplierOrder(db.Model):
     """The part of an order one supplier ships. supplier_id None = not mapped to a supplier."""
 
     __tablename__ = "supplier_orders"
     __table_args__ = (
-        UniqueConstraint("order_id", "supplier_id", name="uq_supplier_orders_order_supplier"),
+        # One part per supplier, plus a follow-up part for lines added after it was sent.
+        UniqueConstraint(
+            "order_id", "supplier_id", "part", name="uq_supplier_orders_order_supplier_part"
+        ),
         # Index-only: the dashboard's counts per status, the late count, the status filter.
         Index(
             "ix_supplier_orders_shop_status",
@@ -207,6 +226,8 @@ class SupplierOrder(db.Model):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id", ondelete="SET NULL"))
+    # 1 for the supplier's part; 2, 3... for follow-up parts (lines added after it was sent).
+    part: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     status: Mapped[str] = mapped_column(String(32))
     status_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     tracking_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -242,7 +263,11 @@ class SupplierOrder(db.Model):
     @property
     def line_items(self) -> list[LineItem]:
         """The order's lines this supplier ships (the unmapped ones, for supplier_id None)."""
-        return [line for line in self.order.line_items if line.supplier_id == self.supplier_id]
+        return [
+            line
+            for line in self.order.line_items
+            if line.supplier_id == self.supplier_id and line.part == self.part
+        ]
 
 
 class Parcel(db.Model):

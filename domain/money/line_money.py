@@ -43,9 +43,10 @@ def _shop_side(line: LineItem, shop: bool) -> bool:
 
 
 def original_total(line: LineItem, *, shop: bool = False) -> Decimal:
+    """Every unit bought (removed and refunded ones too), as Shopify's discounted totals are."""
     if _shop_side(line, shop):
-        return line.unit_price * line.quantity
-    return (line.presentment_unit_price or line.unit_price) * line.quantity
+        return line.unit_price * line.bought_quantity
+    return (line.presentment_unit_price or line.unit_price) * line.bought_quantity
 
 
 def discounted_total(line: LineItem, *, shop: bool = False) -> Decimal:

@@ -58,12 +58,19 @@ class LineState:
 
     @property
     def paid(self) -> Decimal:
-        """After discounts, with tax unless prices include it, in the refund currency."""
-        return line_money.line_paid(self.line)
+        """After discounts, with tax unless prices include it, in the refund currency: for
+        the units the customer kept paying for (an order edit's removed units are not paid)."""
+        paid, bought = line_money.line_paid(self.line), self.line.bought_quantity
+        kept = min(bought, self.line.quantity + self.refunded_quantity)
+        if kept >= bought or not bought:
+            return paid
+        return round_to_currency(paid * kept / bought, line_money.refund_currency(self.line.order))
 
     @property
     def quantity_left(self) -> int:
-        return self.line.quantity - self.refunded_quantity
+        """Units still refundable: bought, less refunded, and never more than the order holds
+        now (an edit's removed units are gone; Shopify's currentQuantity)."""
+        return max(0, min(self.line.bought_quantity - self.refunded_quantity, self.line.quantity))
 
     @property
     def amount_left(self) -> Decimal:
@@ -141,9 +148,10 @@ def refundable_of(
                 state.refunded_quantity += rl.quantity
                 state.refunded_amount += rl.amount
                 state.restocked += rl.restock_quantity
-    by_supplier = {so.supplier_id: so for so in order.supplier_orders}
+    by_part = {(so.supplier_id, so.part): so for so in order.supplier_orders}
     for state in states.values():
-        so = by_supplier.get(state.line.supplier_id) if state.line.supplier_id else None
+        line = state.line
+        so = by_part.get((line.supplier_id, line.part)) if line.supplier_id else None
         state.supplier_order = so
         state.blocked = supplier_ledger.why_paid_out(so) if so is not None else None
         if context is not None and context.line_refundable is not None:
@@ -296,9 +304,11 @@ def _check_line(line: LineRefund, names: dict[str, str], currency: str, errors) 
     """The line's quantities and amount against what was bought and what is left of it."""
     state, title = line.state, line.state.line.title
     quantity, amount, restock = line.quantity, line.amount, line.restock
-    if quantity > state.line.quantity:
+    if quantity > state.line.bought_quantity:
         errors[names["qty"]] = _(
-            "%(t)s: %(num)d bought; you cannot refund more.", t=title, num=state.line.quantity
+            "%(t)s: %(num)d bought; you cannot refund more.",
+            t=title,
+            num=state.line.bought_quantity,
         )
     elif quantity > state.quantity_left:
         errors[names["qty"]] = _(

@@ -124,12 +124,12 @@ def record_refund(refund: Refund) -> list[SupplierLedgerEntry]:
 def _owed_back(refund: Refund) -> tuple[dict[tuple[int, str], Decimal], dict[tuple[int, str], str]]:
     """What each paid supplier order owes back for the refund's lines, per (supplier order,
     currency), and on what basis: its cost, the refunded amount, or mixed."""
-    by_supplier = {so.supplier_id: so for so in refund.order.supplier_orders}
+    by_part = {(so.supplier_id, so.part): so for so in refund.order.supplier_orders}
     owed: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
     basis: dict[tuple[int, str], str] = {}
     for rl in refund.lines:
         line = rl.line_item
-        so = by_supplier.get(line.supplier_id) if line.supplier_id else None
+        so = by_part.get((line.supplier_id, line.part)) if line.supplier_id else None
         if so is None or so.supplier_paid_at is None or so.supplier_paid_out_at is not None:
             continue  # never paid: owes nothing; paid out: settled outside Relay
         mapping = db.session.scalar(
@@ -141,7 +141,7 @@ def _owed_back(refund: Refund) -> tuple[dict[tuple[int, str], Decimal], dict[tup
         paid = line_money.line_paid(line)  # in the refund currency, as rl.amount is
         if mapping is not None and mapping.cost is not None:
             currency = mapping.cost_currency or so.supplier.currency or refund.currency
-            cost = mapping.cost * line.quantity
+            cost = mapping.cost * line.bought_quantity  # as `paid` counts every unit bought
             share = owed_share(cost, paid, before, rl.amount, currency)
             how = "cost"
         else:

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from domain import states
 from domain.clock import aware, utcnow
-from domain.fulfillment import hooks
+from domain.fulfillment import hooks, line_changes
 from domain.models.orders import (
     LineItem,
     Order,
@@ -29,6 +29,7 @@ from domain.models.orders import (
 )
 from domain.models.shop import Shop
 from domain.orders import routing, store_changes, timeline
+from domain.orders.paid import counts_as_paid
 from domain.orders.timeline import N_, EventKind
 from domain.shop import compliance
 from domain.shop.settings import settings_of
@@ -37,11 +38,9 @@ from integrations.shopify_admin.ids import gid
 from integrations.shopify_admin.order_shapes import ShopifyOrder
 from integrations.shopify_admin.webhook_payloads import ComplianceRequest, Customer
 
-PAID_STATUSES = {"PAID", "PARTIALLY_REFUNDED", "REFUNDED", "PARTIALLY_PAID"}
 
-
-def _paid(snapshot: ShopifyOrder) -> bool:
-    return snapshot.financial_status in PAID_STATUSES
+def _paid(snapshot: ShopifyOrder, shop: Shop) -> bool:
+    return counts_as_paid(snapshot.financial_status, shop)
 
 
 def _event(order: Order, kind: EventKind, message: str, **data) -> None:
@@ -88,7 +87,7 @@ def upsert(shop: Shop, snapshot: ShopifyOrder, *, source: str) -> str:
     order = _locked_order(shop, snapshot.gid)
     created = False
     if order is None:
-        if settings_of(shop).paid_only and not _paid(snapshot):
+        if settings_of(shop).paid_only and not _paid(snapshot, shop):
             return "skipped"
         # A webhook and the backfill may bring the same new order at the same moment: the
         # row is claimed with INSERT ... ON CONFLICT DO NOTHING, and whoever did not claim it
@@ -96,23 +95,28 @@ def upsert(shop: Shop, snapshot: ShopifyOrder, *, source: str) -> str:
         created = _insert_if_absent(shop, snapshot)
         order = _locked_order(shop, snapshot.gid)
     if created:
-        return _created(order, snapshot, source)
+        return _created(shop, order, snapshot, source)
     if order.shopify_updated_at and snapshot.updated_at < aware(order.shopify_updated_at):
         return "stale"  # an older delivery arrived late: what we hold is newer
     if order.deleted_at is not None:
         return "stale"  # deleted in Shopify: a delivery from before that changes nothing
     snapshot = _without_redacted_customer(order, snapshot)
-    was_paid = order.financial_status in PAID_STATUSES
+    was_paid = counts_as_paid(order.financial_status, shop)
     previous_store_status = order.store_status
     was_cancelled = order.cancelled_at is not None
     previous_address = order.shipping_address
     changed = _apply(order, snapshot)
+    sent_before = line_changes.sent_quantities(order)
     _sync_lines(order, snapshot)
-    routing.split(order, paid=_paid(snapshot))
-    if _paid(snapshot) and not was_paid:
-        order.paid_at = utcnow()
+    routing.split(order, paid=_paid(snapshot, shop))
+    line_changes.tell_suppliers(order, sent_before)
+    if _paid(snapshot, shop):
+        if not was_paid or order.paid_at is None:
+            order.paid_at = utcnow()
+            _event(order, EventKind.PAID, N_("Payment captured in the store"), via=source)
+        # Also for an order paid before: a follow-up part made while an edit left it partly
+        # paid waits for the balance, and moves on once it is paid.
         _advance_all(order, "paid")
-        _event(order, EventKind.PAID, N_("Payment captured in the store"), via=source)
     if snapshot.store_status != previous_store_status:
         event = states.STORE_STATUS_EVENTS.get(snapshot.store_status)
         # The store's status is the whole order's: it speaks for a supplier order only when
@@ -136,12 +140,12 @@ def upsert(shop: Shop, snapshot: ShopifyOrder, *, source: str) -> str:
     return "updated" if changed else "unchanged"
 
 
-def _created(order: Order, snapshot: ShopifyOrder, source: str) -> str:
+def _created(shop: Shop, order: Order, snapshot: ShopifyOrder, source: str) -> str:
     """A new order: mirrored, split per supplier, and its first timeline event."""
     _apply(order, snapshot)
     _sync_lines(order, snapshot)
-    routing.split(order, paid=_paid(snapshot))
-    if _paid(snapshot):
+    routing.split(order, paid=_paid(snapshot, shop))
+    if _paid(snapshot, shop):
         order.paid_at = utcnow()
     if snapshot.cancelled_at:
         _advance_all(order, "cancelled")
@@ -191,6 +195,7 @@ def _order_values(snapshot: ShopifyOrder) -> dict:
         "shipping_address": _stored_address(snapshot),
         "search_text": _search_text(snapshot),
         **_money_values(snapshot),
+        "test": snapshot.test,
     }
 
 
@@ -225,6 +230,9 @@ def _stored_address(snapshot: ShopifyOrder) -> dict | None:
 
 
 def _sync_lines(order: Order, snapshot: ShopifyOrder) -> None:
+    """Each line's quantity is what the order holds now (removed and refunded units left out).
+    A line removed by an order edit stays, at 0 (refunds and parcels may point at it), and
+    routing leaves it out of every part: no supplier is asked for it."""
     existing = {line.shopify_gid: line for line in order.line_items}
     for line in snapshot.lines:
         row = existing.get(line.gid)
@@ -235,13 +243,15 @@ def _sync_lines(order: Order, snapshot: ShopifyOrder) -> None:
                     sku=line.sku,
                     title=line.title,
                     variant_title=line.variant_title,
-                    quantity=line.quantity,
+                    quantity=line.holds,
+                    ordered_quantity=line.quantity,
                     unit_price=line.unit_price,
                     **_line_money(line),
                 )
             )
         else:
-            row.quantity, row.unit_price = line.quantity, line.unit_price
+            row.quantity, row.ordered_quantity = line.holds, line.quantity
+            row.unit_price = line.unit_price
             for key, value in _line_money(line).items():
                 setattr(row, key, value)
 

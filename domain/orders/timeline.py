@@ -45,6 +45,9 @@ class EventKind(StrEnum):
     CANCELLED_AFTER_FORWARD = "cancelled_after_forward"
     DELETED_IN_STORE = "deleted_in_store"
     CUSTOMER_REDACTED = "customer_redacted"
+    QUANTITIES_CHANGED_AFTER_FORWARD = "quantities_changed_after_forward"
+    FOLLOW_UP_PART = "follow_up_part"
+    PART_EMPTIED = "part_emptied"
     # Routing to suppliers
     REROUTED = "rerouted"
     REROUTE_BLOCKED = "reroute_blocked"

@@ -46,6 +46,10 @@ HANDLERS: dict[str, tuple[Handler, ...]] = {
     "orders/delete": (Handler(store_changes.deleted_in_store, payloads.deleted_order),),
     "orders/fulfilled": (ORDER,),
     "orders/partially_fulfilled": (ORDER,),
+    # The payload is the edit alone (line ids and deltas), not the order: the order is read
+    # back from the store, as it is now. orders/updated follows, but may come late or before
+    # it; reading the order makes this one enough, and replaying it changes nothing.
+    "orders/edited": (Handler(order_webhooks.refresh_order, payloads.order_edit_reference),),
     "refunds/create": (Handler(refund_mirror.refund_created, payloads.refund), REFRESH_ORDER),
     # REFRESH_ORDER last: it drops the body of a redacted customer's order.
     "fulfillments/create": (SUPPLIER_SHIPPED, MERCHANT_FULFILLED, REFRESH_ORDER),

@@ -52,7 +52,7 @@ class ShopifyLineItem:
     sku: str | None
     title: str
     variant_title: str | None
-    quantity: int
+    quantity: int  # as ordered (LineItem.quantity): removed and refunded units included
     unit_price: Decimal
     # Money beyond the unit price (None when the payload did not carry it): the unit price in
     # the customer's currency; the line after every discount allocated to it, and its tax, in
@@ -62,6 +62,14 @@ class ShopifyLineItem:
     presentment_discounted_total: Decimal | None = None
     tax: Decimal | None = None
     presentment_tax: Decimal | None = None
+    # What the order holds now (currentQuantity; REST current_quantity): removed (order edits)
+    # and refunded units left out. None when the shape did not carry it.
+    current_quantity: int | None = None
+
+    @property
+    def holds(self) -> int:
+        """Units the order holds now: what a supplier may be asked to ship."""
+        return self.quantity if self.current_quantity is None else self.current_quantity
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,7 @@ class ShopifyOrder:
     shipping_total: Decimal | None = None
     presentment_shipping_total: Decimal | None = None
     customer_gid: str | None = None  # who placed it: how a customers/redact request finds it
+    test: bool = False  # placed through Shopify's test (Bogus) gateway
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -230,9 +239,11 @@ def order_from_graphql(node: dict) -> ShopifyOrder:
                 quantity=li["quantity"],
                 unit_price=Decimal(li["originalUnitPriceSet"]["shopMoney"]["amount"]),
                 **line_money_from_graphql(li),
+                current_quantity=li.get("currentQuantity"),
             )
             for li in (node.get("lineItems") or {}).get("nodes", [])
         ),
+        test=bool(node.get("test")),
         presentment_currency=_currency_code(node.get("presentmentCurrencyCode")),
         presentment_total=_side(node.get("totalPriceSet"), "presentmentMoney"),
         taxes_included=_flag(node.get("taxesIncluded")),
@@ -281,9 +292,11 @@ def order_from_rest(payload: dict) -> ShopifyOrder:
                 quantity=int(li["quantity"]),
                 unit_price=_amount(li.get("price")),
                 **_rest_line_money(li),
+                current_quantity=_current_quantity(li),
             )
             for li in payload.get("line_items") or []
         ),
+        test=payload.get("test") is True,
         presentment_currency=_currency_code(payload.get("presentment_currency")),
         presentment_total=_rest_side(payload.get("total_price_set"), "presentment_money"),
         taxes_included=_flag(payload.get("taxes_included")),
@@ -292,3 +305,10 @@ def order_from_rest(payload: dict) -> ShopifyOrder:
             payload.get("total_shipping_price_set"), "presentment_money"
         ),
     )
+
+
+def _current_quantity(line: dict) -> int | None:
+    """REST's current_quantity (Shopify: "the line item's quantity, minus the removed
+    quantity"; refunded units are removed too); None on a payload without it."""
+    value = line.get("current_quantity")
+    return None if value is None else int(value)

@@ -42,6 +42,14 @@ def order_reference(payload: dict) -> OrderReference:
     return OrderReference(None, named.get("id") or None)
 
 
+def order_edit_reference(payload: dict) -> OrderReference:
+    """orders/edited: only the edit (line item ids and deltas) and its order's id."""
+    order_id = payload["order_edit"]["order_id"]
+    if isinstance(order_id, bool) or not isinstance(order_id, int | str) or not str(order_id):
+        raise ValueError(f"order_edit.order_id {order_id!r} is not an id")
+    return OrderReference(gid("Order", order_id), None)
+
+
 @dataclass(frozen=True)
 class CancelledOrder:
     """orders/cancelled, as the store's own order or one Relay placed in a supplier's store."""

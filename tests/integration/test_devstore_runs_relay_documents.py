@@ -118,6 +118,20 @@ def _fulfillment_variables(store, name: str, order: dict, fo: dict) -> dict | No
         commerce.accept_fulfillment_request(store, SHOP, fo["id"])
         if name != "FulfillmentOrderSubmitCancellationRequest":
             commerce.submit_cancellation_request(store, SHOP, fo["id"])
+    if name in ("OrderEditSetQuantity", "OrderEditCommit"):
+        session = commerce.order_edits.begin_edit(store, SHOP, order["id"])
+        return {
+            "id": f"gid://shopify/CalculatedOrder/{session['id']}",
+            **(
+                {
+                    "lineItemId": "gid://shopify/CalculatedLineItem/"
+                    f"{order['line_items'][0]['id']}",
+                    "quantity": 0,
+                }
+                if name == "OrderEditSetQuantity"
+                else {"staffNote": "Quantities changed by the retailer"}
+            ),
+        }
     if name == "FulfillmentTrackingInfoUpdate":
         fulfillment = commerce.create_fulfillment(
             store, SHOP, by_fulfillment_order=[{"fulfillment_order_id": fo["id"]}]
@@ -164,6 +178,7 @@ def _fulfillment_variables(store, name: str, order: dict, fo: dict) -> dict | No
         },
         "OrderCancellationState": {"id": order_gid},
         "OrderUpdateNoteAndTags": {"id": order_gid, "note": "Cancel me", "tags": ["relay"]},
+        "OrderEditBegin": {"id": order_gid},
         "RefundContext": {"id": order_gid},
         "RefundCreate": {
             "input": {
