@@ -233,6 +233,8 @@ STORE_STATUS_TONES = {
     "REQUEST_DECLINED": "critical",
     "RESTOCKED": "neutral",
     "SCHEDULED": "info",
+    # 2026-10: nothing on the order needs fulfilling (digital goods, gift cards only).
+    "FULFILLMENT_NOT_REQUIRED": "neutral",
 }
 # Store and financial statuses are shown as `_(value|replace('_', ' ')|lower|capitalize)`:
 # these markers put those English forms in the catalogs.
@@ -247,6 +249,7 @@ STORE_STATUS_WORDS = (
     N_("Request declined"),
     N_("Restocked"),
     N_("Scheduled"),
+    N_("Fulfillment not required"),
 )
 FINANCIAL_STATUS_WORDS = (
     N_("Authorized"),
@@ -264,4 +267,7 @@ STORE_STATUS_EVENTS = {
     "FULFILLED": "store_fulfilled",
     "REQUEST_DECLINED": "store_request_declined",
     "ON_HOLD": "store_on_hold",
+    # FULFILLMENT_NOT_REQUIRED, SCHEDULED, OPEN, UNFULFILLED... move no supplier order: an order
+    # needing no fulfillment has nothing at Relay's location, and a scheduled one is followed
+    # per fulfillment order (domain/fulfillment/schedules.py).
 }
