@@ -61,13 +61,13 @@ from devstore.commerce.shops import (
     SAMPLE_PRODUCTS,
     add_location,
     create_fulfillment_service,
-    update_fulfillment_service,
     create_variant,
     ensure_shop,
     fulfillment_services_of,
     locations_of,
     stock_skus_at,
     stocked_locations,
+    update_fulfillment_service,
     variant_by_sku,
 )
 from devstore.commerce.webhook_subscriptions import (
