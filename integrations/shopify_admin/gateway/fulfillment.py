@@ -58,11 +58,39 @@ def _fulfillment_order(node: dict) -> FulfillmentOrder:
     )
 
 
+def _complete_lines(client: AdminClient, node: dict) -> dict:
+    """A fulfillment order read with its first lines gets the rest, 250 a page (Shopify's
+    most): a request or fulfillment must never be built from part of one."""
+    lines = node["lineItems"]
+    info = lines.get("pageInfo") or {}
+    while info.get("hasNextPage"):
+        more = client.execute(
+            "FulfillmentOrderLineItems", {"id": node["id"], "after": info["endCursor"]}
+        )["fulfillmentOrder"]
+        if more is None:
+            break
+        lines["nodes"] = lines["nodes"] + more["lineItems"]["nodes"]
+        info = more["lineItems"]["pageInfo"]
+    return node
+
+
+def _read(client: AdminClient, node: dict) -> FulfillmentOrder:
+    return _fulfillment_order(_complete_lines(client, node))
+
+
 def fulfillment_orders_of(client: AdminClient, order_gid: str) -> list[FulfillmentOrder]:
-    order = client.execute("OrderFulfillmentOrders", {"id": order_gid})["order"]
-    if order is None:
-        return []
-    return [_fulfillment_order(node) for node in order["fulfillmentOrders"]["nodes"]]
+    """Every fulfillment order of an order (10 a page: a subscription has one per delivery)
+    with every line."""
+    found, after = [], None
+    while True:
+        order = client.execute("OrderFulfillmentOrders", {"id": order_gid, "after": after})["order"]
+        if order is None:
+            return found
+        connection = order["fulfillmentOrders"]
+        found += [_read(client, node) for node in connection["nodes"]]
+        if not connection["pageInfo"]["hasNextPage"]:
+            return found
+        after = connection["pageInfo"]["endCursor"]
 
 
 def fulfillments_of(client: AdminClient, order_gid: str) -> list[Fulfillment]:
@@ -98,12 +126,14 @@ def fulfillment_state(
         found = fulfillments_of(client, order_gid)
     else:
         found = [_fulfillment(f) for f in fulfillments]
-    return found, [_fulfillment_order(node) for node in order["fulfillmentOrders"]["nodes"]]
+    if order["fulfillmentOrders"]["pageInfo"]["hasNextPage"]:
+        return found, fulfillment_orders_of(client, order_gid)
+    return found, [_read(client, node) for node in order["fulfillmentOrders"]["nodes"]]
 
 
 def fulfillment_order(client: AdminClient, fo_gid: str) -> FulfillmentOrder | None:
     node = client.execute("FulfillmentOrderById", {"id": fo_gid})["fulfillmentOrder"]
-    return _fulfillment_order(node) if node else None
+    return _read(client, node) if node else None
 
 
 def assigned_fulfillment_orders(
@@ -132,7 +162,7 @@ def assigned_fulfillment_orders_page(
     )["assignedFulfillmentOrders"]
     more = connection["pageInfo"]["hasNextPage"]
     return (
-        [_fulfillment_order(node) for node in connection["nodes"]],
+        [_read(client, node) for node in connection["nodes"]],
         connection["pageInfo"]["endCursor"] if more else None,
     )
 
@@ -151,7 +181,7 @@ def submit_request(
         },
         "fulfillmentOrderSubmitFulfillmentRequest",
     )
-    return _fulfillment_order(payload["submittedFulfillmentOrder"])
+    return _read(client, payload["submittedFulfillmentOrder"])
 
 
 def accept_request(client: AdminClient, fo_gid: str, message: str | None = None) -> None:
