@@ -203,6 +203,12 @@ class SupplierOrder(db.Model):
     decline_reason_code: Mapped[str | None] = mapped_column(String(48))
     # Last problem a merchant can act on (a rejected push, a refused forward), shown in the grid.
     problem: Mapped[str | None] = mapped_column(Text)
+    # Issue 14. A scheduled delivery (subscription, pre-order) waits for Shopify to open its
+    # fulfillment order: the earliest fulfillAt of what is still to send, shown to the merchant.
+    scheduled_for: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Holds placed in Shopify on its fulfillment orders, as Shopify last listed them:
+    # [{"id", "reason", "notes"}] (a fraud app's HIGH_RISK_OF_FRAUD, the merchant's own).
+    store_holds: Mapped[list | None] = mapped_column(JSON)
 
     order: Mapped[Order] = relationship(back_populates="supplier_orders")
     supplier: Mapped[Supplier | None] = relationship()
@@ -214,6 +220,34 @@ class SupplierOrder(db.Model):
     def line_items(self) -> list[LineItem]:
         """The order's lines this supplier ships (the unmapped ones, for supplier_id None)."""
         return [line for line in self.order.line_items if line.supplier_id == self.supplier_id]
+
+
+class SupplierDelivery(db.Model):
+    """What was sent to a supplier for one of Shopify's fulfillment orders: the whole order
+    usually, one delivery of a subscription or pre-order when Shopify schedules them. A later
+    delivery is sent when Shopify opens it, and is its own order in a supplier's store."""
+
+    __tablename__ = "supplier_deliveries"
+    __table_args__ = (
+        UniqueConstraint(
+            "supplier_order_id", "fulfillment_order_gid", name="uq_supplier_deliveries_fo"
+        ),
+        Index("ix_supplier_deliveries_reference", "supplier_reference"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    supplier_order_id: Mapped[int] = mapped_column(
+        ForeignKey("supplier_orders.id", ondelete="CASCADE"), index=True
+    )
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    fulfillment_order_gid: Mapped[str] = mapped_column(String(255))
+    # line item id (Relay's) -> quantity asked of the supplier for this delivery
+    quantities: Mapped[dict] = mapped_column(JSON)
+    # The order in the supplier's store for this delivery (channel store).
+    supplier_reference: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    supplier_order: Mapped[SupplierOrder] = relationship()
 
 
 class Parcel(db.Model):

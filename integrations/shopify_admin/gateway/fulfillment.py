@@ -4,6 +4,7 @@ the fulfillment service that accepts them and reports the supplier's parcels."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from integrations.shopify_admin.client import AdminClient
 
@@ -26,6 +27,8 @@ class FulfillmentOrder:
     location_gid: str | None
     lines: tuple[FulfillmentOrderLine, ...]
     order_gid: str | None = None
+    # When a SCHEDULED one (a subscription's later delivery, a pre-order) becomes due.
+    fulfill_at: datetime | None = None
 
     def line_for(self, line_item_gid: str) -> FulfillmentOrderLine | None:
         return next((line for line in self.lines if line.line_item_gid == line_item_gid), None)
@@ -55,7 +58,15 @@ def _fulfillment_order(node: dict) -> FulfillmentOrder:
             for line in node["lineItems"]["nodes"]
         ),
         order_gid=(node.get("order") or {}).get("id"),
+        fulfill_at=_time(node.get("fulfillAt")),
     )
+
+
+def _time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _complete_lines(client: AdminClient, node: dict) -> dict:
@@ -129,6 +140,33 @@ def fulfillment_state(
     if order["fulfillmentOrders"]["pageInfo"]["hasNextPage"]:
         return found, fulfillment_orders_of(client, order_gid)
     return found, [_read(client, node) for node in order["fulfillmentOrders"]["nodes"]]
+
+
+@dataclass(frozen=True)
+class FulfillmentHold:
+    gid: str
+    reason: str  # Shopify's FulfillmentHoldReason, e.g. HIGH_RISK_OF_FRAUD
+    notes: str | None
+    held_by: str | None  # the app's title; None when the merchant placed it
+
+
+def fulfillment_order_holds(
+    client: AdminClient, fo_gid: str
+) -> tuple[FulfillmentOrder | None, tuple[FulfillmentHold, ...]]:
+    """A fulfillment order and the holds on it now, as Shopify lists them."""
+    node = client.execute("FulfillmentOrderHolds", {"id": fo_gid})["fulfillmentOrder"]
+    if node is None:
+        return None, ()
+    holds = tuple(
+        FulfillmentHold(
+            gid=hold["id"],
+            reason=hold["reason"],
+            notes=hold.get("reasonNotes") or None,
+            held_by=(hold.get("heldByApp") or {}).get("title"),
+        )
+        for hold in node.get("fulfillmentHolds") or ()
+    )
+    return _read(client, node), holds
 
 
 def fulfillment_order(client: AdminClient, fo_gid: str) -> FulfillmentOrder | None:
