@@ -17,6 +17,7 @@ from tests.integration.test_fulfillment import (
     stock_at_relay,
     supplier_order_of,
 )
+from tests.integration.test_fulfillment_ui import get
 from tests.integration.test_webhooks import wait_for
 
 FRAUD_APP = "fraud-checker"
@@ -131,7 +132,9 @@ def test_a_subscription_sends_one_delivery_at_a_time(
     assert len(relay_orders_in(devstore, supplier_domain)) == 2
 
 
-def test_a_pre_order_waits_for_its_date_then_is_sent(ctx, devstore, installed_shop, drain):
+def test_a_pre_order_waits_for_its_date_then_is_sent(
+    ctx, devstore, installed_shop, drain, relay_server, id_token
+):
     stock_at_relay(devstore, installed_shop)
     add_supplier(installed_shop, channel="portal")
     placed = place(
@@ -146,6 +149,9 @@ def test_a_pre_order_waits_for_its_date_then_is_sent(ctx, devstore, installed_sh
     supplier_order = refreshed(supplier_order)
     assert supplier_order.status == "scheduled", "not sent: nothing is due"
     assert supplier_order.scheduled_for is not None and supplier_order.problem is None
+    token = id_token(installed_shop)
+    drawer = get(relay_server, f"/orders/{supplier_order.order_id}", token).text
+    assert "Scheduled for" in drawer and "data-scheduled-for" in drawer
     (fo,) = fos_of(devstore, installed_shop, placed["id"])
     assert (fo["status"], fo["request_status"]) == ("SCHEDULED", "UNSUBMITTED")
     assert "delivery_scheduled" in kinds(supplier_order)
@@ -160,7 +166,7 @@ def test_a_pre_order_waits_for_its_date_then_is_sent(ctx, devstore, installed_sh
 
 
 def test_a_fraud_hold_in_shopify_is_shown_and_its_release_releases_relay(
-    ctx, devstore, installed_shop, drain, register_relay
+    ctx, devstore, installed_shop, drain, register_relay, relay_server, id_token
 ):
     devstore.control.post(
         "/_devstore/apps",
@@ -193,6 +199,12 @@ def test_a_fraud_hold_in_shopify_is_shown_and_its_release_releases_relay(
         "Card used in 4 countries today",
     )
     assert kinds(supplier_order).count("store_hold_added") == 1, "four webhooks, one record"
+    token = id_token(installed_shop)
+    drawer = get(relay_server, f"/orders/{supplier_order.order_id}", token).text
+    assert "On hold in Shopify: High risk of fraud" in drawer
+    assert "Card used in 4 countries today" in drawer and "Fraud Checker" in drawer
+    grid = get(relay_server, "/orders", token).text
+    assert "Held in Shopify: High risk of fraud" in grid
 
     # Request Fulfillment while held in Shopify: refused (the part is on hold).
     assert requests.request_fulfillment([supplier_order], actor="merchant").done == 0
