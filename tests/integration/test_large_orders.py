@@ -1,0 +1,93 @@
+"""Issue 14, size: an order of 250 lines (Shopify's page limit) is requested whole, forwarded
+whole and its tracking pushed, every read paged to Shopify's limits (devstore enforces 250 a
+page and 1,000 points a query)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from devstore import commerce
+from domain.fulfillment import requesting as requests
+from domain.fulfillment import shipments
+from domain.models.orders import Supplier, VariantMapping
+from domain.shop import settings as shop_settings
+from extensions import db
+from tests.conftest import API_KEY
+from tests.integration.test_fulfillment import (
+    devstore_order,
+    refreshed,
+    shop_row,
+    supplier_order_of,
+)
+
+LINES = 250
+
+
+def big_catalogue(devstore, domain) -> list[str]:
+    skus = [f"BULK-{n:03}" for n in range(LINES)]
+    with devstore.store.transaction():
+        for sku in skus:
+            commerce.create_variant(
+                devstore.store, domain, title=sku, variant_title="Default", sku=sku, price="1.00"
+            )
+    devstore.control.post(
+        f"/_devstore/shops/{domain}/stock", json={"client_id": API_KEY, "skus": skus}
+    ).raise_for_status()
+    return skus
+
+
+def portal_supplier_for(domain, skus) -> Supplier:
+    shop = shop_row(domain)
+    shop_settings.save(shop, shop_settings.ShopSettings(hold_minutes=0))
+    supplier = Supplier(shop_id=shop.id, name="Bulk Supplier", channel="portal", currency="USD")
+    db.session.add(supplier)
+    db.session.flush()
+    for sku in skus:
+        db.session.add(
+            VariantMapping(shop_id=shop.id, sku=sku, supplier_id=supplier.id, cost=Decimal("0.50"))
+        )
+    db.session.commit()
+    return supplier
+
+
+def test_a_250_line_order_is_requested_whole_and_its_tracking_reaches_the_store(
+    ctx, devstore, installed_shop, drain
+):
+    skus = big_catalogue(devstore, installed_shop)
+    portal_supplier_for(installed_shop, skus)
+    response = devstore.control.post(
+        f"/_devstore/shops/{installed_shop}/orders",
+        json={
+            "line_items": [{"sku": sku, "quantity": 1 + n % 3} for n, sku in enumerate(skus)],
+            "financial_status": "paid",
+        },
+    )
+    response.raise_for_status()
+    placed = response.json()
+    supplier_order = supplier_order_of(installed_shop, placed, drain)
+    assert len(supplier_order.line_items) == LINES, "the sync read every line"
+
+    requests.request_fulfillment([supplier_order], actor="merchant")
+    db.session.commit()
+    drain()
+    supplier_order = refreshed(supplier_order)
+    assert supplier_order.status == "requested", supplier_order.problem
+    (fo,) = devstore_order(devstore, installed_shop, placed["id"])["fulfillment_orders"]
+    assert fo["request_status"] == "SUBMITTED", "one request for all 250 lines, nothing split"
+
+    shipments.supplier_accepts(supplier_order, actor_name="Bulk Supplier")
+    db.session.commit()
+    drain()
+    shipments.record_shipment(
+        refreshed(supplier_order), shipments.Tracking("tracked", "BULK-1", "DHL", None)
+    )
+    db.session.commit()
+    drain()
+    supplier_order = refreshed(supplier_order)
+    (parcel,) = supplier_order.parcels
+    assert parcel.push_status == "pushed", parcel.push_error
+    assert supplier_order.status == "shipped"
+    store = devstore_order(devstore, installed_shop, placed["id"])
+    (fulfillment,) = store["fulfillments"]
+    assert fulfillment["tracking"]["number"] == "BULK-1"
+    assert [fo["status"] for fo in store["fulfillment_orders"]] == ["CLOSED"]
