@@ -144,6 +144,7 @@ ACTION_LABELS = {
     "accept_cancellation": N_("Accept cancellation"),
     "decline_cancellation": N_("Decline cancellation"),
     "pay_supplier": N_("Mark supplier paid"),
+    "retry_tracking": N_("Send tracking again"),
 }
 
 
@@ -193,6 +194,10 @@ def allowed_actions(supplier_order) -> list[str]:
         and not supplier.pays_automatically
     ):
         allowed.append("pay_supplier")
+    if any(parcel.push_status == "rejected" for parcel in supplier_order.parcels):
+        # Shopify refused a parcel (shown with its reason): once the cause is fixed in the
+        # store (a hold released, an order edited back), the merchant sends it again.
+        allowed.append("retry_tracking")
     return allowed
 
 

@@ -218,3 +218,22 @@ def _rejected(parcel: Parcel, reason: str) -> str:
         reason=reason,
     )
     return f"rejected: {reason}"
+
+
+def retry_rejected(supplier_order: SupplierOrder) -> int:
+    """The merchant sends the parcels Shopify refused again (a refused parcel is kept and
+    shown, never dropped). Returns how many."""
+    rejected = [p for p in supplier_order.parcels if p.push_status == "rejected"]
+    for parcel in rejected:
+        if supplier_order.problem == parcel.push_error:
+            supplier_order.problem = None
+        parcel.push_status, parcel.push_error = "pending", None
+        push_parcel.after_commit(parcel.id, shop_id=supplier_order.shop_id)
+    if rejected:
+        timeline.record(
+            supplier_order.order,
+            EventKind.TRACKING_RETRIED,
+            N_("Tracking sent to the store again"),
+            actor="merchant",
+        )
+    return len(rejected)

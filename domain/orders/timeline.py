@@ -54,6 +54,7 @@ class EventKind(StrEnum):
     STORE_HOLD_RELEASED = "store_hold_released"
     DELIVERY_SCHEDULED = "delivery_scheduled"
     DELIVERY_FORWARDED = "delivery_forwarded"
+    TRACKING_RETRIED = "tracking_retried"
     FORWARDED = "forwarded"
     FORWARD_FAILED = "forward_failed"
     AWAITING_SUPPLIER = "awaiting_supplier"

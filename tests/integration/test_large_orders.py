@@ -91,3 +91,50 @@ def test_a_250_line_order_is_requested_whole_and_its_tracking_reaches_the_store(
     (fulfillment,) = store["fulfillments"]
     assert fulfillment["tracking"]["number"] == "BULK-1"
     assert [fo["status"] for fo in store["fulfillment_orders"]] == ["CLOSED"]
+
+
+def test_a_parcel_the_store_refused_is_shown_and_can_be_sent_again(
+    ctx, devstore, installed_shop, drain, relay_server, id_token
+):
+    """A parcel refused earlier (main's 250-line order: "no longer open") stays, with Shopify's
+    reason in the drawer and a button in the grid and drawer that sends it again."""
+    from tests.integration.test_fulfillment import add_supplier, place_order, stock_at_relay
+    from tests.integration.test_fulfillment_ui import get, post
+
+    stock_at_relay(devstore, installed_shop)
+    add_supplier(installed_shop, channel="portal")
+    placed = place_order(devstore, installed_shop)
+    supplier_order = supplier_order_of(installed_shop, placed, drain)
+    requests.request_fulfillment([supplier_order], actor="merchant")
+    db.session.commit()
+    drain()
+    shipments.supplier_accepts(refreshed(supplier_order), actor_name="Portal Supplier")
+    db.session.commit()
+    drain()
+    refused = "These items are no longer open for fulfillment in the store."
+    supplier_order = refreshed(supplier_order)
+    shipments.record_shipment(supplier_order, shipments.Tracking("tracked", "RETRY-1", "UPS"))
+    (parcel,) = supplier_order.parcels
+    db.session.flush()
+    parcel.push_status, parcel.push_error = "rejected", refused
+    supplier_order.problem = refused
+    db.session.commit()
+    from background import PUSH, queues
+
+    queues.queue(PUSH).empty()  # as the refused run left it: nothing queued
+
+    token = id_token(installed_shop)
+    drawer = get(relay_server, f"/orders/{supplier_order.order_id}", token).text
+    assert refused in drawer and "Send tracking again" in drawer
+    assert "Send tracking again" in get(relay_server, "/orders", token).text
+
+    response = post(
+        relay_server, f"/orders/supplier-orders/{supplier_order.id}/retry_tracking", token
+    )
+    assert response.status_code == 200
+    drain()
+    supplier_order = refreshed(supplier_order)
+    assert supplier_order.parcels[0].push_status == "pushed"
+    assert supplier_order.problem is None
+    (fulfillment,) = devstore_order(devstore, installed_shop, placed["id"])["fulfillments"]
+    assert fulfillment["tracking"]["number"] == "RETRY-1"
