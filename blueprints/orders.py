@@ -31,7 +31,7 @@ def order_view_helpers() -> dict:
         "quick_actions": QUICK_ACTIONS,
         "row_actions": ROW_ACTIONS,
         "timeline_message": timeline.render_message,
-        "remaining_to_ship": shipments.remaining_quantities,
+        "remaining_to_ship": shipments.shippable_quantities,
         "supplier_skus": routing.supplier_skus,
         "hold_reason_label": store_holds.reason_label,
     }

@@ -50,7 +50,8 @@ def _follow(supplier_order: SupplierOrder, fo: FulfillmentOrder) -> None:
     if supplier_order.status == "scheduled":
         # Waiting for its delivery: sent now if this one is due, else its new date is shown.
         if fo.status == "SCHEDULED":
-            supplier_order.scheduled_for = fo.fulfill_at
+            if supplier_order.scheduled_for is not None:  # it waits for a delivery: its date
+                supplier_order.scheduled_for = fo.fulfill_at
             return
         now = utcnow()
         if supplier_order.scheduled_for is not None:

@@ -97,3 +97,18 @@ def delivered_fo_gids(supplier_order_id: int) -> set[str]:
             )
         )
     )
+
+
+def sent_so_far(supplier_order: SupplierOrder) -> dict[int, int] | None:
+    """Line id -> units asked of the supplier over the deliveries sent; None when Shopify
+    scheduled nothing for it (everything was sent at once)."""
+    deliveries = db.session.scalars(
+        select(SupplierDelivery).where(SupplierDelivery.supplier_order_id == supplier_order.id)
+    ).all()
+    if not deliveries:
+        return None
+    sent: dict[int, int] = {}
+    for delivery in deliveries:
+        for line_id, quantity in delivery.quantities.items():
+            sent[int(line_id)] = sent.get(int(line_id), 0) + int(quantity)
+    return sent

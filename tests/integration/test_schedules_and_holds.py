@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from domain.fulfillment import requesting as requests
+from domain.fulfillment import shipments
 from domain.models.orders import OrderEvent, SupplierDelivery
 from extensions import db
 from tests.integration.test_fulfillment import (
@@ -156,6 +157,19 @@ def test_a_pre_order_waits_for_its_date_then_is_sent(
     assert (fo["status"], fo["request_status"]) == ("SCHEDULED", "UNSUBMITTED")
     assert "delivery_scheduled" in kinds(supplier_order)
 
+    # Rescheduled in Shopify: the date shown follows.
+    devstore.control.post(
+        f"/_devstore/shops/{installed_shop}/fulfillment_orders/{fo['id']}/reschedule",
+        json={"fulfill_at": "2027-03-01T09:00:00Z"},
+    ).raise_for_status()
+    wait_for(
+        lambda: (
+            drain() or str(refreshed(supplier_order).scheduled_for or "").startswith("2027-03-01")
+        ),
+        timeout=15,
+    )
+    assert refreshed(supplier_order).status == "scheduled"
+
     devstore.control.post(
         f"/_devstore/shops/{installed_shop}/clock", json={"fulfillment_order_id": fo["id"]}
     ).raise_for_status()
@@ -244,3 +258,47 @@ def test_a_hold_released_in_shopify_resumes_a_requested_forward(
     wait_for(lambda: drain() or refreshed(supplier_order).status == "requested", timeout=15)
     (fo,) = fos_of(devstore, installed_shop, placed["id"])
     assert fo["request_status"] == "SUBMITTED", "forwarding resumed after Shopify's release"
+
+
+def test_a_portal_supplier_ships_each_delivery_when_it_is_due(ctx, devstore, installed_shop, drain):
+    stock_at_relay(devstore, installed_shop)
+    add_supplier(installed_shop, channel="portal")
+    placed = place(devstore, installed_shop, schedule={"deliveries": 3, "interval_days": 30})
+    supplier_order = supplier_order_of(installed_shop, placed, drain)
+    requests.request_fulfillment([supplier_order], actor="merchant")
+    db.session.commit()
+    drain()
+    shipments.supplier_accepts(refreshed(supplier_order), actor_name="Portal Supplier")
+    db.session.commit()
+    drain()
+    line_id = refreshed(supplier_order).order.line_items[0].id
+    assert shipments.shippable_quantities(refreshed(supplier_order)) == {line_id: 1}
+    shipments.record_shipment(refreshed(supplier_order), shipments.Tracking("tracked", "P-1"))
+    db.session.commit()
+    drain()
+    supplier_order = refreshed(supplier_order)
+    assert [p.push_status for p in supplier_order.parcels] == ["pushed"]
+    assert supplier_order.status == "partially_shipped"
+    assert shipments.shippable_quantities(supplier_order) == {line_id: 0}, "next one not due"
+
+    second = fos_of(devstore, installed_shop, placed["id"])[1]
+    devstore.control.post(
+        f"/_devstore/shops/{installed_shop}/clock", json={"fulfillment_order_id": second["id"]}
+    ).raise_for_status()
+    wait_for(
+        lambda: (
+            drain() or shipments.shippable_quantities(refreshed(supplier_order)) == {line_id: 1}
+        ),
+        timeout=15,
+    )
+    # Requested in Shopify (and accepted there: the supplier accepted the order already).
+    assert fos_of(devstore, installed_shop, placed["id"])[1]["request_status"] in (
+        "SUBMITTED",
+        "ACCEPTED",
+    )
+    shipments.record_shipment(refreshed(supplier_order), shipments.Tracking("tracked", "P-2"))
+    db.session.commit()
+    drain()
+    assert [p.push_status for p in refreshed(supplier_order).parcels] == ["pushed", "pushed"]
+    statuses = [fo["status"] for fo in fos_of(devstore, installed_shop, placed["id"])]
+    assert statuses == ["CLOSED", "CLOSED", "SCHEDULED"]
