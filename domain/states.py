@@ -194,7 +194,9 @@ def allowed_actions(supplier_order) -> list[str]:
         and not supplier.pays_automatically
     ):
         allowed.append("pay_supplier")
-    if any(parcel.push_status == "rejected" for parcel in supplier_order.parcels):
+    if supplier_order.problem and any(  # a refusal always sets the problem: no lazy load else
+        parcel.push_status == "rejected" for parcel in supplier_order.parcels
+    ):
         # Shopify refused a parcel (shown with its reason): once the cause is fixed in the
         # store (a hold released, an order edited back), the merchant sends it again.
         allowed.append("retry_tracking")

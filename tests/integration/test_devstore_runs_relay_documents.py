@@ -135,6 +135,7 @@ def _fulfillment_variables(store, name: str, order: dict, fo: dict) -> dict | No
         "FulfillmentOrderById": {"id": fo_gid},
         "FulfillmentOrderHolds": {"id": fo_gid},
         "FulfillmentOrderLineItems": {"id": fo_gid},
+        "FulfillmentLineItems": {"id": "gid://shopify/Fulfillment/1"},
         "RefundLineItems": {"id": order_gid},
         "RefundTransactions": {"id": order_gid},
         "OrderFulfillments": {"id": order_gid},

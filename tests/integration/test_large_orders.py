@@ -91,6 +91,13 @@ def test_a_250_line_order_is_requested_whole_and_its_tracking_reaches_the_store(
     (fulfillment,) = store["fulfillments"]
     assert fulfillment["tracking"]["number"] == "BULK-1"
     assert [fo["status"] for fo in store["fulfillment_orders"]] == ["CLOSED"]
+    # A retried push finds this fulfillment again only if it reads all of its lines.
+    from domain.shop import tokens
+    from integrations.shopify_admin.gateway import fulfillment as fo_gateway
+
+    client = tokens.admin_client(shop_row(installed_shop))
+    (read,) = fo_gateway.fulfillments_of(client, supplier_order.order.shopify_gid)
+    assert len(read.line_quantities) == LINES
 
 
 def test_a_parcel_the_store_refused_is_shown_and_can_be_sent_again(

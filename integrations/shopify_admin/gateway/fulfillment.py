@@ -108,7 +108,23 @@ def fulfillments_of(client: AdminClient, order_gid: str) -> list[Fulfillment]:
     order = client.execute("OrderFulfillments", {"id": order_gid})["order"]
     if order is None:
         return []
-    return [_fulfillment(f) for f in order["fulfillments"]]
+    return [_fulfillment(_complete_fulfillment_lines(client, f)) for f in order["fulfillments"]]
+
+
+def _complete_fulfillment_lines(client: AdminClient, node: dict) -> dict:
+    """A parcel of more lines than the order read took gets the rest, 250 a page: adopting a
+    fulfillment compares every line."""
+    lines = node["fulfillmentLineItems"]
+    info = lines.get("pageInfo") or {}
+    while info.get("hasNextPage"):
+        more = client.execute(
+            "FulfillmentLineItems", {"id": node["id"], "after": info["endCursor"]}
+        )["fulfillment"]
+        if more is None:
+            break
+        lines["nodes"] = lines["nodes"] + more["fulfillmentLineItems"]["nodes"]
+        info = more["fulfillmentLineItems"]["pageInfo"]
+    return node
 
 
 def _fulfillment(node: dict) -> Fulfillment:
