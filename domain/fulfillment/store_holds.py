@@ -15,7 +15,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from domain import states
-from domain.fulfillment import fulfillment_orders, requesting
+from domain.fulfillment import fulfillment_orders, requesting, tracking_push
 from domain.models.orders import Order, SupplierOrder
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
@@ -76,6 +76,9 @@ def follow(supplier_order: SupplierOrder, fo_gid: str, current: list[dict]) -> N
     elif before and supplier_order.status == "on_hold":
         # Shopify lists no hold any more: Relay's part, held because of it, goes on.
         requesting.release(supplier_order, actor="shopify")
+    elif before and supplier_order.problem:
+        # A parcel refused while the hold stood ("no longer open") can go now.
+        tracking_push.retry_rejected(supplier_order, actor="shopify")
 
 
 def _record(supplier_order: SupplierOrder, hold: dict, kind: EventKind, *, added: bool) -> None:

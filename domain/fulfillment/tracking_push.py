@@ -220,7 +220,7 @@ def _rejected(parcel: Parcel, reason: str) -> str:
     return f"rejected: {reason}"
 
 
-def retry_rejected(supplier_order: SupplierOrder) -> int:
+def retry_rejected(supplier_order: SupplierOrder, *, actor: str = "merchant") -> int:
     """The merchant sends the parcels Shopify refused again (a refused parcel is kept and
     shown, never dropped). Returns how many."""
     rejected = [p for p in supplier_order.parcels if p.push_status == "rejected"]
@@ -234,6 +234,6 @@ def retry_rejected(supplier_order: SupplierOrder) -> int:
             supplier_order.order,
             EventKind.TRACKING_RETRIED,
             N_("Tracking sent to the store again"),
-            actor="merchant",
+            actor=actor,
         )
     return len(rejected)

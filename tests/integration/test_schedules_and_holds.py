@@ -302,3 +302,41 @@ def test_a_portal_supplier_ships_each_delivery_when_it_is_due(ctx, devstore, ins
     assert [p.push_status for p in refreshed(supplier_order).parcels] == ["pushed", "pushed"]
     statuses = [fo["status"] for fo in fos_of(devstore, installed_shop, placed["id"])]
     assert statuses == ["CLOSED", "CLOSED", "SCHEDULED"]
+
+
+def test_a_parcel_refused_while_held_in_shopify_goes_once_the_hold_is_released(
+    ctx, devstore, installed_shop, drain
+):
+    stock_at_relay(devstore, installed_shop)
+    add_supplier(installed_shop, channel="portal")
+    placed = place(devstore, installed_shop)
+    supplier_order = supplier_order_of(installed_shop, placed, drain)
+    requests.request_fulfillment([supplier_order], actor="merchant")
+    db.session.commit()
+    drain()
+    assert refreshed(supplier_order).status == "requested"
+    (fo,) = fos_of(devstore, installed_shop, placed["id"])
+    devstore.control.post(
+        f"/_devstore/shops/{installed_shop}/fulfillment_orders/{fo['id']}/hold",
+        json={"reason": "OTHER", "reason_notes": "Checking stock"},
+    ).raise_for_status()
+    wait_for(lambda: drain() or refreshed(supplier_order).store_holds, timeout=15)
+    assert refreshed(supplier_order).status == "requested", "the supplier has it already"
+
+    # The supplier ships anyway: Shopify refuses the parcel while the hold stands.
+    shipments.record_shipment(refreshed(supplier_order), shipments.Tracking("tracked", "H-1"))
+    db.session.commit()
+    drain()
+    (parcel,) = refreshed(supplier_order).parcels
+    assert parcel.push_status == "rejected" and refreshed(supplier_order).problem
+
+    devstore.control.post(
+        f"/_devstore/shops/{installed_shop}/fulfillment_orders/{fo['id']}/release"
+    ).raise_for_status()
+    wait_for(
+        lambda: drain() or refreshed(supplier_order).parcels[0].push_status == "pushed",
+        timeout=15,
+    )
+    assert "store_hold_released" in kinds(refreshed(supplier_order))
+    (fulfillment,) = devstore_order(devstore, installed_shop, placed["id"])["fulfillments"]
+    assert fulfillment["tracking"]["number"] == "H-1"
