@@ -88,8 +88,9 @@ def forward(supplier_order_id: int) -> str:
         return _failed(supplier_order_id, exc.message)
     supplier_order.scheduled_for = None
     if later:
-        sent = {fo.gid for fo in open_in_store} | {supplier_order.fulfillment_order_gid}
-        schedules.record_deliveries(supplier_order, sent - {None}, due)
+        schedules.record_deliveries(
+            supplier_order, open_in_store, supplier_order.fulfillment_order_gid
+        )
     _record_forwarded(shop, supplier_order)
     return "forwarded"
 

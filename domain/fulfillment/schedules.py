@@ -47,10 +47,6 @@ def due_quantities(supplier_order: SupplierOrder, fos: list[FulfillmentOrder]) -
     return due
 
 
-def has_schedule(fos: list[FulfillmentOrder]) -> bool:
-    return any(fo.status == "SCHEDULED" for fo in fos)
-
-
 def wait_for_delivery(supplier_order: SupplierOrder, later: list[FulfillmentOrder]) -> datetime:
     """Nothing is due yet: stay "Sending soon", scheduled for the first delivery's date.
     Returns when the forward job looks again (the date, or in an hour once it is past:
@@ -72,12 +68,19 @@ def wait_for_delivery(supplier_order: SupplierOrder, later: list[FulfillmentOrde
 
 
 def record_deliveries(
-    supplier_order: SupplierOrder, fo_gids: set[str], quantities: dict[int, int]
+    supplier_order: SupplierOrder, sent: list[FulfillmentOrder], submitted_gid: str | None
 ) -> None:
-    """What the forward job sent, per fulfillment order (so a later ready webhook for one of
-    them sends nothing again)."""
+    """What the forward job sent, per fulfillment order, each with its own quantities (so a
+    later ready webhook for one of them sends nothing again, and what may be shipped adds up).
+    The request Shopify returned may be a new fulfillment order split off: it is recorded too,
+    with nothing of its own."""
     known = delivered_fo_gids(supplier_order.id)
-    for gid in sorted(fo_gids - known):
+    rows = {fo.gid: due_quantities(supplier_order, [fo]) for fo in sent}
+    if submitted_gid and submitted_gid not in rows:
+        rows[submitted_gid] = {}
+    for gid, quantities in sorted(rows.items()):
+        if gid in known:
+            continue
         db.session.add(
             SupplierDelivery(
                 supplier_order_id=supplier_order.id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from devstore import commerce
 from domain import states
 from domain.models.shop import Shop
 from domain.orders import grid
@@ -16,6 +17,7 @@ from integrations.shopify_admin.order_shapes import (
     mailing_address_input,
     order_from_graphql,
 )
+from tests.conftest import API_KEY
 
 
 def _relay_service(client) -> dict:
@@ -67,3 +69,41 @@ def test_fulfillment_not_required_is_a_known_store_status():
     assert "FULFILLMENT_NOT_REQUIRED" in states.STORE_STATUS_TONES
     assert "FULFILLMENT_NOT_REQUIRED" in grid.STORE_STATUSES, "the grid filters on it"
     assert "FULFILLMENT_NOT_REQUIRED" not in states.STORE_STATUS_EVENTS, "moves no part"
+
+
+def test_refresh_shop_setup_subscribes_an_old_install_to_the_new_topics(
+    ctx, app, installed_shop, drain, devstore
+):
+    """An install made before this change lacks the new topics and registered
+    trackingSupport: true; `flask refresh-shop-setup` (run at deploy) brings both up to date."""
+    shop = db.session.scalar(select(Shop).where(Shop.domain == installed_shop))
+    client = tokens.admin_client(shop)
+    subscriptions = client.execute("WebhookSubscriptions", {"first": 100})["webhookSubscriptions"]
+    for node in subscriptions["nodes"]:
+        if node["topic"] == "FULFILLMENT_HOLDS_ADDED":
+            commerce.delete_webhook_subscription(
+                devstore.store,
+                installed_shop,
+                client_id=API_KEY,
+                sub_id=int(node["id"].rsplit("/", 1)[1]),
+            )
+    service = _relay_service(client)
+    client.mutate(
+        "FulfillmentServiceUpdate",
+        {"id": service["id"], "trackingSupport": True},
+        "fulfillmentServiceUpdate",
+    )
+
+    result = app.test_cli_runner().invoke(args=["refresh-shop-setup"])
+    assert result.exit_code == 0 and "setup queued for" in result.output
+    drain()
+    topics = {
+        n["topic"]
+        for n in client.execute("WebhookSubscriptions", {"first": 100})["webhookSubscriptions"][
+            "nodes"
+        ]
+    }
+    assert {"FULFILLMENT_HOLDS_ADDED", "FULFILLMENT_ORDERS_SCHEDULED_FULFILLMENT_ORDER_READY"} <= (
+        topics
+    )
+    assert _relay_service(client)["trackingSupport"] is False
