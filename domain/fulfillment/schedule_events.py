@@ -96,29 +96,7 @@ def forward_delivery(supplier_order_id: int, fo_gid: str) -> str:
     if not quantities:
         return "skipped: nothing of this supplier's"
     try:
-        at_relay = fo.location_gid == shop.fulfillment_location_gid
-        if at_relay and fo.status == "OPEN" and fo.request_status in SUBMITTABLE:
-            wanted = {line.shopify_gid for line in supplier_order.line_items}
-            fo = fo_gateway.submit_request(
-                client,
-                fo.gid,
-                {
-                    line.gid: line.remaining_quantity
-                    for line in fo.lines
-                    if line.line_item_gid in wanted and line.remaining_quantity > 0
-                },
-                "Sent to the supplier by Relay",
-            )
-        reference = channels.dispatch_delivery(shop, supplier_order, fo.gid, quantities)
-        if (
-            at_relay
-            and fo.request_status == "SUBMITTED"
-            and supplier_order.supplier.channel
-            == (
-                "store"  # placed in its store: accepted, as the first delivery was
-            )
-        ):
-            fo_gateway.accept_request(client, fo.gid, "Accepted by the supplier")
+        fo, reference = _request_and_place(client, shop, supplier_order, fo, quantities)
     except (ShopifyUserError, ShopifyGraphQLError, channels.CannotForward) as exc:
         reason = getattr(exc, "message", None) or str(exc)
         supplier_order.problem = reason
@@ -147,3 +125,27 @@ def forward_delivery(supplier_order_id: int, fo_gid: str) -> str:
         count=sum(quantities.values()),
     )
     return "forwarded"
+
+
+def _request_and_place(client, shop: Shop, supplier_order: SupplierOrder, fo, quantities):
+    """Request the delivery in Shopify (at Relay's location, unless already requested), then
+    place it through the channel. Returns the fulfillment order and the supplier's reference."""
+    at_relay = fo.location_gid == shop.fulfillment_location_gid
+    if at_relay and fo.status == "OPEN" and fo.request_status in SUBMITTABLE:
+        wanted = {line.shopify_gid for line in supplier_order.line_items}
+        fo = fo_gateway.submit_request(
+            client,
+            fo.gid,
+            {
+                line.gid: line.remaining_quantity
+                for line in fo.lines
+                if line.line_item_gid in wanted and line.remaining_quantity > 0
+            },
+            "Sent to the supplier by Relay",
+        )
+    reference = channels.dispatch_delivery(shop, supplier_order, fo.gid, quantities)
+    placed_in_store = supplier_order.supplier.channel == "store"
+    if at_relay and placed_in_store and fo.request_status == "SUBMITTED":
+        # Placed in the supplier's store: accepted, as the first delivery was.
+        fo_gateway.accept_request(client, fo.gid, "Accepted by the supplier")
+    return fo, reference
