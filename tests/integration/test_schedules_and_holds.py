@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from domain.fulfillment import packing_slips, shipments
 from domain.fulfillment import requesting as requests
-from domain.fulfillment import shipments
 from domain.models.orders import OrderEvent, SupplierDelivery
 from extensions import db
 from tests.integration.test_fulfillment import (
@@ -273,6 +273,8 @@ def test_a_portal_supplier_ships_each_delivery_when_it_is_due(ctx, devstore, ins
     drain()
     line_id = refreshed(supplier_order).order.line_items[0].id
     assert shipments.shippable_quantities(refreshed(supplier_order)) == {line_id: 1}
+    (item,) = packing_slips.items_of(refreshed(supplier_order))  # the portal's ship form
+    assert (item.remaining, item.shipped) == (1, 0), "one delivery due, none shipped yet"
     shipments.record_shipment(refreshed(supplier_order), shipments.Tracking("tracked", "P-1"))
     db.session.commit()
     drain()
