@@ -76,9 +76,15 @@ def follow(supplier_order: SupplierOrder, fo_gid: str, current: list[dict]) -> N
     elif before and supplier_order.status == "on_hold":
         # Shopify lists no hold any more: Relay's part, held because of it, goes on.
         requesting.release(supplier_order, actor="shopify")
-    elif before and supplier_order.problem:
-        # A parcel refused while the hold stood ("no longer open") can go now.
-        tracking_push.retry_rejected(supplier_order, actor="shopify")
+    elif before:
+        # With the supplier already: its answer and any parcel refused while the hold stood
+        # ("no longer open") reach Shopify now.
+        if supplier_order.status in tracking_push.ANSWERED:
+            tracking_push.answer_request.once_after_commit(
+                supplier_order.id, shop_id=supplier_order.shop_id
+            )
+        if supplier_order.problem:
+            tracking_push.retry_rejected(supplier_order, actor="shopify")
 
 
 def _record(supplier_order: SupplierOrder, hold: dict, kind: EventKind, *, added: bool) -> None:

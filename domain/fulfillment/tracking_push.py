@@ -59,6 +59,9 @@ def answer_request(supplier_order_id: int) -> str:
         except ShopifyUserError:
             pass  # answered already, or not that one: look at what is still submitted
     pending = _submitted_requests(client, shop, supplier_order)
+    if any(fo.status == "ON_HOLD" for fo in pending):
+        # Held in Shopify: not a refusal; answered when Shopify releases it (store_holds).
+        return "waiting for the hold's release"
     try:
         for fo in pending:
             if supplier_order.status == "declined":

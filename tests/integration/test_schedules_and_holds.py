@@ -340,5 +340,6 @@ def test_a_parcel_refused_while_held_in_shopify_goes_once_the_hold_is_released(
         timeout=15,
     )
     assert "store_hold_released" in kinds(refreshed(supplier_order))
+    assert refreshed(supplier_order).problem is None, "nothing left for the merchant to fix"
     (fulfillment,) = devstore_order(devstore, installed_shop, placed["id"])["fulfillments"]
     assert fulfillment["tracking"]["number"] == "H-1"
