@@ -11,7 +11,7 @@ from background import PUSH, background
 from domain import states
 from domain.clock import aware, utcnow
 from domain.fulfillment import channels, forwarding, fulfillment_orders, schedules
-from domain.models.orders import Order, SupplierDelivery, SupplierOrder
+from domain.models.orders import Order, SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
@@ -65,6 +65,9 @@ def _follow(supplier_order: SupplierOrder, fo: FulfillmentOrder) -> None:
         )
     elif supplier_order.status in states.WITH_SUPPLIER and fo.status in schedules.DUE:
         # An earlier delivery is with the supplier: this one is sent on its own.
+        if fo.gid in schedules.delivered_fo_gids(supplier_order.id):
+            return
+        schedules.delivery_due(supplier_order, fo.gid)
         forward_delivery.once_after_commit(
             supplier_order.id,
             fo.gid,
@@ -81,20 +84,20 @@ def forward_delivery(supplier_order_id: int, fo_gid: str) -> str:
     supplier_order = db.session.get(
         SupplierOrder, supplier_order_id, with_for_update=True, populate_existing=True
     )
-    if supplier_order is None or supplier_order.status not in states.WITH_SUPPLIER:
-        return "skipped: not with the supplier"
+    if supplier_order is None:
+        return "skipped: gone"
     if fo_gid in schedules.delivered_fo_gids(supplier_order.id):
         return "skipped: already sent"
     shop = db.session.get(Shop, supplier_order.shop_id)
-    if not shop.is_installed:
-        return "skipped: not installed"
+    if supplier_order.status not in states.WITH_SUPPLIER or not shop.is_installed:
+        return _nothing_to_send(supplier_order, fo_gid, "not with the supplier")
     client = tokens.admin_client(shop)
     fo = fo_gateway.fulfillment_order(client, fo_gid)
     if fo is None or fo.status not in ("OPEN", "IN_PROGRESS"):
-        return "skipped: not open"
+        return _nothing_to_send(supplier_order, fo_gid, "not open")
     quantities = schedules.due_quantities(supplier_order, [fo])
     if not quantities:
-        return "skipped: nothing of this supplier's"
+        return _nothing_to_send(supplier_order, fo_gid, "nothing of this supplier's")
     try:
         fo, reference = _request_and_place(client, shop, supplier_order, fo, quantities)
     except (ShopifyUserError, ShopifyGraphQLError, channels.CannotForward) as exc:
@@ -108,15 +111,11 @@ def forward_delivery(supplier_order_id: int, fo_gid: str) -> str:
             reason=reason,
         )
         return "failed"
-    db.session.add(
-        SupplierDelivery(
-            supplier_order_id=supplier_order.id,
-            shop_id=supplier_order.shop_id,
-            fulfillment_order_gid=fo.gid,
-            quantities={str(k): v for k, v in quantities.items()},
-            supplier_reference=reference,
-        )
-    )
+    row = schedules.delivery_due(supplier_order, fo_gid)
+    row.quantities = {str(k): v for k, v in quantities.items()}
+    row.supplier_reference, row.forwarded_at = reference, utcnow()
+    if fo.gid != fo_gid:  # Shopify split the request off as a new fulfillment order
+        schedules.delivery_due(supplier_order, fo.gid).forwarded_at = utcnow()
     timeline.record(
         supplier_order.order,
         EventKind.DELIVERY_FORWARDED,
@@ -149,3 +148,12 @@ def _request_and_place(client, shop: Shop, supplier_order: SupplierOrder, fo, qu
         # Placed in the supplier's store: accepted, as the first delivery was.
         fo_gateway.accept_request(client, fo.gid, "Accepted by the supplier")
     return fo, reference
+
+
+def _nothing_to_send(supplier_order: SupplierOrder, fo_gid: str, why: str) -> str:
+    """Cancelled, fulfilled or moved since Shopify opened it: its row leaves the outbox (a
+    later webhook about it is looked at afresh)."""
+    row = schedules.delivery_row(supplier_order.id, fo_gid)
+    if row is not None and row.forwarded_at is None:
+        db.session.delete(row)
+    return f"skipped: {why}"

@@ -74,7 +74,7 @@ def record_deliveries(
     later ready webhook for one of them sends nothing again, and what may be shipped adds up).
     The request Shopify returned may be a new fulfillment order split off: it is recorded too,
     with nothing of its own."""
-    known = delivered_fo_gids(supplier_order.id)
+    known = _recorded_fo_gids(supplier_order.id)
     rows = {fo.gid: due_quantities(supplier_order, [fo]) for fo in sent}
     if submitted_gid and submitted_gid not in rows:
         rows[submitted_gid] = {}
@@ -88,11 +88,24 @@ def record_deliveries(
                 fulfillment_order_gid=gid,
                 quantities={str(k): v for k, v in quantities.items()},
                 supplier_reference=supplier_order.supplier_reference,
+                forwarded_at=utcnow(),
             )
         )
 
 
 def delivered_fo_gids(supplier_order_id: int) -> set[str]:
+    """The fulfillment orders whose delivery was sent to the supplier."""
+    return set(
+        db.session.scalars(
+            select(SupplierDelivery.fulfillment_order_gid).where(
+                SupplierDelivery.supplier_order_id == supplier_order_id,
+                SupplierDelivery.forwarded_at.is_not(None),
+            )
+        )
+    )
+
+
+def _recorded_fo_gids(supplier_order_id: int) -> set[str]:
     return set(
         db.session.scalars(
             select(SupplierDelivery.fulfillment_order_gid).where(
@@ -102,11 +115,38 @@ def delivered_fo_gids(supplier_order_id: int) -> set[str]:
     )
 
 
+def delivery_due(supplier_order: SupplierOrder, fo_gid: str) -> SupplierDelivery:
+    """Shopify opened this delivery: a row to send (the outbox of its job), unless known."""
+    row = delivery_row(supplier_order.id, fo_gid)
+    if row is None:
+        row = SupplierDelivery(
+            supplier_order_id=supplier_order.id,
+            shop_id=supplier_order.shop_id,
+            fulfillment_order_gid=fo_gid,
+            quantities={},
+        )
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def delivery_row(supplier_order_id: int, fo_gid: str) -> SupplierDelivery | None:
+    return db.session.scalar(
+        select(SupplierDelivery).where(
+            SupplierDelivery.supplier_order_id == supplier_order_id,
+            SupplierDelivery.fulfillment_order_gid == fo_gid,
+        )
+    )
+
+
 def sent_so_far(supplier_order: SupplierOrder) -> dict[int, int] | None:
     """Line id -> units asked of the supplier over the deliveries sent; None when Shopify
     scheduled nothing for it (everything was sent at once)."""
     deliveries = db.session.scalars(
-        select(SupplierDelivery).where(SupplierDelivery.supplier_order_id == supplier_order.id)
+        select(SupplierDelivery).where(
+            SupplierDelivery.supplier_order_id == supplier_order.id,
+            SupplierDelivery.forwarded_at.is_not(None),
+        )
     ).all()
     if not deliveries:
         return None

@@ -246,6 +246,9 @@ class SupplierDelivery(db.Model):
     # The order in the supplier's store for this delivery (channel store).
     supplier_reference: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # None while Shopify has opened it and Relay has yet to send it (the row is the job's
+    # outbox: recovery sends it again if its job was lost).
+    forwarded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     supplier_order: Mapped[SupplierOrder] = relationship()
 

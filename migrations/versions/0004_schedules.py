@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("quantities", sa.JSON(), nullable=False),
         sa.Column("supplier_reference", sa.String(255), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("forwarded_at", sa.DateTime(timezone=True), nullable=True),
         sa.UniqueConstraint(
             "supplier_order_id", "fulfillment_order_gid", name="uq_supplier_deliveries_fo"
         ),

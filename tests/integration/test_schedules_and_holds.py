@@ -343,3 +343,52 @@ def test_a_parcel_refused_while_held_in_shopify_goes_once_the_hold_is_released(
     assert refreshed(supplier_order).problem is None, "nothing left for the merchant to fix"
     (fulfillment,) = devstore_order(devstore, installed_shop, placed["id"])["fulfillments"]
     assert fulfillment["tracking"]["number"] == "H-1"
+
+
+def test_a_delivery_whose_job_was_lost_is_sent_by_recovery(ctx, devstore, installed_shop, drain):
+    """Shopify opened the delivery and Relay recorded it, but the job that sends it was lost
+    (Redis emptied): the sweep's reconciliation sends it, once."""
+    from background import PUSH, queues
+    from domain.fulfillment import recovery, schedule_events
+    from integrations.shopify_admin.webhook_payloads import OrderReference
+    from tests.integration.test_fulfillment import shop_row
+
+    stock_at_relay(devstore, installed_shop)
+    add_supplier(installed_shop, channel="portal")
+    placed = place(devstore, installed_shop, schedule={"deliveries": 2, "interval_days": 30})
+    supplier_order = supplier_order_of(installed_shop, placed, drain)
+    requests.request_fulfillment([supplier_order], actor="merchant")
+    db.session.commit()
+    drain()
+    shipments.supplier_accepts(refreshed(supplier_order), actor_name="Portal Supplier")
+    db.session.commit()
+    drain()
+
+    second = fos_of(devstore, installed_shop, placed["id"])[1]
+    devstore.control.post(
+        f"/_devstore/shops/{installed_shop}/fulfillment_orders/{second['id']}/open"
+    ).raise_for_status()
+    # What the ready webhook's handler does, then the job it queued is lost.
+    fo_gid = f"gid://shopify/FulfillmentOrder/{second['id']}"
+    db.session.rollback()
+    schedule_events.fulfillment_order_due(installed_shop, OrderReference(None, fo_gid), None)
+    db.session.commit()
+    queues.queue(PUSH).empty()
+    pending = db.session.scalars(
+        select(SupplierDelivery).where(SupplierDelivery.forwarded_at.is_(None))
+    ).all()
+    assert [row.fulfillment_order_gid for row in pending] == [fo_gid]
+
+    done = recovery.reconcile(shop_row(installed_shop))
+    assert done.forwards == 1
+    drain()
+    db.session.expire_all()
+    row = db.session.scalar(
+        select(SupplierDelivery).where(SupplierDelivery.fulfillment_order_gid == fo_gid)
+    )
+    assert row.forwarded_at is not None and row.quantities
+    assert fos_of(devstore, installed_shop, placed["id"])[1]["request_status"] in (
+        "SUBMITTED",
+        "ACCEPTED",
+    )
+    assert recovery.reconcile(shop_row(installed_shop)).forwards == 0, "sent once"
