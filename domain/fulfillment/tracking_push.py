@@ -59,6 +59,9 @@ def answer_request(supplier_order_id: int) -> str:
         except ShopifyUserError:
             pass  # answered already, or not that one: look at what is still submitted
     pending = _submitted_requests(client, shop, supplier_order)
+    if any(fo.status == "ON_HOLD" for fo in pending):
+        # Held in Shopify: not a refusal; answered when Shopify releases it (store_holds).
+        return "waiting for the hold's release"
     try:
         for fo in pending:
             if supplier_order.status == "declined":
@@ -218,3 +221,22 @@ def _rejected(parcel: Parcel, reason: str) -> str:
         reason=reason,
     )
     return f"rejected: {reason}"
+
+
+def retry_rejected(supplier_order: SupplierOrder, *, actor: str = "merchant") -> int:
+    """The merchant sends the parcels Shopify refused again (a refused parcel is kept and
+    shown, never dropped). Returns how many."""
+    rejected = [p for p in supplier_order.parcels if p.push_status == "rejected"]
+    for parcel in rejected:
+        if supplier_order.problem == parcel.push_error:
+            supplier_order.problem = None
+        parcel.push_status, parcel.push_error = "pending", None
+        push_parcel.after_commit(parcel.id, shop_id=supplier_order.shop_id)
+    if rejected:
+        timeline.record(
+            supplier_order.order,
+            EventKind.TRACKING_RETRIED,
+            N_("Tracking sent to the store again"),
+            actor=actor,
+        )
+    return len(rejected)
