@@ -201,35 +201,42 @@ def _sent_by_relay(devstore, supplier_domain: str, order: Order, mapping: dict) 
 
 
 def _refundable_within_shopify(devstore, domain: str, order: Order) -> None:
-    """Per line, what Relay lets the merchant refund is at most what Shopify's suggestedRefund
-    gives back for all of the line's units, in the currency Relay's refund form uses."""
+    """What the refund form lets the merchant give back is at most what Shopify would: per
+    line, what Shopify's refund of all the units left is worth (after discounts, with tax
+    unless included); for the order, what Shopify still holds of the payment (an edit may have
+    left it partially paid). In the currency the form uses."""
     from devstore import commerce
-    from domain.money import refund_checks
+    from devstore.commerce import refund_money
+    from domain.money import refunds
 
     db.session.expire_all()
     order = db.session.get(Order, order.id)
-    refundable = refund_checks.refundable_of(order, shipping_paid=Decimal("0"))
+    refundable = refunds.form_refundable(shop_row(domain), order)
     in_store = devstore.store.get("order", _number(order.shopify_gid))
     presentment = in_store.get("presentment_currency") or in_store["currency"]
     side = "_presentment" if refundable.currency == presentment != in_store["currency"] else ""
-    current = {
+    left = {
         f"gid://shopify/LineItem/{li['id']}": commerce.order_edits.current_quantity(li)
         for li in in_store["line_items"]
     }
+    everything = commerce.suggest_refund(in_store, refund_line_items=[], suggest_full=True)
+    priced = refund_money.as_priced(in_store)
+    store_lines = {f"gid://shopify/LineItem/{li['id']}": li for li in priced["line_items"]}
     for state in refundable.lines:
-        units = current.get(state.line.shopify_gid, 0)
-        suggested = commerce.suggest_refund(
-            in_store,
-            refund_line_items=[{"line_item_id": _number(state.line.shopify_gid), "quantity": units}]
-            if units
-            else [],
-        )
+        units = left.get(state.line.shopify_gid, 0)
+        worth = Decimal(0)
+        if units:
+            part = refund_money.line_refund(priced, store_lines[state.line.shopify_gid], units)
+            worth = refund_money.money_back(priced, part, side)
         RUN["refund caps checked"] += 1
-        shopify_gives = Decimal(suggested["amount"][side])
-        assert state.amount_left <= shopify_gives, (
+        assert state.amount_left <= worth, (
             f"{state.line.sku}: Relay lets {state.amount_left} {refundable.currency} be "
-            f"refunded, Shopify gives back {shopify_gives} for the {units} units left"
+            f"refunded, Shopify's refund of the {units} units left is worth {worth}"
         )
+    assert refundable.total_left <= Decimal(everything["maximum"][side]), (
+        f"Relay lets {refundable.total_left} be refunded, Shopify holds "
+        f"{everything['maximum'][side]}"
+    )
 
 
 def test_suppliers_are_asked_for_what_shopify_holds_at_relays_location(
