@@ -89,7 +89,7 @@ def _reroute_order(order: Order, skus: set[str], mapping: dict, report: RerouteR
 
     moves, blocked = [], []
     for line in order.line_items:
-        if line.sku not in skus:
+        if line.sku not in skus or not line.goes_to_a_supplier:
             continue
         target = mapping[line.sku].supplier_id if line.sku in mapping else None
         if target == line.supplier_id or not open_part(line.supplier_id):
@@ -133,7 +133,11 @@ def _reroute_order(order: Order, skus: set[str], mapping: dict, report: RerouteR
 def _reshape_parts(order: Order) -> None:
     """One open part per supplier that has lines; emptied open parts are reused or dropped."""
     paid = order.financial_status in PAID_STATUSES
-    wanted = {line.supplier_id for line in order.line_items}
+    wanted = {
+        line.supplier_id
+        for line in order.line_items
+        if line.supplier_id is not None or line.goes_to_a_supplier
+    }
     missing = wanted - {so.supplier_id for so in order.supplier_orders}
     for part in list(order.supplier_orders):
         if part.supplier_id in wanted or part.status not in REROUTABLE:

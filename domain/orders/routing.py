@@ -38,12 +38,18 @@ def split(order: Order, *, paid: bool) -> list[SupplierOrder]:
     for line in order.line_items:
         if (
             line.supplier_id is None
+            and line.goes_to_a_supplier
             and line.sku in mapping
             and _open_for_lines(parts.get(None))
             and _open_for_lines(parts.get(mapping[line.sku].supplier_id))
         ):
             line.supplier_id = mapping[line.sku].supplier_id
-    wanted = {line.supplier_id for line in order.line_items}
+    # Lines the store ships itself (another location, pickup, no shipping) make no part.
+    wanted = {
+        line.supplier_id
+        for line in order.line_items
+        if line.supplier_id is not None or line.goes_to_a_supplier
+    }
     present = {so.supplier_id for so in order.supplier_orders}
     created = []
     for supplier_id in sorted(wanted - present, key=lambda s: (s is None, s or 0)):

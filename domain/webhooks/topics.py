@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain.cancellations import intake as cancellation_intake
-from domain.fulfillment import incoming, supplier_store_events
+from domain.fulfillment import incoming, locations, supplier_store_events
 from domain.money import refund_mirror
 from domain.orders import webhooks as order_webhooks
 from domain.shop import lifecycle_webhooks as lifecycle
@@ -30,6 +30,7 @@ class Handler:
 
 ORDER = Handler(order_webhooks.order_payload, payloads.order)
 REFRESH_ORDER = Handler(order_webhooks.refresh_order, payloads.order_reference)
+WHO_SHIPS = Handler(locations.fulfillment_orders_changed, payloads.order_reference)
 SUPPLIER_SHIPPED = Handler(supplier_store_events.supplier_fulfilled, payloads.store_fulfillment)
 
 HANDLERS: dict[str, tuple[Handler, ...]] = {
@@ -59,7 +60,11 @@ HANDLERS: dict[str, tuple[Handler, ...]] = {
         Handler(incoming.cancellation_request_arrived, None),
         REFRESH_ORDER,
     ),
-    "fulfillment_orders/order_routing_complete": (REFRESH_ORDER,),
+    "fulfillment_orders/order_routing_complete": (REFRESH_ORDER, WHO_SHIPS),
+    # The merchant rearranged fulfillment orders: lines may have moved to or from Relay.
+    "fulfillment_orders/moved": (REFRESH_ORDER, WHO_SHIPS),
+    "fulfillment_orders/split": (REFRESH_ORDER, WHO_SHIPS),
+    "fulfillment_orders/merged": (REFRESH_ORDER, WHO_SHIPS),
     "fulfillment_orders/fulfillment_request_accepted": (REFRESH_ORDER,),
     "fulfillment_orders/fulfillment_request_rejected": (REFRESH_ORDER,),
     "fulfillment_orders/cancellation_request_accepted": (REFRESH_ORDER,),

@@ -1,0 +1,224 @@
+"""Who ships each line: Shopify's fulfillment orders decide, not the SKU alone.
+
+Shopify assigns every line to a location through a fulfillment order. Only lines on a
+fulfillment order at Relay's fulfillment-service location, to be shipped to the customer, go to
+a supplier (routed there by SKU). Everything else the store ships itself and Relay only shows
+it: a line at one of the merchant's own locations, a pickup or local-delivery order (no
+supplier ships it to the customer), a line that needs no shipping, a gift card.
+
+When Relay reads it: on `fulfillment_orders/order_routing_complete` (Shopify routed a new
+order), on `moved`, `split` and `merged` (the merchant rearranged them), and in the forward job
+(which reads them anyway). One read of the order's fulfillment orders each time, never a scan.
+
+Moves. Into Relay's location: the line becomes routable and is routed by SKU (auto-place
+suppliers get it requested). Out of it before the part was sent: the line leaves the part (an
+emptied part is dropped, or cancelled if the supplier was already paid); nothing reaches the
+supplier. Out of it after the part was sent: Shopify refuses to move a fulfillment order whose
+request is submitted or accepted, so this happens only once the request was cancelled or
+rejected in Shopify. Relay then keeps the part as the supplier's record and flags it for the
+merchant, who tells the supplier (or requests a cancellation): cancelling at the supplier by
+itself could cancel goods already on their way, which is the merchant's call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from domain import states
+from domain.fulfillment import hooks
+from domain.models.orders import LineItem, Order
+from domain.models.shop import Shop
+from domain.orders import routing, timeline
+from domain.orders.sync import PAID_STATUSES
+from domain.orders.timeline import N_, EventKind
+from domain.shop import shops, tokens
+from extensions import db
+from integrations.shopify_admin.gateway import fulfillment as fo_gateway
+from integrations.shopify_admin.gateway.fulfillment import FulfillmentOrder
+from integrations.shopify_admin.webhook_payloads import OrderReference
+
+RELAY = "relay"
+# Who ships a line the store keeps, as the grid and drawer say it.
+STORE_SHIPS = {
+    "merchant": N_("Shipped by the store"),
+    "pickup": N_("Picked up by the customer at the store"),
+    "local": N_("Local delivery by the store"),
+    "digital": N_("No shipping needed: the store handles it"),
+    "gift_card": N_("Gift card: the store handles it"),
+}
+# Fulfillment orders that still hold work (closed and cancelled ones say nothing of who ships).
+LIVE = ("OPEN", "IN_PROGRESS", "ON_HOLD", "SCHEDULED", "INCOMPLETE")
+# Delivery methods a supplier can ship to the customer (a pickup point has an address).
+SHIPPED = (None, "SHIPPING", "PICKUP_POINT")
+MOVED_AFTER_SENT = N_(
+    "Items of this order were moved to another location in Shopify after they were sent to "
+    "the supplier: tell the supplier not to ship them, or request a cancellation."
+)
+
+
+@dataclass(frozen=True)
+class Placement:
+    handled_by: str
+    fulfillment_order_gid: str
+    fulfillment_order_line_gid: str
+
+
+def handled_by(fo: FulfillmentOrder, line, relay_location: str | None) -> str:
+    """Who ships this fulfillment order line: "relay" (a supplier) or one of STORE_SHIPS."""
+    if line.is_gift_card:
+        return "gift_card"
+    if not line.requires_shipping or fo.delivery_method == "NONE":
+        return "digital"
+    if fo.delivery_method == "PICK_UP":
+        return "pickup"
+    if fo.delivery_method == "LOCAL":
+        return "local"
+    if fo.delivery_method not in SHIPPED:
+        return "merchant"  # RETAIL: sold in person, nothing to ship
+    return RELAY if relay_location and fo.location_gid == relay_location else "merchant"
+
+
+def placements(shop: Shop, fos: list[FulfillmentOrder]) -> dict[str, Placement]:
+    """Line item gid -> where its unfulfilled units are. A line with units at Relay's location
+    and elsewhere counts as Relay's (those units are the supplier's to ship)."""
+    found: dict[str, Placement] = {}
+    for fo in fos:
+        if fo.status not in LIVE:
+            continue
+        for line in fo.lines:
+            if line.remaining_quantity <= 0:
+                continue
+            where = handled_by(fo, line, shop.fulfillment_location_gid)
+            known = found.get(line.line_item_gid)
+            if known is None or (where == RELAY and known.handled_by != RELAY):
+                found[line.line_item_gid] = Placement(where, fo.gid, line.gid)
+    return found
+
+
+def apply(shop: Shop, order: Order, fos: list[FulfillmentOrder]) -> bool:
+    """Record where each line is and follow what moved; True when a line changed hands.
+    Lines on no live fulfillment order (fulfilled, removed) keep what Relay knew."""
+    found = placements(shop, fos)
+    moved_in, moved_out = [], []
+    for line in order.line_items:
+        placement = found.get(line.shopify_gid)
+        if placement is None:
+            continue
+        line.fulfillment_order_gid = placement.fulfillment_order_gid
+        line.fulfillment_order_line_gid = placement.fulfillment_order_line_gid
+        if line.handled_by == placement.handled_by:
+            continue
+        was_known = line.handled_by is not None
+        line.handled_by = placement.handled_by
+        if placement.handled_by == RELAY:
+            if was_known:
+                moved_in.append(line)
+        elif line.supplier_id is not None:
+            _leaves_supplier(order, line)
+            moved_out.append(line)
+    routing.split(order, paid=order.financial_status in PAID_STATUSES)
+    _drop_emptied(order)
+    if moved_in:
+        timeline.record(
+            order,
+            EventKind.MOVED_TO_RELAY,
+            N_("Moved to Relay's location in Shopify: %(items)s"),
+            actor="shopify",
+            items=", ".join(line.sku or line.title for line in moved_in),
+        )
+    if moved_in or moved_out:
+        hooks.order_synced(order)  # a part now at an auto-place supplier is requested
+    return bool(moved_in or moved_out)
+
+
+def _part_of(order: Order, line: LineItem):
+    return next((so for so in order.supplier_orders if so.supplier_id == line.supplier_id), None)
+
+
+def _leaves_supplier(order: Order, line: LineItem) -> None:
+    """A supplier's line now shipped by the store: taken off its part before it was sent,
+    flagged after (see the module's notes)."""
+    part = _part_of(order, line)
+    supplier = part.supplier.name if part is not None and part.supplier else ""
+    if part is not None and part.status not in states.BEFORE_FORWARD:
+        if part.status in (*states.WITH_SUPPLIER, "cancellation_requested"):
+            part.problem = MOVED_AFTER_SENT
+            timeline.record(
+                order,
+                EventKind.MOVED_AWAY_AFTER_SENT,
+                N_(
+                    "%(item)s was moved away from Relay's location after it was sent to "
+                    "%(supplier)s"
+                ),
+                actor="shopify",
+                item=line.sku or line.title,
+                supplier=supplier,
+            )
+        return
+    line.supplier_id = None
+    timeline.record(
+        order,
+        EventKind.MOVED_FROM_RELAY,
+        N_("%(item)s is now shipped by the store: it will not be sent to %(supplier)s"),
+        actor="shopify",
+        item=line.sku or line.title,
+        supplier=supplier,
+    )
+
+
+def _drop_emptied(order: Order) -> None:
+    """A supplier's part left with no line before it was sent: dropped, so no forward job
+    finds it; cancelled instead when the supplier was paid for it (the money is accounted)."""
+    for part in list(order.supplier_orders):
+        if part.supplier_id is None or part.line_items or part.status not in states.BEFORE_FORWARD:
+            continue
+        if part.supplier_paid_at is None:
+            order.supplier_orders.remove(part)
+            db.session.flush()
+        else:
+            states.advance(part, "cancel_before_forward")
+
+
+def store_lines(order: Order) -> list[LineItem]:
+    """The lines the store ships itself, shown apart from the suppliers' parts."""
+    return [line for line in order.line_items if not line.goes_to_a_supplier]
+
+
+def fulfillment_orders_changed(shop_domain: str, reference: OrderReference, receipt) -> None:
+    """order_routing_complete, moved, split, merged: read the order's fulfillment orders once
+    and follow where its lines are now. The order was upserted just before (REFRESH_ORDER)."""
+    shop = shops.shop_by_domain(shop_domain)
+    if shop is None or not shop.is_installed:
+        return
+    client = tokens.admin_client(shop)
+    order = _order_named(shop, client, reference)
+    if order is not None:
+        apply(shop, order, fo_gateway.fulfillment_orders_of(client, order.shopify_gid))
+
+
+def _order_named(shop: Shop, client, reference: OrderReference) -> Order | None:
+    """The order a payload names, locked; a fulfillment order Relay has not seen yet (a new
+    order, a split-off one) is read to learn its order."""
+    order_gid = reference.order_gid
+    if order_gid is None and reference.fulfillment_order_gid:
+        order_gid = db.session.scalar(
+            select(Order.shopify_gid)
+            .join(LineItem, LineItem.order_id == Order.id)
+            .where(
+                Order.shop_id == shop.id,
+                LineItem.fulfillment_order_gid == reference.fulfillment_order_gid,
+            )
+            .limit(1)
+        )
+        if order_gid is None:
+            fo = fo_gateway.fulfillment_order(client, reference.fulfillment_order_gid)
+            order_gid = fo.order_gid if fo is not None else None
+    if order_gid is None:
+        return None
+    return db.session.scalar(
+        select(Order)
+        .where(Order.shop_id == shop.id, Order.shopify_gid == order_gid)
+        .with_for_update()
+    )

@@ -1,0 +1,26 @@
+"""line_items.handled_by: who ships a line, from the Shopify fulfillment order holding it
+(Relay's location: a supplier; any other location, pickup, local delivery, no shipping or a
+gift card: the store). NULL for lines read before Relay knew, routed by SKU as before.
+
+Revision ID: 0004_locations
+Revises: 0003
+Created: 2026-12-07
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004_locations"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("line_items", sa.Column("handled_by", sa.String(length=16), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column("line_items", "handled_by")
