@@ -24,20 +24,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from domain import states
-from domain.fulfillment import hooks
 from domain.models.orders import LineItem, Order
 from domain.models.shop import Shop
 from domain.orders import routing, timeline
-from domain.orders.sync import PAID_STATUSES
 from domain.orders.timeline import N_, EventKind
-from domain.shop import shops, tokens
 from extensions import db
-from integrations.shopify_admin.gateway import fulfillment as fo_gateway
 from integrations.shopify_admin.gateway.fulfillment import FulfillmentOrder
-from integrations.shopify_admin.webhook_payloads import OrderReference
 
 RELAY = "relay"
 # Who ships a line the store keeps, as the grid and drawer say it.
@@ -63,6 +56,9 @@ class Placement:
     handled_by: str
     fulfillment_order_gid: str
     fulfillment_order_line_gid: str
+    # Only on fulfillment orders with nothing left to do (a gift card fulfilled at once):
+    # tells who shipped a line Relay had not placed yet, never moves one it had.
+    settled: bool = False
 
 
 def handled_by(fo: FulfillmentOrder, line, relay_location: str | None) -> str:
@@ -85,26 +81,28 @@ def placements(shop: Shop, fos: list[FulfillmentOrder]) -> dict[str, Placement]:
     and elsewhere counts as Relay's (those units are the supplier's to ship)."""
     found: dict[str, Placement] = {}
     for fo in fos:
-        if fo.status not in LIVE:
-            continue
         for line in fo.lines:
-            if line.remaining_quantity <= 0:
-                continue
+            settled = fo.status not in LIVE or line.remaining_quantity <= 0
             where = handled_by(fo, line, shop.fulfillment_location_gid)
             known = found.get(line.line_item_gid)
-            if known is None or (where == RELAY and known.handled_by != RELAY):
-                found[line.line_item_gid] = Placement(where, fo.gid, line.gid)
+            if (
+                known is None
+                or (known.settled and not settled)
+                or (not settled and where == RELAY and known.handled_by != RELAY)
+            ):
+                found[line.line_item_gid] = Placement(where, fo.gid, line.gid, settled)
     return found
 
 
 def apply(shop: Shop, order: Order, fos: list[FulfillmentOrder]) -> bool:
-    """Record where each line is and follow what moved; True when a line changed hands.
+    """Record where each line is and follow what moved; True when a known line changed hands
+    (the caller then lets auto-place suppliers have what moved in: domain.fulfillment.hooks).
     Lines on no live fulfillment order (fulfilled, removed) keep what Relay knew."""
     found = placements(shop, fos)
     moved_in, moved_out = [], []
     for line in order.line_items:
         placement = found.get(line.shopify_gid)
-        if placement is None:
+        if placement is None or (placement.settled and line.handled_by is not None):
             continue
         line.fulfillment_order_gid = placement.fulfillment_order_gid
         line.fulfillment_order_line_gid = placement.fulfillment_order_line_gid
@@ -118,7 +116,7 @@ def apply(shop: Shop, order: Order, fos: list[FulfillmentOrder]) -> bool:
         elif line.supplier_id is not None:
             _leaves_supplier(order, line)
             moved_out.append(line)
-    routing.split(order, paid=order.financial_status in PAID_STATUSES)
+    routing.split(order, paid=order.paid_at is not None)
     _drop_emptied(order)
     if moved_in:
         timeline.record(
@@ -128,8 +126,6 @@ def apply(shop: Shop, order: Order, fos: list[FulfillmentOrder]) -> bool:
             actor="shopify",
             items=", ".join(line.sku or line.title for line in moved_in),
         )
-    if moved_in or moved_out:
-        hooks.order_synced(order)  # a part now at an auto-place supplier is requested
     return bool(moved_in or moved_out)
 
 
@@ -184,41 +180,3 @@ def _drop_emptied(order: Order) -> None:
 def store_lines(order: Order) -> list[LineItem]:
     """The lines the store ships itself, shown apart from the suppliers' parts."""
     return [line for line in order.line_items if not line.goes_to_a_supplier]
-
-
-def fulfillment_orders_changed(shop_domain: str, reference: OrderReference, receipt) -> None:
-    """order_routing_complete, moved, split, merged: read the order's fulfillment orders once
-    and follow where its lines are now. The order was upserted just before (REFRESH_ORDER)."""
-    shop = shops.shop_by_domain(shop_domain)
-    if shop is None or not shop.is_installed:
-        return
-    client = tokens.admin_client(shop)
-    order = _order_named(shop, client, reference)
-    if order is not None:
-        apply(shop, order, fo_gateway.fulfillment_orders_of(client, order.shopify_gid))
-
-
-def _order_named(shop: Shop, client, reference: OrderReference) -> Order | None:
-    """The order a payload names, locked; a fulfillment order Relay has not seen yet (a new
-    order, a split-off one) is read to learn its order."""
-    order_gid = reference.order_gid
-    if order_gid is None and reference.fulfillment_order_gid:
-        order_gid = db.session.scalar(
-            select(Order.shopify_gid)
-            .join(LineItem, LineItem.order_id == Order.id)
-            .where(
-                Order.shop_id == shop.id,
-                LineItem.fulfillment_order_gid == reference.fulfillment_order_gid,
-            )
-            .limit(1)
-        )
-        if order_gid is None:
-            fo = fo_gateway.fulfillment_order(client, reference.fulfillment_order_gid)
-            order_gid = fo.order_gid if fo is not None else None
-    if order_gid is None:
-        return None
-    return db.session.scalar(
-        select(Order)
-        .where(Order.shop_id == shop.id, Order.shopify_gid == order_gid)
-        .with_for_update()
-    )

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain.cancellations import intake as cancellation_intake
-from domain.fulfillment import incoming, locations, supplier_store_events
+from domain.fulfillment import incoming, rearranged, supplier_store_events
 from domain.money import refund_mirror
 from domain.orders import webhooks as order_webhooks
 from domain.shop import lifecycle_webhooks as lifecycle
@@ -30,7 +30,7 @@ class Handler:
 
 ORDER = Handler(order_webhooks.order_payload, payloads.order)
 REFRESH_ORDER = Handler(order_webhooks.refresh_order, payloads.order_reference)
-WHO_SHIPS = Handler(locations.fulfillment_orders_changed, payloads.order_reference)
+WHO_SHIPS = Handler(rearranged.fulfillment_orders_changed, payloads.order_reference)
 SUPPLIER_SHIPPED = Handler(supplier_store_events.supplier_fulfilled, payloads.store_fulfillment)
 
 HANDLERS: dict[str, tuple[Handler, ...]] = {
