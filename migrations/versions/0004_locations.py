@@ -19,8 +19,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("line_items", sa.Column("handled_by", sa.String(length=16), nullable=True))
+    # Only when missing: init-db stamps a pre-Alembic database at the baseline, and one made by
+    # create_all from newer models already has it.
+    present = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("line_items")}
+    if "handled_by" not in present:
+        with op.batch_alter_table("line_items") as batch:
+            batch.add_column(sa.Column("handled_by", sa.String(length=16), nullable=True))
 
 
 def downgrade() -> None:
-    op.drop_column("line_items", "handled_by")
+    with op.batch_alter_table("line_items") as batch:
+        batch.drop_column("handled_by")
