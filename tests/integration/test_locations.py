@@ -2,6 +2,7 @@
 lines on fulfillment orders at Relay's location, to be shipped, go to one. Against devstore's
 routing, moves and webhooks, end to end."""
 
+import pytest
 from sqlalchemy import select
 
 from domain.fulfillment import requesting as requests
@@ -236,25 +237,32 @@ def test_gift_cards_and_lines_that_need_no_shipping_never_go_to_a_supplier(
     ]
 
 
-def test_a_pickup_order_is_the_stores_and_is_never_sent_to_a_supplier(
-    ctx, devstore, installed_shop, drain, relay_server, id_token
+@pytest.mark.parametrize(
+    ("method", "handled", "shown"),
+    [
+        ("PICK_UP", "pickup", "Picked up by the customer at the store"),
+        ("LOCAL", "local", "Local delivery by the store"),
+    ],
+)
+def test_a_pickup_or_local_delivery_order_is_the_stores_and_never_sent_to_a_supplier(
+    ctx, devstore, installed_shop, drain, relay_server, id_token, method, handled, shown
 ):
     stock_at_relay(devstore, installed_shop)
     stock_at_merchant_too(devstore, installed_shop, [SKU])
     add_supplier(installed_shop, channel="portal", place="auto")
     placed = place(
-        devstore, installed_shop, [{"sku": SKU, "quantity": 1}], delivery={"type": "PICK_UP"}
+        devstore, installed_shop, [{"sku": SKU, "quantity": 1}], delivery={"type": method}
     )
     order = order_when_placed(placed, drain)
     drain()
     db.session.expire_all()
-    assert [line.handled_by for line in order.line_items] == ["pickup"]
-    assert order.supplier_orders == []
+    assert [line.handled_by for line in order.line_items] == [handled]
+    assert order.supplier_orders == [], "the auto-place supplier never gets it"
     assert [fo["request_status"] for fo in fos_of(devstore, installed_shop, placed)] == [
         "UNSUBMITTED"
     ]
     drawer = get(relay_server, f"/orders/{order.id}", id_token(installed_shop)).text
-    assert "Picked up by the customer at the store" in drawer
+    assert shown in drawer
 
 
 def two_suppliers_on_one_fulfillment_order(devstore, domain, drain):
