@@ -20,7 +20,7 @@ from domain.orders.timeline import N_, EventKind
 from domain.shop import shops, tokens
 from domain.transaction import unit_of_work
 from extensions import db, redis_connection
-from integrations.shopify_admin.errors import ShopifyUserError
+from integrations.shopify_admin.errors import ShopifyError, ShopifyUserError
 from integrations.shopify_admin.gateway import fulfillment as fo_gateway
 from integrations.shopify_admin.gateway import orders as orders_gateway
 from integrations.shopify_admin.webhook_payloads import ServiceNotification, SubmittedRequest
@@ -183,36 +183,17 @@ def _split_per_supplier(client, order: Order, fo, fresh: list[SupplierOrder]) ->
     Shopify takes one answer for a whole request, so one supplier's decline would reject the
     others' items too. Relay declines the shared request and submits one request per supplier
     instead (Shopify splits the rest off each time), so each answer acts on its own request.
-    A step Shopify refuses is shown; whatever is left unsubmitted, the forward job submits."""
+    Once declined, the parts are requested whatever happens next: a submission Shopify
+    refuses or that fails is shown, and the forward job submits what is still unsubmitted."""
     try:
         fo_gateway.reject_request(client, fo.gid, "OTHER", SPLIT_PER_SUPPLIER)
-        remaining = fo
-        for index, supplier_order in enumerate(fresh):
-            wanted = {line.shopify_gid for line in supplier_order.line_items}
-            lines = {
-                line.gid: line.remaining_quantity
-                for line in remaining.lines
-                if line.line_item_gid in wanted and line.remaining_quantity > 0
-            }
-            if not lines:
-                continue
-            submitted, rest = fo_gateway.submit_request_splitting(
-                client, remaining.gid, lines, "Sent to the supplier by Relay"
-            )
-            supplier_order.fulfillment_order_gid = submitted.gid
-            if rest is None or index == len(fresh) - 1:
-                break
-            remaining = fo_gateway.fulfillment_order(client, rest)
-            if remaining is None:
-                break
     except ShopifyUserError as exc:
-        timeline.record(
-            order,
-            EventKind.STORE_REFUSED_ANSWER,
-            N_("Shopify refused to split the request per supplier: %(reason)s"),
-            actor="shopify",
-            reason=str(exc),
-        )
+        _split_refused(order, exc)
+        return
+    try:
+        _submit_each(client, fo, fresh)
+    except ShopifyError as exc:
+        _split_refused(order, exc)
         return
     timeline.record(
         order,
@@ -221,6 +202,40 @@ def _split_per_supplier(client, order: Order, fo, fresh: list[SupplierOrder]) ->
             "The request from the Shopify admin covered several suppliers: Relay requested "
             "each supplier's items separately"
         ),
+    )
+
+
+def _submit_each(client, fo, fresh: list[SupplierOrder]) -> None:
+    """One request per supplier: each submission leaves the other lines on a new fulfillment
+    order (new line ids), read once before the next supplier's lines are submitted."""
+    remaining = fo
+    for index, supplier_order in enumerate(fresh):
+        wanted = {line.shopify_gid for line in supplier_order.line_items}
+        lines = {
+            line.gid: line.remaining_quantity
+            for line in remaining.lines
+            if line.line_item_gid in wanted and line.remaining_quantity > 0
+        }
+        if not lines:
+            continue
+        submitted, rest = fo_gateway.submit_request_splitting(
+            client, remaining.gid, lines, "Sent to the supplier by Relay"
+        )
+        supplier_order.fulfillment_order_gid = submitted.gid
+        if rest is None or index == len(fresh) - 1:
+            return
+        remaining = fo_gateway.fulfillment_order(client, rest)
+        if remaining is None:
+            return
+
+
+def _split_refused(order: Order, exc: Exception) -> None:
+    timeline.record(
+        order,
+        EventKind.STORE_REFUSED_ANSWER,
+        N_("Shopify refused to split the request per supplier: %(reason)s"),
+        actor="shopify",
+        reason=str(exc),
     )
 
 
