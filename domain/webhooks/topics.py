@@ -61,10 +61,11 @@ HANDLERS: dict[str, tuple[Handler, ...]] = {
         REFRESH_ORDER,
     ),
     "fulfillment_orders/order_routing_complete": (REFRESH_ORDER, WHO_SHIPS),
-    # The merchant rearranged fulfillment orders: lines may have moved to or from Relay.
-    "fulfillment_orders/moved": (REFRESH_ORDER, WHO_SHIPS),
-    "fulfillment_orders/split": (REFRESH_ORDER, WHO_SHIPS),
-    "fulfillment_orders/merged": (REFRESH_ORDER, WHO_SHIPS),
+    # The merchant rearranged fulfillment orders: lines may have moved to or from Relay. The
+    # order itself did not change: only its fulfillment orders are read.
+    "fulfillment_orders/moved": (WHO_SHIPS,),
+    "fulfillment_orders/split": (WHO_SHIPS,),
+    "fulfillment_orders/merged": (WHO_SHIPS,),
     "fulfillment_orders/fulfillment_request_accepted": (REFRESH_ORDER,),
     "fulfillment_orders/fulfillment_request_rejected": (REFRESH_ORDER,),
     "fulfillment_orders/cancellation_request_accepted": (REFRESH_ORDER,),
