@@ -178,5 +178,10 @@ def _drop_emptied(order: Order) -> None:
 
 
 def store_lines(order: Order) -> list[LineItem]:
-    """The lines the store ships itself, shown apart from the suppliers' parts."""
-    return [line for line in order.line_items if not line.goes_to_a_supplier]
+    """The lines the store ships itself, shown apart from the suppliers' parts (a line moved
+    away after it was sent stays on its supplier's part, flagged there)."""
+    return [
+        line
+        for line in order.line_items
+        if not line.goes_to_a_supplier and line.supplier_id is None
+    ]

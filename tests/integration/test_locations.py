@@ -349,3 +349,32 @@ def test_an_acceptance_shopify_refuses_is_shown_to_the_merchant(
     assert lamp.problem and "refused" in lamp.problem
     assert any(e.kind == "store_refused_answer" for e in lamp.order.events)
     assert refreshed(mugs).problem is None
+
+
+def test_a_line_moved_away_after_it_was_sent_is_flagged_for_the_merchant_not_dropped(
+    ctx, devstore, installed_shop, drain
+):
+    placed, mugs, lamp = two_suppliers_on_one_fulfillment_order(devstore, installed_shop, drain)
+    stock_at_merchant_too(devstore, installed_shop, [LAMP])
+    requests.request_fulfillment([mugs, lamp], actor="merchant")
+    db.session.commit()
+    drain()
+    (lamp_fo,) = fo_holding(devstore, installed_shop, placed, 1)
+    # Shopify refuses to move a submitted request: it moves only once the request is declined.
+    devstore.control.post(
+        f"/_devstore/shops/{installed_shop}/fulfillment_orders/{lamp_fo['id']}/reject",
+        json={"reason": "OTHER", "message": "declined in the store"},
+    ).raise_for_status()
+    move_fo(devstore, installed_shop, lamp_fo["id"], merchant=True)
+
+    def flagged():
+        drain()
+        return refreshed(lamp).problem is not None
+
+    wait_for(flagged, timeout=15)
+    lamp = refreshed(lamp)
+    assert lamp.status == "requested", "still the supplier's record: it has the order"
+    assert "moved to another location" in lamp.problem
+    assert [line.sku for line in lamp.line_items] == [LAMP]
+    assert any(e.kind == "moved_away_after_sent" for e in lamp.order.events)
+    assert refreshed(mugs).problem is None
