@@ -21,7 +21,7 @@ from blueprints._render import (
 from blueprints.embedded import shop_required
 from domain.cancellations import intake as cancellation_intake
 from domain.errors import DomainError, NotFound
-from domain.fulfillment import packing_slips
+from domain.fulfillment import line_changes, packing_slips
 from domain.fulfillment.shipments import DECLINE_REASONS
 from domain.suppliers import directory as suppliers
 from domain.suppliers import portal, portal_actions
@@ -130,6 +130,7 @@ def _order_page(supplier_order_id: int, partial: str | None = None, status=200, 
         partial,
         so=supplier_order,
         items=packing_slips.items_of(supplier_order),
+        quantity_changes=line_changes.changes_after_sent(supplier_order),
         actions=portal.actions(supplier_order),
         decline_reasons=DECLINE_REASONS,
         notice=_notice(),

@@ -15,7 +15,7 @@ from blueprints._render import (
 )
 from blueprints.embedded import shop_required
 from domain.errors import DomainError, NotFound
-from domain.money import refund_checks, refunds
+from domain.money import line_money, refund_checks, refunds
 from domain.money.amounts import format_money
 from domain.orders import grid
 from domain.orders.timeline import N_
@@ -25,7 +25,7 @@ bp = Blueprint("refunds", __name__, url_prefix="/orders")
 
 @bp.app_context_processor
 def refund_view_helpers() -> dict:
-    return {"refund_history": refunds.history}
+    return {"refund_history": refunds.history, "line_money": line_money}
 
 
 def _form_view(order, refundable, *, values=None, errors=None, key=None) -> dict:

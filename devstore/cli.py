@@ -292,6 +292,10 @@ def main(argv: list[str] | None = None) -> int:
         choices=["CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "OTHER", "STAFF"],
     )
 
+    deleted = order.add_parser("delete", help="delete a cancelled or archived order")
+    deleted.add_argument("domain")
+    deleted.add_argument("order_id", type=int)
+
     edit = order.add_parser("edit", help="edit it as the store's staff (orderEdit*)")
     edit.add_argument("domain")
     edit.add_argument("order_id", type=int)
@@ -386,6 +390,10 @@ def main(argv: list[str] | None = None) -> int:
             "POST",
             f"/_devstore/shops/{args.domain}/orders/{args.order_id}/cancel",
             {"reason": args.reason},
+        )
+    if args.verb == "order" and args.action == "delete":
+        return _call(
+            args, "POST", f"/_devstore/shops/{args.domain}/orders/{args.order_id}/delete", {}
         )
     if args.verb == "order" and args.action == "edit":
         return _call(

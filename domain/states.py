@@ -81,6 +81,8 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "cancellation_declined_partly_shipped": {"cancellation_requested": "partially_shipped"},
     # Not sent to a supplier yet: the merchant cancels it at once, no consent needed.
     "cancel_before_forward": {s: "cancelled" for s in CANCELLABLE_AT_ONCE},
+    # Not sent yet, and every item of it removed (order edit) or refunded in the store.
+    "emptied_in_store": {s: "cancelled" for s in CANCELLABLE_AT_ONCE},
     # The store's own fulfillment status, mirrored (a fulfillment made outside Relay).
     "store_in_progress": {"ready": "in_progress", "requested": "in_progress"},
     "store_partially_fulfilled": {

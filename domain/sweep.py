@@ -18,6 +18,7 @@ from domain.fulfillment import recovery
 from domain.models.shop import Shop
 from domain.money import refunds, supplier_ledger
 from domain.orders import sync_runs
+from domain.shop import subscriptions
 from domain.transaction import unit_of_work
 from extensions import db
 
@@ -37,6 +38,8 @@ def sweep(shop_id: int) -> str:
     # Once this is committed: the next sweep, and what lost jobs left half-done.
     defer(schedule, shop_id)
     recovery.reconcile_shop.once_after_commit(shop_id, shop_id=shop_id)
+    if subscriptions.behind(shop):  # installed by a release that listened to fewer topics
+        subscriptions.refresh.once_after_commit(shop_id, shop_id=shop_id)
     cancellation_intake.reconcile_shop.once_after_commit(shop_id, shop_id=shop_id)
     return f"sweep run {run.id}"
 

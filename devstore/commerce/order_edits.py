@@ -24,6 +24,7 @@ import zlib
 from decimal import Decimal
 
 from devstore import events, payloads
+from devstore.commerce import pricing
 from devstore.commerce.common import NotFound, UserError, gid, money, now_iso, parse_gid
 from devstore.commerce.fulfillment_orders import (
     fulfillment_orders_of,
@@ -278,6 +279,8 @@ def _apply_additions(store: Store, shop: str, order: dict, session: dict) -> lis
                 requires_shipping=added["requires_shipping"],
             )
         line = new_line_item(store, shop, shop_doc, spec, line_id=added["id"])
+        if order.get("priced"):
+            pricing.price_added_line(order, line)
         order["line_items"].append(line)
         _place_units(store, shop, order, line, line["quantity"])
         out.append({"id": line["id"], "delta": line["quantity"]})
@@ -286,12 +289,15 @@ def _apply_additions(store: Store, shop: str, order: dict, session: dict) -> lis
 
 def recompute_totals(store: Store, order: dict) -> None:
     """Totals from the lines' current quantities; the payment status follows the new total."""
-    subtotal = sum(
-        Decimal(li["price"]) * (li["quantity"] - li.get("removed_quantity", 0))
-        for li in order["line_items"]
-    )
-    order["subtotal_price"] = money(subtotal)
-    order["total_price"] = money(subtotal + Decimal(order["shipping_price"]))
+    if order.get("priced"):
+        pricing.reprice_after_edit(order, current_quantity)
+    else:
+        subtotal = sum(
+            Decimal(li["price"]) * (li["quantity"] - li.get("removed_quantity", 0))
+            for li in order["line_items"]
+        )
+        order["subtotal_price"] = money(subtotal)
+        order["total_price"] = money(subtotal + Decimal(order["shipping_price"]))
     received = received_amount(order)
     if order["financial_status"] in ("paid", "partially_paid"):
         short = Decimal(order["total_price"]) > received

@@ -392,3 +392,22 @@ def cancel_order(
         touch_order(store, shop, order, "orders/cancelled")
         events.emit(store, shop, "orders/updated", payloads.order(store, shop, order_id))
         return {"order": order, "job_id": store.next_id("job", start=1)}
+
+
+def delete_order(store: Store, shop: str, order_id: int) -> dict:
+    """The staff deletes an order in its admin (as orderDelete): only a cancelled or archived
+    (closed) order can be (help.shopify.com, "Delete an order"); it is gone for good, with its
+    fulfillment orders, and `orders/delete` ({"id"} only) follows."""
+    with store.transaction():
+        order = get_order(store, shop, order_id)
+        if not order.get("cancelled_at") and not order.get("closed_at"):
+            raise UserError(
+                "Order must be archived or cancelled before it can be deleted",
+                field=["orderId"],
+                code="INVALID",
+            )
+        for fo in fulfillment_orders_of(store, shop, order_id):
+            store.delete("fulfillment_order", fo["id"])
+        store.delete("order", order_id)
+        events.emit(store, shop, "orders/delete", {"id": order_id})
+        return {"deletedId": gid("Order", order_id)}

@@ -285,3 +285,61 @@ def pair(doc: dict, key: str) -> tuple[str, str]:
     """(shop amount, presentment amount) of a stored amount; one and the same when the order
     was placed without a presentment currency."""
     return doc[key], doc.get(key + "_presentment", doc[key])
+
+
+# -- order edits of a priced order ----------------------------------------------------------
+
+
+def price_added_line(order: dict, item: dict) -> None:
+    """A line an order edit adds to a priced order: at its price in both currencies, taxed as
+    the order's lines are; the order's discount code does not reach it (Shopify applies no
+    existing discount to items added by an edit) and it owes no duty."""
+    shop_currency, presentment = order["currency"], order["presentment_currency"]
+    item["price_presentment"] = text(Decimal(item["price"]) * _rate(order), presentment)
+    item["discount_allocations"] = []
+    tax = next((t for i in order["line_items"] for t in i.get("tax_lines") or []), None)
+    for suffix in SIDES:
+        currency = presentment if suffix else shop_currency
+        original = text(Decimal(item["price" + suffix]) * item["quantity"], currency)
+        for key in ("original_total", "line_discounted_total", "discounted_total"):
+            item[key + suffix] = original
+        if tax is not None:
+            item.setdefault("tax_lines", [{"title": tax["title"], "rate": tax["rate"]}])
+            amount = _tax(
+                Decimal(original), Decimal(tax["rate"]), order["taxes_included"], currency
+            )
+            item["tax_lines"][0]["price" + suffix] = text(amount, currency)
+
+
+def _current_share(amount: str, line: dict, current: int) -> Decimal:
+    return Decimal(amount) * current / line["quantity"] if line["quantity"] else Decimal(0)
+
+
+def reprice_after_edit(order: dict, current_quantity) -> None:
+    """A priced order's totals once an edit changed what it holds: each line counts for its
+    current units at what it was sold for (discounts and taxes kept per unit)."""
+    for suffix in SIDES:
+        currency = order["presentment_currency"] if suffix else order["currency"]
+        subtotal = tax = duties = Decimal(0)
+        for line in order["line_items"]:
+            units = current_quantity(line) + line.get("refunded_quantity", 0)
+            subtotal += _current_share(line["discounted_total" + suffix], line, units)
+            for leaf in line.get("tax_lines") or []:
+                tax += _current_share(leaf["price" + suffix], line, units)
+            for leaf in line.get("duties") or []:
+                duties += _current_share(leaf["price" + suffix], line, units)
+        tax += sum(
+            (Decimal(t["price" + suffix]) for t in order.get("shipping_tax_lines") or []),
+            Decimal(0),
+        )
+        total = subtotal + Decimal(order["shipping_price" + suffix]) + duties
+        if not order["taxes_included"]:
+            total += tax
+        for key, value in (
+            ("subtotal_price", subtotal),
+            ("total_tax", tax),
+            ("total_duties", duties),
+            ("total_price", total),
+        ):
+            order[key + suffix] = text(rounded(value, currency), currency)
+    order["tax_lines"] = _order_tax_lines(order, order["line_items"])

@@ -9,16 +9,28 @@ from devstore import events, payloads
 from devstore.commerce import refund_money
 from devstore.commerce.common import NotFound, UserError, gid, money, now_iso
 from devstore.commerce.order_edits import current_quantity
-from devstore.commerce.orders import get_order, new_transaction, touch_order
+from devstore.commerce.orders import get_order, new_transaction, received_amount, touch_order
 from devstore.commerce.pricing import SIDES
 from devstore.commerce.refund_money import check_currency
 from devstore.store import Store
 
+# A payment was captured: a partially paid order (an edit raised its total after the customer
+# paid) refunds what was received, as on Shopify.
+CAPTURED = ("paid", "partially_refunded", "partially_paid")
+
+
+def left_to_refund(order: dict, suffix: str = "") -> Decimal:
+    """What is left to refund: what the order costs or what the customer paid, whichever is
+    less, less what was refunded (in presentment money with suffix "_presentment")."""
+    if order["financial_status"] not in CAPTURED:
+        return Decimal("0")
+    refunded = Decimal(order.get("total_refunded" + suffix, order["total_refunded"]))
+    paid = min(Decimal(order["total_price" + suffix]), received_amount(order, suffix))
+    return max(Decimal("0"), paid - refunded)
+
 
 def refundable_amount(order: dict) -> Decimal:
-    if order["financial_status"] not in ("paid", "partially_refunded"):
-        return Decimal("0")
-    return Decimal(order["total_price"]) - Decimal(order["total_refunded"])
+    return left_to_refund(order)
 
 
 def _refund_lines(order: dict, refund_line_items: list[dict]) -> tuple[list[dict], Decimal]:
@@ -119,11 +131,8 @@ def _priced_total(order: dict, totals: dict, amount: str | None) -> dict:
         chosen = {"": shop, "_presentment": presentment}
     if chosen["_presentment"] < 0:
         raise UserError("Amount must be greater than or equal to 0", field=["transactions"])
-    left = Decimal(order["total_price_presentment"]) - Decimal(order["total_refunded_presentment"])
-    if (
-        order["financial_status"] not in ("paid", "partially_refunded")
-        or chosen["_presentment"] > left
-    ):
+    left = left_to_refund(order, "_presentment")
+    if order["financial_status"] not in CAPTURED or chosen["_presentment"] > left:
         raise UserError(
             f"Refund amount {money(chosen['_presentment'])} is greater than the refundable amount "
             f"{money(left)}.",
@@ -192,11 +201,7 @@ def suggest_refund(
         "shipping_amount": shipping_amount,
     }
     parts, totals = _priced(order, refund_lines, options)
-    left = {
-        s: Decimal(order["total_price" + s]) - Decimal(order["total_refunded" + s]) for s in SIDES
-    }
-    if order["financial_status"] not in ("paid", "partially_refunded"):
-        left = dict.fromkeys(SIDES, Decimal(0))
+    left = {s: left_to_refund(order, s) for s in SIDES}
     return {
         "order": order,
         "refund_lines": refund_lines,
@@ -226,7 +231,7 @@ def create_refund(
     with store.transaction():
         order = get_order(store, shop, order_id)
         check_currency(order, currency)
-        if order["financial_status"] not in ("paid", "partially_refunded"):
+        if order["financial_status"] not in CAPTURED:
             raise UserError("Order has no captured payment to refund.", field=["orderId"])
         refund_lines, computed = _refund_lines(order, refund_line_items)
         priced = None

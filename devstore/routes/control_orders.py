@@ -93,6 +93,12 @@ def cancel(shop, order_id):
     return ok(result["order"])
 
 
+@bp.post("/_devstore/shops/<shop>/orders/<int:order_id>/delete")
+def delete(shop, order_id):
+    """The store's staff deletes a cancelled or archived order in its admin (as orderDelete)."""
+    return ok(commerce.delete_order(get_store(), shop, order_id))
+
+
 @bp.post("/_devstore/shops/<shop>/orders/<int:order_id>/edit")
 def edit(shop, order_id):
     """The store's staff edits an order in its admin: {"set": {line_id: qty}, "add": [{"sku",

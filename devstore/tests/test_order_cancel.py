@@ -1,6 +1,8 @@
 """The store's staff cancelling an order in its admin (control API and the admin page's button):
 the same guards as orderCancel, and the orders/cancelled webhook after it."""
 
+import json
+
 from devstore import commerce
 
 from .conftest import SHOP
@@ -77,3 +79,37 @@ def test_the_admin_page_offers_cancel_until_the_order_is_cancelled(server):
     assert done.status_code == 302 and "Order+cancelled" in done.headers["Location"]
     page = server.client.get(f"/store/{SHOP}/admin/orders/{order['id']}")
     assert "cancelled (customer)" in page.text and "Cancel order</button>" not in page.text
+
+
+def test_staff_delete_only_takes_cancelled_orders_and_sends_orders_delete(
+    server, installed, receiver
+):
+    with server.store.transaction():
+        server.store.put(
+            "webhook_subscription",
+            "sub-orders-delete",
+            {
+                "id": "sub-orders-delete",
+                "client_id": installed,
+                "topic": "ORDERS_DELETE",
+                "uri": receiver.url,
+            },
+            shop=SHOP,
+        )
+    order = commerce.create_order(
+        server.store, SHOP, line_items=[{"sku": "MUG-STN-SPK", "quantity": 1}]
+    )
+    refused = server.client.post(f"/_devstore/shops/{SHOP}/orders/{order['id']}/delete")
+    assert refused.status_code == 422
+    assert "archived or cancelled" in refused.json()["error"]
+
+    server.client.post(f"/_devstore/shops/{SHOP}/orders/{order['id']}/cancel").raise_for_status()
+    deleted = server.client.post(f"/_devstore/shops/{SHOP}/orders/{order['id']}/delete")
+    assert deleted.status_code == 200
+    assert deleted.json() == {"deletedId": f"gid://shopify/Order/{order['id']}"}
+    assert commerce.fulfillment_orders_of(server.store, SHOP, order["id"]) == []
+    gone = server.client.post(f"/_devstore/shops/{SHOP}/orders/{order['id']}/delete")
+    assert gone.status_code == 404
+    sent = [d for d in server.store.find("webhook_delivery", shop=SHOP)]
+    (delete,) = [d for d in sent if d["topic"] == "orders/delete"]
+    assert json.loads(delete["body"]) == {"id": order["id"]}

@@ -260,3 +260,70 @@ def test_custom_items_join_the_fulfillment_order_of_their_delivery_method(server
     (edited,) = _deliveries(server.store, "orders/edited")
     validate("orders/edited", edited)
     assert [a["delta"] for a in edited["order_edit"]["line_items"]["additions"]] == [1, 1]
+
+
+def test_a_priced_order_can_be_edited_and_keeps_its_prices_discounts_and_taxes(server):
+    """An edit of an order in a presentment currency with a discount code and taxes: a unit
+    removed leaves at what it was sold for, an added line is priced in both currencies and taxed
+    like the others (no discount reaches it), and the payloads validate."""
+    order = commerce.create_order(
+        server.store,
+        SHOP,
+        line_items=[{"sku": "MUG-STN-SPK", "quantity": 2}, {"sku": "BRS-LAMP"}],
+        pricing={
+            "presentment_currency": "EUR",
+            "rate": "0.5",
+            "discount": {"code": "TENOFF", "percent": "10"},
+            "taxes": {"rate": "0.2", "shipping": False},
+        },
+    )
+    mug = order["line_items"][0]
+    edits = commerce.order_edits
+    session = edits.begin_edit(server.store, SHOP, order["id"])
+    edits.set_quantity(server.store, SHOP, session["id"], mug["id"], 1)
+    tote = commerce.variant_by_sku(server.store, SHOP, "TOTE-REC-OLV")
+    edits.add_variant(server.store, SHOP, session["id"], tote["id"], 1)
+    edited = edits.commit_edit(server.store, SHOP, session["id"])
+    # Before: 2 x 18 + 119 = 155, less 10 % = 139.50, tax 27.90: 167.40 USD.
+    # After: one mug (16.20 + 3.24 tax) + the lamp (107.10 + 21.42) + the tote (22 + 4.40).
+    assert edited["subtotal_price"] == "145.30"
+    assert edited["total_tax"] == "29.06"
+    assert edited["total_price"] == "174.36"
+    assert edited["total_price_presentment"] == "87.18"
+    added = edited["line_items"][-1]
+    assert (added["price_presentment"], added["discount_allocations"]) == ("11.00", [])
+    assert added["tax_lines"][0]["price"] == "4.40"
+    from devstore import payloads
+
+    updated = payloads.order(server.store, SHOP, order["id"])
+    validate("orders/updated", updated)
+    assert updated["presentment_currency"] == "EUR"
+    assert updated["tax_lines"][0]["price"] == "32.30"  # as sold: 27.90 + the tote's 4.40
+
+
+def test_an_order_an_edit_left_partially_paid_refunds_what_was_paid(server):
+    """The customer paid 18.00; an edit added a 22.00 tote, so the order is partially paid.
+    What was received can still be refunded (Shopify refunds captured money), never more."""
+    order = commerce.create_order(server.store, SHOP, line_items=[{"sku": "MUG-STN-SPK"}])
+    edits = commerce.order_edits
+    session = edits.begin_edit(server.store, SHOP, order["id"])
+    tote = commerce.variant_by_sku(server.store, SHOP, "TOTE-REC-OLV")
+    edits.add_variant(server.store, SHOP, session["id"], tote["id"], 1)
+    edited = edits.commit_edit(server.store, SHOP, session["id"])
+    assert edited["financial_status"] == "partially_paid"
+    mug, tote_line = edited["line_items"]
+    suggested = commerce.suggest_refund(
+        edited, refund_line_items=[{"line_item_id": tote_line["id"], "quantity": 1}]
+    )
+    assert suggested["amount"][""] == "18.00"  # 22.00 asked, 18.00 received
+    with pytest.raises(commerce.UserError, match="greater than the refundable amount 18.00"):
+        commerce.create_refund(
+            server.store, SHOP, order["id"], refund_line_items=[], amount="18.01"
+        )
+    refund = commerce.create_refund(
+        server.store,
+        SHOP,
+        order["id"],
+        refund_line_items=[{"line_item_id": mug["id"], "quantity": 1}],
+    )
+    assert refund["transactions"][0]["amount"] == "18.00"

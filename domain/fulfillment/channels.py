@@ -122,7 +122,7 @@ def _place_once(shop: Shop, supplier_order: SupplierOrder, client) -> str:
     if existing:
         return existing
     order = supplier_order.order
-    lines = supplier_order.line_items
+    lines = [line for line in supplier_order.line_items if line.quantity > 0]
     mappings = routing.mappings_for(shop.id, {li.sku for li in lines if li.sku})
     placed = []
     for line in lines:

@@ -19,7 +19,7 @@ from domain.clock import aware, utcnow
 from domain.fulfillment import channels, locations
 from domain.models.orders import SupplierOrder
 from domain.models.shop import Shop
-from domain.orders import timeline
+from domain.orders import paid, store_changes, timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop import tokens
 from domain.transaction import unit_of_work
@@ -55,6 +55,9 @@ def forward(supplier_order_id: int) -> str:
     shop = db.session.get(Shop, order.shop_id)
     if not shop.is_installed:
         return "skipped: not installed"
+    refusal = store_changes.never_forwarded(order) or _refusal(supplier_order)
+    if refusal:
+        return _failed(supplier_order_id, refusal)
     client = tokens.admin_client(shop)
     in_store = fo_gateway.fulfillment_orders_of(client, order.shopify_gid)
     # Shopify's word on who ships each line, read now: a line the store ships (another
@@ -62,7 +65,7 @@ def forward(supplier_order_id: int) -> str:
     locations.apply(shop, order, in_store)
     if supplier_order not in order.supplier_orders or supplier_order.status != "scheduled":
         return "skipped: the store ships these items"
-    lines = supplier_order.line_items
+    lines = [line for line in supplier_order.line_items if line.quantity > 0]
     wanted = {line.shopify_gid for line in lines}
     open_in_store = [
         fo
@@ -87,6 +90,25 @@ def forward(supplier_order_id: int) -> str:
         return _failed(supplier_order_id, exc.message)
     _record_forwarded(shop, supplier_order)
     return "forwarded"
+
+
+TEST_ORDER_TO_STORE = N_(
+    "This is a test order (Shopify's test gateway): it is never placed in a supplier's store. "
+    "Portal and non auto-order suppliers get it marked as a test."
+)
+REFUNDED_IN_STORE = N_(
+    "The order was refunded or its payment voided in the store: nothing was sent to the supplier."
+)
+
+
+def _refusal(supplier_order: SupplierOrder) -> str | None:
+    """Why this part must not go to its supplier now, whatever was decided before."""
+    order = supplier_order.order
+    if order.test and supplier_order.supplier.channel == "store":
+        return TEST_ORDER_TO_STORE
+    if order.financial_status in paid.MONEY_RETURNED:
+        return REFUNDED_IN_STORE
+    return None
 
 
 def _held_in_store(supplier_order: SupplierOrder) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from domain import states
 from domain.orders import timeline
+from domain.orders.paid import MONEY_RETURNED
 from domain.orders.timeline import N_, EventKind
 
 
@@ -14,10 +15,19 @@ def order_synced(order) -> None:
 
     if order.cancelled_at is not None or order.paid_at is None:
         return
+    if order.deleted_at is not None or order.customer_redacted_at is not None:
+        return  # never forwarded (domain/orders/store_changes.never_forwarded)
+    if order.financial_status in MONEY_RETURNED:
+        return
     due = [
         so
         for so in order.supplier_orders
-        if so.status == "ready" and so.supplier is not None and so.supplier.places_automatically
+        if so.status == "ready"
+        and so.supplier is not None
+        and so.supplier.places_automatically
+        # A test order is never placed in a supplier's store; the merchant may still send it
+        # to a portal supplier by hand (forwarding refuses the store channel anyway).
+        and not (order.test and so.supplier.channel == "store")
     ]
     if due:
         requests.request_fulfillment(due, actor="relay")

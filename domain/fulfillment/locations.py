@@ -28,6 +28,7 @@ from domain import states
 from domain.models.orders import LineItem, Order
 from domain.models.shop import Shop
 from domain.orders import routing, timeline
+from domain.orders.paid import counts_as_paid
 from domain.orders.timeline import N_, EventKind
 from extensions import db
 from integrations.shopify_admin.gateway.fulfillment import FulfillmentOrder
@@ -116,8 +117,9 @@ def apply(shop: Shop, order: Order, fos: list[FulfillmentOrder]) -> bool:
         elif line.supplier_id is not None:
             _leaves_supplier(order, line)
             moved_out.append(line)
-    routing.split(order, paid=order.paid_at is not None)
+    # Emptied parts first: routing.split would cancel them as "removed in the store".
     _drop_emptied(order)
+    routing.split(order, paid=counts_as_paid(order.financial_status, shop))
     if moved_in:
         timeline.record(
             order,
@@ -130,7 +132,14 @@ def apply(shop: Shop, order: Order, fos: list[FulfillmentOrder]) -> bool:
 
 
 def _part_of(order: Order, line: LineItem):
-    return next((so for so in order.supplier_orders if so.supplier_id == line.supplier_id), None)
+    return next(
+        (
+            so
+            for so in order.supplier_orders
+            if so.supplier_id == line.supplier_id and so.part == line.part
+        ),
+        None,
+    )
 
 
 def _leaves_supplier(order: Order, line: LineItem) -> None:
@@ -153,7 +162,7 @@ def _leaves_supplier(order: Order, line: LineItem) -> None:
                 supplier=supplier,
             )
         return
-    line.supplier_id = None
+    line.supplier_id, line.part = None, 1
     timeline.record(
         order,
         EventKind.MOVED_FROM_RELAY,

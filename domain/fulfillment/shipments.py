@@ -138,12 +138,16 @@ def supplier_declines(
 
 
 def remaining_quantities(supplier_order: SupplierOrder) -> dict[int, int]:
-    """Line item id -> quantity of this supplier's lines not yet in any parcel."""
+    """Line item id -> quantity of this supplier's lines not yet in any parcel (never below 0:
+    units shipped and then refunded in the store leave nothing to ship)."""
     shipped: dict[int, int] = {}
     for parcel in supplier_order.parcels:
         for line in parcel.lines:
             shipped[line.line_item_id] = shipped.get(line.line_item_id, 0) + line.quantity
-    return {line.id: line.quantity - shipped.get(line.id, 0) for line in supplier_order.line_items}
+    return {
+        line.id: max(0, line.quantity - shipped.get(line.id, 0))
+        for line in supplier_order.line_items
+    }
 
 
 def record_shipment(

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false as sa_false
 
 from domain.clock import utcnow
 from extensions import db
@@ -119,12 +121,29 @@ class Order(db.Model):
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     currency: Mapped[str] = mapped_column(String(3))
     total: Mapped[Decimal] = mapped_column(MONEY)
+    # Shopify Markets: the customer's currency and what they paid in it (None: not read yet,
+    # orders synced before 0004; then the shop's currency and total stand for it).
+    presentment_currency: Mapped[str | None] = mapped_column(String(3))
+    presentment_total: Mapped[Decimal | None] = mapped_column(MONEY)
+    # Line prices include their tax (the tax is part of the price, not added to the total).
+    taxes_included: Mapped[bool | None] = mapped_column(Boolean)
+    # Shipping charged, both sides (order-level: shared between parts by domain.money.line_money).
+    shipping_total: Mapped[Decimal | None] = mapped_column(MONEY)
+    presentment_shipping_total: Mapped[Decimal | None] = mapped_column(MONEY)
     customer_name: Mapped[str | None] = mapped_column(String(255))
     customer_email: Mapped[str | None] = mapped_column(String(255))
+    customer_gid: Mapped[str | None] = mapped_column(String(255))  # a redaction request's key
     shipping_address: Mapped[dict | None] = mapped_column(JSON)
+    # Placed through Shopify's test gateway (Order.test): never placed in a supplier's store.
+    test: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     # Lower-cased name, customer and SKUs: what the grid's free-text search looks in.
     search_text: Mapped[str] = mapped_column(Text, default="")
     synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Deleted in Shopify (orders/delete): kept, with its money history, and never forwarded.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The customer's data was erased (customers/redact): never forwarded, and no later sync
+    # brings the name, email or address back.
+    customer_redacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     line_items: Mapped[list[LineItem]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="LineItem.id"
@@ -147,9 +166,25 @@ class LineItem(db.Model):
     sku: Mapped[str | None] = mapped_column(String(255))
     title: Mapped[str] = mapped_column(String(500))
     variant_title: Mapped[str | None] = mapped_column(String(255))
+    # What the order holds now (Shopify's currentQuantity: removed and refunded units left out):
+    # what a supplier is asked to ship. 0 once the line is removed or refunded in full.
     quantity: Mapped[int] = mapped_column(Integer)
+    # As ordered (Shopify's LineItem.quantity): what refunds count against. None on rows
+    # mirrored before it was kept, where it was `quantity`.
+    ordered_quantity: Mapped[int | None] = mapped_column(Integer)
     unit_price: Mapped[Decimal] = mapped_column(MONEY)
+    # Shopify's own money for the line (domain.money.line_money reads them; None on lines synced
+    # before 0004): the unit price in the customer's currency, the line after every discount
+    # allocated to it (line and order level), and its tax, in shop and presentment money.
+    presentment_unit_price: Mapped[Decimal | None] = mapped_column(MONEY)
+    discounted_total: Mapped[Decimal | None] = mapped_column(MONEY)
+    presentment_discounted_total: Mapped[Decimal | None] = mapped_column(MONEY)
+    tax: Mapped[Decimal | None] = mapped_column(MONEY)
+    presentment_tax: Mapped[Decimal | None] = mapped_column(MONEY)
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id", ondelete="SET NULL"))
+    # Which of its supplier's parts of the order holds the line (SupplierOrder.part): 1, or a
+    # follow-up part for a line added after the first part was sent.
+    part: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     # Where the store's fulfillment orders hold this line (refreshed on every sync).
     fulfillment_order_gid: Mapped[str | None] = mapped_column(String(255))
     fulfillment_order_line_gid: Mapped[str | None] = mapped_column(String(255))
@@ -167,13 +202,21 @@ class LineItem(db.Model):
         ships itself never go to a supplier, nor to the "No supplier" part."""
         return self.handled_by in (None, "relay")
 
+    @property
+    def bought_quantity(self) -> int:
+        """Units ordered, removed and refunded ones included."""
+        return self.ordered_quantity if self.ordered_quantity is not None else self.quantity
+
 
 class SupplierOrder(db.Model):
     """The part of an order one supplier ships. supplier_id None = not mapped to a supplier."""
 
     __tablename__ = "supplier_orders"
     __table_args__ = (
-        UniqueConstraint("order_id", "supplier_id", name="uq_supplier_orders_order_supplier"),
+        # One part per supplier, plus a follow-up part for lines added after it was sent.
+        UniqueConstraint(
+            "order_id", "supplier_id", "part", name="uq_supplier_orders_order_supplier_part"
+        ),
         # Index-only: the dashboard's counts per status, the late count, the status filter.
         Index(
             "ix_supplier_orders_shop_status",
@@ -193,6 +236,8 @@ class SupplierOrder(db.Model):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id", ondelete="SET NULL"))
+    # 1 for the supplier's part; 2, 3... for follow-up parts (lines added after it was sent).
+    part: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     status: Mapped[str] = mapped_column(String(32))
     status_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     tracking_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -213,6 +258,11 @@ class SupplierOrder(db.Model):
     decline_reason_code: Mapped[str | None] = mapped_column(String(48))
     # Last problem a merchant can act on (a rejected push, a refused forward), shown in the grid.
     problem: Mapped[str | None] = mapped_column(Text)
+    # What the merchant changed in Shopify after it was sent, for the supplier to see (portal):
+    # "fulfilled_by_merchant" | "cancelled_in_store"; and the units per line item gid the
+    # merchant fulfilled itself that the supplier was told of (told once).
+    store_change: Mapped[str | None] = mapped_column(String(32))
+    merchant_fulfilled: Mapped[dict | None] = mapped_column(JSON)
 
     order: Mapped[Order] = relationship(back_populates="supplier_orders")
     supplier: Mapped[Supplier | None] = relationship()
@@ -228,6 +278,7 @@ class SupplierOrder(db.Model):
             line
             for line in self.order.line_items
             if line.supplier_id == self.supplier_id
+            and line.part == self.part
             and (line.supplier_id is not None or line.goes_to_a_supplier)
         ]
 

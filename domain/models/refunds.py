@@ -47,10 +47,16 @@ class Refund(db.Model):
     shopify_gid: Mapped[str | None] = mapped_column(String(255))
     source: Mapped[str] = mapped_column(String(16), default="relay")
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    # Money returned to the customer (lines + shipping), in the order's currency.
+    # Money returned to the customer (lines + shipping + duties), in the currency the customer
+    # paid in (the order's presentment currency; the shop's for a one-currency order).
     amount: Mapped[Decimal] = mapped_column(MONEY)
     shipping_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
     currency: Mapped[str] = mapped_column(String(3))
+    # Import duties given back (part of `amount`); None on refunds made before 0004.
+    duties_amount: Mapped[Decimal | None] = mapped_column(MONEY, default=Decimal("0"))
+    # The same refund in the shop's currency, as Shopify booked it (None until it answered, or
+    # when the two currencies are one).
+    shop_amount: Mapped[Decimal | None] = mapped_column(MONEY)
     # The customer sees it (Shopify's refund note, in the refund notification).
     reason: Mapped[str | None] = mapped_column(Text)
     notify: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -29,6 +29,9 @@ class Shop(db.Model):
     # Relay registers itself as a fulfillment service on install.
     fulfillment_service_gid: Mapped[str | None] = mapped_column(String(255))
     fulfillment_location_gid: Mapped[str | None] = mapped_column(String(255))
+    # Fingerprint of the webhook topics last registered in the store: a release that subscribes
+    # to more topics registers them for shops installed before it (domain/shop/subscriptions.py).
+    webhook_topics: Mapped[str | None] = mapped_column(String(64))
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -1,16 +1,19 @@
 """What can still be refunded on an order, and the merchant's refund form checked against it,
 field by field (domain.money.refunds sends and records what passes).
 
-Refundable = what was paid (per line quantity x unit price, Shopify's shipping charge, the
-order total capped by what Shopify still holds of the captured payment) minus Relay's ledger
-of refunds recorded in Shopify (made in Relay or mirrored from the Shopify admin; pending ones
-count too). Money is Decimal with the currency's decimal places (Babel's CLDR data).
+Refundable = what was paid (per line: after every discount Shopify allocated to it, with its
+tax unless prices include it, domain.money.line_money; Shopify's shipping charge; the order
+total capped by what Shopify still holds of the captured payment) minus Relay's ledger of
+refunds recorded in Shopify (made in Relay or mirrored from the Shopify admin; pending ones
+count too), and per line never more than Shopify's own suggestedRefund of what is left. All
+in the customer's currency (the order's presentment currency), the shop's shown beside.
+Money is Decimal with the currency's decimal places (Babel's CLDR data).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -19,13 +22,9 @@ from sqlalchemy.orm import selectinload
 from domain.errors import InvalidInput
 from domain.models.orders import LineItem, Order, SupplierOrder
 from domain.models.refunds import Refund
-from domain.money import supplier_ledger
-from domain.money.amounts import (
-    currency_decimals,
-    fits_currency,
-    format_money,
-    round_to_currency,
-)
+from domain.money import line_money, supplier_ledger
+from domain.money.amounts import format_money, round_to_currency
+from domain.money.form_values import parse_money, parse_quantity
 from extensions import db
 
 SPENT = ("pending", "recorded")  # refunds that count against what is refundable
@@ -53,18 +52,30 @@ class LineState:
     supplier_order: SupplierOrder | None = None
     # Why Relay will not refund this line (its supplier was paid out), or None.
     blocked: str | None = None
+    # What Shopify would still give back for the line's units (suggestedRefund), when asked.
+    shopify_left: Decimal | None = None
+    duties_left: Decimal = ZERO  # import duties of the line Shopify would still give back
 
     @property
     def paid(self) -> Decimal:
-        return self.line.unit_price * self.line.quantity
+        """After discounts, with tax unless prices include it, in the refund currency: for
+        the units the customer kept paying for (an order edit's removed units are not paid)."""
+        paid, bought = line_money.line_paid(self.line), self.line.bought_quantity
+        kept = min(bought, self.line.quantity + self.refunded_quantity)
+        if kept >= bought or not bought:
+            return paid
+        return round_to_currency(paid * kept / bought, line_money.refund_currency(self.line.order))
 
     @property
     def quantity_left(self) -> int:
-        return self.line.quantity - self.refunded_quantity
+        """Units still refundable: bought, less refunded, and never more than the order holds
+        now (an edit's removed units are gone; Shopify's currentQuantity)."""
+        return max(0, min(self.line.bought_quantity - self.refunded_quantity, self.line.quantity))
 
     @property
     def amount_left(self) -> Decimal:
-        return max(ZERO, self.paid - self.refunded_amount)
+        left = max(ZERO, self.paid - self.refunded_amount)
+        return left if self.shopify_left is None else min(left, max(ZERO, self.shopify_left))
 
 
 @dataclass
@@ -79,12 +90,24 @@ class Refundable:
     captured_left: Decimal | None = None  # Shopify's word, when it was asked
 
     @property
+    def shop_currency(self) -> str | None:
+        """The shop's currency when it is not the refund currency (shown beside), else None."""
+        return self.order.currency if self.order.currency != self.currency else None
+
+    def shop_amount(self, amount: Decimal) -> Decimal | None:
+        return line_money.shop_amount(self.order, amount)
+
+    @property
+    def duties_left(self) -> Decimal:
+        return sum((s.duties_left for s in self.lines if not s.blocked), ZERO)
+
+    @property
     def shipping_left(self) -> Decimal:
         return max(ZERO, self.shipping_paid - self.shipping_refunded)
 
     @property
     def total_left(self) -> Decimal:
-        left = max(ZERO, self.order.total - self.refunded_total)
+        left = max(ZERO, line_money.order_total(self.order) - self.refunded_total)
         return left if self.captured_left is None else min(left, max(ZERO, self.captured_left))
 
     @property
@@ -102,8 +125,14 @@ class Refundable:
 
 
 def refundable_of(
-    order: Order, *, shipping_paid: Decimal, captured_left: Decimal | None = None
+    order: Order,
+    *,
+    shipping_paid: Decimal,
+    captured_left: Decimal | None = None,
+    context=None,
 ) -> Refundable:
+    """`context`: Shopify's RefundContext, whose suggestedRefund caps each line and names the
+    duties left (without it, Relay's own ledger alone)."""
     refunds = list(
         db.session.scalars(
             select(Refund)
@@ -119,14 +148,22 @@ def refundable_of(
                 state.refunded_quantity += rl.quantity
                 state.refunded_amount += rl.amount
                 state.restocked += rl.restock_quantity
-    by_supplier = {so.supplier_id: so for so in order.supplier_orders}
+    by_part = {(so.supplier_id, so.part): so for so in order.supplier_orders}
     for state in states.values():
-        so = by_supplier.get(state.line.supplier_id) if state.line.supplier_id else None
+        line = state.line
+        so = by_part.get((line.supplier_id, line.part)) if line.supplier_id else None
         state.supplier_order = so
         state.blocked = supplier_ledger.why_paid_out(so) if so is not None else None
+        if context is not None and context.line_refundable is not None:
+            gid = state.line.shopify_gid
+            state.shopify_left = context.line_refundable.get(gid, ZERO)
+            state.duties_left = sum(
+                (context.duty_left.get(d, ZERO) for d in context.duties_of_line.get(gid, ())),
+                ZERO,
+            )
     return Refundable(
         order=order,
-        currency=order.currency,
+        currency=line_money.refund_currency(order),
         lines=list(states.values()),
         shipping_paid=shipping_paid,
         shipping_refunded=sum((r.shipping_amount for r in refunds), ZERO),
@@ -139,6 +176,8 @@ def refundable_of(
 def full_refund_values(refundable: Refundable) -> dict[str, str]:
     """The form prefilled with everything still refundable (Full refund)."""
     values = {"mode": "full", "shipping": _plain(refundable.shipping_left, refundable.currency)}
+    if refundable.duties_left:
+        values["duties"] = "on"
     for state in refundable.lines:
         if state.blocked:
             continue
@@ -169,59 +208,16 @@ class RefundRequest:
     reason: str | None = None
     notify: bool = False
     key: str = ""
+    duties: Decimal = ZERO  # import duties given back (the refunded items', all that is left)
 
     @property
     def total(self) -> Decimal:
-        return sum((line.amount for line in self.lines), ZERO) + self.shipping
+        return sum((line.amount for line in self.lines), ZERO) + self.shipping + self.duties
 
-
-MAX_AMOUNT_DIGITS = 15  # digits before the decimal point
-
-
-def parse_money(raw, currency: str, label: str) -> Decimal:
-    """A non-negative amount with at most the currency's decimal places; blank is zero."""
-    text = str(raw or "").strip().replace(" ", "")
-    if not text:
-        return ZERO
-    if "," in text and "." not in text:
-        text = text.replace(",", ".")  # a decimal comma (fr, hu)
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(_("%(field)s must be an amount, like 12.50.", field=label)) from None
-    if not amount.is_finite() or (amount and amount.adjusted() >= MAX_AMOUNT_DIGITS):
-        # Beyond any order's total, and beyond what the Decimal context can quantize.
-        raise ValueError(_("%(field)s must be an amount, like 12.50.", field=label))
-    if amount < 0:
-        raise ValueError(_("%(field)s cannot be negative.", field=label))
-    if not fits_currency(amount, currency):
-        digits = currency_decimals(currency)
-        if digits == 0:
-            raise ValueError(
-                _("%(field)s: %(currency)s has no decimals.", field=label, currency=currency)
-            )
-        raise ValueError(
-            _(
-                "%(field)s: %(currency)s has at most %(num)d decimals.",
-                field=label,
-                currency=currency,
-                num=digits,
-            )
-        )
-    return amount
-
-
-def parse_quantity(raw, label: str) -> int:
-    text = str(raw or "").strip()
-    if not text:
-        return 0
-    try:
-        number = int(text)
-    except ValueError:
-        raise ValueError(_("%(field)s must be a whole number.", field=label)) from None
-    if number < 0:
-        raise ValueError(_("%(field)s cannot be negative.", field=label))
-    return number
+    @property
+    def duty_lines(self) -> list[LineRefund]:
+        """The lines whose duties go back: those refunded with a quantity."""
+        return [line for line in self.lines if line.quantity and line.state.duties_left]
 
 
 def money_text(amount: Decimal, currency: str) -> str:
@@ -252,6 +248,13 @@ def parse(form, refundable: Refundable) -> RefundRequest:
             "Shipping refund: at most %(max)s of shipping can still be refunded.",
             max=money_text(refundable.shipping_left, currency),
         )
+    if values.get("duties") in ("on", "1", "true", "yes"):
+        request.duties = sum((line.state.duties_left for line in request.duty_lines), ZERO)
+        if not request.duties:
+            errors["duties"] = _(
+                "Duties: enter a quantity for the items whose import duties go back (none of "
+                "the items chosen has duties left to refund)."
+            )
     reason = str(form.get("reason") or "").strip()
     if len(reason) > MAX_REASON:
         errors["reason"] = _("The reason is too long (at most %(num)d characters).", num=MAX_REASON)
@@ -301,9 +304,11 @@ def _check_line(line: LineRefund, names: dict[str, str], currency: str, errors) 
     """The line's quantities and amount against what was bought and what is left of it."""
     state, title = line.state, line.state.line.title
     quantity, amount, restock = line.quantity, line.amount, line.restock
-    if quantity > state.line.quantity:
+    if quantity > state.line.bought_quantity:
         errors[names["qty"]] = _(
-            "%(t)s: %(num)d bought; you cannot refund more.", t=title, num=state.line.quantity
+            "%(t)s: %(num)d bought; you cannot refund more.",
+            t=title,
+            num=state.line.bought_quantity,
         )
     elif quantity > state.quantity_left:
         errors[names["qty"]] = _(

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from domain.models.orders import Order
 from domain.models.refunds import Refund, RefundLine
+from domain.money import line_money
 from domain.money.amounts import round_to_currency
 from domain.money.refunds import _mark_recorded
 from domain.shop import shops
@@ -71,7 +72,9 @@ def _refunded_items(order: Order, refund: webhook_payloads.ShopifyRefund) -> _Re
         items.quantities[line.id] = items.quantities.get(line.id, 0) + refunded.quantity
         if refunded.restocked:
             items.restocked[line.id] = items.restocked.get(line.id, 0) + refunded.quantity
-        items.subtotals[line.id] = items.subtotals.get(line.id, ZERO) + refunded.subtotal
+        # What the customer got back for the units: their tax too unless prices include it.
+        worth = refunded.subtotal + (ZERO if order.taxes_included else refunded.tax)
+        items.subtotals[line.id] = items.subtotals.get(line.id, ZERO) + worth
     return items
 
 
@@ -80,7 +83,9 @@ def _mirrored(
 ) -> Refund:
     """The refund made in the Shopify admin, as Relay records it."""
     total = refund.amount
-    shipping = min(refund.shipping, total)
+    shipping_money = refund.shipping + (ZERO if order.taxes_included else refund.shipping_tax)
+    shipping = min(shipping_money, total)
+    duties = min(refund.duties, total - shipping)
     return Refund(
         shop_id=shop.id,
         order_id=order.id,
@@ -90,12 +95,13 @@ def _mirrored(
         status="pending",
         amount=total,
         shipping_amount=shipping,
-        currency=order.currency,
+        duties_amount=duties,
+        currency=line_money.refund_currency(order),
         reason=refund.note,
         notify=False,
         restock=bool(items.restocked),
         created_by=None,
-        lines=_lines(order, items, total - shipping),
+        lines=_lines(order, items, total - shipping - duties),
     )
 
 
@@ -108,7 +114,8 @@ def _lines(order: Order, items: _RefundedItems, money_for_lines: Decimal):
     by_id = {li.id: li for li in order.line_items}
     result, left = [], money_for_lines
     for line_id in sorted(set(quantities) | set(subtotals)):
-        amount = min(left, round_to_currency(subtotals.get(line_id, ZERO) * scale, order.currency))
+        currency = line_money.refund_currency(order)
+        amount = min(left, round_to_currency(subtotals.get(line_id, ZERO) * scale, currency))
         left -= amount
         result.append(
             RefundLine(

@@ -23,7 +23,7 @@ from domain.clock import utcnow
 from domain.errors import NotFound, StoreUnreachable, WrongState
 from domain.models.orders import LineItem, Order
 from domain.models.refunds import Refund, RefundLine
-from domain.money import supplier_ledger
+from domain.money import money_sync, supplier_ledger
 from domain.money.refund_checks import (
     Refundable,
     RefundInvalid,
@@ -72,9 +72,13 @@ def context_of(shop, order: Order) -> refunds_gateway.RefundContext:
 
 def form_refundable(shop, order: Order) -> Refundable:
     """What the form shows: Relay's ledger set against what Shopify says was paid."""
+    money_sync.ensure_money(shop, order)
     context = context_of(shop, order)
     return refundable_of(
-        order, shipping_paid=context.shipping_paid, captured_left=context.captured_left
+        order,
+        shipping_paid=context.shipping_paid,
+        captured_left=context.captured_left,
+        context=context,
     )
 
 
@@ -82,8 +86,9 @@ def create_refund(shop, order_id: int, form, *, actor_name: str | None = None) -
     """Check, reserve (pending, under the order lock), send to Shopify, record. Raises
     RefundInvalid / WrongState / StoreUnreachable with nothing refunded."""
     order = order_of(shop, order_id)
+    money_sync.ensure_money(shop, order)
     context = context_of(shop, order)  # Shopify is read before any lock is taken
-    refund = _reserve(shop, order_id, form, context, actor_name)
+    refund, duty_gids = _reserve(shop, order_id, form, context, actor_name)
     lines = [
         refunds_gateway.RefundLineInput(
             rl.line_item.shopify_gid,
@@ -108,6 +113,7 @@ def create_refund(shop, order_id: int, form, *, actor_name: str | None = None) -
             amount=refund.amount,
             note=refund.reason,
             notify=refund.notify,
+            duty_gids=duty_gids,
         )
     except ShopifyUserError as exc:
         _failed(refund_id, str(exc))
@@ -123,7 +129,7 @@ def create_refund(shop, order_id: int, form, *, actor_name: str | None = None) -
                 "order within a minute (from Shopify's notification); check before trying again."
             )
         ) from None
-    return record(shop, refund_id, created.gid)
+    return record(shop, refund_id, created.gid, shop_total=created.shop_total)
 
 
 def _restock_location(shop, line: LineItem) -> str | None:
@@ -133,9 +139,12 @@ def _restock_location(shop, line: LineItem) -> str | None:
 
 
 @unit_of_work
-def _reserve(shop, order_id: int, form, context, actor_name: str | None) -> Refund:
+def _reserve(
+    shop, order_id: int, form, context, actor_name: str | None
+) -> tuple[Refund, tuple[str, ...]]:
     """Check the form against what is refundable now, and reserve the amount: a unit of work
-    of its own, committed before Shopify is asked (the order's lock is released)."""
+    of its own, committed before Shopify is asked (the order's lock is released). Returns the
+    pending refund and the duties (gids) it gives back."""
     order = order_of(shop, order_id, lock=True)
     key = str(form.get("key") or "").strip()[:64]
     if not key:
@@ -145,7 +154,10 @@ def _reserve(shop, order_id: int, form, context, actor_name: str | None) -> Refu
     ):
         raise WrongState(ALREADY_SENT())
     refundable = refundable_of(
-        order, shipping_paid=context.shipping_paid, captured_left=context.captured_left
+        order,
+        shipping_paid=context.shipping_paid,
+        captured_left=context.captured_left,
+        context=context,
     )
     seen = str(form.get("seen") or "")
     if seen.isdigit() and int(seen) != refundable.seen:
@@ -168,7 +180,8 @@ def _reserve(shop, order_id: int, form, context, actor_name: str | None) -> Refu
         status="pending",
         amount=request.total,
         shipping_amount=request.shipping,
-        currency=order.currency,
+        duties_amount=request.duties,
+        currency=refundable.currency,
         reason=request.reason,
         notify=request.notify,
         restock=any(line.restock for line in request.lines),
@@ -188,7 +201,13 @@ def _reserve(shop, order_id: int, form, context, actor_name: str | None) -> Refu
         db.session.flush()
     except IntegrityError:  # the same form submitted twice at once: the key is taken
         raise WrongState(ALREADY_SENT()) from None
-    return refund
+    duty_gids = tuple(
+        duty
+        for line in (request.duty_lines if request.duties else [])
+        for duty in context.duties_of_line.get(line.state.line.shopify_gid, ())
+        if context.duty_left.get(duty)
+    )
+    return refund, duty_gids
 
 
 def ALREADY_SENT() -> str:  # noqa: N802  (a message, translated when raised)
@@ -230,7 +249,7 @@ def _failed(refund_id: int, error: str) -> None:
 
 
 @unit_of_work
-def record(shop, refund_id: int, shopify_gid: str) -> Refund:
+def record(shop, refund_id: int, shopify_gid: str, *, shop_total: Decimal | None = None) -> Refund:
     """Shopify has the refund: mark it recorded, write the suppliers' shares and the timeline.
     Idempotent (the refunds/create webhook may have adopted it first)."""
     refund = db.session.get(Refund, refund_id)
@@ -238,6 +257,8 @@ def record(shop, refund_id: int, shopify_gid: str) -> Refund:
     db.session.refresh(refund)
     if refund.status == "recorded":
         return refund
+    if shop_total is not None and refund.currency != refund.order.currency:
+        refund.shop_amount = shop_total
     _mark_recorded(refund, shopify_gid)
     return refund
 

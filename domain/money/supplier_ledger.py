@@ -8,11 +8,15 @@ automatic-payment suppliers `payout_delay_days` after its part shipped (the swee
 
 A refund of a supplier's items before the payout means the supplier owes back its share: one
 ledger entry per supplier per refund, at the supplier's cost (VariantMapping.cost) in the
-proportion refunded. At cost, because the supplier was paid its cost, not the retail price:
+proportion refunded of what the customer paid for the line (after its discounts, with its tax
+unless prices include it: domain.money.line_money), so a discounted line refunded in full
+gives back the whole cost, and refunding a line's tax takes nothing more from the supplier.
+At cost, because the supplier was paid its cost, not the retail price:
 asking it for the refunded retail amount would claim the merchant's margin from it too (when
-no cost is mapped, the refunded amount is the only figure there is, and the entry says so).
-Cumulative rounding: each refund owes round(cost x refunded so far / price) minus what the
-earlier refunds already owed, so the shares of a line never add up to more than its cost.
+no cost is mapped, the line's discounted price in the shop's currency, in the same proportion,
+is the only figure there is, and the entry says so). Cumulative rounding: each refund owes
+round(cost x refunded so far / paid) minus what the earlier refunds already owed, so the
+shares of a line never add up to more than its cost.
 
 The entry settles by itself (deducted from the next payout: `automatic`) when both sides pay
 through Relay: the supplier pays automatically and is on Relay (channel store or portal).
@@ -35,6 +39,7 @@ from domain.clock import aware, utcnow
 from domain.errors import NotFound, WrongState
 from domain.models.orders import Supplier, SupplierOrder, VariantMapping
 from domain.models.refunds import Refund, RefundLine, SupplierLedgerEntry
+from domain.money import line_money
 from domain.money.amounts import format_money, round_to_currency
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
@@ -64,14 +69,15 @@ def why_paid_out(supplier_order: SupplierOrder) -> str | None:
 
 
 def owed_share(
-    cost: Decimal, unit_price: Decimal, refunded_before: Decimal, refunded_now: Decimal, currency
+    cost: Decimal, price: Decimal, refunded_before: Decimal, refunded_now: Decimal, currency
 ) -> Decimal:
-    """The supplier's share of `refunded_now` of a line whose unit sells at `unit_price` and
-    costs `cost`, given `refunded_before` already refunded on that line (telescoping)."""
-    if unit_price <= 0:
+    """The supplier's share of `refunded_now` of units the customer paid `price` for and that
+    cost `cost` (the same units: one, or the whole line), given `refunded_before` already
+    refunded on that line (telescoping)."""
+    if price <= 0:
         return ZERO
-    after = round_to_currency(cost * (refunded_before + refunded_now) / unit_price, currency)
-    before = round_to_currency(cost * refunded_before / unit_price, currency)
+    after = round_to_currency(cost * (refunded_before + refunded_now) / price, currency)
+    before = round_to_currency(cost * refunded_before / price, currency)
     return after - before
 
 
@@ -118,12 +124,12 @@ def record_refund(refund: Refund) -> list[SupplierLedgerEntry]:
 def _owed_back(refund: Refund) -> tuple[dict[tuple[int, str], Decimal], dict[tuple[int, str], str]]:
     """What each paid supplier order owes back for the refund's lines, per (supplier order,
     currency), and on what basis: its cost, the refunded amount, or mixed."""
-    by_supplier = {so.supplier_id: so for so in refund.order.supplier_orders}
+    by_part = {(so.supplier_id, so.part): so for so in refund.order.supplier_orders}
     owed: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
     basis: dict[tuple[int, str], str] = {}
     for rl in refund.lines:
         line = rl.line_item
-        so = by_supplier.get(line.supplier_id) if line.supplier_id else None
+        so = by_part.get((line.supplier_id, line.part)) if line.supplier_id else None
         if so is None or so.supplier_paid_at is None or so.supplier_paid_out_at is not None:
             continue  # never paid: owes nothing; paid out: settled outside Relay
         mapping = db.session.scalar(
@@ -132,12 +138,17 @@ def _owed_back(refund: Refund) -> tuple[dict[tuple[int, str], Decimal], dict[tup
             )
         )
         before = _refunded_before(rl)
+        paid = line_money.line_paid(line)  # in the refund currency, as rl.amount is
         if mapping is not None and mapping.cost is not None:
             currency = mapping.cost_currency or so.supplier.currency or refund.currency
-            share = owed_share(mapping.cost, line.unit_price, before, rl.amount, currency)
+            cost = mapping.cost * line.bought_quantity  # as `paid` counts every unit bought
+            share = owed_share(cost, paid, before, rl.amount, currency)
             how = "cost"
         else:
-            currency, share, how = refund.currency, rl.amount, "refunded_amount"
+            # The line's discounted price in shop money (no tax: the supplier never had it).
+            currency, how = refund.order.currency, "refunded_amount"
+            price = line_money.discounted_total(line, shop=True)
+            share = owed_share(price, paid, before, rl.amount, currency)
         key = (so.id, currency)
         owed[key] += share
         basis[key] = how if basis.get(key, how) == how else "mixed"

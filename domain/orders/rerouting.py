@@ -4,10 +4,11 @@ between locations before they are requested.
 Only lines of supplier orders that have not left Relay move. A supplier order that was sent
 ("scheduled" is included: its hold timer is already running and the forward job may be
 sending it right now), shipped or cancelled keeps its lines, and a line never joins such a
-part: it stays where it is and the timeline says why. The unassigned part becomes the new
-supplier's part through the status table (supplier_assigned / supplier_assigned_unpaid), and a
-supplier's part left with nothing mapped to it becomes the unassigned part
-(supplier_unassigned); parts emptied otherwise are dropped (they were never sent).
+part: a line mapped to a supplier whose part was sent goes to a follow-up part of that
+supplier (SupplierOrder.part 2, 3...), requested on its own, and the timeline says so. The
+unassigned part becomes the new supplier's part through the status table (supplier_assigned /
+supplier_assigned_unpaid), and a supplier's part left with nothing mapped to it becomes the
+unassigned part (supplier_unassigned); parts emptied otherwise are dropped (they were never sent).
 """
 
 from __future__ import annotations
@@ -21,12 +22,21 @@ from sqlalchemy.orm import selectinload
 from domain import states
 from domain.fulfillment import hooks
 from domain.models.orders import LineItem, Order, Supplier, SupplierOrder
+from domain.models.shop import Shop
 from domain.orders import routing, timeline
-from domain.orders.sync import PAID_STATUSES
+from domain.orders.paid import counts_as_paid
 from domain.orders.timeline import N_, EventKind
 from extensions import db
 
 REROUTABLE = routing.OPEN_FOR_LINES
+# Stored on timelines written before follow-up parts (EventKind.REROUTE_BLOCKED): kept in the
+# catalogs so those events still read in French and Hungarian.
+LEGACY_MESSAGES = (
+    N_(
+        "%(sku)s is now mapped to %(supplier)s, but that supplier's part of this order was "
+        "already sent; the item stays where it is"
+    ),
+)
 CHUNK = 500
 
 
@@ -34,7 +44,8 @@ CHUNK = 500
 class RerouteReport:
     orders: int = 0  # orders whose items moved
     lines: int = 0
-    blocked: list[str] = field(default_factory=list)  # order names whose items could not move
+    # Order names whose items went to a follow-up part (their supplier's part was sent).
+    follow_ups: list[str] = field(default_factory=list)
 
 
 def reroute_skus(shop_id: int, skus: set[str]) -> RerouteReport:
@@ -73,33 +84,49 @@ def _open_orders_with(shop_id: int, skus: set[str]) -> list[Order]:
 
 
 def _reroute_order(order: Order, skus: set[str], mapping: dict, report: RerouteReport) -> None:
-    parts = {so.supplier_id: so for so in order.supplier_orders}
+    parts = {(so.supplier_id, so.part): so for so in order.supplier_orders}
+    latest = {}  # each supplier's newest part (a follow-up's number is higher)
+    for so in order.supplier_orders:
+        if so.supplier_id not in latest or so.part > latest[so.supplier_id].part:
+            latest[so.supplier_id] = so
     unassigned_parts = [so for so in order.supplier_orders if so.supplier_id is None]
 
-    def open_part(supplier_id: int | None) -> bool:
-        """May lines leave or join this supplier's part of the order?"""
+    def open_part(supplier_id: int | None, part: SupplierOrder | None) -> bool:
+        """May lines leave or join this part of the order?"""
         if supplier_id is None:
             # A deleted supplier's past part also has no supplier: lines without a supplier
             # are then ambiguous, so they stay put.
             return len(unassigned_parts) <= 1 and all(
                 so.status in REROUTABLE for so in unassigned_parts
             )
-        part = parts.get(supplier_id)
         return part is None or part.status in REROUTABLE
 
-    moves, blocked = [], []
+    moves, follow_ups = [], []
     for line in order.line_items:
-        if line.sku not in skus or not line.goes_to_a_supplier:
+        if line.sku not in skus or line.quantity == 0 or not line.goes_to_a_supplier:
             continue
         target = mapping[line.sku].supplier_id if line.sku in mapping else None
-        if target == line.supplier_id or not open_part(line.supplier_id):
+        source = parts.get((line.supplier_id, line.part))
+        if target == line.supplier_id or not open_part(line.supplier_id, source):
             continue
-        if not open_part(target):
-            if target is not None:
-                blocked.append((line, target))
-            continue
+        target_part = latest.get(target)
+        if not open_part(target, target_part):
+            if target is None:
+                continue
+            # The supplier's part was sent: the line goes to a follow-up part of its own,
+            # requested like any other (Shopify holds it on a fulfillment order not requested).
+            follow_up = SupplierOrder(
+                shop_id=order.shop_id,
+                supplier_id=target,
+                part=target_part.part + 1,
+                status=states.initial_status(paid=_paid(order), has_supplier=True),
+            )
+            order.supplier_orders.append(follow_up)
+            latest[target] = parts[(target, follow_up.part)] = follow_up
+            follow_ups.append((line, target))
         moves.append((line, line.supplier_id, target))
         line.supplier_id = target
+        line.part = latest[target].part if target in latest else 1
     if moves:
         _reshape_parts(order)
         names = _supplier_names(order, moves)
@@ -115,32 +142,40 @@ def _reroute_order(order: Order, skus: set[str], mapping: dict, report: RerouteR
         report.orders += 1
         report.lines += len(moves)
         hooks.order_synced(order)  # a part now at an auto-place supplier is requested
-    for line, target in blocked:
+    for line, target in follow_ups:
         timeline.record(
             order,
-            EventKind.REROUTE_BLOCKED,
+            EventKind.FOLLOW_UP_PART,
             N_(
-                "%(sku)s is now mapped to %(supplier)s, but that supplier's part of this order "
-                "was already sent; the item stays where it is"
+                "%(sku)s is now mapped to %(supplier)s, whose part of this order was already "
+                "sent: the item is a follow-up part for that supplier, to request on its own"
             ),
             actor="relay",
             sku=line.sku,
             supplier=_supplier_names(order, [(line, None, target)]).get(target) or "",
         )
-        report.blocked.append(order.name)
+        report.follow_ups.append(order.name)
+
+
+def _paid(order: Order) -> bool:
+    return counts_as_paid(order.financial_status, db.session.get(Shop, order.shop_id))
 
 
 def _reshape_parts(order: Order) -> None:
     """One open part per supplier that has lines; emptied open parts are reused or dropped."""
-    paid = order.financial_status in PAID_STATUSES
-    wanted = {
-        line.supplier_id
-        for line in order.line_items
-        if line.supplier_id is not None or line.goes_to_a_supplier
-    }
+    paid = _paid(order)
+    # Lines the store ships itself (another location, pickup, no shipping) make no part.
+    kept = [
+        line for line in order.line_items if line.supplier_id is not None or line.goes_to_a_supplier
+    ]
+    wanted = {line.supplier_id for line in kept}
+    wanted_parts = {(line.supplier_id, line.part) for line in kept}
     missing = wanted - {so.supplier_id for so in order.supplier_orders}
     for part in list(order.supplier_orders):
-        if part.supplier_id in wanted or part.status not in REROUTABLE:
+        if (part.supplier_id, part.part) in wanted_parts or part.status not in REROUTABLE:
+            continue
+        if part.part > 1:  # an emptied follow-up part: its supplier keeps its first part
+            order.supplier_orders.remove(part)
             continue
         newcomers = sorted(s for s in missing if s is not None)
         if part.supplier_id is None and newcomers:

@@ -7,6 +7,8 @@ from sqlalchemy import select
 
 from domain import states
 from domain.models.orders import Order, SupplierOrder, VariantMapping
+from domain.orders import timeline
+from domain.orders.timeline import N_, EventKind
 from extensions import db
 
 
@@ -31,40 +33,79 @@ def _open_for_lines(supplier_order: SupplierOrder | None) -> bool:
 
 
 def split(order: Order, *, paid: bool) -> list[SupplierOrder]:
-    """Assign lines to suppliers and make sure one supplier order exists per supplier.
-    Existing supplier orders keep their status; only missing ones are created."""
+    """Assign lines to suppliers and make sure one supplier order exists per supplier part.
+    Existing supplier orders keep their status; only missing ones are created.
+
+    A line newly mapped to a supplier whose part was already sent goes to a follow-up part of
+    that supplier (part 2, 3...), requested and forwarded like any other: Shopify puts units
+    added by an order edit on a fulfillment order of their own, so the sent part never changes.
+    Lines the order no longer holds (quantity 0: removed by an edit, refunded) count for no
+    part; a part left with none before it was sent is cancelled (the unassigned one dropped)."""
     mapping = mappings_for(order.shop_id, {li.sku for li in order.line_items if li.sku})
-    parts = {so.supplier_id: so for so in order.supplier_orders}
+    latest = _latest_parts(order)
     for line in order.line_items:
         if (
             line.supplier_id is None
             and line.goes_to_a_supplier
+            and line.quantity > 0
             and line.sku in mapping
-            and _open_for_lines(parts.get(None))
-            and _open_for_lines(parts.get(mapping[line.sku].supplier_id))
+            and latest.get(None, (1, True))[1]
         ):
-            line.supplier_id = mapping[line.sku].supplier_id
+            supplier_id = mapping[line.sku].supplier_id
+            part, open_for_lines = latest.get(supplier_id, (1, True))
+            if not open_for_lines:  # sent: a follow-up part, made below
+                part += 1
+                latest[supplier_id] = (part, True)
+            line.supplier_id, line.part = supplier_id, part
     # Lines the store ships itself (another location, pickup, no shipping) make no part.
     wanted = {
-        line.supplier_id
+        (line.supplier_id, line.part)
         for line in order.line_items
-        if line.supplier_id is not None or line.goes_to_a_supplier
+        if line.quantity > 0 and (line.supplier_id is not None or line.goes_to_a_supplier)
     }
-    present = {so.supplier_id for so in order.supplier_orders}
+    present = {(so.supplier_id, so.part) for so in order.supplier_orders}
     created = []
-    for supplier_id in sorted(wanted - present, key=lambda s: (s is None, s or 0)):
+    missing = sorted(wanted - present, key=lambda key: (key[0] is None, key[0] or 0, key[1]))
+    for supplier_id, part in missing:
         supplier_order = SupplierOrder(
             shop_id=order.shop_id,
             supplier_id=supplier_id,
+            part=part,
             status=states.initial_status(paid=paid, has_supplier=supplier_id is not None),
         )
         order.supplier_orders.append(supplier_order)
         created.append(supplier_order)
-    # An unassigned bucket with nothing left in it (all SKUs mapped since) is dropped.
-    for supplier_order in list(order.supplier_orders):
-        if supplier_order.supplier_id is None and None not in wanted:
-            order.supplier_orders.remove(supplier_order)
+    if order.cancelled_at is None:
+        for supplier_order in list(order.supplier_orders):
+            if (supplier_order.supplier_id, supplier_order.part) in wanted:
+                continue
+            if supplier_order.supplier_id is None:
+                # Nothing left unassigned (all SKUs mapped since, or removed): dropped.
+                order.supplier_orders.remove(supplier_order)
+            elif states.advance(supplier_order, "emptied_in_store"):
+                # Not sent, and every item of it removed or refunded in the store: nothing to
+                # send. Kept, cancelled, for what it carries (a supplier payment, the ledger).
+                timeline.record(
+                    order,
+                    EventKind.PART_EMPTIED,
+                    N_(
+                        "Every item for %(supplier)s was removed or refunded in the store: "
+                        "nothing will be sent"
+                    ),
+                    actor="shopify",
+                    supplier=supplier_order.supplier.name if supplier_order.supplier else "",
+                )
     return created
+
+
+def _latest_parts(order: Order) -> dict[int | None, tuple[int, bool]]:
+    """Each supplier's newest part of the order: (its number, may lines still join it)."""
+    latest: dict[int | None, SupplierOrder] = {}
+    for supplier_order in order.supplier_orders:
+        known = latest.get(supplier_order.supplier_id)
+        if known is None or supplier_order.part > known.part:
+            latest[supplier_order.supplier_id] = supplier_order
+    return {key: (so.part, _open_for_lines(so)) for key, so in latest.items()}
 
 
 def supplier_skus(order: Order) -> dict[str, str]:

@@ -8,15 +8,16 @@ change: created or updated, stale or skipped, and how the order splits per suppl
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from domain import states
 from domain.clock import aware, utcnow
-from domain.fulfillment import hooks
+from domain.fulfillment import hooks, line_changes
 from domain.models.orders import (
     LineItem,
     Order,
@@ -27,19 +28,19 @@ from domain.models.orders import (
     VariantMapping,
 )
 from domain.models.shop import Shop
-from domain.orders import routing, timeline
+from domain.orders import routing, store_changes, timeline
+from domain.orders.paid import counts_as_paid
 from domain.orders.timeline import N_, EventKind
 from domain.shop import compliance
 from domain.shop.settings import settings_of
 from extensions import db
+from integrations.shopify_admin.ids import gid
 from integrations.shopify_admin.order_shapes import ShopifyOrder
-from integrations.shopify_admin.webhook_payloads import Customer
-
-PAID_STATUSES = {"PAID", "PARTIALLY_REFUNDED", "REFUNDED", "PARTIALLY_PAID"}
+from integrations.shopify_admin.webhook_payloads import ComplianceRequest, Customer
 
 
-def _paid(snapshot: ShopifyOrder) -> bool:
-    return snapshot.financial_status in PAID_STATUSES
+def _paid(snapshot: ShopifyOrder, shop: Shop) -> bool:
+    return counts_as_paid(snapshot.financial_status, shop)
 
 
 def _event(order: Order, kind: EventKind, message: str, **data) -> None:
@@ -86,7 +87,7 @@ def upsert(shop: Shop, snapshot: ShopifyOrder, *, source: str) -> str:
     order = _locked_order(shop, snapshot.gid)
     created = False
     if order is None:
-        if settings_of(shop).paid_only and not _paid(snapshot):
+        if settings_of(shop).paid_only and not _paid(snapshot, shop):
             return "skipped"
         # A webhook and the backfill may bring the same new order at the same moment: the
         # row is claimed with INSERT ... ON CONFLICT DO NOTHING, and whoever did not claim it
@@ -94,20 +95,28 @@ def upsert(shop: Shop, snapshot: ShopifyOrder, *, source: str) -> str:
         created = _insert_if_absent(shop, snapshot)
         order = _locked_order(shop, snapshot.gid)
     if created:
-        return _created(order, snapshot, source)
+        return _created(shop, order, snapshot, source)
     if order.shopify_updated_at and snapshot.updated_at < aware(order.shopify_updated_at):
         return "stale"  # an older delivery arrived late: what we hold is newer
-    was_paid = order.financial_status in PAID_STATUSES
+    if order.deleted_at is not None:
+        return "stale"  # deleted in Shopify: a delivery from before that changes nothing
+    snapshot = _without_redacted_customer(order, snapshot)
+    was_paid = counts_as_paid(order.financial_status, shop)
     previous_store_status = order.store_status
     was_cancelled = order.cancelled_at is not None
     previous_address = order.shipping_address
     changed = _apply(order, snapshot)
+    sent_before = line_changes.sent_quantities(order)
     _sync_lines(order, snapshot)
-    routing.split(order, paid=_paid(snapshot))
-    if _paid(snapshot) and not was_paid:
-        order.paid_at = utcnow()
+    routing.split(order, paid=_paid(snapshot, shop))
+    line_changes.tell_suppliers(order, sent_before)
+    if _paid(snapshot, shop):
+        if not was_paid or order.paid_at is None:
+            order.paid_at = utcnow()
+            _event(order, EventKind.PAID, N_("Payment captured in the store"), via=source)
+        # Also for an order paid before: a follow-up part made while an edit left it partly
+        # paid waits for the balance, and moves on once it is paid.
         _advance_all(order, "paid")
-        _event(order, EventKind.PAID, N_("Payment captured in the store"), via=source)
     if snapshot.store_status != previous_store_status:
         event = states.STORE_STATUS_EVENTS.get(snapshot.store_status)
         # The store's status is the whole order's: it speaks for a supplier order only when
@@ -120,6 +129,8 @@ def upsert(shop: Shop, snapshot: ShopifyOrder, *, source: str) -> str:
             and all(line.goes_to_a_supplier for line in order.line_items)
         ):
             _advance_all(order, event)
+        # Which parts the merchant fulfilled itself, per part, from Shopify's fulfillments.
+        store_changes.fulfillment_changed(order)
         _event(
             order,
             EventKind.STORE_STATUS,
@@ -128,20 +139,19 @@ def upsert(shop: Shop, snapshot: ShopifyOrder, *, source: str) -> str:
             via=source,
         )
     if snapshot.cancelled_at and not was_cancelled:
-        _advance_all(order, "cancelled")
-        _event(order, EventKind.CANCELLED, N_("Order cancelled in the store"), via=source)
+        store_changes.cancelled_in_store(order, source=source)
     if _stored_address(snapshot) != previous_address:
         hooks.address_changed_in_store(order)
     hooks.order_synced(order)
     return "updated" if changed else "unchanged"
 
 
-def _created(order: Order, snapshot: ShopifyOrder, source: str) -> str:
+def _created(shop: Shop, order: Order, snapshot: ShopifyOrder, source: str) -> str:
     """A new order: mirrored, split per supplier, and its first timeline event."""
     _apply(order, snapshot)
     _sync_lines(order, snapshot)
-    routing.split(order, paid=_paid(snapshot))
-    if _paid(snapshot):
+    routing.split(order, paid=_paid(snapshot, shop))
+    if _paid(snapshot, shop):
         order.paid_at = utcnow()
     if snapshot.cancelled_at:
         _advance_all(order, "cancelled")
@@ -187,9 +197,37 @@ def _order_values(snapshot: ShopifyOrder) -> dict:
         "total": snapshot.total,
         "customer_name": snapshot.customer_name,
         "customer_email": snapshot.customer_email,
+        "customer_gid": snapshot.customer_gid,
         "shipping_address": _stored_address(snapshot),
         "search_text": _search_text(snapshot),
+        **_money_values(snapshot),
+        "test": snapshot.test,
     }
+
+
+def _money_values(snapshot: ShopifyOrder) -> dict:
+    """Presentment money and how taxes count, when the payload carried them (never unset)."""
+    values = {
+        "presentment_currency": snapshot.presentment_currency,
+        "presentment_total": snapshot.presentment_total,
+        "taxes_included": snapshot.taxes_included,
+        "shipping_total": snapshot.shipping_total,
+        "presentment_shipping_total": snapshot.presentment_shipping_total,
+    }
+    return {key: value for key, value in values.items() if value is not None}
+
+
+LINE_MONEY = (
+    "presentment_unit_price",
+    "discounted_total",
+    "presentment_discounted_total",
+    "tax",
+    "presentment_tax",
+)
+
+
+def _line_money(line) -> dict:
+    return {key: getattr(line, key) for key in LINE_MONEY if getattr(line, key) is not None}
 
 
 def _stored_address(snapshot: ShopifyOrder) -> dict | None:
@@ -198,6 +236,9 @@ def _stored_address(snapshot: ShopifyOrder) -> dict | None:
 
 
 def _sync_lines(order: Order, snapshot: ShopifyOrder) -> None:
+    """Each line's quantity is what the order holds now (removed and refunded units left out).
+    A line removed by an order edit stays, at 0 (refunds and parcels may point at it), and
+    routing leaves it out of every part: no supplier is asked for it."""
     existing = {line.shopify_gid: line for line in order.line_items}
     for line in snapshot.lines:
         row = existing.get(line.gid)
@@ -208,12 +249,17 @@ def _sync_lines(order: Order, snapshot: ShopifyOrder) -> None:
                     sku=line.sku,
                     title=line.title,
                     variant_title=line.variant_title,
-                    quantity=line.quantity,
+                    quantity=line.holds,
+                    ordered_quantity=line.quantity,
                     unit_price=line.unit_price,
+                    **_line_money(line),
                 )
             )
         else:
-            row.quantity, row.unit_price = line.quantity, line.unit_price
+            row.quantity, row.ordered_quantity = line.holds, line.quantity
+            row.unit_price = line.unit_price
+            for key, value in _line_money(line).items():
+                setattr(row, key, value)
 
 
 def start_run(shop: Shop, kind: str) -> SyncRun:
@@ -226,16 +272,25 @@ def start_run(shop: Shop, kind: str) -> SyncRun:
 # -- compliance: orders hold customer data --------------------------------------------------
 
 
-def _orders_of_customer(shop: Shop, customer: Customer):
+def _orders_of_customer(shop: Shop, customer: Customer, order_ids=()):
+    """The customer's orders: those Shopify names (`orders_to_redact`, REST ids), those of
+    the customer's id, and those carrying the customer's email (an order placed as a guest
+    has no customer id)."""
+    wanted = [gid("Order", i) for i in order_ids or () if isinstance(i, int | str)]
     email = (customer.email or "").lower()
-    if not email:
+    match = [Order.shopify_gid.in_(wanted)] if wanted else []
+    if customer.id is not None and isinstance(customer.id, int | str) and str(customer.id):
+        match.append(Order.customer_gid == gid("Customer", customer.id))
+    if email:
+        match.append(Order.customer_email == email)
+    if not match:
         return []
     return db.session.scalars(
-        select(Order).where(Order.shop_id == shop.id, Order.customer_email == email)
+        select(Order).where(Order.shop_id == shop.id, or_(*match)).order_by(Order.id)
     ).all()
 
 
-def _collect(shop: Shop, customer: Customer) -> dict:
+def _collect(shop: Shop, request: ComplianceRequest) -> dict:
     return {
         "orders": [
             {
@@ -244,19 +299,52 @@ def _collect(shop: Shop, customer: Customer) -> dict:
                 "email": o.customer_email,
                 "shipping_address": o.shipping_address,
             }
-            for o in _orders_of_customer(shop, customer)
+            for o in _orders_of_customer(shop, request.customer, request.orders_requested)
         ]
     }
 
 
-def _redact(shop: Shop, customer: Customer) -> int:
-    orders = _orders_of_customer(shop, customer)
+REDACTED_NAME = "Redacted"
+
+
+def _redact(shop: Shop, request: ComplianceRequest) -> int:
+    orders = _orders_of_customer(shop, request.customer, request.orders_to_redact)
     for order in orders:
-        order.customer_name = "Redacted"
+        order.customer_name = REDACTED_NAME
         order.customer_email = None
+        order.customer_gid = None
         order.shipping_address = None
         order.search_text = order.name.lower()
+        if order.customer_redacted_at is None:
+            order.customer_redacted_at = utcnow()
+            timeline.record(
+                order,
+                EventKind.CUSTOMER_REDACTED,
+                N_("The customer's data was erased at their request: it is never sent on"),
+                actor="shopify",
+            )
     return len(orders)
+
+
+def customer_redacted(shop: Shop, gid_: str) -> bool:
+    """Was the customer of this order erased at their request?"""
+    found = select(Order.customer_redacted_at).where(
+        Order.shop_id == shop.id, Order.shopify_gid == gid_
+    )
+    return db.session.scalar(found) is not None
+
+
+def _without_redacted_customer(order: Order, snapshot: ShopifyOrder) -> ShopifyOrder:
+    """A redacted order's later snapshots (webhooks, sweeps) never bring the customer back."""
+    if order.customer_redacted_at is None:
+        return snapshot
+    return replace(
+        snapshot,
+        customer_name=REDACTED_NAME,
+        customer_email=None,
+        customer_gid=None,
+        shipping_address=None,
+    )
 
 
 compliance.customer_data("orders")((_collect, _redact))

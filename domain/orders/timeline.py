@@ -40,6 +40,14 @@ class EventKind(StrEnum):
     CANCELLED = "cancelled"
     ADDRESS_CHANGED = "address_changed"
     ADDRESS_CHANGED_AFTER_FORWARD = "address_changed_after_forward"
+    # Changed in the store after it was sent to a supplier (domain/orders/store_changes.py)
+    FULFILLED_BY_MERCHANT = "fulfilled_by_merchant"
+    CANCELLED_AFTER_FORWARD = "cancelled_after_forward"
+    DELETED_IN_STORE = "deleted_in_store"
+    CUSTOMER_REDACTED = "customer_redacted"
+    QUANTITIES_CHANGED_AFTER_FORWARD = "quantities_changed_after_forward"
+    FOLLOW_UP_PART = "follow_up_part"
+    PART_EMPTIED = "part_emptied"
     # Routing to suppliers
     REROUTED = "rerouted"
     REROUTE_BLOCKED = "reroute_blocked"

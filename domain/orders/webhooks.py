@@ -37,6 +37,7 @@ def order_payload(shop_domain: str, snapshot: ShopifyOrder, receipt) -> None:
             return
         snapshot = in_store
     sync.upsert(shop, snapshot, source=receipt.topic)
+    _forget_redacted_customer(shop, snapshot.gid, receipt)
 
 
 def refresh_order(shop_domain: str, reference: OrderReference, receipt) -> None:
@@ -53,3 +54,11 @@ def refresh_order(shop_domain: str, reference: OrderReference, receipt) -> None:
         )
     if snapshot is not None:
         sync.upsert(shop, snapshot, source=receipt.topic)
+        _forget_redacted_customer(shop, snapshot.gid, receipt)
+
+
+def _forget_redacted_customer(shop, order_gid: str, receipt) -> None:
+    """The customer of this order asked to be erased: the delivery's body (their name, email,
+    address) is not kept either. Runs last among a topic's handlers (topics.py)."""
+    if sync.customer_redacted(shop, order_gid):
+        receipt.payload = {"redacted": True, "id": (receipt.payload or {}).get("id")}

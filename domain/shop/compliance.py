@@ -15,8 +15,9 @@ from domain.transaction import unit_of_work
 from extensions import db
 from integrations.shopify_admin.webhook_payloads import ComplianceRequest, Customer
 
-Collector = Callable[[Shop, Customer], dict]
-Redactor = Callable[[Shop, Customer], int]
+# Each gets the whole request: the customer, and the orders Shopify names for it.
+Collector = Callable[[Shop, ComplianceRequest], dict]
+Redactor = Callable[[Shop, ComplianceRequest], int]
 _COLLECTORS: dict[str, Collector] = {}
 _REDACTORS: dict[str, Redactor] = {}
 _SHOP_ERASERS: list[Callable[[Shop], None]] = []
@@ -37,33 +38,47 @@ def shop_eraser(func: Callable[[Shop], None]):
     return func
 
 
-def _mentions(payload: dict, customer: Customer) -> bool:
-    """Does a stored webhook payload carry this customer's data?"""
+def _mentions(payload: dict, customer: Customer, order_ids=()) -> bool:
+    """Does a stored webhook payload carry this customer's data: theirs by id or email, or
+    about one of the orders the request names (an order's body, or a fulfillment's or
+    refund's of that order)?"""
     if not isinstance(payload, dict):
         return False
     ids = {customer.id} - {None}
     emails = {customer.email} - {None}
+    orders = {str(i) for i in order_ids or () if isinstance(i, int | str)}
     stored = payload.get("customer") or {}
+    if not isinstance(stored, dict):
+        stored = {}
+    own_id = str(payload.get("admin_graphql_api_id") or "")
     return bool(
         (stored.get("id") in ids)
         or (stored.get("email") in emails)
         or (payload.get("email") in emails)
+        or (own_id.startswith("gid://shopify/Order/") and own_id.rsplit("/", 1)[1] in orders)
+        or (payload.get("order_id") is not None and str(payload.get("order_id")) in orders)
     )
 
 
-def _receipts_collect(shop: Shop, customer: Customer) -> dict:
+def _receipts_collect(shop: Shop, request: ComplianceRequest) -> dict:
     rows = db.session.scalars(
         select(WebhookReceipt).where(WebhookReceipt.shop_domain == shop.domain)
     ).all()
-    return {"webhook_payloads": [r.payload for r in rows if _mentions(r.payload, customer)]}
+    return {
+        "webhook_payloads": [
+            r.payload
+            for r in rows
+            if _mentions(r.payload, request.customer, request.orders_requested)
+        ]
+    }
 
 
-def _receipts_redact(shop: Shop, customer: Customer) -> int:
+def _receipts_redact(shop: Shop, request: ComplianceRequest) -> int:
     count = 0
     for receipt in db.session.scalars(
         select(WebhookReceipt).where(WebhookReceipt.shop_domain == shop.domain)
     ):
-        if _mentions(receipt.payload, customer):
+        if _mentions(receipt.payload, request.customer, request.orders_to_redact):
             receipt.payload = {"redacted": True, "id": receipt.payload.get("id")}
             count += 1
     return count
@@ -74,7 +89,7 @@ customer_data("webhook_receipts")((_receipts_collect, _receipts_redact))
 
 @unit_of_work
 def data_request(shop: Shop, request: ComplianceRequest) -> ComplianceRecord:
-    export = {name: collect(shop, request.customer) for name, collect in _COLLECTORS.items()}
+    export = {name: collect(shop, request) for name, collect in _COLLECTORS.items()}
     record = ComplianceRecord(
         shop_domain=shop.domain,
         topic="customers/data_request",
@@ -87,7 +102,7 @@ def data_request(shop: Shop, request: ComplianceRequest) -> ComplianceRecord:
 
 @unit_of_work
 def redact_customer(shop: Shop, request: ComplianceRequest) -> ComplianceRecord:
-    counts = {name: redact(shop, request.customer) for name, redact in _REDACTORS.items()}
+    counts = {name: redact(shop, request) for name, redact in _REDACTORS.items()}
     record = ComplianceRecord(
         shop_domain=shop.domain,
         topic="customers/redact",

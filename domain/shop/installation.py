@@ -16,7 +16,7 @@ from domain import sweep
 from domain.clock import utcnow
 from domain.models.shop import Shop
 from domain.orders import sync_runs
-from domain.shop import shops, tokens
+from domain.shop import shops, subscriptions, tokens
 from domain.transaction import unit_of_work
 from extensions import db, redis_connection
 from integrations.shopify_admin import oauth
@@ -73,7 +73,7 @@ def post_install(shop_id: int) -> None:
     client = tokens.admin_client(shop)
     app_url = current_app.config["APP_URL"]
     info = install_gateway.shop_info(client)
-    install_gateway.ensure_webhooks(client, f"{app_url}/webhooks")
+    subscriptions.register(shop, client)
     service_gid, location_gid = install_gateway.ensure_fulfillment_service(
         client, f"{app_url}/fulfillment_service"
     )

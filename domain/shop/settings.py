@@ -28,6 +28,9 @@ class ShopSettings:
     # An automatically paid supplier's money is released to it (paid out) this many days after
     # its part of the order shipped; until then a refund is taken back from its next payout.
     payout_delay_days: int = 7
+    # Shops that capture payment at fulfillment: their orders stay AUTHORIZED until shipped, so
+    # with this off they never count as paid and never go to a supplier.
+    forward_authorized: bool = False
 
 
 LIMITS = {
@@ -42,6 +45,7 @@ LABELS = {
     "late_after_days": N_("Late after"),
     "auto_cancel_days": N_("Cancel automatically after"),
     "payout_delay_days": N_("Pay out suppliers after"),
+    "forward_authorized": N_("Forward authorized (not yet captured) orders"),
 }
 
 

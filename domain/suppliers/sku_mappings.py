@@ -192,11 +192,12 @@ def describe(change: Change) -> str:
         parts.append(
             ngettext("%(num)d open order re-routed.", "%(num)d open orders re-routed.", r.orders)
         )
-    if r.blocked:
+    if r.follow_ups:
         parts.append(
             _(
-                "Already sent to a supplier, left as they are: %(orders)s.",
-                orders=", ".join(sorted(set(r.blocked))[:10]),
+                "Already sent to that supplier, so the items make a follow-up part to request: "
+                "%(orders)s.",
+                orders=", ".join(sorted(set(r.follow_ups))[:10]),
             )
         )
     return " ".join(parts)

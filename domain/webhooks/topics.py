@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from domain.cancellations import intake as cancellation_intake
 from domain.fulfillment import incoming, rearranged, supplier_store_events
 from domain.money import refund_mirror
+from domain.orders import store_changes
 from domain.orders import webhooks as order_webhooks
 from domain.shop import lifecycle_webhooks as lifecycle
 from integrations.shopify_admin import webhook_payloads as payloads
@@ -32,6 +33,7 @@ ORDER = Handler(order_webhooks.order_payload, payloads.order)
 REFRESH_ORDER = Handler(order_webhooks.refresh_order, payloads.order_reference)
 WHO_SHIPS = Handler(rearranged.fulfillment_orders_changed, payloads.order_reference)
 SUPPLIER_SHIPPED = Handler(supplier_store_events.supplier_fulfilled, payloads.store_fulfillment)
+MERCHANT_FULFILLED = Handler(store_changes.fulfilled_in_store, payloads.store_fulfillment)
 
 HANDLERS: dict[str, tuple[Handler, ...]] = {
     "orders/create": (ORDER,),
@@ -42,11 +44,17 @@ HANDLERS: dict[str, tuple[Handler, ...]] = {
         Handler(supplier_store_events.supplier_cancelled, payloads.cancelled_order),
         ORDER,
     ),
+    "orders/delete": (Handler(store_changes.deleted_in_store, payloads.deleted_order),),
     "orders/fulfilled": (ORDER,),
     "orders/partially_fulfilled": (ORDER,),
+    # The payload is the edit alone (line ids and deltas), not the order: the order is read
+    # back from the store, as it is now. orders/updated follows, but may come late or before
+    # it; reading the order makes this one enough, and replaying it changes nothing.
+    "orders/edited": (Handler(order_webhooks.refresh_order, payloads.order_edit_reference),),
     "refunds/create": (Handler(refund_mirror.refund_created, payloads.refund), REFRESH_ORDER),
-    "fulfillments/create": (SUPPLIER_SHIPPED, REFRESH_ORDER),
-    "fulfillments/update": (SUPPLIER_SHIPPED, REFRESH_ORDER),
+    # REFRESH_ORDER last: it drops the body of a redacted customer's order.
+    "fulfillments/create": (SUPPLIER_SHIPPED, MERCHANT_FULFILLED, REFRESH_ORDER),
+    "fulfillments/update": (SUPPLIER_SHIPPED, MERCHANT_FULFILLED, REFRESH_ORDER),
     # Relay as the fulfillment service: the callback, then the webhooks.
     "fulfillment_service/notification": (
         Handler(incoming.fulfillment_service_notified, payloads.service_notification),

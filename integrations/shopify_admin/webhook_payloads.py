@@ -43,6 +43,14 @@ def order_reference(payload: dict) -> OrderReference:
     return OrderReference(None, named.get("id") or None)
 
 
+def order_edit_reference(payload: dict) -> OrderReference:
+    """orders/edited: only the edit (line item ids and deltas) and its order's id."""
+    order_id = payload["order_edit"]["order_id"]
+    if isinstance(order_id, bool) or not isinstance(order_id, int | str) or not str(order_id):
+        raise ValueError(f"order_edit.order_id {order_id!r} is not an id")
+    return OrderReference(gid("Order", order_id), None)
+
+
 @dataclass(frozen=True)
 class CancelledOrder:
     """orders/cancelled, as the store's own order or one Relay placed in a supplier's store."""
@@ -56,6 +64,20 @@ def cancelled_order(payload: dict) -> CancelledOrder:
         order_gid=payload.get("admin_graphql_api_id") or gid("Order", payload.get("id")),
         cancel_reason=payload.get("cancel_reason"),
     )
+
+
+@dataclass(frozen=True)
+class DeletedOrder:
+    """orders/delete: only the order's id is sent."""
+
+    order_gid: str
+
+
+def deleted_order(payload: dict) -> DeletedOrder:
+    order_id = payload["id"]
+    if isinstance(order_id, bool) or not isinstance(order_id, int | str) or not str(order_id):
+        raise ValueError(f"order id {order_id!r} is not an id")
+    return DeletedOrder(gid("Order", order_id))
 
 
 @dataclass(frozen=True)
@@ -100,12 +122,21 @@ def _money(value) -> Decimal:
     return Decimal(str(value or "0"))
 
 
+def _paid(value) -> Decimal:
+    """The customer's side of a *_set (refund money is in the presentment currency); a plain
+    amount or a set without it is the shop's, the same for a one-currency order."""
+    if isinstance(value, dict) and (value.get("presentment_money") or {}).get("amount"):
+        return Decimal(str(value["presentment_money"]["amount"]))
+    return _money(value)
+
+
 @dataclass(frozen=True)
 class RefundedLine:
     line_item_gid: str
     quantity: int
     restocked: bool
-    subtotal: Decimal
+    subtotal: Decimal  # after discounts, in the refund currency
+    tax: Decimal = ZERO  # its tax (part of the money back unless prices include tax)
 
 
 @dataclass(frozen=True)
@@ -119,6 +150,8 @@ class ShopifyRefund:
     shipping: Decimal
     legacy_id: object  # Shopify's REST id, as sent
     note: str | None
+    duties: Decimal = ZERO  # import duties given back
+    shipping_tax: Decimal = ZERO  # the shipping's tax given back
 
 
 def refund(payload: dict) -> ShopifyRefund:
@@ -138,13 +171,14 @@ def refund(payload: dict) -> ShopifyRefund:
             line_item_gid=gid("LineItem", rli["line_item_id"]),
             quantity=int(rli.get("quantity") or 0),
             restocked=(rli.get("restock_type") or "no_restock").lower() != "no_restock",
-            subtotal=_money(rli.get("subtotal_set") or rli.get("subtotal")),
+            subtotal=_paid(rli.get("subtotal_set") or rli.get("subtotal")),
+            tax=_paid(rli.get("total_tax_set") or rli.get("total_tax")),
         )
         for rli in payload.get("refund_line_items") or []
     )
     shipping = sum(
         (
-            _money(s.get("subtotal_amount_set") or s.get("amount"))
+            _paid(s.get("subtotal_amount_set") or s.get("amount"))
             for s in payload.get("refund_shipping_lines") or []
         ),
         ZERO,
@@ -157,6 +191,14 @@ def refund(payload: dict) -> ShopifyRefund:
         shipping=shipping,
         legacy_id=payload["id"],
         note=(payload.get("note") or "").strip() or None,
+        shipping_tax=sum(
+            (_paid(s.get("tax_amount_set")) for s in payload.get("refund_shipping_lines") or []),
+            ZERO,
+        ),
+        duties=sum(
+            (_paid(d.get("amount_set")) for d in payload.get("duties") or []),
+            ZERO,
+        ),
     )
 
 
@@ -205,6 +247,7 @@ class ComplianceRequest:
     customer: Customer
     orders_to_redact: list | None
     as_sent: dict  # the request itself: a data request is recorded as Shopify sent it
+    orders_requested: list | None = None
 
 
 def compliance_request(payload: dict) -> ComplianceRequest:
@@ -214,4 +257,5 @@ def compliance_request(payload: dict) -> ComplianceRequest:
         customer=Customer(customer.get("id"), customer.get("email")),
         orders_to_redact=payload.get("orders_to_redact"),
         as_sent=payload,
+        orders_requested=payload.get("orders_requested"),
     )

@@ -83,6 +83,7 @@ def test_every_document_relay_sends_runs_clean(store, installed, document):
         },
         "FulfillmentServiceCreate": {"name": "Relay 2", "callbackUrl": "https://relay.test/fs"},
         "OrderLineItems": {"id": f"gid://shopify/Order/{order['id']}"},
+        "OrderMoney": {"id": f"gid://shopify/Order/{order['id']}"},
         "BulkOperationRunQuery": {"query": bound("OrdersExport", {"query": "test:false"})},
         "BulkOperation": {"id": "gid://shopify/BulkOperation/1"},
     }.get(document.stem, {})
@@ -117,6 +118,20 @@ def _fulfillment_variables(store, name: str, order: dict, fo: dict) -> dict | No
         commerce.accept_fulfillment_request(store, SHOP, fo["id"])
         if name != "FulfillmentOrderSubmitCancellationRequest":
             commerce.submit_cancellation_request(store, SHOP, fo["id"])
+    if name in ("OrderEditSetQuantity", "OrderEditCommit"):
+        session = commerce.order_edits.begin_edit(store, SHOP, order["id"])
+        return {
+            "id": f"gid://shopify/CalculatedOrder/{session['id']}",
+            **(
+                {
+                    "lineItemId": "gid://shopify/CalculatedLineItem/"
+                    f"{order['line_items'][0]['id']}",
+                    "quantity": 0,
+                }
+                if name == "OrderEditSetQuantity"
+                else {"staffNote": "Quantities changed by the retailer"}
+            ),
+        }
     if name == "FulfillmentTrackingInfoUpdate":
         fulfillment = commerce.create_fulfillment(
             store, SHOP, by_fulfillment_order=[{"fulfillment_order_id": fo["id"]}]
@@ -163,6 +178,7 @@ def _fulfillment_variables(store, name: str, order: dict, fo: dict) -> dict | No
         },
         "OrderCancellationState": {"id": order_gid},
         "OrderUpdateNoteAndTags": {"id": order_gid, "note": "Cancel me", "tags": ["relay"]},
+        "OrderEditBegin": {"id": order_gid},
         "RefundContext": {"id": order_gid},
         "RefundCreate": {
             "input": {

@@ -429,7 +429,8 @@ def test_shopify_user_error_is_shown_inline_and_nothing_is_recorded(shop, devsto
     add_supplier(shop, "Mug Makers", MUG)
     order = place(devstore, shop, drain, [(MUG, 2, "20.00")])
     mug = line_of(order, MUG)
-    # Refunded in the admin a moment ago; Relay has not heard yet (the webhook is not drained).
+    # One mug refunded in the admin a moment ago; Relay has not heard yet (the webhook is not
+    # drained). Relay's ledger still has 2 left; Shopify has 1: it refuses a refund of 2.
     commerce.create_refund(
         devstore.store,
         shop,
@@ -437,14 +438,14 @@ def test_shopify_user_error_is_shown_inline_and_nothing_is_recorded(shop, devsto
         refund_line_items=[
             {
                 "line_item_id": int(mug.shopify_gid.rsplit("/", 1)[1]),
-                "quantity": 2,
+                "quantity": 1,
                 "restock_type": "NO_RESTOCK",
             }
         ],
     )
     fields = drawer.form_fields(order)
     response = drawer.submit(
-        order, {**fields, f"qty-{mug.id}": "1", f"amount-{mug.id}": "5"}, fresh=False
+        order, {**fields, f"qty-{mug.id}": "2", f"amount-{mug.id}": "5"}, fresh=False
     )
     assert "Shopify refused the refund" in response.text
     assert [r.status for r in refunds_of(order)] == ["failed"]

@@ -33,12 +33,13 @@ def mappings(merchant) -> dict[str, tuple]:
 
 
 def parts(order: Order) -> dict:
+    """{supplier id: (status, SKUs)}; a follow-up part is keyed (supplier id, part)."""
     db.session.expire_all()
     order = db.session.get(Order, order.id)
     return {
-        so.supplier_id: (
+        (so.supplier_id if so.part == 1 else (so.supplier_id, so.part)): (
             so.status,
-            sorted(li.sku for li in order.line_items if li.supplier_id == so.supplier_id),
+            sorted(li.sku for li in so.line_items),
         )
         for so in order.supplier_orders
     }
@@ -89,9 +90,12 @@ def test_mappings_are_added_edited_and_removed_with_inline_errors(merchant):
     assert mappings(merchant) == {}
 
 
-def test_mapping_a_sku_reroutes_unassigned_orders_and_leaves_forwarded_ones_alone(
+def test_mapping_a_sku_to_a_supplier_already_sent_its_part_makes_a_follow_up_part(
     merchant, devstore, drain
 ):
+    """Issue 14: an item mapped to a supplier whose part of the order was already sent used to
+    stay in "No supplier" for good. It now makes a follow-up part for that supplier, requested
+    on its own; the sent part never changes."""
     mug = add_supplier(merchant, "Mug Co")
     lamp = add_supplier(merchant, "Lamp Co")
     merchant.post(f"/suppliers/{mug.id}/skus", {"sku": "MUG-1"})
@@ -110,20 +114,21 @@ def test_mapping_a_sku_reroutes_unassigned_orders_and_leaves_forwarded_ones_alon
     page = merchant.get(f"/suppliers/{mug.id}")
     assert "LAMP-1" in page.text and "Map to Mug Co" in page.text
     response = merchant.post(f"/suppliers/{mug.id}/skus", {"sku": "LAMP-1"})
-    assert "1 open order re-routed" in response.text
-    assert "already sent to a supplier" in response.text.lower()
+    assert "2 open orders re-routed" in response.text
+    assert "follow-up part to request" in response.text
 
     # The waiting order's unassigned part became Mug Co's, through the status table.
     assert parts(waiting) == {mug.id: ("ready", ["LAMP-1"])}
     assert db.session.get(SupplierOrder, unassigned_id).supplier_id == mug.id
-    # The first order's Mug Co part was already sent: LAMP-1 cannot join it and stays put.
-    assert parts(sent) == {mug.id: ("requested", ["MUG-1"]), None: ("unassigned", ["LAMP-1"])}
+    # The first order's Mug Co part was already sent: LAMP-1 makes a follow-up part, ready to
+    # request, and the sent part keeps what was sent.
+    assert parts(sent) == {mug.id: ("requested", ["MUG-1"]), (mug.id, 2): ("ready", ["LAMP-1"])}
     kinds = lambda o: [e.kind for e in db.session.get(Order, o.id).events]  # noqa: E731
-    assert "rerouted" in kinds(waiting) and "reroute_blocked" in kinds(sent)
-    # Every sync update re-splits the order: the item still does not join the sent part.
+    assert "rerouted" in kinds(waiting) and "follow_up_part" in kinds(sent)
+    # Every sync update re-splits the order: nothing moves again.
     routing.split(db.session.get(Order, sent.id), paid=True)
     db.session.commit()
-    assert parts(sent) == {mug.id: ("requested", ["MUG-1"]), None: ("unassigned", ["LAMP-1"])}
+    assert parts(sent) == {mug.id: ("requested", ["MUG-1"]), (mug.id, 2): ("ready", ["LAMP-1"])}
 
     # Moving both SKUs to Lamp Co by CSV: the open parts follow, the sent part stays.
     report = upload(

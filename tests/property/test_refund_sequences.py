@@ -10,7 +10,11 @@ After every step:
 - stock never goes negative: per line, refunded <= bought and restocked <= refunded, in
   Relay and in the store alike;
 - the ledger balances: what each supplier owes equals its share at cost of its refunded
-  items (round(cost x refunded / unit price) per line) and never exceeds what it was paid.
+  items (round(cost x quantity x refunded / paid) per line) and never exceeds what it was paid;
+- refundable never exceeds what Shopify would refund: per line, what Relay lets the merchant
+  refund is at most Shopify's suggestedRefund for the units left.
+Each example's order is priced one of four ways: plain; a 10 % code, a line discount and 20 %
+tax added; sold in EUR at 0.92 with 27 % tax included; an amount-off code, 5 % duties.
 
 max_examples is 30 (about 40 s on the 2-core CI machine); derandomized so CI sees the same
 cases every run. RELAY_PROPERTY_EXAMPLES raises it locally.
@@ -29,10 +33,11 @@ from devstore import commerce
 from domain.errors import DomainError
 from domain.models.orders import VariantMapping
 from domain.models.refunds import Refund, SupplierLedgerEntry
-from domain.money import refund_checks, refunds, supplier_ledger
+from domain.money import line_money, refund_checks, refunds, supplier_ledger
 from extensions import db
 from tests.integration.test_fulfillment import shop_row, stock_at_relay
-from tests.integration.test_refunds import LAMP, MUG, add_supplier, pay_suppliers, place
+from tests.integration.test_refund_money import place_priced
+from tests.integration.test_refunds import LAMP, MUG, add_supplier, pay_suppliers
 from tests.integration.test_webhooks import wait_for
 
 EXAMPLES = int(os.environ.get("RELAY_PROPERTY_EXAMPLES", "30"))
@@ -63,13 +68,20 @@ admin_step = st.fixed_dictionaries(
     }
 )
 steps = st.lists(st.one_of(relay_step, relay_step, admin_step), min_size=1, max_size=4)
+PRICINGS = [
+    {},
+    {"discount": {"code": "SAVE10", "percent": "10"}, "taxes": {"rate": "0.2"}, "mug_off": "15"},
+    {"presentment_currency": "EUR", "rate": "0.92", "taxes": {"rate": "0.27", "included": True}},
+    {"discount": {"code": "FIVE", "amount": "5.00"}, "duties": {"rate": "0.05"}},
+]
 
 
 def _relay_form(order, step, seen) -> dict:
     form = {"key": refunds.new_key(), "seen": str(seen), "mode": "partial"}
     for line in order.line_items:
         quantity, percent, restock = step[line.sku]
-        amount = (max(quantity, 1) * line.unit_price * percent / 100).quantize(Decimal("0.01"))
+        unit_paid = line_money.line_paid(line) / line.quantity
+        amount = (max(quantity, 1) * unit_paid * percent / 100).quantize(Decimal("0.01"))
         form[f"qty-{line.id}"] = str(quantity) if quantity else ""
         form[f"amount-{line.id}"] = str(amount) if amount else ""
         form[f"restock-{line.id}"] = str(restock) if restock else ""
@@ -92,6 +104,7 @@ def _admin_refund(devstore, domain, order, step, drain) -> bool:
                     "restock_type": "RETURN" if step["restock"] else "NO_RESTOCK",
                 }
             ],
+            currency=line_money.refund_currency(order),
         )
     except commerce.UserError:
         return False  # Shopify refused (nothing left): nothing to mirror
@@ -118,9 +131,22 @@ def check_invariants(devstore, domain, order):
     in_store = devstore.store.get("order", int(order.shopify_gid.rsplit("/", 1)[1]))
     recorded = _recorded(order)
     relay_total = sum((r.amount for r in recorded), Decimal("0"))
-    paid = sum((q * p for q, p in LINES.values()), SHIPPING)
-    assert relay_total <= paid
-    assert relay_total == Decimal(in_store["total_refunded"])
+    assert relay_total <= line_money.order_total(order)
+    store_refunded = in_store.get("total_refunded_presentment", in_store["total_refunded"])
+    assert relay_total == Decimal(store_refunded)
+    suggestion = commerce.suggest_refund(in_store, refund_line_items=[], suggest_full=True)
+    shopify_left = {}
+    for r in suggestion["refund_lines"]:
+        money = Decimal(r["subtotal_presentment"])
+        if not suggestion["order"].get("taxes_included"):
+            money += Decimal(r["total_tax_presentment"])
+        shopify_left[f"gid://shopify/LineItem/{r['line_item_id']}"] = money
+    context = refunds.context_of(shop_row(domain), order)
+    refundable = refund_checks.refundable_of(order, shipping_paid=Decimal(0), context=context)
+    for state in refundable.lines:
+        assert state.amount_left <= shopify_left.get(state.line.shopify_gid, 0), (
+            "refundable never exceeds what Shopify would refund"
+        )
     store_lines = {f"gid://shopify/LineItem/{li['id']}": li for li in in_store["line_items"]}
     store_restocked: dict[int, int] = {}
     for refund in in_store["refunds"]:
@@ -135,13 +161,13 @@ def check_invariants(devstore, domain, order):
         restocked = sum(rl.restock_quantity for rl in mine)
         refunded_amount = sum((rl.amount for rl in mine), Decimal("0"))
         assert 0 <= restocked <= refunded_qty <= line.quantity, "stock never negative"
-        assert refunded_amount <= line.quantity * line.unit_price
+        assert refunded_amount <= line_money.line_paid(line)
         store_line = store_lines[line.shopify_gid]
         assert store_line["refunded_quantity"] == refunded_qty
         assert store_restocked.get(store_line["id"], 0) == restocked
         cost = db.session.scalar(select(VariantMapping.cost).where(VariantMapping.sku == line.sku))
         share = supplier_ledger.owed_share(
-            cost, line.unit_price, Decimal("0"), refunded_amount, "EUR"
+            cost * line.quantity, line_money.line_paid(line), Decimal("0"), refunded_amount, "EUR"
         )
         assert share <= cost * line.quantity, "a supplier never owes more than it was paid"
         owed_expected[line.supplier_id] = owed_expected.get(line.supplier_id, 0) + share
@@ -171,16 +197,15 @@ def test_random_refund_sequences_keep_relay_and_the_store_consistent(
         derandomize=True,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
-    @given(steps)
-    def sequence(actions):
+    @given(steps, st.sampled_from(PRICINGS))
+    def sequence(actions, pricing):
         RUN["examples"] += 1
-        order = place(
-            devstore,
-            domain,
-            drain,
-            [(sku, q, str(p)) for sku, (q, p) in LINES.items()],
-            shipping=str(SHIPPING),
-        )
+        pricing = dict(pricing)
+        mug_off = pricing.pop("mug_off", None)
+        lines = [(sku, q, str(p)) for sku, (q, p) in LINES.items()]
+        if mug_off:
+            lines = [(*line, mug_off) if line[0] == MUG else line for line in lines]
+        order = place_priced(devstore, domain, drain, lines, shipping=str(SHIPPING), **pricing)
         pay_suppliers(order)
         shop = shop_row(domain)
         for step in actions:

@@ -153,3 +153,92 @@ def test_a_signed_delivery_is_read_with_its_headers(app_context):
 )
 def test_what_is_not_a_delivery_says_why_first_thing_first(app_context, overrides, body, rejection):
     assert read_delivery(headers_for(body, **overrides), body) is rejection
+
+
+def _bag(shop: str, presentment: str) -> dict:
+    return {"shopMoney": {"amount": shop}, "presentmentMoney": {"amount": presentment}}
+
+
+def test_a_graphql_line_carries_its_discounts_and_tax_in_both_currencies():
+    """The bulk export's line: Shopify's discount allocations (line and order level) come off
+    the original total, tax lines add up, each side in its own currency."""
+    node = {
+        "id": "gid://shopify/Order/1",
+        "name": "#1001",
+        "createdAt": "2026-12-01T10:00:00Z",
+        "updatedAt": "2026-12-01T10:00:00Z",
+        "currencyCode": "USD",
+        "presentmentCurrencyCode": "EUR",
+        "taxesIncluded": False,
+        "totalPriceSet": _bag("45.00", "41.40"),
+        "lineItems": {
+            "nodes": [
+                {
+                    "id": "gid://shopify/LineItem/1",
+                    "title": "Mug",
+                    "quantity": 2,
+                    "originalUnitPriceSet": _bag("20.00", "18.40"),
+                    "discountAllocations": [
+                        {"allocatedAmountSet": _bag("10.00", "9.20")},
+                        {"allocatedAmountSet": _bag("3.00", "2.76")},
+                    ],
+                    "taxLines": [{"priceSet": _bag("5.40", "4.97")}],
+                }
+            ]
+        },
+    }
+    order = order_from_graphql(node)
+    assert (order.presentment_currency, order.presentment_total) == ("EUR", Decimal("41.40"))
+    (line,) = order.lines
+    assert (line.unit_price, line.presentment_unit_price) == (Decimal("20.00"), Decimal("18.40"))
+    assert (line.discounted_total, line.presentment_discounted_total) == (
+        Decimal("27.00"),
+        Decimal("24.84"),
+    )
+    assert (line.tax, line.presentment_tax) == (Decimal("5.40"), Decimal("4.97"))
+
+
+def test_a_rest_line_reads_price_sets_allocations_and_tax_lines():
+    payload = example("orders/create")
+    payload["presentment_currency"] = "EUR"
+    payload["total_price_set"] = {
+        "shop_money": {"amount": "45.00"},
+        "presentment_money": {"amount": "41.40"},
+    }
+    item = payload["line_items"][0]
+    item.update(
+        {
+            "price": "20.00",
+            "quantity": 2,
+            "price_set": {
+                "shop_money": {"amount": "20.00"},
+                "presentment_money": {"amount": "18.40"},
+            },
+            "discount_allocations": [
+                {
+                    "amount": "4.00",
+                    "amount_set": {
+                        "shop_money": {"amount": "4.00"},
+                        "presentment_money": {"amount": "3.68"},
+                    },
+                }
+            ],
+            "tax_lines": [
+                {
+                    "price": "7.20",
+                    "price_set": {
+                        "shop_money": {"amount": "7.20"},
+                        "presentment_money": {"amount": "6.62"},
+                    },
+                }
+            ],
+        }
+    )
+    order = order_from_rest(payload)
+    assert (order.presentment_currency, order.presentment_total) == ("EUR", Decimal("41.40"))
+    line = order.lines[0]
+    assert (line.discounted_total, line.presentment_discounted_total) == (
+        Decimal("36.00"),
+        Decimal("33.12"),
+    )
+    assert (line.tax, line.presentment_tax) == (Decimal("7.20"), Decimal("6.62"))

@@ -41,6 +41,7 @@ class Fulfillment:
     gid: str
     tracking_numbers: tuple[str, ...]
     line_quantities: dict[str, int]  # line item gid -> quantity
+    status: str = "SUCCESS"  # CANCELLED, ERROR, FAILURE: nothing left for the customer
 
 
 def _fulfillment_order(node: dict) -> FulfillmentOrder:
@@ -87,6 +88,7 @@ def _fulfillment(node: dict) -> Fulfillment:
         line_quantities={
             n["lineItem"]["id"]: n["quantity"] for n in node["fulfillmentLineItems"]["nodes"]
         },
+        status=node.get("status") or "SUCCESS",
     )
 
 

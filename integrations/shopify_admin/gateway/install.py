@@ -3,6 +3,7 @@ Both are looked up first, so a reinstall (or a retried job) creates nothing twic
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from integrations.shopify_admin.client import AdminClient
@@ -14,8 +15,10 @@ WEBHOOK_TOPICS = [
     "ORDERS_PAID",
     "ORDERS_UPDATED",
     "ORDERS_CANCELLED",
+    "ORDERS_DELETE",
     "ORDERS_FULFILLED",
     "ORDERS_PARTIALLY_FULFILLED",
+    "ORDERS_EDITED",
     "FULFILLMENTS_CREATE",
     "FULFILLMENTS_UPDATE",
     "FULFILLMENT_ORDERS_ORDER_ROUTING_COMPLETE",
@@ -34,6 +37,12 @@ WEBHOOK_TOPICS = [
     "REFUNDS_CREATE",
 ]
 FULFILLMENT_SERVICE_NAME = "Relay"
+
+
+def topics_fingerprint() -> str:
+    """Names the set of topics this release subscribes to: a shop whose recorded fingerprint
+    differs was set up by an older release and is missing some (order does not matter)."""
+    return hashlib.sha256("\n".join(sorted(WEBHOOK_TOPICS)).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

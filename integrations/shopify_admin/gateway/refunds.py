@@ -3,13 +3,22 @@ refundCreate.
 
 Money leaves with `transactions` (kind REFUND against the captured sale, as Shopify's admin
 does); `refundLineItems` say which items and how they return to stock; `shipping` names the
-shipping part. Amounts are sent as decimal strings, never floats.
+shipping part; `refundDuties` the import duties given back. Amounts are sent as decimal
+strings, never floats, in the order's presentment currency (the customer's), named in
+`RefundInput.currency`: shopify.dev documents it as "must be the presentment currency" and
+required when the order's two currencies differ. Shopify books the shop amount at its rate.
+
+`suggestedRefund(suggestFullRefund: true)` is Shopify's own answer of what every unit, duty
+and the shipping left would give back; its per-line figures cap what Relay lets the merchant
+refund, so Relay never asks for more than Shopify would refund.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.numbers import get_currency_precision
 
 from integrations.shopify_admin.client import AdminClient
 from integrations.shopify_admin.errors import ShopifyGraphQLError
@@ -21,16 +30,29 @@ CAPTURED_KINDS = ("SALE", "CAPTURE")
 class ParentTransaction:
     gid: str
     gateway: str
-    refundable: Decimal  # captured minus what was already refunded against it
+    refundable: Decimal  # captured minus what was already refunded against it (presentment)
 
 
 @dataclass(frozen=True)
 class RefundContext:
-    currency: str
+    currency: str  # the shop's
+    # What the customer paid for shipping, in the refund currency: the shipping's price and its
+    # tax unless prices include it (a shipping refund gives the tax back in proportion).
     shipping_paid: Decimal
     parents: tuple[ParentTransaction, ...]
     unfulfilled: dict[str, int]  # line item gid -> quantity not fulfilled yet
     refundable_quantity: dict[str, int]  # line item gid -> Shopify's refundable quantity
+    shipping_price: Decimal = Decimal("0")  # the price alone (what `shipping.amount` names)
+    presentment_currency: str | None = None  # the customer's; refunds are made in it
+    # Shopify's suggestedRefund of everything left, in the refund currency: line item gid ->
+    # what its units left would give back (subtotal, with tax unless prices include it).
+    line_refundable: dict[str, Decimal] | None = None  # None: Shopify suggested nothing
+    duties_of_line: dict[str, tuple[str, ...]] = field(default_factory=dict)  # duty gids
+    duty_left: dict[str, Decimal] = field(default_factory=dict)  # duty gid -> left to refund
+
+    @property
+    def refund_currency(self) -> str:
+        return self.presentment_currency or self.currency
 
     @property
     def captured_left(self) -> Decimal:
@@ -48,7 +70,8 @@ class RefundLineInput:
 @dataclass(frozen=True)
 class CreatedRefund:
     gid: str
-    total: Decimal
+    total: Decimal  # in the refund currency
+    shop_total: Decimal  # as Shopify booked it in the shop's currency
 
 
 def decimal_string(amount: Decimal) -> str:
@@ -56,8 +79,15 @@ def decimal_string(amount: Decimal) -> str:
     return format(amount.normalize(), "f")
 
 
-def _amount(money_bag: dict | None) -> Decimal:
-    return Decimal(str(((money_bag or {}).get("shopMoney") or {}).get("amount") or "0"))
+def _amount(money_bag: dict | None, side: str = "shopMoney") -> Decimal:
+    return Decimal(str(((money_bag or {}).get(side) or {}).get("amount") or "0"))
+
+
+def _paid(money_bag: dict | None) -> Decimal:
+    """The customer's side of a MoneyBag (the shop's when only that one was sent)."""
+    if (money_bag or {}).get("presentmentMoney"):
+        return _amount(money_bag, "presentmentMoney")
+    return _amount(money_bag)
 
 
 def refund_context(client: AdminClient, order_gid: str) -> RefundContext:
@@ -71,12 +101,12 @@ def refund_context(client: AdminClient, order_gid: str) -> RefundContext:
     for t in transactions:
         parent = (t.get("parentTransaction") or {}).get("id")
         if t["kind"] == "REFUND" and t["status"] == "SUCCESS" and parent:
-            refunded_by_parent[parent] = refunded_by_parent.get(parent, 0) + _amount(t["amountSet"])
+            refunded_by_parent[parent] = refunded_by_parent.get(parent, 0) + _paid(t["amountSet"])
     parents = tuple(
         ParentTransaction(
             t["id"],
             t["gateway"],
-            _amount(t["amountSet"]) - refunded_by_parent.get(t["id"], Decimal("0")),
+            _paid(t["amountSet"]) - refunded_by_parent.get(t["id"], Decimal("0")),
         )
         for t in transactions
         if t["kind"] in CAPTURED_KINDS and t["status"] == "SUCCESS"
@@ -84,7 +114,7 @@ def refund_context(client: AdminClient, order_gid: str) -> RefundContext:
     # Refunds whose parent is not named (older records) still reduce what can be refunded.
     unattributed = sum(
         (
-            _amount(t["amountSet"])
+            _paid(t["amountSet"])
             for t in transactions
             if t["kind"] == "REFUND"
             and t["status"] == "SUCCESS"
@@ -94,12 +124,40 @@ def refund_context(client: AdminClient, order_gid: str) -> RefundContext:
     )
     parents = _spend(parents, unattributed)
     lines = order["lineItems"]["nodes"]
+    suggested = order.get("suggestedRefund") or {}
+    taxes_included = bool(order.get("taxesIncluded"))
+    line_refundable: dict[str, Decimal] | None = {} if order.get("suggestedRefund") else None
+    for item in suggested.get("refundLineItems") or []:
+        gid = item["lineItem"]["id"]
+        money = _paid(item.get("subtotalSet"))
+        if not taxes_included:
+            money += _paid(item.get("totalTaxSet"))
+        line_refundable[gid] = line_refundable.get(gid, Decimal("0")) + money
+    shipping_price = _paid(order.get("totalShippingPriceSet"))
+    shipping_tax = sum(
+        (
+            _paid(tax.get("priceSet"))
+            for line in (order.get("shippingLines") or {}).get("nodes") or []
+            for tax in line.get("taxLines") or []
+        ),
+        Decimal("0"),
+    )
     return RefundContext(
         currency=order["currencyCode"],
-        shipping_paid=_amount(order.get("totalShippingPriceSet")),
+        shipping_paid=shipping_price + (Decimal("0") if taxes_included else shipping_tax),
+        shipping_price=shipping_price,
         parents=parents,
         unfulfilled={line["id"]: line["unfulfilledQuantity"] for line in lines},
         refundable_quantity={line["id"]: line["refundableQuantity"] for line in lines},
+        presentment_currency=order.get("presentmentCurrencyCode"),
+        line_refundable=line_refundable,
+        duties_of_line={
+            line["id"]: tuple(d["id"] for d in line.get("duties") or []) for line in lines
+        },
+        duty_left={
+            d["originalDuty"]["id"]: _paid(d.get("amountSet"))
+            for d in suggested.get("refundDuties") or []
+        },
     )
 
 
@@ -110,6 +168,20 @@ def _spend(parents: tuple[ParentTransaction, ...], amount: Decimal):
         left -= used
         spent.append(ParentTransaction(parent.gid, parent.gateway, parent.refundable - used))
     return tuple(spent)
+
+
+def shipping_price_part(context: RefundContext, money: Decimal) -> Decimal:
+    """The shipping's own amount in `money` given back for shipping (ShippingRefundInput.amount
+    names the price; Shopify adds its tax in proportion), rounded to the currency's cents."""
+    if context.shipping_price <= 0 or context.shipping_paid == context.shipping_price:
+        return money
+    part = money * context.shipping_price / context.shipping_paid
+    try:
+        digits = get_currency_precision(context.refund_currency)
+    except Exception:  # an unknown code: cents
+        digits = 2
+    places = Decimal(1).scaleb(-digits)
+    return min(context.shipping_price, part.quantize(places, rounding=ROUND_HALF_UP))
 
 
 def transactions_for(
@@ -146,10 +218,13 @@ def create_refund(
     amount: Decimal,
     note: str | None,
     notify: bool,
+    duty_gids: tuple[str, ...] = (),
 ) -> CreatedRefund:
-    """refundCreate. Raises ShopifyUserError (nothing was refunded) when Shopify refuses."""
+    """refundCreate, in the refund currency (`amount` includes the duties given back).
+    Raises ShopifyUserError (nothing was refunded) when Shopify refuses."""
     refund_input = {
         "orderId": order_gid,
+        "currency": context.refund_currency,
         "note": note or None,
         "notify": notify,
         "refundLineItems": [
@@ -164,7 +239,15 @@ def create_refund(
         "transactions": transactions_for(order_gid, context.parents, amount),
     }
     if shipping_amount > 0:
-        refund_input["shipping"] = {"amount": decimal_string(shipping_amount)}
+        refund_input["shipping"] = {
+            "amount": decimal_string(shipping_price_part(context, shipping_amount))
+        }
+    if duty_gids:
+        refund_input["refundDuties"] = [{"dutyId": d, "refundType": "FULL"} for d in duty_gids]
     payload = client.mutate("RefundCreate", {"input": refund_input}, "refundCreate")
     refund = payload["refund"]
-    return CreatedRefund(gid=refund["id"], total=_amount(refund["totalRefundedSet"]))
+    return CreatedRefund(
+        gid=refund["id"],
+        total=_paid(refund["totalRefundedSet"]),
+        shop_total=_amount(refund["totalRefundedSet"]),
+    )

@@ -63,3 +63,35 @@ def place_order(
         order["shippingAddress"] = mailing_address_input(shipping_address)
     payload = client.mutate("SupplierOrderCreate", {"order": order}, "orderCreate")
     return payload["order"]["id"]
+
+
+def reduce_quantities(
+    client: AdminClient, order_gid: str, wanted: dict[str, int], staff_note: str
+) -> list[tuple[str, int, int]]:
+    """Bring the order's lines down to `wanted` units per SKU with one order edit (begin, set
+    each quantity, commit); lines already at or under it are left alone, and nothing is
+    committed when none needs changing, so running it again changes nothing. Returns (sku,
+    was, now) per line changed. Raises ShopifyUserError when the store refuses (units already
+    fulfilled are not editable)."""
+    begun = client.mutate("OrderEditBegin", {"id": order_gid}, "orderEditBegin")
+    calculated = begun["calculatedOrder"]
+    left = dict(wanted)
+    changes = []
+    for node in calculated["lineItems"]["nodes"]:
+        sku = node.get("sku")
+        if sku not in left:
+            continue
+        keep = min(node["quantity"], left[sku])
+        left[sku] -= keep
+        if keep < node["quantity"]:
+            client.mutate(
+                "OrderEditSetQuantity",
+                {"id": calculated["id"], "lineItemId": node["id"], "quantity": keep},
+                "orderEditSetQuantity",
+            )
+            changes.append((sku, node["quantity"], keep))
+    if changes:
+        client.mutate(
+            "OrderEditCommit", {"id": calculated["id"], "staffNote": staff_note}, "orderEditCommit"
+        )
+    return changes
