@@ -63,4 +63,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         print(f"database {schema.init_db()}")
 
+    @app.cli.command("refresh-shop-setup")
+    def refresh_shop_setup() -> None:
+        """After a deploy that adds webhook topics or changes the fulfillment service: run
+        every installed shop's setup again (idempotent: only what is missing is created)."""
+        from domain.shop import installation
+
+        print(f"setup queued for {installation.refresh_every_shop()} shops")
+
     return app

@@ -9,7 +9,7 @@ from blueprints._render import refused, render
 from blueprints.embedded import shop_required
 from domain import states
 from domain.errors import DomainError
-from domain.fulfillment import actions, locations, shipments
+from domain.fulfillment import actions, locations, shipments, store_holds
 from domain.orders import addresses, grid, routing, timeline
 from domain.orders import sync_runs as order_sync_jobs
 
@@ -31,17 +31,18 @@ def order_view_helpers() -> dict:
         "quick_actions": QUICK_ACTIONS,
         "row_actions": ROW_ACTIONS,
         "timeline_message": timeline.render_message,
-        "remaining_to_ship": shipments.remaining_quantities,
+        "remaining_to_ship": shipments.shippable_quantities,
         "supplier_skus": routing.supplier_skus,
         "store_lines": locations.store_lines,
         "store_ships": locations.STORE_SHIPS,
+        "hold_reason_label": store_holds.reason_label,
     }
 
 
 # Row actions that need no form: a button in the grid row. The rest open the order drawer.
-QUICK_ACTIONS = ("request_fulfillment", "hold", "release", "pay_supplier")
+QUICK_ACTIONS = ("request_fulfillment", "hold", "release", "pay_supplier", "retry_tracking")
 # The grid row keeps to the next step; hold and paying the supplier live in the drawer and bulk.
-ROW_ACTIONS = ("request_fulfillment", "release")
+ROW_ACTIONS = ("request_fulfillment", "release", "retry_tracking")
 
 
 @bp.get("")

@@ -146,6 +146,7 @@ ACTION_LABELS = {
     "accept_cancellation": N_("Accept cancellation"),
     "decline_cancellation": N_("Decline cancellation"),
     "pay_supplier": N_("Mark supplier paid"),
+    "retry_tracking": N_("Send tracking again"),
 }
 
 
@@ -195,6 +196,12 @@ def allowed_actions(supplier_order) -> list[str]:
         and not supplier.pays_automatically
     ):
         allowed.append("pay_supplier")
+    if supplier_order.problem and any(  # a refusal always sets the problem: no lazy load else
+        parcel.push_status == "rejected" for parcel in supplier_order.parcels
+    ):
+        # Shopify refused a parcel (shown with its reason): once the cause is fixed in the
+        # store (a hold released, an order edited back), the merchant sends it again.
+        allowed.append("retry_tracking")
     return allowed
 
 
@@ -235,6 +242,8 @@ STORE_STATUS_TONES = {
     "REQUEST_DECLINED": "critical",
     "RESTOCKED": "neutral",
     "SCHEDULED": "info",
+    # 2026-10: nothing on the order needs fulfilling (digital goods, gift cards only).
+    "FULFILLMENT_NOT_REQUIRED": "neutral",
 }
 # Store and financial statuses are shown as `_(value|replace('_', ' ')|lower|capitalize)`:
 # these markers put those English forms in the catalogs.
@@ -249,6 +258,7 @@ STORE_STATUS_WORDS = (
     N_("Request declined"),
     N_("Restocked"),
     N_("Scheduled"),
+    N_("Fulfillment not required"),
 )
 FINANCIAL_STATUS_WORDS = (
     N_("Authorized"),
@@ -266,4 +276,7 @@ STORE_STATUS_EVENTS = {
     "FULFILLED": "store_fulfilled",
     "REQUEST_DECLINED": "store_request_declined",
     "ON_HOLD": "store_on_hold",
+    # FULFILLMENT_NOT_REQUIRED, SCHEDULED, OPEN, UNFULFILLED... move no supplier order: an order
+    # needing no fulfillment has nothing at Relay's location, and a scheduled one is followed
+    # per fulfillment order (domain/fulfillment/schedules.py).
 }

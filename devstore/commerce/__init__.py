@@ -68,6 +68,7 @@ from devstore.commerce.shops import (
     locations_of,
     stock_skus_at,
     stocked_locations,
+    update_fulfillment_service,
     variant_by_sku,
 )
 from devstore.commerce.webhook_subscriptions import (
@@ -92,6 +93,7 @@ __all__ = [
     "delete_order",
     "create_fulfillment",
     "create_fulfillment_service",
+    "update_fulfillment_service",
     "create_order",
     "create_refund",
     "create_variant",

@@ -180,3 +180,19 @@ def create_fulfillment_service(
 
 def fulfillment_services_of(store: Store, shop: str, client_id: str) -> list[dict]:
     return store.find("fulfillment_service", shop=shop, where=lambda f: f["client_id"] == client_id)
+
+
+def update_fulfillment_service(
+    store: Store, shop: str, *, client_id: str, service_id: int, changes: dict
+) -> dict:
+    """fulfillmentServiceUpdate: only the app that registered a service may change it."""
+    with store.transaction():
+        mine = [
+            f
+            for f in fulfillment_services_of(store, shop, client_id)
+            if str(f["id"]) == str(service_id)
+        ]
+        if not mine:
+            raise UserError("Fulfillment service could not be found.", field=["id"])
+        fs = {**mine[0], **{k: v for k, v in changes.items() if v is not None}}
+        return store.put("fulfillment_service", fs["id"], fs, shop=shop)

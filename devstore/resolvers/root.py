@@ -10,7 +10,11 @@ from devstore.resolvers import order_search
 from devstore.resolvers.common import Context, connection
 from devstore.resolvers.mutations import mutations
 from devstore.resolvers.views import locations
-from devstore.resolvers.views.fulfillment import fulfillment_order_view, fulfillment_service_view
+from devstore.resolvers.views.fulfillment import (
+    fulfillment_order_view,
+    fulfillment_service_view,
+    fulfillment_view,
+)
 from devstore.resolvers.views.orders import order_view
 from devstore.resolvers.views.shop import shop_view, webhook_subscription_view
 
@@ -31,6 +35,7 @@ def _node(ctx: Context, global_id: str):
         "FulfillmentOrder": lambda i: fulfillment_order_view(
             ctx, commerce.get_fulfillment_order(ctx.store, ctx.shop, i)
         ),
+        "Fulfillment": lambda i: _fulfillment(ctx, i),
     }
     if kind not in loaders:
         return None
@@ -38,6 +43,16 @@ def _node(ctx: Context, global_id: str):
         return loaders[kind](parse_gid(global_id, kind))
     except NotFound:
         return None
+
+
+def _fulfillment(ctx: Context, fulfillment_id: int):
+    """A fulfillment of this shop's (another shop's is not found, as on Shopify)."""
+    found = [
+        f
+        for f in ctx.store.peek("fulfillment", shop=ctx.shop)
+        if str(f["id"]) == str(fulfillment_id)
+    ]
+    return fulfillment_view(ctx, found[0]) if found else None
 
 
 def _fulfillment_orders(ctx: Context, *, includeClosed=False, **page) -> dict:
@@ -110,6 +125,7 @@ def root(ctx: Context) -> dict:
         "node": lambda info, id: _node(ctx, id),
         "nodes": lambda info, ids: [_node(ctx, i) for i in ids],
         "fulfillmentOrder": lambda info, id: _node(ctx, id) if "/FulfillmentOrder/" in id else None,
+        "fulfillment": lambda info, id: _node(ctx, id) if "/Fulfillment/" in id else None,
         "fulfillmentOrders": lambda info, **args: _fulfillment_orders(ctx, **args),
         "assignedFulfillmentOrders": lambda info, **args: _assigned_fulfillment_orders(ctx, **args),
         "fulfillmentService": lambda info, id: _fulfillment_service(ctx, id),

@@ -85,3 +85,31 @@ def test_a_250_line_order_pages_like_shopify(server, ask):
         after = page["pageInfo"]["endCursor"]
     assert [len(p) for p in pages] == [100, 100]
     assert [row for p in pages for row in p] == [(f"PART-{n:03}", 1 + n % 3) for n in range(200)]
+
+
+FULFILLMENT_LINES = """query($id: ID!, $after: String) { fulfillment(id: $id) {
+  fulfillmentLineItems(first: 100, after: $after) { nodes { quantity lineItem { sku } }
+    pageInfo { hasNextPage endCursor } } } }"""
+
+
+def test_a_fulfillments_lines_page_through_the_fulfillment_query(server, ask):
+    """`fulfillment(id:)` (and `node`) read one fulfillment of the shop's; its lines page like
+    Shopify's; an unknown one is null."""
+    lines = [{"sku": f"OWN-{n:03}", "title": f"Own {n}", "price": "2.00"} for n in range(150)]
+    order = server.client.post(f"/_devstore/shops/{SHOP}/orders", json={"line_items": lines}).json()
+    (fo,) = order["fulfillment_orders"]
+    fulfillment = commerce.create_fulfillment(
+        server.store, SHOP, by_fulfillment_order=[{"fulfillment_order_id": fo["id"]}]
+    )
+    fulfillment_gid = f"gid://shopify/Fulfillment/{fulfillment['id']}"
+    sizes, after = [], None
+    while True:
+        page = ask(FULFILLMENT_LINES, id=fulfillment_gid, after=after)["data"]["fulfillment"]
+        sizes.append(len(page["fulfillmentLineItems"]["nodes"]))
+        info = page["fulfillmentLineItems"]["pageInfo"]
+        if not info["hasNextPage"]:
+            break
+        after = info["endCursor"]
+    assert sizes == [100, 50]
+    missing = ask(FULFILLMENT_LINES, id="gid://shopify/Fulfillment/1")["data"]["fulfillment"]
+    assert missing is None

@@ -12,4 +12,7 @@ tracking_push  the job that turns each parcel into a fulfillment in the store
 packing_slips  the supplier's view of the items, and the packing slip
 recovery       re-enqueue what a lost job left half-done
 hooks          reactions to order sync (auto-place, address changed after forwarding)
+schedules      scheduled deliveries (subscriptions, pre-orders): only what is due is sent
+schedule_events  a delivery Shopify opens or reschedules: forwarded, or sent on its own
+store_holds    holds placed in Shopify (reason, notes), followed and released in Relay
 """

@@ -14,7 +14,7 @@ from domain.cancellations import lifecycle as cancellations
 from domain.cancellations import rules as cancellation_rules
 from domain.errors import InvalidInput, WrongState
 from domain.fulfillment import requesting as requests
-from domain.fulfillment import shipments
+from domain.fulfillment import shipments, tracking_push
 from domain.fulfillment.requesting import Outcome
 from domain.models.orders import SupplierOrder
 from domain.orders.timeline import N_
@@ -33,6 +33,7 @@ DONE_MESSAGES = {
     "add_tracking": N_("Tracking saved; it is on its way to the store."),
     "accept_cancellation": N_("Cancellation accepted for the supplier."),
     "decline_cancellation": N_("Cancellation declined for the supplier."),
+    "retry_tracking": N_("Sending the tracking to the store again."),
 }
 
 
@@ -87,6 +88,8 @@ def perform(shop, supplier_order_id: int, action: str, form) -> str:
         cancellation_intake.answer_for_manual_supplier(
             supplier_order, accept=action == "accept_cancellation", form=form
         )
+    elif action == "retry_tracking":
+        tracking_push.retry_rejected(supplier_order)
     else:
         raise InvalidInput(_("Use the form in the order drawer for that."))
     return done_message(action)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from domain.errors import NotInstalled
 from domain.fulfillment import shipments
-from domain.models.orders import Supplier, SupplierOrder
+from domain.models.orders import Supplier, SupplierDelivery, SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import routing, timeline
 from domain.orders.timeline import N_, EventKind
@@ -39,6 +39,10 @@ def placed_in_supplier_store(store_domain: str, order_gid: str) -> list[Supplier
     """The supplier orders Relay placed in this supplier's store as that order, locked: only
     the store that owns an order may report on it (a supplier cannot ship or cancel another's
     orders)."""
+    # A scheduled delivery sent later is an order of its own there (SupplierDelivery).
+    later_delivery = select(SupplierDelivery.supplier_order_id).where(
+        SupplierDelivery.supplier_reference == order_gid
+    )
     return list(
         db.session.scalars(
             select(SupplierOrder)
@@ -46,7 +50,8 @@ def placed_in_supplier_store(store_domain: str, order_gid: str) -> list[Supplier
             .where(
                 Supplier.channel == "store",
                 Supplier.store_domain == store_domain,
-                SupplierOrder.supplier_reference == order_gid,
+                (SupplierOrder.supplier_reference == order_gid)
+                | SupplierOrder.id.in_(later_delivery),
             )
             .with_for_update(of=SupplierOrder)
         )
@@ -65,9 +70,26 @@ def require_address(order) -> None:
         )
 
 
-def dispatch(shop: Shop, supplier_order: SupplierOrder) -> None:
+def dispatch(
+    shop: Shop, supplier_order: SupplierOrder, quantities: dict[int, int] | None = None
+) -> None:
+    """`quantities` (line id -> quantity): only what is due now, when Shopify schedules
+    deliveries (domain/fulfillment/schedules.py); else every line's quantity."""
     if supplier_order.supplier.channel == "store":
-        supplier_order.supplier_reference = _place_in_supplier_store(shop, supplier_order)
+        supplier_order.supplier_reference = _place_in_supplier_store(
+            shop, supplier_order, quantities
+        )
+
+
+def dispatch_delivery(
+    shop: Shop, supplier_order: SupplierOrder, fo_gid: str, quantities: dict[int, int]
+) -> str | None:
+    """A later scheduled delivery: its own order in a supplier's store (tagged per fulfillment
+    order, so a retry finds it). Portal and manual suppliers see it in what is left to ship."""
+    if supplier_order.supplier.channel != "store":
+        return None
+    tag = f"{reference_tag(shop, supplier_order)}-fo{fo_gid.rsplit('/', 1)[-1]}"
+    return _place_in_supplier_store(shop, supplier_order, quantities, tag=tag)
 
 
 def after_forward(shop: Shop, supplier_order: SupplierOrder) -> None:
@@ -91,7 +113,12 @@ def after_forward(shop: Shop, supplier_order: SupplierOrder) -> None:
         )
 
 
-def _place_in_supplier_store(shop: Shop, supplier_order: SupplierOrder) -> str:
+def _place_in_supplier_store(
+    shop: Shop,
+    supplier_order: SupplierOrder,
+    quantities: dict[int, int] | None = None,
+    tag: str | None = None,
+) -> str:
     supplier = supplier_order.supplier
     supplier_shop = shops.shop_by_domain(supplier.store_domain or "")
     if supplier_shop is None or not supplier_shop.is_installed:
@@ -102,7 +129,9 @@ def _place_in_supplier_store(shop: Shop, supplier_order: SupplierOrder) -> str:
             )
         )
     try:
-        return _place_once(shop, supplier_order, tokens.admin_client(supplier_shop))
+        return _place_once(
+            shop, supplier_order, tokens.admin_client(supplier_shop), quantities, tag
+        )
     except (ShopifyAuthError, NotInstalled) as exc:
         raise CannotForward(
             _(
@@ -113,11 +142,17 @@ def _place_in_supplier_store(shop: Shop, supplier_order: SupplierOrder) -> str:
         ) from exc
 
 
-def _place_once(shop: Shop, supplier_order: SupplierOrder, client) -> str:
+def _place_once(
+    shop: Shop,
+    supplier_order: SupplierOrder,
+    client,
+    quantities: dict[int, int] | None = None,
+    tag: str | None = None,
+) -> str:
     """Create the order in the supplier's store, unless a run killed before it could record
     it already did (found again by the reference tag)."""
     supplier = supplier_order.supplier
-    tag = reference_tag(shop, supplier_order)
+    tag = tag or reference_tag(shop, supplier_order)
     existing = supplier_store.find_order_by_tag(client, tag)
     if existing:
         return existing
@@ -126,12 +161,15 @@ def _place_once(shop: Shop, supplier_order: SupplierOrder, client) -> str:
     mappings = routing.mappings_for(shop.id, {li.sku for li in lines if li.sku})
     placed = []
     for line in lines:
+        quantity = line.quantity if quantities is None else quantities.get(line.id, 0)
+        if quantity <= 0:
+            continue  # not due yet: a later delivery
         mapping = mappings.get(line.sku)
         placed.append(
             supplier_store.PlacedLine(
                 sku=(mapping.supplier_sku if mapping and mapping.supplier_sku else line.sku),
                 title=line.title,
-                quantity=line.quantity,
+                quantity=quantity,
                 unit_cost=mapping.cost if mapping else None,
             )
         )

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from background import PUSH, background
 from domain import states
 from domain.clock import aware, utcnow
-from domain.fulfillment import channels, locations
+from domain.fulfillment import channels, fulfillment_orders, locations, schedules
 from domain.models.orders import SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import paid, store_changes, timeline
@@ -28,7 +28,9 @@ from integrations.shopify_admin.errors import ShopifyGraphQLError, ShopifyUserEr
 from integrations.shopify_admin.gateway import fulfillment as fo_gateway
 
 log = logging.getLogger("relay.forwarding")
-OPEN_FO_STATUSES = ("OPEN", "IN_PROGRESS", "ON_HOLD", "SCHEDULED")
+# Open: its items can be sent (once a hold is released). SCHEDULED ones are later deliveries,
+# sent when Shopify opens them (schedules.py).
+OPEN_FO_STATUSES = ("OPEN", "IN_PROGRESS", "ON_HOLD")
 SUBMITTABLE = ("UNSUBMITTED", "REJECTED")
 NOTHING_OPEN = N_(
     "Nothing is left to fulfill in the store for these items: they were fulfilled or "
@@ -66,28 +68,46 @@ def forward(supplier_order_id: int) -> str:
     if supplier_order not in order.supplier_orders or supplier_order.status != "scheduled":
         return "skipped: the store ships these items"
     lines = [line for line in supplier_order.line_items if line.quantity > 0]
-    wanted = {line.shopify_gid for line in lines}
-    open_in_store = [
+    wanted = {line.shopify_gid for line in supplier_order.line_items}
+    # This supplier's fulfillment orders at Relay's location with something left to fulfill.
+    holding = [
         fo
         for fo in in_store
-        if fo.status in OPEN_FO_STATUSES
-        and fo.location_gid == shop.fulfillment_location_gid
+        if fo.location_gid == shop.fulfillment_location_gid
         and any(line.line_item_gid in wanted and line.remaining_quantity > 0 for line in fo.lines)
     ]
+    open_in_store = [fo for fo in holding if fo.status in OPEN_FO_STATUSES]
+    later = schedules.scheduled(holding)
+    if not open_in_store and later:
+        at = schedules.wait_for_delivery(supplier_order, later)
+        forward.after_commit(supplier_order.id, at=at, shop_id=supplier_order.shop_id)
+        return "waiting for its scheduled delivery"
     if not open_in_store:
         # Fulfilled, cancelled or removed in Shopify since it was requested (the order
         # webhook may not have reached Relay yet): Shopify's word wins, nothing is sent.
         return _failed(supplier_order_id, NOTHING_OPEN)
-    if any(fo.status == "ON_HOLD" for fo in open_in_store):
+    held = [fo for fo in open_in_store if fo.status == "ON_HOLD"]
+    if held:
+        for fo in held:  # the holds' reasons, so Shopify's release can release it here too
+            _, holds = fo_gateway.fulfillment_order_holds(client, fo.gid)
+            kept = [h for h in supplier_order.store_holds or [] if h.get("fo") != fo.gid]
+            supplier_order.store_holds = kept + fulfillment_orders.hold_records(fo.gid, holds)
         return _held_in_store(supplier_order)
+    # With deliveries scheduled, only what is due now goes (the rest when Shopify opens it).
+    due = schedules.due_quantities(supplier_order, open_in_store) if later else None
     try:
         channels.require_address(order)
         supplier_order.fulfillment_order_gid = _submit(client, shop, lines, open_in_store)
-        channels.dispatch(shop, supplier_order)
+        channels.dispatch(shop, supplier_order, due)
     except (ShopifyUserError, ShopifyGraphQLError) as exc:
         return _failed(supplier_order_id, str(exc))
     except channels.CannotForward as exc:
         return _failed(supplier_order_id, exc.message)
+    supplier_order.scheduled_for = None
+    if later:
+        schedules.record_deliveries(
+            supplier_order, open_in_store, supplier_order.fulfillment_order_gid
+        )
     _record_forwarded(shop, supplier_order)
     return "forwarded"
 
@@ -148,14 +168,14 @@ def _record_forwarded(shop: Shop, supplier_order: SupplierOrder) -> None:
     channels.after_forward(shop, supplier_order)
 
 
-def _submit(client, shop: Shop, lines, fulfillment_orders) -> str | None:
+def _submit(client, shop: Shop, lines, open_in_store) -> str | None:
     """Ask Shopify's fulfillment orders at Relay's location for this supplier's lines only
     (unless already requested, e.g. with the admin's own button): Shopify splits the other
     suppliers' lines off into a fulfillment order of their own, so each supplier's accept or
     decline answers only its own request. Returns the (last) fulfillment order gid."""
     wanted = {li.shopify_gid for li in lines}
     chosen = None
-    for fo in fulfillment_orders:
+    for fo in open_in_store:
         if fo.location_gid != shop.fulfillment_location_gid:
             continue  # the store ships these itself: nothing to request, never "chosen"
         if fo.status == "OPEN" and fo.request_status in SUBMITTABLE:

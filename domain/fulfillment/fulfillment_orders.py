@@ -53,3 +53,17 @@ def supplier_orders_on(
         for supplier_order in order.supplier_orders
         if any(line.shopify_gid in on_fo for line in supplier_order.line_items)
     ]
+
+
+def hold_records(fo_gid: str, holds) -> list[dict]:
+    """Shopify's holds on one fulfillment order as a supplier order keeps them (store_holds)."""
+    return [
+        {
+            "id": hold.gid,
+            "fo": fo_gid,
+            "reason": hold.reason,
+            "notes": hold.notes,
+            "by": hold.held_by,
+        }
+        for hold in holds
+    ]

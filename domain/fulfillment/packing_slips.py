@@ -22,11 +22,12 @@ from extensions import db
 class Item:
     line: LineItem
     supplier_sku: str | None
-    remaining: int
+    remaining: int  # what the supplier can ship now (a scheduled delivery not due is not)
+    left: int | None = None  # not yet in any parcel, when it differs from `remaining`
 
     @property
     def shipped(self) -> int:
-        return self.line.quantity - self.remaining
+        return self.line.quantity - (self.remaining if self.left is None else self.left)
 
 
 def items_of(supplier_order: SupplierOrder) -> list[Item]:
@@ -34,12 +35,20 @@ def items_of(supplier_order: SupplierOrder) -> list[Item]:
     mapping has none), and the quantity not yet in a parcel."""
     lines = supplier_order.line_items
     mappings = routing.mappings_for(supplier_order.shop_id, {li.sku for li in lines if li.sku})
-    remaining = shipments.remaining_quantities(supplier_order)
+    left = shipments.remaining_quantities(supplier_order)
+    now = shipments.shippable_quantities(supplier_order)
     items = []
     for line in lines:
         mapping = mappings.get(line.sku)
         supplier_sku = (mapping.supplier_sku if mapping else None) or line.sku
-        items.append(Item(line, supplier_sku, max(remaining.get(line.id, 0), 0)))
+        items.append(
+            Item(
+                line,
+                supplier_sku,
+                max(now.get(line.id, 0), 0),
+                max(left.get(line.id, 0), 0),
+            )
+        )
     return items
 
 

@@ -5,6 +5,7 @@ enqueued only when no job with its id is waiting or running, so reconciling is a
 
 What is still to do, per shop:
 - supplier orders `scheduled` whose forward time has passed (the forward job was lost);
+- scheduled deliveries Shopify opened that were not sent yet (`supplier_deliveries` rows);
 - parcels whose push is pending: new, or tracking changed since it was pushed;
 - webhook receipts stored but never processed (e.g. a supplier store's fulfillment), except
   those set aside because they can never succeed as they are (domain/webhooks/parking.py);
@@ -25,9 +26,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from background import SYNC, background
+from domain import states
 from domain.clock import aware, utcnow
-from domain.fulfillment import forwarding, incoming, tracking_push
-from domain.models.orders import Parcel, SupplierOrder
+from domain.fulfillment import forwarding, incoming, schedule_events, tracking_push
+from domain.models.orders import Parcel, SupplierDelivery, SupplierOrder
 from domain.models.shop import Shop, WebhookReceipt
 from domain.webhooks import intake
 from extensions import db
@@ -79,6 +81,24 @@ def reconcile(shop: Shop) -> Reconciled:
     ):
         done.forwards += (
             forwarding.forward.enqueue_once(supplier_order_id, shop_id=shop.id) is not None
+        )
+    for supplier_order_id, fo_gid in db.session.execute(
+        select(SupplierDelivery.supplier_order_id, SupplierDelivery.fulfillment_order_gid)
+        .join(SupplierOrder, SupplierOrder.id == SupplierDelivery.supplier_order_id)
+        .where(
+            SupplierDelivery.shop_id == shop.id,
+            SupplierDelivery.forwarded_at.is_(None),  # opened in Shopify, not sent yet
+            SupplierOrder.status.in_(states.WITH_SUPPLIER),
+        )
+    ):
+        done.forwards += (
+            schedule_events.forward_delivery.enqueue_once(
+                supplier_order_id,
+                fo_gid,
+                id_parts={"fo": fo_gid.rsplit("/", 1)[-1]},
+                shop_id=shop.id,
+            )
+            is not None
         )
     for parcel_id in db.session.scalars(
         select(Parcel.id).where(Parcel.shop_id == shop.id, Parcel.push_status == "pending")

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from domain import states
 from domain.cancellations import lifecycle as cancellations
 from domain.errors import InvalidInput, WrongState
-from domain.fulfillment import tracking_push
+from domain.fulfillment import schedules, tracking_push
 from domain.models.orders import Parcel, ParcelLine, SupplierOrder
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
@@ -150,6 +150,20 @@ def remaining_quantities(supplier_order: SupplierOrder) -> dict[int, int]:
     }
 
 
+def shippable_quantities(supplier_order: SupplierOrder) -> dict[int, int]:
+    """What the supplier can ship now: what is left, and of a scheduled order only the
+    deliveries sent to it so far (a later delivery is not due; Shopify would refuse it)."""
+    remaining = remaining_quantities(supplier_order)
+    sent = schedules.sent_so_far(supplier_order)
+    if sent is None:
+        return remaining
+    by_id = {line.id: line for line in supplier_order.line_items}
+    return {
+        line_id: max(0, min(left, sent.get(line_id, 0) - (by_id[line_id].quantity - left)))
+        for line_id, left in remaining.items()
+    }
+
+
 def record_shipment(
     supplier_order: SupplierOrder,
     tracking: Tracking,
@@ -173,7 +187,7 @@ def record_shipment(
             _("This order is “%(status)s”; a parcel cannot be added now.", status=label)
         )
     remaining = remaining_quantities(supplier_order)
-    quantities = _parcel_quantities(quantities, remaining)
+    quantities = _parcel_quantities(quantities, shippable_quantities(supplier_order))
     if supplier_order.status == "cancellation_requested":
         # Shipping while a cancellation waits is the supplier's answer: declined.
         cancellations.declined_by_shipment(supplier_order, actor=actor, actor_name=actor_name)

@@ -65,6 +65,9 @@ def answer_request(supplier_order_id: int) -> str:
             refusal = str(exc)  # answered already, or not that one: look at what is submitted
     at_relay = fulfillment_orders.at_relays_location(client, shop, supplier_order)
     pending = [fo for fo in at_relay if fo.request_status == "SUBMITTED"]
+    if any(fo.status == "ON_HOLD" for fo in pending):
+        # Held in Shopify: not a refusal; answered when Shopify releases it (store_holds).
+        return "waiting for the hold's release"
     if refusal and not pending and not any(fo.request_status == "ACCEPTED" for fo in at_relay):
         return _acceptance_refused(supplier_order, refusal)
     try:
@@ -234,3 +237,22 @@ def _rejected(parcel: Parcel, reason: str) -> str:
         reason=reason,
     )
     return f"rejected: {reason}"
+
+
+def retry_rejected(supplier_order: SupplierOrder, *, actor: str = "merchant") -> int:
+    """The merchant sends the parcels Shopify refused again (a refused parcel is kept and
+    shown, never dropped). Returns how many."""
+    rejected = [p for p in supplier_order.parcels if p.push_status == "rejected"]
+    for parcel in rejected:
+        if supplier_order.problem == parcel.push_error:
+            supplier_order.problem = None
+        parcel.push_status, parcel.push_error = "pending", None
+        push_parcel.after_commit(parcel.id, shop_id=supplier_order.shop_id)
+    if rejected:
+        timeline.record(
+            supplier_order.order,
+            EventKind.TRACKING_RETRIED,
+            N_("Tracking sent to the store again"),
+            actor=actor,
+        )
+    return len(rejected)

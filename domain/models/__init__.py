@@ -9,6 +9,7 @@ from domain.models.orders import (  # noqa: F401
     Parcel,
     ParcelLine,
     Supplier,
+    SupplierDelivery,
     SupplierOrder,
     SyncRun,
     VariantMapping,

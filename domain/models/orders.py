@@ -263,6 +263,12 @@ class SupplierOrder(db.Model):
     # merchant fulfilled itself that the supplier was told of (told once).
     store_change: Mapped[str | None] = mapped_column(String(32))
     merchant_fulfilled: Mapped[dict | None] = mapped_column(JSON)
+    # Issue 14. A scheduled delivery (subscription, pre-order) waits for Shopify to open its
+    # fulfillment order: the earliest fulfillAt of what is still to send, shown to the merchant.
+    scheduled_for: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Holds placed in Shopify on its fulfillment orders, as Shopify last listed them:
+    # [{"id", "reason", "notes"}] (a fraud app's HIGH_RISK_OF_FRAUD, the merchant's own).
+    store_holds: Mapped[list | None] = mapped_column(JSON)
 
     order: Mapped[Order] = relationship(back_populates="supplier_orders")
     supplier: Mapped[Supplier | None] = relationship()
@@ -281,6 +287,37 @@ class SupplierOrder(db.Model):
             and line.part == self.part
             and (line.supplier_id is not None or line.goes_to_a_supplier)
         ]
+
+
+class SupplierDelivery(db.Model):
+    """What was sent to a supplier for one of Shopify's fulfillment orders: the whole order
+    usually, one delivery of a subscription or pre-order when Shopify schedules them. A later
+    delivery is sent when Shopify opens it, and is its own order in a supplier's store."""
+
+    __tablename__ = "supplier_deliveries"
+    __table_args__ = (
+        UniqueConstraint(
+            "supplier_order_id", "fulfillment_order_gid", name="uq_supplier_deliveries_fo"
+        ),
+        Index("ix_supplier_deliveries_reference", "supplier_reference"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    supplier_order_id: Mapped[int] = mapped_column(
+        ForeignKey("supplier_orders.id", ondelete="CASCADE"), index=True
+    )
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    fulfillment_order_gid: Mapped[str] = mapped_column(String(255))
+    # line item id (Relay's) -> quantity asked of the supplier for this delivery
+    quantities: Mapped[dict] = mapped_column(JSON)
+    # The order in the supplier's store for this delivery (channel store).
+    supplier_reference: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # None while Shopify has opened it and Relay has yet to send it (the row is the job's
+    # outbox: recovery sends it again if its job was lost).
+    forwarded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    supplier_order: Mapped[SupplierOrder] = relationship()
 
 
 class Parcel(db.Model):

@@ -26,7 +26,7 @@ FIELDS = (
     "address1",
     "address2",
     "city",
-    "province",
+    "province_code",  # MailingAddressInput's provinceCode (its province is deprecated)
     "zip",
     "country_code",
     "phone",
@@ -39,7 +39,7 @@ LABELS = {
     "address1": N_("Address"),
     "address2": N_("Apartment, suite, etc."),
     "city": N_("City"),
-    "province": N_("State / province"),
+    "province_code": N_("State / province code"),
     "zip": N_("Postal code"),
     "country_code": N_("Country code (2 letters)"),
     "phone": N_("Phone"),
@@ -97,7 +97,10 @@ def change_shipping_address(shop, order_id: int, form) -> Order:
         )
     except ShopifyUserError as exc:
         raise InvalidInput(_("Shopify refused the address: %(reason)s", reason=str(exc))) from exc
-    order.shipping_address = {**(order.shipping_address or {}), **address}
+    stored = {**(order.shipping_address or {}), **address}
+    if address["province_code"] != (order.shipping_address or {}).get("province_code"):
+        stored["province"] = None  # Shopify names the new region; the next sync brings it
+    order.shipping_address = stored
     timeline.record(
         order,
         EventKind.ADDRESS_CHANGED,

@@ -63,6 +63,12 @@ class EventKind(StrEnum):
     HELD = "held"
     RELEASED = "released"
     HELD_IN_STORE = "held_in_store"
+    # Issue 14: Shopify's holds (reason, notes) and scheduled deliveries
+    STORE_HOLD_ADDED = "store_hold_added"
+    STORE_HOLD_RELEASED = "store_hold_released"
+    DELIVERY_SCHEDULED = "delivery_scheduled"
+    DELIVERY_FORWARDED = "delivery_forwarded"
+    TRACKING_RETRIED = "tracking_retried"
     FORWARDED = "forwarded"
     FORWARD_FAILED = "forward_failed"
     AWAITING_SUPPLIER = "awaiting_supplier"
@@ -124,7 +130,7 @@ def record(
 
 # Values that are English labels themselves (the store's status, stored lowercase as
 # "partially fulfilled"): shown in the message's language too.
-LABEL_VALUES = ("status",)
+LABEL_VALUES = ("status", "hold_reason")
 
 
 def render_message(event: OrderEvent) -> str:

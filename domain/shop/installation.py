@@ -8,6 +8,7 @@ import logging
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -83,6 +84,19 @@ def post_install(shop_id: int) -> None:
     if not sync_runs.latest_runs(shop):
         sync_runs.start(shop, "backfill")  # first install: pull the existing orders
     sweep.schedule(shop.id)
+
+
+def refresh_every_shop() -> int:
+    """Queue post_install again for every installed shop (a deploy's new webhook topics, the
+    fulfillment service's settings); returns how many."""
+    shop_ids = db.session.scalars(
+        select(Shop.id).where(
+            Shop.access_token_encrypted.is_not(None), Shop.uninstalled_at.is_(None)
+        )
+    ).all()
+    for shop_id in shop_ids:
+        post_install.enqueue(shop_id, shop_id=shop_id)
+    return len(shop_ids)
 
 
 # -- OAuth state (authorization-code install) ------------------------------------------------

@@ -12,7 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain.cancellations import intake as cancellation_intake
-from domain.fulfillment import incoming, rearranged, supplier_store_events
+from domain.fulfillment import (
+    incoming,
+    rearranged,
+    schedule_events,
+    store_holds,
+    supplier_store_events,
+)
 from domain.money import refund_mirror
 from domain.orders import store_changes
 from domain.orders import webhooks as order_webhooks
@@ -32,6 +38,8 @@ class Handler:
 ORDER = Handler(order_webhooks.order_payload, payloads.order)
 REFRESH_ORDER = Handler(order_webhooks.refresh_order, payloads.order_reference)
 WHO_SHIPS = Handler(rearranged.fulfillment_orders_changed, payloads.order_reference)
+HOLDS = Handler(store_holds.holds_changed, payloads.order_reference)
+DUE = Handler(schedule_events.fulfillment_order_due, payloads.order_reference)
 SUPPLIER_SHIPPED = Handler(supplier_store_events.supplier_fulfilled, payloads.store_fulfillment)
 MERCHANT_FULFILLED = Handler(store_changes.fulfilled_in_store, payloads.store_fulfillment)
 
@@ -78,8 +86,12 @@ HANDLERS: dict[str, tuple[Handler, ...]] = {
     "fulfillment_orders/fulfillment_request_rejected": (REFRESH_ORDER,),
     "fulfillment_orders/cancellation_request_accepted": (REFRESH_ORDER,),
     "fulfillment_orders/cancellation_request_rejected": (REFRESH_ORDER,),
-    "fulfillment_orders/placed_on_hold": (REFRESH_ORDER,),
-    "fulfillment_orders/hold_released": (REFRESH_ORDER,),
+    "fulfillment_orders/placed_on_hold": (REFRESH_ORDER, HOLDS),
+    "fulfillment_orders/hold_released": (REFRESH_ORDER, HOLDS),
+    "fulfillment_holds/added": (HOLDS,),
+    "fulfillment_holds/released": (HOLDS,),
+    "fulfillment_orders/scheduled_fulfillment_order_ready": (REFRESH_ORDER, DUE),
+    "fulfillment_orders/rescheduled": (REFRESH_ORDER, DUE),
     "fulfillment_orders/cancelled": (REFRESH_ORDER,),
     # The shop's lifecycle and compliance.
     "app/uninstalled": (Handler(lifecycle.uninstalled, payloads.app_uninstalled),),

@@ -18,13 +18,21 @@ FRAGMENT_SPREAD = re.compile(r"\.\.\.([A-Z]\w*)")
 
 @cache
 def document(operation_name: str) -> str:
-    """queries/<Name>.graphql plus every fragment it spreads, from queries/fragments/."""
+    """queries/<Name>.graphql plus every fragment it spreads (and they spread), from
+    queries/fragments/."""
     path = QUERIES / f"{operation_name}.graphql"
     if not path.is_file():
         raise KeyError(f"no GraphQL document named {operation_name}")
     text = path.read_text()
-    for fragment in dict.fromkeys(FRAGMENT_SPREAD.findall(text)):
-        text += "\n" + (QUERIES / "fragments" / f"{fragment}.graphql").read_text()
+    pending, included = FRAGMENT_SPREAD.findall(text), set()
+    while pending:  # fragments may spread fragments: each is appended once
+        name = pending.pop(0)
+        if name in included:
+            continue
+        included.add(name)
+        fragment = (QUERIES / "fragments" / f"{name}.graphql").read_text()
+        text += "\n" + fragment
+        pending += FRAGMENT_SPREAD.findall(fragment)
     return text
 
 

@@ -31,6 +31,7 @@ class PostalAddress:
     address2: str | None = None
     city: str | None = None
     province: str | None = None
+    province_code: str | None = None  # what MailingAddressInput takes (province is deprecated)
     zip: str | None = None
     country: str | None = None
     country_code: str | None = None
@@ -109,14 +110,21 @@ def _name(first: str | None, last: str | None) -> str | None:
 
 
 def _email(customer: dict, order: dict) -> str | None:
-    return (customer.get("email") or order.get("email") or "").lower() or None
+    """The customer's email (GraphQL's defaultEmailAddress, since Customer.email is deprecated;
+    REST payloads still name it `email`), else the order's own."""
+    default = (customer.get("defaultEmailAddress") or {}).get("emailAddress")
+    return (default or customer.get("email") or order.get("email") or "").lower() or None
 
 
 def _address(shape: dict | None, country_code_key: str) -> PostalAddress | None:
-    """Both shapes name an address's fields alike but for the country code."""
+    """Both shapes name an address's fields alike but for the country and province codes."""
     if not shape:
         return None
-    return replace(PostalAddress.from_fields(shape), country_code=shape.get(country_code_key))
+    return replace(
+        PostalAddress.from_fields(shape),
+        country_code=shape.get(country_code_key),
+        province_code=shape.get("provinceCode") or shape.get("province_code"),
+    )
 
 
 def mailing_address_input(address: PostalAddress) -> dict:
@@ -129,7 +137,7 @@ def mailing_address_input(address: PostalAddress) -> dict:
         "address1": address.address1,
         "address2": address.address2,
         "city": address.city,
-        "province": address.province,
+        "provinceCode": address.province_code,
         "zip": address.zip,
         "countryCode": address.country_code,
         "phone": address.phone,

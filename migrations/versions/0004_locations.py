@@ -3,7 +3,7 @@
 gift card: the store). NULL for lines read before Relay knew, routed by SKU as before.
 
 Revision ID: 0004_locations
-Revises: 0004_edits
+Revises: 0004_schedules
 Created: 2026-12-07
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_locations"
-down_revision = "0004_edits"
+down_revision = "0004_schedules"
 branch_labels = None
 depends_on = None
 

@@ -132,6 +132,9 @@ def _fulfillment_variables(store, name: str, order: dict, fo: dict) -> dict | No
                 else {"staffNote": "Quantities changed by the retailer"}
             ),
         }
+    if name == "FulfillmentServiceUpdate":
+        (service,) = commerce.fulfillment_services_of(store, SHOP, CLIENT_ID)
+        return {"id": f"gid://shopify/FulfillmentService/{service['id']}", "trackingSupport": False}
     if name == "FulfillmentTrackingInfoUpdate":
         fulfillment = commerce.create_fulfillment(
             store, SHOP, by_fulfillment_order=[{"fulfillment_order_id": fo["id"]}]
@@ -145,6 +148,11 @@ def _fulfillment_variables(store, name: str, order: dict, fo: dict) -> dict | No
         "OrderFulfillmentOrders": {"id": order_gid},
         "OrderFulfillmentState": {"id": order_gid},
         "FulfillmentOrderById": {"id": fo_gid},
+        "FulfillmentOrderHolds": {"id": fo_gid},
+        "FulfillmentOrderLineItems": {"id": fo_gid},
+        "FulfillmentLineItems": {"id": "gid://shopify/Fulfillment/1"},
+        "RefundLineItems": {"id": order_gid},
+        "RefundTransactions": {"id": order_gid},
         "OrderFulfillments": {"id": order_gid},
         "OrdersByTag": {"query": "tag:relay-r1-so1"},
         "AssignedFulfillmentOrders": {"status": "FULFILLMENT_REQUESTED"},

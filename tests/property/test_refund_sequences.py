@@ -80,7 +80,7 @@ def _relay_form(order, step, seen) -> dict:
     form = {"key": refunds.new_key(), "seen": str(seen), "mode": "partial"}
     for line in order.line_items:
         quantity, percent, restock = step[line.sku]
-        unit_paid = line_money.line_paid(line) / line.quantity
+        unit_paid = line_money.line_paid(line) / line.bought_quantity
         amount = (max(quantity, 1) * unit_paid * percent / 100).quantize(Decimal("0.01"))
         form[f"qty-{line.id}"] = str(quantity) if quantity else ""
         form[f"amount-{line.id}"] = str(amount) if amount else ""
@@ -160,16 +160,22 @@ def check_invariants(devstore, domain, order):
         refunded_qty = sum(rl.quantity for rl in mine)
         restocked = sum(rl.restock_quantity for rl in mine)
         refunded_amount = sum((rl.amount for rl in mine), Decimal("0"))
-        assert 0 <= restocked <= refunded_qty <= line.quantity, "stock never negative"
+        # line.quantity is what the order holds now (refunded units leave it once the order's
+        # webhook arrives); bought counts every unit.
+        assert 0 <= restocked <= refunded_qty <= line.bought_quantity, "stock never negative"
         assert refunded_amount <= line_money.line_paid(line)
         store_line = store_lines[line.shopify_gid]
         assert store_line["refunded_quantity"] == refunded_qty
         assert store_restocked.get(store_line["id"], 0) == restocked
         cost = db.session.scalar(select(VariantMapping.cost).where(VariantMapping.sku == line.sku))
         share = supplier_ledger.owed_share(
-            cost * line.quantity, line_money.line_paid(line), Decimal("0"), refunded_amount, "EUR"
+            cost * line.bought_quantity,
+            line_money.line_paid(line),
+            Decimal("0"),
+            refunded_amount,
+            "EUR",
         )
-        assert share <= cost * line.quantity, "a supplier never owes more than it was paid"
+        assert share <= cost * line.bought_quantity, "a supplier never owes more than it was paid"
         owed_expected[line.supplier_id] = owed_expected.get(line.supplier_id, 0) + share
     entries = db.session.scalars(
         select(SupplierLedgerEntry).where(SupplierLedgerEntry.shop_id == order.shop_id)

@@ -33,3 +33,23 @@ def test_document_stays_under_shopifys_single_query_cost_limit(path):
     document = parse(assembled(path.stem))
     cost = requested_cost(admin_schema(), document, {"first": 25}, path.stem)
     assert 0 < cost <= 1000
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: p.stem)
+def test_document_reads_no_deprecated_field(path):
+    """Issue 14: Customer.email, ShopPlan.displayName and the like are deprecated in 2026-07."""
+    from graphql import TypeInfo, TypeInfoVisitor, Visitor, visit
+
+    schema = admin_schema()
+    type_info = TypeInfo(schema)
+    deprecated = []
+
+    class FindDeprecated(Visitor):
+        def enter_field(self, node, *_):
+            field = type_info.get_field_def()
+            if field is not None and field.deprecation_reason:
+                parent = type_info.get_parent_type()
+                deprecated.append(f"{parent}.{node.name.value}: {field.deprecation_reason}")
+
+    visit(parse(assembled(path.stem)), TypeInfoVisitor(type_info, FindDeprecated()))
+    assert deprecated == []

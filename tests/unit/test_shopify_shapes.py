@@ -83,7 +83,7 @@ def test_an_address_goes_out_as_a_mailing_address_input():
         "address1": "1 Rue",
         "address2": None,
         "city": None,
-        "province": None,
+        "provinceCode": None,
         "zip": None,
         "countryCode": "FR",
         "phone": None,

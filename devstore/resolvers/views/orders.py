@@ -125,6 +125,7 @@ def _customer_view(customer: dict) -> dict:
         "lastName": customer.get("last_name"),
         "displayName": f"{customer.get('first_name', '')} {customer.get('last_name', '')}".strip(),
         "email": customer.get("email"),
+        "defaultEmailAddress": customer.get("email") and {"emailAddress": customer["email"]},
         "phone": customer.get("phone"),
     }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from integrations.shopify_admin.client import AdminClient
-from integrations.shopify_admin.gateway.fulfillment import FulfillmentOrder, _fulfillment_order
+from integrations.shopify_admin.gateway.fulfillment import FulfillmentOrder, _read
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def requested_cancellations(
         for node in connection["nodes"]:
             requests = (node.get("merchantRequests") or {}).get("nodes") or []
             message = requests[-1].get("message") if requests else None
-            found.append(RequestedCancellation(_fulfillment_order(node), message))
+            found.append(RequestedCancellation(_read(client, node), message))
         if not connection["pageInfo"]["hasNextPage"]:
             return found
         after = connection["pageInfo"]["endCursor"]

@@ -4,6 +4,7 @@ the fulfillment service that accepts them and reports the supplier's parcels."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from integrations.shopify_admin.client import AdminClient
 
@@ -31,6 +32,8 @@ class FulfillmentOrder:
     order_gid: str | None = None
     # DeliveryMethodType: SHIPPING, PICK_UP, LOCAL, NONE, RETAIL, PICKUP_POINT (None: not read).
     delivery_method: str | None = None
+    # When a SCHEDULED one (a subscription's later delivery, a pre-order) becomes due.
+    fulfill_at: datetime | None = None
 
     def line_for(self, line_item_gid: str) -> FulfillmentOrderLine | None:
         return next((line for line in self.lines if line.line_item_gid == line_item_gid), None)
@@ -64,21 +67,73 @@ def _fulfillment_order(node: dict) -> FulfillmentOrder:
         ),
         order_gid=(node.get("order") or {}).get("id"),
         delivery_method=(node.get("deliveryMethod") or {}).get("methodType"),
+        fulfill_at=_time(node.get("fulfillAt")),
     )
 
 
+def _time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _complete_lines(client: AdminClient, node: dict) -> dict:
+    """A fulfillment order read with its first lines gets the rest, 250 a page (Shopify's
+    most): a request or fulfillment must never be built from part of one."""
+    lines = node["lineItems"]
+    info = lines.get("pageInfo") or {}
+    while info.get("hasNextPage"):
+        more = client.execute(
+            "FulfillmentOrderLineItems", {"id": node["id"], "after": info["endCursor"]}
+        )["fulfillmentOrder"]
+        if more is None:
+            break
+        lines["nodes"] = lines["nodes"] + more["lineItems"]["nodes"]
+        info = more["lineItems"]["pageInfo"]
+    return node
+
+
+def _read(client: AdminClient, node: dict) -> FulfillmentOrder:
+    return _fulfillment_order(_complete_lines(client, node))
+
+
 def fulfillment_orders_of(client: AdminClient, order_gid: str) -> list[FulfillmentOrder]:
-    order = client.execute("OrderFulfillmentOrders", {"id": order_gid})["order"]
-    if order is None:
-        return []
-    return [_fulfillment_order(node) for node in order["fulfillmentOrders"]["nodes"]]
+    """Every fulfillment order of an order (10 a page: a subscription has one per delivery)
+    with every line."""
+    found, after = [], None
+    while True:
+        order = client.execute("OrderFulfillmentOrders", {"id": order_gid, "after": after})["order"]
+        if order is None:
+            return found
+        connection = order["fulfillmentOrders"]
+        found += [_read(client, node) for node in connection["nodes"]]
+        if not connection["pageInfo"]["hasNextPage"]:
+            return found
+        after = connection["pageInfo"]["endCursor"]
 
 
 def fulfillments_of(client: AdminClient, order_gid: str) -> list[Fulfillment]:
     order = client.execute("OrderFulfillments", {"id": order_gid})["order"]
     if order is None:
         return []
-    return [_fulfillment(f) for f in order["fulfillments"]]
+    return [_fulfillment(_complete_fulfillment_lines(client, f)) for f in order["fulfillments"]]
+
+
+def _complete_fulfillment_lines(client: AdminClient, node: dict) -> dict:
+    """A parcel of more lines than the order read took gets the rest, 250 a page: adopting a
+    fulfillment compares every line."""
+    lines = node["fulfillmentLineItems"]
+    info = lines.get("pageInfo") or {}
+    while info.get("hasNextPage"):
+        more = client.execute(
+            "FulfillmentLineItems", {"id": node["id"], "after": info["endCursor"]}
+        )["fulfillment"]
+        if more is None:
+            break
+        lines["nodes"] = lines["nodes"] + more["fulfillmentLineItems"]["nodes"]
+        info = more["fulfillmentLineItems"]["pageInfo"]
+    return node
 
 
 def _fulfillment(node: dict) -> Fulfillment:
@@ -108,12 +163,41 @@ def fulfillment_state(
         found = fulfillments_of(client, order_gid)
     else:
         found = [_fulfillment(f) for f in fulfillments]
-    return found, [_fulfillment_order(node) for node in order["fulfillmentOrders"]["nodes"]]
+    if order["fulfillmentOrders"]["pageInfo"]["hasNextPage"]:
+        return found, fulfillment_orders_of(client, order_gid)
+    return found, [_read(client, node) for node in order["fulfillmentOrders"]["nodes"]]
+
+
+@dataclass(frozen=True)
+class FulfillmentHold:
+    gid: str
+    reason: str  # Shopify's FulfillmentHoldReason, e.g. HIGH_RISK_OF_FRAUD
+    notes: str | None
+    held_by: str | None  # the app's title; None when the merchant placed it
+
+
+def fulfillment_order_holds(
+    client: AdminClient, fo_gid: str
+) -> tuple[FulfillmentOrder | None, tuple[FulfillmentHold, ...]]:
+    """A fulfillment order and the holds on it now, as Shopify lists them."""
+    node = client.execute("FulfillmentOrderHolds", {"id": fo_gid})["fulfillmentOrder"]
+    if node is None:
+        return None, ()
+    holds = tuple(
+        FulfillmentHold(
+            gid=hold["id"],
+            reason=hold["reason"],
+            notes=hold.get("reasonNotes") or None,
+            held_by=(hold.get("heldByApp") or {}).get("title"),
+        )
+        for hold in node.get("fulfillmentHolds") or ()
+    )
+    return _read(client, node), holds
 
 
 def fulfillment_order(client: AdminClient, fo_gid: str) -> FulfillmentOrder | None:
     node = client.execute("FulfillmentOrderById", {"id": fo_gid})["fulfillmentOrder"]
-    return _fulfillment_order(node) if node else None
+    return _read(client, node) if node else None
 
 
 def assigned_fulfillment_orders(
@@ -142,7 +226,7 @@ def assigned_fulfillment_orders_page(
     )["assignedFulfillmentOrders"]
     more = connection["pageInfo"]["hasNextPage"]
     return (
-        [_fulfillment_order(node) for node in connection["nodes"]],
+        [_read(client, node) for node in connection["nodes"]],
         connection["pageInfo"]["endCursor"] if more else None,
     )
 
@@ -170,7 +254,7 @@ def submit_request_splitting(
         "fulfillmentOrderSubmitFulfillmentRequest",
     )
     unsubmitted = payload.get("unsubmittedFulfillmentOrder") or {}
-    return _fulfillment_order(payload["submittedFulfillmentOrder"]), unsubmitted.get("id")
+    return _read(client, payload["submittedFulfillmentOrder"]), unsubmitted.get("id")
 
 
 def accept_request(client: AdminClient, fo_gid: str, message: str | None = None) -> None:

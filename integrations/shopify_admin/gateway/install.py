@@ -34,6 +34,11 @@ WEBHOOK_TOPICS = [
     "FULFILLMENT_ORDERS_MOVED",
     "FULFILLMENT_ORDERS_SPLIT",
     "FULFILLMENT_ORDERS_MERGED",
+    # Issue 14: holds with their reasons, and scheduled deliveries (subscriptions, pre-orders)
+    "FULFILLMENT_HOLDS_ADDED",
+    "FULFILLMENT_HOLDS_RELEASED",
+    "FULFILLMENT_ORDERS_SCHEDULED_FULFILLMENT_ORDER_READY",
+    "FULFILLMENT_ORDERS_RESCHEDULED",
     "REFUNDS_CREATE",
 ]
 FULFILLMENT_SERVICE_NAME = "Relay"
@@ -55,7 +60,7 @@ class ShopInfo:
 def shop_info(client: AdminClient) -> ShopInfo:
     shop = client.execute("ShopInfo")["shop"]
     return ShopInfo(
-        name=shop["name"], currency=shop["currencyCode"], plan=shop["plan"]["displayName"]
+        name=shop["name"], currency=shop["currencyCode"], plan=shop["plan"]["publicDisplayName"]
     )
 
 
@@ -87,6 +92,8 @@ def ensure_fulfillment_service(client: AdminClient, callback_url: str) -> tuple[
     """(service gid, location gid) of Relay's fulfillment service, created if missing."""
     for service in client.execute("FulfillmentServices")["shop"]["fulfillmentServices"]:
         if service["serviceName"] == FULFILLMENT_SERVICE_NAME:
+            if service.get("trackingSupport"):
+                _stop_tracking_callbacks(client, service["id"])
             return service["id"], service["location"]["id"]
     payload = client.mutate(
         "FulfillmentServiceCreate",
@@ -95,3 +102,15 @@ def ensure_fulfillment_service(client: AdminClient, callback_url: str) -> tuple[
     )
     service = payload["fulfillmentService"]
     return service["id"], service["location"]["id"]
+
+
+def _stop_tracking_callbacks(client: AdminClient, service_gid: str) -> None:
+    """Installs made before Relay registered `trackingSupport: false` asked Shopify to poll
+    `<callback>/fetch_tracking_numbers`, which Relay does not serve: Relay gives Shopify the
+    tracking itself (fulfillmentCreate with trackingInfo, fulfillmentTrackingInfoUpdate), the
+    way shopify.dev documents for services that call the API rather than host callbacks."""
+    client.mutate(
+        "FulfillmentServiceUpdate",
+        {"id": service_gid, "trackingSupport": False},
+        "fulfillmentServiceUpdate",
+    )

@@ -115,7 +115,10 @@ def order_of_fulfillment_order(client: AdminClient, fo_gid: str) -> ShopifyOrder
         "fulfillmentOrder"
     ]
     node = fulfillment_order and fulfillment_order["order"]
-    return None if node is None else order_from_graphql(node)
+    if node is None:
+        return None
+    _complete_line_items(client, node)
+    return order_from_graphql(node)
 
 
 def update_shipping_address(client: AdminClient, order_gid: str, address: PostalAddress) -> None:

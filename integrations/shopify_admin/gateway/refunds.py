@@ -26,6 +26,9 @@ from integrations.shopify_admin.errors import ShopifyGraphQLError
 CAPTURED_KINDS = ("SALE", "CAPTURE")
 
 
+CONTEXT_TRANSACTIONS = 10  # RefundContext's transactions(first: 10)
+
+
 @dataclass(frozen=True)
 class ParentTransaction:
     gid: str
@@ -97,6 +100,9 @@ def refund_context(client: AdminClient, order_gid: str) -> RefundContext:
     if order is None:  # deleted in Shopify since Relay synced it
         raise ShopifyGraphQLError(f"no order {order_gid} in Shopify", [])
     transactions = order.get("transactions") or []
+    if len(transactions) >= CONTEXT_TRANSACTIONS:  # maybe more than were read: all of them
+        again = client.execute("RefundTransactions", {"id": order_gid})["order"]
+        transactions = (again or {}).get("transactions") or transactions
     refunded_by_parent: dict[str, Decimal] = {}
     for t in transactions:
         parent = (t.get("parentTransaction") or {}).get("id")
@@ -123,7 +129,7 @@ def refund_context(client: AdminClient, order_gid: str) -> RefundContext:
         Decimal("0"),
     )
     parents = _spend(parents, unattributed)
-    lines = order["lineItems"]["nodes"]
+    lines = _all_lines(client, order_gid, order["lineItems"])
     suggested = order.get("suggestedRefund") or {}
     taxes_included = bool(order.get("taxesIncluded"))
     line_refundable: dict[str, Decimal] | None = {} if order.get("suggestedRefund") else None
@@ -159,6 +165,20 @@ def refund_context(client: AdminClient, order_gid: str) -> RefundContext:
             for d in suggested.get("refundDuties") or []
         },
     )
+
+
+def _all_lines(client: AdminClient, order_gid: str, connection: dict) -> list[dict]:
+    """The first 50 lines came with the context; a larger order's rest, 250 a page."""
+    lines, info = list(connection["nodes"]), connection.get("pageInfo") or {}
+    while info.get("hasNextPage"):
+        more = client.execute("RefundLineItems", {"id": order_gid, "after": info["endCursor"]})[
+            "order"
+        ]
+        if more is None:
+            break
+        lines += more["lineItems"]["nodes"]
+        info = more["lineItems"]["pageInfo"]
+    return lines
 
 
 def _spend(parents: tuple[ParentTransaction, ...], amount: Decimal):
