@@ -9,7 +9,7 @@ from blueprints._render import refused, render
 from blueprints.embedded import shop_required
 from domain import states
 from domain.errors import DomainError
-from domain.fulfillment import actions, shipments, store_holds
+from domain.fulfillment import actions, locations, shipments, store_holds
 from domain.orders import addresses, grid, routing, timeline
 from domain.orders import sync_runs as order_sync_jobs
 
@@ -33,6 +33,8 @@ def order_view_helpers() -> dict:
         "timeline_message": timeline.render_message,
         "remaining_to_ship": shipments.shippable_quantities,
         "supplier_skus": routing.supplier_skus,
+        "store_lines": locations.store_lines,
+        "store_ships": locations.STORE_SHIPS,
         "hold_reason_label": store_holds.reason_label,
     }
 

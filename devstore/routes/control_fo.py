@@ -63,7 +63,24 @@ def stock(shop):
     add = bool(body.get("add") or body.get("merchant"))
     with store.transaction():
         moved = commerce.stock_skus_at(store, shop, body["skus"], location_id, add=add)
-    return ok({"moved": moved, "location_id": location_id})
+        created = []
+        if body.get("create"):
+            # `create`: SKUs the shop does not sell yet become products stocked only there (the
+            # merchant adding a dropshipped product), so orders of them route to that location.
+            known = {v["sku"] for v in store.find("variant", shop=shop)}
+            for sku in dict.fromkeys(body["skus"]):
+                if sku not in known:
+                    created.append(sku)
+                    commerce.create_variant(
+                        store,
+                        shop,
+                        title=sku,
+                        variant_title="Default Title",
+                        sku=sku,
+                        price=str(body.get("price", "10.00")),
+                        location_id=location_id,
+                    )
+    return ok({"moved": moved, "created": created, "location_id": location_id})
 
 
 @bp.post("/_devstore/shops/<shop>/fulfillment_orders/<int:fo_id>/move")

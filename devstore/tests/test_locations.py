@@ -307,3 +307,17 @@ def test_an_app_finds_the_locations_a_fulfillment_order_can_move_to(server, app)
     control(server, "/stock", {"location_id": depot["id"], "skus": ["BRS-LAMP"], "add": True})
     again = gql(server, app["token"], LOCATIONS, fo=commerce.gid("FulfillmentOrder", fo["id"]))
     assert again["fulfillmentOrder"]["locationsForMove"]["nodes"][1]["movable"] is True
+
+
+def test_stocking_with_create_adds_missing_skus_as_products_at_that_location(server, app):
+    answer = control(
+        server,
+        "/stock",
+        {"client_id": "app-one", "skus": ["DROP-1", "MUG-STN-SPK"], "create": True},
+    )
+    assert answer["created"] == ["DROP-1"] and answer["moved"] == 1
+    order_id = place(server, ("DROP-1", 1), ("MUG-STN-SPK", 1))
+    (fo,) = fos_of(server.store, order_id)
+    assert fo["location_id"] == app["service_location"], "both now stocked only at the service"
+    again = control(server, "/stock", {"client_id": "app-one", "skus": ["DROP-1"], "create": True})
+    assert again["created"] == [], "created once"

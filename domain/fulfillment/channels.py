@@ -58,6 +58,18 @@ def placed_in_supplier_store(store_domain: str, order_gid: str) -> list[Supplier
     )
 
 
+def require_address(order) -> None:
+    """A supplier ships to the customer: an order with no shipping address (a pickup order, a
+    redacted customer) is never sent, whatever its lines."""
+    if not order.shipping_address:
+        raise CannotForward(
+            _(
+                "This order has no shipping address (a pickup order, or the customer's data "
+                "was erased): a supplier cannot ship it. Nothing was sent."
+            )
+        )
+
+
 def dispatch(
     shop: Shop, supplier_order: SupplierOrder, quantities: dict[int, int] | None = None
 ) -> None:

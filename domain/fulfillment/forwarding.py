@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from background import PUSH, background
 from domain import states
 from domain.clock import aware, utcnow
-from domain.fulfillment import channels, fulfillment_orders, schedules
+from domain.fulfillment import channels, fulfillment_orders, locations, schedules
 from domain.models.orders import SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import paid, store_changes, timeline
@@ -61,8 +61,21 @@ def forward(supplier_order_id: int) -> str:
     if refusal:
         return _failed(supplier_order_id, refusal)
     client = tokens.admin_client(shop)
+    in_store = fo_gateway.fulfillment_orders_of(client, order.shopify_gid)
+    # Shopify's word on who ships each line, read now: a line the store ships (another
+    # location, pickup, no shipping, a gift card) is never sent, even when its SKU is mapped.
+    locations.apply(shop, order, in_store)
+    if supplier_order not in order.supplier_orders or supplier_order.status != "scheduled":
+        return "skipped: the store ships these items"
     lines = [line for line in supplier_order.line_items if line.quantity > 0]
-    holding = fulfillment_orders.holding(client, supplier_order, still_to_fulfill=True)
+    wanted = {line.shopify_gid for line in supplier_order.line_items}
+    # This supplier's fulfillment orders at Relay's location with something left to fulfill.
+    holding = [
+        fo
+        for fo in in_store
+        if fo.location_gid == shop.fulfillment_location_gid
+        and any(line.line_item_gid in wanted and line.remaining_quantity > 0 for line in fo.lines)
+    ]
     open_in_store = [fo for fo in holding if fo.status in OPEN_FO_STATUSES]
     later = schedules.scheduled(holding)
     if not open_in_store and later:
@@ -83,6 +96,7 @@ def forward(supplier_order_id: int) -> str:
     # With deliveries scheduled, only what is due now goes (the rest when Shopify opens it).
     due = schedules.due_quantities(supplier_order, open_in_store) if later else None
     try:
+        channels.require_address(order)
         supplier_order.fulfillment_order_gid = _submit(client, shop, lines, open_in_store)
         channels.dispatch(shop, supplier_order, due)
     except (ShopifyUserError, ShopifyGraphQLError) as exc:
@@ -154,21 +168,26 @@ def _record_forwarded(shop: Shop, supplier_order: SupplierOrder) -> None:
     channels.after_forward(shop, supplier_order)
 
 
-def _submit(client, shop: Shop, lines, fulfillment_orders) -> str | None:
-    """Ask Shopify's fulfillment order at Relay's location for these lines (unless it was
-    already requested, e.g. with the admin's own button). Returns the fulfillment order gid."""
+def _submit(client, shop: Shop, lines, open_in_store) -> str | None:
+    """Ask Shopify's fulfillment orders at Relay's location for this supplier's lines only
+    (unless already requested, e.g. with the admin's own button): Shopify splits the other
+    suppliers' lines off into a fulfillment order of their own, so each supplier's accept or
+    decline answers only its own request. Returns the (last) fulfillment order gid."""
     wanted = {li.shopify_gid for li in lines}
     chosen = None
-    for fo in fulfillment_orders:
+    for fo in open_in_store:
         if fo.location_gid != shop.fulfillment_location_gid:
-            chosen = chosen or fo.gid  # merchant-managed: fulfilled directly, nothing to request
-            continue
+            continue  # the store ships these itself: nothing to request, never "chosen"
         if fo.status == "OPEN" and fo.request_status in SUBMITTABLE:
             fo_lines = {
                 line.gid: line.remaining_quantity
                 for line in fo.lines
-                if line.line_item_gid in wanted and line.remaining_quantity > 0
+                if line.line_item_gid in wanted
+                and line.remaining_quantity > 0
+                and locations.handled_by(fo, line, shop.fulfillment_location_gid) == locations.RELAY
             }
+            if not fo_lines:
+                continue
             fo = fo_gateway.submit_request(
                 client, fo.gid, fo_lines, "Sent to the supplier by Relay"
             )

@@ -20,12 +20,14 @@ from domain.orders.timeline import N_, EventKind
 from domain.shop import shops, tokens
 from domain.transaction import unit_of_work
 from extensions import db, redis_connection
-from integrations.shopify_admin.errors import ShopifyUserError
+from integrations.shopify_admin.errors import ShopifyError, ShopifyUserError
 from integrations.shopify_admin.gateway import fulfillment as fo_gateway
 from integrations.shopify_admin.gateway import orders as orders_gateway
 from integrations.shopify_admin.webhook_payloads import ServiceNotification, SubmittedRequest
 
 ADMIN = N_("Shopify admin")  # stored in English, shown translated
+# Sent to Shopify with the shared request Relay declines before requesting it per supplier.
+SPLIT_PER_SUPPLIER = "Relay requests each supplier's items separately."
 ANSWERED_IN_RELAY = ("in_progress", "partially_shipped", "shipped")
 # A request for these can only be answered "no"; every other status is Relay's flow in motion.
 CANNOT_GO_TO_A_SUPPLIER = ("awaiting_payment", "unassigned", "cancelled")
@@ -166,12 +168,75 @@ def _take(shop: Shop, client, fo) -> int:
             # answer job was lost. Send it again.
             tracking_push.answer_request.once_after_commit(so.id, shop_id=so.shop_id)
     fresh = [so for so in parts if so.status in ("ready", "declined")]
+    if fresh and len(fulfillment_orders.supplier_orders_on(fo, order, still_to_fulfill=True)) > 1:
+        _split_per_supplier(client, order, fo, fresh)
     if fresh:
         return requests.request_fulfillment(fresh, actor="merchant", actor_name=ADMIN).done
     if parts and all(so.status in CANNOT_GO_TO_A_SUPPLIER for so in parts):
         _decline(client, order, fo.gid, requests.why_not_requestable(parts[0]))
     # Anything else is already on its way (often Relay's own submission echoing back).
     return 0
+
+
+def _split_per_supplier(client, order: Order, fo, fresh: list[SupplierOrder]) -> None:
+    """The admin's button requested one fulfillment order holding several suppliers' items.
+    Shopify takes one answer for a whole request, so one supplier's decline would reject the
+    others' items too. Relay declines the shared request and submits one request per supplier
+    instead (Shopify splits the rest off each time), so each answer acts on its own request.
+    Once declined, the parts are requested whatever happens next: a submission Shopify
+    refuses or that fails is shown, and the forward job submits what is still unsubmitted."""
+    try:
+        fo_gateway.reject_request(client, fo.gid, "OTHER", SPLIT_PER_SUPPLIER)
+    except ShopifyUserError as exc:
+        _split_refused(order, exc)
+        return
+    try:
+        _submit_each(client, fo, fresh)
+    except ShopifyError as exc:
+        _split_refused(order, exc)
+        return
+    timeline.record(
+        order,
+        EventKind.SHARED_REQUEST_SPLIT,
+        N_(
+            "The request from the Shopify admin covered several suppliers: Relay requested "
+            "each supplier's items separately"
+        ),
+    )
+
+
+def _submit_each(client, fo, fresh: list[SupplierOrder]) -> None:
+    """One request per supplier: each submission leaves the other lines on a new fulfillment
+    order (new line ids), read once before the next supplier's lines are submitted."""
+    remaining = fo
+    for index, supplier_order in enumerate(fresh):
+        wanted = {line.shopify_gid for line in supplier_order.line_items}
+        lines = {
+            line.gid: line.remaining_quantity
+            for line in remaining.lines
+            if line.line_item_gid in wanted and line.remaining_quantity > 0
+        }
+        if not lines:
+            continue
+        submitted, rest = fo_gateway.submit_request_splitting(
+            client, remaining.gid, lines, "Sent to the supplier by Relay"
+        )
+        supplier_order.fulfillment_order_gid = submitted.gid
+        if rest is None or index == len(fresh) - 1:
+            return
+        remaining = fo_gateway.fulfillment_order(client, rest)
+        if remaining is None:
+            return
+
+
+def _split_refused(order: Order, exc: Exception) -> None:
+    timeline.record(
+        order,
+        EventKind.STORE_REFUSED_ANSWER,
+        N_("Shopify refused to split the request per supplier: %(reason)s"),
+        actor="shopify",
+        reason=str(exc),
+    )
 
 
 def _order(shop: Shop, client, order_gid: str | None) -> Order | None:

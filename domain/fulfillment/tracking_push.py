@@ -30,6 +30,10 @@ from integrations.shopify_admin.gateway import fulfillment as fo_gateway
 
 log = logging.getLogger("relay.tracking_push")
 ANSWERED = ("in_progress", "partially_shipped", "shipped", "declined")
+ACCEPTANCE_REFUSED = N_(
+    "Shopify refused the supplier's acceptance: the request for these items is no longer "
+    "open in the store (declined or cancelled there). Check with the supplier before it ships."
+)
 # A cancellation request that a shipment overtook is declined with this reason.
 SHIPPED_INSTEAD = N_("The supplier shipped the order instead of cancelling it.")
 
@@ -49,6 +53,7 @@ def answer_request(supplier_order_id: int) -> str:
     if not shop.is_installed:
         return "not installed"
     client = tokens.admin_client(shop)
+    refusal = None
     if supplier_order.status != "declined" and supplier_order.fulfillment_order_gid:
         # The usual case: the request Relay submitted is accepted without reading it first.
         try:
@@ -56,12 +61,15 @@ def answer_request(supplier_order_id: int) -> str:
                 client, supplier_order.fulfillment_order_gid, "Accepted by the supplier"
             )
             return "answered 1"
-        except ShopifyUserError:
-            pass  # answered already, or not that one: look at what is still submitted
-    pending = _submitted_requests(client, shop, supplier_order)
+        except ShopifyUserError as exc:
+            refusal = str(exc)  # answered already, or not that one: look at what is submitted
+    at_relay = fulfillment_orders.at_relays_location(client, shop, supplier_order)
+    pending = [fo for fo in at_relay if fo.request_status == "SUBMITTED"]
     if any(fo.status == "ON_HOLD" for fo in pending):
         # Held in Shopify: not a refusal; answered when Shopify releases it (store_holds).
         return "waiting for the hold's release"
+    if refusal and not pending and not any(fo.request_status == "ACCEPTED" for fo in at_relay):
+        return _acceptance_refused(supplier_order, refusal)
     try:
         for fo in pending:
             if supplier_order.status == "declined":
@@ -79,12 +87,20 @@ def answer_request(supplier_order_id: int) -> str:
     return f"answered {len(pending)}"
 
 
-def _submitted_requests(client, shop: Shop, supplier_order: SupplierOrder) -> list:
-    return [
-        fo
-        for fo in fulfillment_orders.at_relays_location(client, shop, supplier_order)
-        if fo.request_status == "SUBMITTED"
-    ]
+def _acceptance_refused(supplier_order: SupplierOrder, refusal: str) -> str:
+    """The supplier accepted, but Shopify holds no request of its items to accept (declined
+    or cancelled in the store meanwhile): never silent, the merchant is shown Shopify's word."""
+    supplier_order.problem = ACCEPTANCE_REFUSED
+    timeline.record(
+        supplier_order.order,
+        EventKind.STORE_REFUSED_ANSWER,
+        N_("Shopify refused %(supplier)s's acceptance: %(reason)s"),
+        actor="shopify",
+        supplier=supplier_order.supplier.name if supplier_order.supplier else "",
+        reason=refusal,
+    )
+    log.warning("acceptance of supplier order %s refused: %s", supplier_order.id, refusal)
+    return f"refused: {refusal}"
 
 
 # Tracking is what the customer waits for: ahead of the webhooks already waiting.

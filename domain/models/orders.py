@@ -188,9 +188,19 @@ class LineItem(db.Model):
     # Where the store's fulfillment orders hold this line (refreshed on every sync).
     fulfillment_order_gid: Mapped[str | None] = mapped_column(String(255))
     fulfillment_order_line_gid: Mapped[str | None] = mapped_column(String(255))
+    # Who ships it, from the fulfillment order holding it (domain/fulfillment/locations.py):
+    # "relay" (Relay's location: a supplier), or the store: "merchant" (another location),
+    # "pickup", "local", "digital" (no shipping), "gift_card". None: not read yet (by SKU).
+    handled_by: Mapped[str | None] = mapped_column(String(16))
 
     order: Mapped[Order] = relationship(back_populates="line_items")
     supplier: Mapped[Supplier | None] = relationship()
+
+    @property
+    def goes_to_a_supplier(self) -> bool:
+        """At Relay's location and shipped (or not known yet): routed by SKU. Lines the store
+        ships itself never go to a supplier, nor to the "No supplier" part."""
+        return self.handled_by in (None, "relay")
 
     @property
     def bought_quantity(self) -> int:
@@ -268,11 +278,14 @@ class SupplierOrder(db.Model):
 
     @property
     def line_items(self) -> list[LineItem]:
-        """The order's lines this supplier ships (the unmapped ones, for supplier_id None)."""
+        """The order's lines this supplier ships (the unmapped ones, for supplier_id None;
+        never the lines the store ships itself)."""
         return [
             line
             for line in self.order.line_items
-            if line.supplier_id == self.supplier_id and line.part == self.part
+            if line.supplier_id == self.supplier_id
+            and line.part == self.part
+            and (line.supplier_id is not None or line.goes_to_a_supplier)
         ]
 
 

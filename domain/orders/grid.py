@@ -245,7 +245,8 @@ def _page_rows(shop: Shop, filters: GridFilters, *, with_total: bool) -> list:
     return db.session.execute(
         select(Order, page.c.total)
         .join(page, Order.id == page.c.id)
-        .options(selectinload(Order.supplier_orders))
+        # Lines too: a row shows the lines the store ships itself ("Shipped by the store").
+        .options(selectinload(Order.supplier_orders), selectinload(Order.line_items))
         .order_by(*order_by)
     ).all()
 

@@ -103,7 +103,7 @@ def _reroute_order(order: Order, skus: set[str], mapping: dict, report: RerouteR
 
     moves, follow_ups = [], []
     for line in order.line_items:
-        if line.sku not in skus or line.quantity == 0:  # removed or refunded: goes nowhere
+        if line.sku not in skus or line.quantity == 0 or not line.goes_to_a_supplier:
             continue
         target = mapping[line.sku].supplier_id if line.sku in mapping else None
         source = parts.get((line.supplier_id, line.part))
@@ -164,8 +164,12 @@ def _paid(order: Order) -> bool:
 def _reshape_parts(order: Order) -> None:
     """One open part per supplier that has lines; emptied open parts are reused or dropped."""
     paid = _paid(order)
-    wanted = {line.supplier_id for line in order.line_items}
-    wanted_parts = {(line.supplier_id, line.part) for line in order.line_items}
+    # Lines the store ships itself (another location, pickup, no shipping) make no part.
+    kept = [
+        line for line in order.line_items if line.supplier_id is not None or line.goes_to_a_supplier
+    ]
+    wanted = {line.supplier_id for line in kept}
+    wanted_parts = {(line.supplier_id, line.part) for line in kept}
     missing = wanted - {so.supplier_id for so in order.supplier_orders}
     for part in list(order.supplier_orders):
         if (part.supplier_id, part.part) in wanted_parts or part.status not in REROUTABLE:

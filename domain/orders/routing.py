@@ -46,6 +46,7 @@ def split(order: Order, *, paid: bool) -> list[SupplierOrder]:
     for line in order.line_items:
         if (
             line.supplier_id is None
+            and line.goes_to_a_supplier
             and line.quantity > 0
             and line.sku in mapping
             and latest.get(None, (1, True))[1]
@@ -56,7 +57,12 @@ def split(order: Order, *, paid: bool) -> list[SupplierOrder]:
                 part += 1
                 latest[supplier_id] = (part, True)
             line.supplier_id, line.part = supplier_id, part
-    wanted = {(line.supplier_id, line.part) for line in order.line_items if line.quantity > 0}
+    # Lines the store ships itself (another location, pickup, no shipping) make no part.
+    wanted = {
+        (line.supplier_id, line.part)
+        for line in order.line_items
+        if line.quantity > 0 and (line.supplier_id is not None or line.goes_to_a_supplier)
+    }
     present = {(so.supplier_id, so.part) for so in order.supplier_orders}
     created = []
     missing = sorted(wanted - present, key=lambda key: (key[0] is None, key[0] or 0, key[1]))

@@ -121,7 +121,13 @@ def upsert(shop: Shop, snapshot: ShopifyOrder, *, source: str) -> str:
         event = states.STORE_STATUS_EVENTS.get(snapshot.store_status)
         # The store's status is the whole order's: it speaks for a supplier order only when
         # there is just one. With several, each part moves by its own supplier's actions.
-        if event and len(order.supplier_orders) == 1:
+        # Nor when the store ships some lines itself (a gift card fulfilled at once): then
+        # the store's status is about those lines too.
+        if (
+            event
+            and len(order.supplier_orders) == 1
+            and all(line.goes_to_a_supplier for line in order.line_items)
+        ):
             _advance_all(order, event)
         # Which parts the merchant fulfilled itself, per part, from Shopify's fulfillments.
         store_changes.fulfillment_changed(order)

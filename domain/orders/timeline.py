@@ -52,6 +52,12 @@ class EventKind(StrEnum):
     REROUTED = "rerouted"
     REROUTE_BLOCKED = "reroute_blocked"
     SUPPLIER_DELETED = "supplier_deleted"
+    # Shopify's locations: lines moved to or away from Relay's location
+    MOVED_TO_RELAY = "moved_to_relay"
+    MOVED_FROM_RELAY = "moved_from_relay"
+    MOVED_AWAY_AFTER_SENT = "moved_away_after_sent"
+    SHARED_REQUEST_SPLIT = "shared_request_split"
+    STORE_REFUSED_ANSWER = "store_refused_answer"
     # Fulfillment: requested, forwarded, answered, shipped
     FULFILLMENT_REQUESTED = "fulfillment_requested"
     HELD = "held"

@@ -12,7 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain.cancellations import intake as cancellation_intake
-from domain.fulfillment import incoming, schedule_events, store_holds, supplier_store_events
+from domain.fulfillment import (
+    incoming,
+    rearranged,
+    schedule_events,
+    store_holds,
+    supplier_store_events,
+)
 from domain.money import refund_mirror
 from domain.orders import store_changes
 from domain.orders import webhooks as order_webhooks
@@ -31,6 +37,7 @@ class Handler:
 
 ORDER = Handler(order_webhooks.order_payload, payloads.order)
 REFRESH_ORDER = Handler(order_webhooks.refresh_order, payloads.order_reference)
+WHO_SHIPS = Handler(rearranged.fulfillment_orders_changed, payloads.order_reference)
 HOLDS = Handler(store_holds.holds_changed, payloads.order_reference)
 DUE = Handler(schedule_events.fulfillment_order_due, payloads.order_reference)
 SUPPLIER_SHIPPED = Handler(supplier_store_events.supplier_fulfilled, payloads.store_fulfillment)
@@ -69,7 +76,12 @@ HANDLERS: dict[str, tuple[Handler, ...]] = {
         Handler(incoming.cancellation_request_arrived, None),
         REFRESH_ORDER,
     ),
-    "fulfillment_orders/order_routing_complete": (REFRESH_ORDER,),
+    "fulfillment_orders/order_routing_complete": (REFRESH_ORDER, WHO_SHIPS),
+    # The merchant rearranged fulfillment orders: lines may have moved to or from Relay. The
+    # order itself did not change: only its fulfillment orders are read.
+    "fulfillment_orders/moved": (WHO_SHIPS,),
+    "fulfillment_orders/split": (WHO_SHIPS,),
+    "fulfillment_orders/merged": (WHO_SHIPS,),
     "fulfillment_orders/fulfillment_request_accepted": (REFRESH_ORDER,),
     "fulfillment_orders/fulfillment_request_rejected": (REFRESH_ORDER,),
     "fulfillment_orders/cancellation_request_accepted": (REFRESH_ORDER,),

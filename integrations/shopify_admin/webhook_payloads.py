@@ -37,6 +37,7 @@ def order_reference(payload: dict) -> OrderReference:
         payload.get("fulfillment_order")
         or payload.get("submitted_fulfillment_order")
         or payload.get("original_fulfillment_order")
+        or (payload.get("fulfillment_order_merges") or {}).get("fulfillment_order")  # merged
         or {}
     )
     return OrderReference(None, named.get("id") or None)

@@ -22,11 +22,16 @@ def seed_orders(devstore, shop: str, drain, count: int) -> None:
     Needs an app context (the `ctx` fixture)."""
     from sqlalchemy import func, select
 
+    from devstore.commerce.shops import SAMPLE_PRODUCTS
     from domain.models.orders import Order
     from domain.models.shop import Shop
     from extensions import db
+    from tests.integration.merchant_pages import dropshipped
     from tests.integration.test_webhooks import wait_for
 
+    # A dropshipping store: the catalog is stocked at Relay's location, so the orders' lines
+    # go to suppliers (lines at the merchant's own location are the store's to ship).
+    dropshipped(devstore, shop, [sku for _title, _variant, sku, _price in SAMPLE_PRODUCTS])
     devstore.control.post(
         f"/_devstore/shops/{shop}/seed", json={"orders": count, "seed": 1}
     ).raise_for_status()

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from domain.models.orders import Order
 from domain.models.shop import Shop
 from extensions import db
+from tests.conftest import API_KEY
 from tests.integration.test_webhooks import wait_for
 
 
@@ -72,8 +73,20 @@ def supplier_form(supplier_name: str, **overrides) -> dict:
     return form
 
 
+def dropshipped(devstore, domain: str, skus) -> None:
+    """Stock these SKUs only at Relay's location (creating products for SKUs the shop does not
+    sell yet): their lines go to suppliers, as in a dropshipping store. Lines at the merchant's
+    own location are the store's to ship and never reach a supplier."""
+    devstore.control.post(
+        f"/_devstore/shops/{domain}/stock",
+        json={"client_id": API_KEY, "skus": list(skus), "create": True},
+    ).raise_for_status()
+
+
 def place_orders(devstore, drain, domain: str, orders: list[list[str]], **fields) -> list[Order]:
-    """Orders placed in devstore, delivered to Relay by webhook and processed by the worker."""
+    """Orders placed in devstore, delivered to Relay by webhook and processed by the worker
+    (their SKUs dropshipped: stocked at Relay's location)."""
+    dropshipped(devstore, domain, sorted({sku for skus in orders for sku in skus}))
     shop_id = db.session.scalar(select(Shop.id).where(Shop.domain == domain))
 
     def count() -> int:

@@ -17,6 +17,7 @@ from domain.models.orders import Order, Supplier, SupplierOrder, VariantMapping
 from domain.models.shop import Shop
 from domain.shop import settings as shop_settings
 from extensions import db
+from tests.integration.merchant_pages import dropshipped
 from tests.integration.test_webhooks import wait_for
 
 # devstore's catalogue, spread over three suppliers; TOTE-REC-OLV stays unmapped.
@@ -75,6 +76,7 @@ def place_orders(devstore, drain, domain: str, count: int) -> None:
     """The next `count` orders of ORDER_CYCLE, placed in devstore; they reach Relay by webhook,
     processed by an RQ worker."""
     already = order_count(domain)
+    dropshipped(devstore, domain, sorted({sku for _, lines in ORDER_CYCLE for sku, _ in lines}))
     for number in range(already, already + count):
         financial_status, lines = ORDER_CYCLE[number % len(ORDER_CYCLE)]
         devstore.control.post(

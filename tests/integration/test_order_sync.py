@@ -13,6 +13,7 @@ from domain.orders import sync
 from domain.orders import sync_runs as order_sync_jobs
 from extensions import db
 from integrations.shopify_admin.order_shapes import order_from_rest
+from tests.integration.merchant_pages import dropshipped
 from tests.integration.test_webhooks import wait_for
 
 
@@ -153,6 +154,7 @@ def test_items_split_into_one_supplier_order_per_supplier(ctx, devstore, install
         ]
     )
     db.session.commit()
+    dropshipped(devstore, installed_shop, ["MUG-STN-SPK", "BRS-LAMP", "TEE-ORG-M-SND"])
     devstore.control.post(
         f"/_devstore/shops/{installed_shop}/orders",
         json={

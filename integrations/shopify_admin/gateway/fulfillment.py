@@ -17,6 +17,9 @@ class FulfillmentOrderLine:
     line_item_gid: str
     total_quantity: int
     remaining_quantity: int
+    # Line kinds: a supplier never gets a line that needs no shipping, nor a gift card.
+    requires_shipping: bool = True
+    is_gift_card: bool = False
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class FulfillmentOrder:
     location_gid: str | None
     lines: tuple[FulfillmentOrderLine, ...]
     order_gid: str | None = None
+    # DeliveryMethodType: SHIPPING, PICK_UP, LOCAL, NONE, RETAIL, PICKUP_POINT (None: not read).
+    delivery_method: str | None = None
     # When a SCHEDULED one (a subscription's later delivery, a pre-order) becomes due.
     fulfill_at: datetime | None = None
 
@@ -55,10 +60,13 @@ def _fulfillment_order(node: dict) -> FulfillmentOrder:
                 line_item_gid=line["lineItem"]["id"],
                 total_quantity=line["totalQuantity"],
                 remaining_quantity=line["remainingQuantity"],
+                requires_shipping=line.get("requiresShipping", True),
+                is_gift_card=line["lineItem"].get("isGiftCard", False),
             )
             for line in node["lineItems"]["nodes"]
         ),
         order_gid=(node.get("order") or {}).get("id"),
+        delivery_method=(node.get("deliveryMethod") or {}).get("methodType"),
         fulfill_at=_time(node.get("fulfillAt")),
     )
 
@@ -228,6 +236,14 @@ def submit_request(
 ) -> FulfillmentOrder:
     """Submit a fulfillment request for some lines (FO line gid -> quantity); Shopify splits
     the rest into a new unsubmitted fulfillment order. Returns the submitted one."""
+    return submit_request_splitting(client, fo_gid, lines, message)[0]
+
+
+def submit_request_splitting(
+    client: AdminClient, fo_gid: str, lines: dict[str, int], message: str | None
+) -> tuple[FulfillmentOrder, str | None]:
+    """The same, also naming the unsubmitted fulfillment order Shopify split the other lines
+    into (None when every line was requested)."""
     payload = client.mutate(
         "FulfillmentOrderSubmitRequest",
         {
@@ -237,7 +253,8 @@ def submit_request(
         },
         "fulfillmentOrderSubmitFulfillmentRequest",
     )
-    return _read(client, payload["submittedFulfillmentOrder"])
+    unsubmitted = payload.get("unsubmittedFulfillmentOrder") or {}
+    return _read(client, payload["submittedFulfillmentOrder"]), unsubmitted.get("id")
 
 
 def accept_request(client: AdminClient, fo_gid: str, message: str | None = None) -> None:
