@@ -4,7 +4,7 @@ and cap in the customer's currency at what was really paid (issue 14, money).
 All columns nullable: rows synced before this revision get them on their next sync, and
 domain.money.line_money falls back to the shop-money price x quantity meanwhile.
 
-Revision ID: 0004_money
+Revision ID: 0004
 Revises: 0003
 Created: 2026-12-07
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_money"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None

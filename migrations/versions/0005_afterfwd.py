@@ -1,8 +1,8 @@
 """Changes made in Shopify after forwarding: an order deleted there, a customer's data erased,
 and what the supplier of a part was told (the merchant fulfilled it or cancelled the order).
 
-Revision ID: 0004_afterfwd
-Revises: 0004_money
+Revision ID: 0005
+Revises: 0004
 Created: 2026-12-07
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_afterfwd"
-down_revision = "0004_money"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

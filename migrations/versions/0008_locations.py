@@ -2,8 +2,8 @@
 (Relay's location: a supplier; any other location, pickup, local delivery, no shipping or a
 gift card: the store). NULL for lines read before Relay knew, routed by SKU as before.
 
-Revision ID: 0004_locations
-Revises: 0004_schedules
+Revision ID: 0008
+Revises: 0007
 Created: 2026-12-07
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_locations"
-down_revision = "0004_schedules"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -2,8 +2,8 @@
 (its next delivery's fulfillAt while it waits) and `store_holds` (Shopify's holds with reason
 and notes), and `supplier_deliveries`, what was sent to the supplier per fulfillment order.
 
-Revision ID: 0004_schedules
-Revises: 0004_edits
+Revision ID: 0007
+Revises: 0006
 Created: 2026-12-07
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_schedules"
-down_revision = "0004_edits"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

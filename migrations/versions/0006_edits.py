@@ -10,8 +10,8 @@ topics a shop was subscribed to.
 - orders.test: false for existing rows (they were all treated as real orders).
 - shops.webhook_topics: null, so every installed shop gets the new topics at its next sweep.
 
-Revision ID: 0004_edits
-Revises: 0004_afterfwd
+Revision ID: 0006
+Revises: 0005
 Created: 2026-12-07
 """
 
@@ -20,8 +20,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_edits"
-down_revision = "0004_afterfwd"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
