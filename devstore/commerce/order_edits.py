@@ -232,7 +232,7 @@ def _place_units(store: Store, shop: str, order: dict, line: dict, units: int) -
     save_fo(store, shop, fo)
 
 
-def _take_units(store: Store, shop: str, order: dict, line: dict, units: int) -> None:
+def take_units(store: Store, shop: str, order: dict, line: dict, units: int) -> None:
     """Removed units leave the fulfillment orders holding them; an emptied one closes."""
     for fo in reversed(_editable_fos(fulfillment_orders_of(store, shop, order["id"]))):
         held = [li for li in fo["line_items"] if li["line_item_id"] == line["id"]]
@@ -262,7 +262,7 @@ def _apply_quantities(store: Store, shop: str, order: dict, session: dict) -> tu
             additions.append({"id": line["id"], "delta": delta})
         else:
             line["removed_quantity"] = line.get("removed_quantity", 0) - delta
-            _take_units(store, shop, order, line, -delta)
+            take_units(store, shop, order, line, -delta)
             removals.append({"id": line["id"], "delta": -delta})
     return additions, removals
 

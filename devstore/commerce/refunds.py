@@ -8,7 +8,7 @@ from decimal import Decimal
 from devstore import events, payloads
 from devstore.commerce import refund_money
 from devstore.commerce.common import NotFound, UserError, gid, money, now_iso
-from devstore.commerce.order_edits import current_quantity
+from devstore.commerce.order_edits import current_quantity, take_units
 from devstore.commerce.orders import get_order, new_transaction, received_amount, touch_order
 from devstore.commerce.pricing import SIDES
 from devstore.commerce.refund_money import check_currency
@@ -257,6 +257,11 @@ def _record(store, shop, order, refund_lines, total, note, notify, priced) -> di
     lines = {li["id"]: li for li in order["line_items"]}
     for spec in refund_lines:
         lines[spec["line_item_id"]]["refunded_quantity"] += spec["quantity"]
+        if spec["restock_type"] != "RETURN":
+            # Units refunded before they shipped can no longer be fulfilled (restocked or not:
+            # CANCEL or NO_RESTOCK): they leave the fulfillment orders the merchant controls,
+            # as an edit's removed units do. RETURN is for units that shipped and came back.
+            take_units(store, shop, order, lines[spec["line_item_id"]], spec["quantity"])
     refund_id = store.next_id("refund", start=11_000_001)
     transaction = new_transaction(store, total, "refund") if total > 0 else None
     refund = {

@@ -327,3 +327,29 @@ def test_an_order_an_edit_left_partially_paid_refunds_what_was_paid(server):
         refund_line_items=[{"line_item_id": mug["id"], "quantity": 1}],
     )
     assert refund["transactions"][0]["amount"] == "18.00"
+
+
+def test_units_refunded_before_they_ship_leave_the_fulfillment_order(server):
+    """Refunded units that had not shipped can no longer be fulfilled, restocked (CANCEL) or
+    not (NO_RESTOCK): they leave the fulfillment order, as on Shopify; RETURN (units that
+    shipped and came back) leaves the units still to ship alone."""
+    order = commerce.create_order(
+        server.store, SHOP, line_items=[{"sku": "MUG-STN-SPK", "quantity": 4}]
+    )
+    mug = order["line_items"][0]
+
+    def refund(quantity, restock):
+        commerce.create_refund(
+            server.store,
+            SHOP,
+            order["id"],
+            refund_line_items=[
+                {"line_item_id": mug["id"], "quantity": quantity, "restock_type": restock}
+            ],
+        )
+        (fo,) = commerce.fulfillment_orders_of(server.store, SHOP, order["id"])
+        return [(li["total_quantity"], li["remaining_quantity"]) for li in fo["line_items"]]
+
+    assert refund(2, "CANCEL") == [(2, 2)]
+    assert refund(1, "NO_RESTOCK") == [(1, 1)]
+    assert refund(1, "RETURN") == [(1, 1)]

@@ -7,8 +7,9 @@ send (issue 14): one to four lines over SKUs stocked at Relay's location (two su
 with its own store running Relay, one on the portal) and at the merchant's own location (mapped
 to a supplier all the same, as merchants do), a digital line that needs no shipping, quantities
 1 to 4, an order discount code (percent or fixed), a line discount, taxes added or included,
-a presentment currency other than the shop's, and an edit before Relay forwards anything
-(a quantity lowered, a line removed, a line added). The order is mirrored into Relay by its
+a presentment currency other than the shop's, an edit before Relay forwards anything
+(a quantity lowered, a line removed, a line added), and a partial refund in the admin before
+anything is sent (its unit cancelled, or kept to ship). The order is mirrored into Relay by its
 webhooks; every part Relay offers is requested; the hold window is 0, so the forward jobs run at
 once; then sometimes a line is added by an edit after forwarding, and the new part is requested
 too. Then:
@@ -19,7 +20,7 @@ too. Then:
 - per line, what Relay lets the merchant refund is at most what Shopify's suggestedRefund gives
   back for all of that line's units, in the order's presentment currency.
 
-max_examples 12 (derandomized: CI sees the same cases every run); RELAY_PROPERTY_EXAMPLES raises
+max_examples 25 (derandomized: CI sees the same cases every run); RELAY_PROPERTY_EXAMPLES raises
 it locally. The run prints how many cases and steps were tried.
 """
 
@@ -41,7 +42,7 @@ from tests.conftest import API_KEY
 from tests.integration.test_fulfillment import shop_row
 from tests.integration.test_webhooks import wait_for
 
-EXAMPLES = int(os.environ.get("RELAY_PROPERTY_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("RELAY_PROPERTY_EXAMPLES", "25"))
 RUN = Counter()
 
 STORE_SKUS = ("MUG-STN-SPK", "BRS-LAMP")  # at Relay's location, the supplier with a store
@@ -61,6 +62,7 @@ shapes = st.fixed_dictionaries(
         "taxes": st.sampled_from([None, {"rate": "0.2"}, {"rate": "0.27", "included": True}]),
         "presentment": st.sampled_from([None, ("EUR", "0.92"), ("HUF", "370")]),
         "edit_before": st.sampled_from([None, "lower", "remove", "add"]),
+        "refund_before": st.sampled_from([None, "cancel", "keep"]),
         "add_after": st.booleans(),
     }
 )
@@ -139,6 +141,31 @@ def _edit_before(shape: dict, doc: dict) -> dict | None:
         if missing:
             return {"add": [{"sku": missing[0], "quantity": 2}]}
     return None
+
+
+def _refund_before(devstore, domain: str, doc: dict, how: str, drain) -> Order | None:
+    """A refund of one unit of the first line still held, made in the Shopify admin before
+    anything is sent: its unit cancelled (it leaves the fulfillment order) or kept to ship."""
+    from devstore import commerce
+
+    in_store = devstore.store.get("order", doc["id"])
+    held = [li for li in in_store["line_items"] if commerce.order_edits.current_quantity(li)]
+    if not held:
+        return None
+    commerce.create_refund(
+        devstore.store,
+        domain,
+        doc["id"],
+        refund_line_items=[
+            {
+                "line_item_id": held[0]["id"],
+                "quantity": 1,
+                "restock_type": "CANCEL" if how == "cancel" else "NO_RESTOCK",
+            }
+        ],
+        currency=in_store.get("presentment_currency"),
+    )
+    return _mirrored(devstore, domain, doc["id"], drain)
 
 
 def _request_everything_offered(devstore, domain: str, order: Order, drain) -> None:
@@ -294,19 +321,22 @@ def test_suppliers_are_asked_for_what_shopify_holds_at_relays_location(
         if edit:
             RUN["edits before forwarding"] += 1
             order = _edit(devstore, domain, doc["id"], edit, drain)
+        if shape["refund_before"]:
+            refunded = _refund_before(devstore, domain, doc, shape["refund_before"], drain)
+            if refunded is not None:
+                RUN["refunds before forwarding"] += 1
+                order = refunded
         _request_everything_offered(devstore, domain, order, drain)
         RUN["steps"] += 1
-        if shape["add_after"]:
+        on_order = {li["sku"] for li in devstore.store.get("order", doc["id"])["line_items"]}
+        addable = [sku for sku in RELAY_SKUS if sku not in on_order]
+        if shape["add_after"] and addable:
             RUN["edits after forwarding"] += 1
-            order = _edit(
-                devstore,
-                domain,
-                doc["id"],
-                {"add": [{"sku": PORTAL_SKUS[1], "quantity": 1}]},
-                drain,
-            )
+            added = {"add": [{"sku": addable[0], "quantity": 1}]}
+            order = _edit(devstore, domain, doc["id"], added, drain)
             _request_everything_offered(devstore, domain, order, drain)
             RUN["steps"] += 1
+        _settle(devstore, domain, drain)
         held = _held_for_relay(devstore, domain, relay_location, doc["id"])
         sent = _sent_by_relay(devstore, supplier_domain, order, mapping)
         assert sent == held, f"sent {dict(sent)} but Shopify holds {dict(held)} for {shape}"
