@@ -76,6 +76,34 @@ def _set_up_suppliers(control, app_url: str, client_id: str, retailer: str, supp
     )
 
 
+# Orders real stores send (issue 14), so every case can be seen in the demo: money in the
+# customer's currency with a discount and VAT, a test order, a gift card and a download beside a
+# dropshipped item, a pickup order, and a prepaid subscription of three monthly deliveries.
+REAL_SHAPED_ORDERS = [
+    {
+        "line_items": [{"sku": "MUG-STN-SPK", "quantity": 2}, {"sku": "PIL-LIN-NAT"}],
+        "presentment_currency": "EUR",
+        "rate": "0.92",
+        "discount": {"code": "WELCOME10", "percent": "10"},
+        "taxes": {"rate": "0.2", "title": "VAT", "included": True},
+        "shipping_price": "6.00",
+    },
+    {"line_items": [{"sku": "CER-POUR-WHT"}], "test": True},
+    {
+        "line_items": [
+            {"sku": "PIL-LIN-CHA"},
+            {"title": "Gift Card", "price": "25.00", "quantity": 1, "gift_card": True},
+            {"sku": "TOTE-REC-OLV", "requires_shipping": False},
+        ]
+    },
+    {"line_items": [{"sku": "MER-BEA-FOR"}], "delivery": {"type": "PICK_UP"}},
+    {
+        "line_items": [{"sku": "MUG-STN-SPK", "quantity": 1}],
+        "schedule": {"deliveries": 3, "interval_days": 30, "first_in_days": 0},
+    },
+]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--devstore", required=True)
@@ -140,6 +168,8 @@ def main() -> int:
         control.post(
             f"/_devstore/shops/{args.retailer}/seed", json={"orders": args.orders}
         ).raise_for_status()
+        for order in REAL_SHAPED_ORDERS:
+            control.post(f"/_devstore/shops/{args.retailer}/orders", json=order).raise_for_status()
     print(
         f"devstore ready: {args.retailer} (retailer), {args.supplier} (supplier), "
         f"Relay installed in both"
