@@ -56,7 +56,7 @@ def fulfill_at_rate(rig: Rig, supplier: str, fo_ids: list[int], rate: float) -> 
 def pushed_parcels(rig: Rig, retailer: str) -> list:
     from sqlalchemy import select
 
-    from domain.models.orders import Parcel
+    from domain.models.shipments import Parcel
     from domain.models.shop import Shop
     from extensions import db
 

@@ -35,7 +35,11 @@ from background.after_commit import ENQUEUE_ERRORS
 from domain import sweep
 from domain.clock import aware, utcnow
 from domain.fulfillment import forwarding, tracking_push
-from domain.models.orders import Parcel, SupplierOrder, SyncRun
+from domain.models.orders import (
+    SupplierOrder,
+    SyncRun,
+)
+from domain.models.shipments import Parcel
 from domain.models.shop import Shop, WebhookReceipt
 from domain.orders import sync_runs
 from domain.shop import installation

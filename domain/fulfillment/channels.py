@@ -13,7 +13,11 @@ from sqlalchemy import select
 
 from domain.errors import NotInstalled
 from domain.fulfillment import shipments
-from domain.models.orders import Supplier, SupplierDelivery, SupplierOrder
+from domain.models.orders import (
+    Supplier,
+    SupplierOrder,
+)
+from domain.models.shipments import SupplierDelivery
 from domain.models.shop import Shop
 from domain.orders import routing, timeline
 from domain.orders.timeline import N_, EventKind

@@ -29,7 +29,11 @@ from background import SYNC, background
 from domain import states
 from domain.clock import aware, utcnow
 from domain.fulfillment import forwarding, incoming, schedule_events, tracking_push
-from domain.models.orders import Parcel, SupplierDelivery, SupplierOrder
+from domain.models.orders import SupplierOrder
+from domain.models.shipments import (
+    Parcel,
+    SupplierDelivery,
+)
 from domain.models.shop import Shop, WebhookReceipt
 from domain.webhooks import intake
 from extensions import db

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from domain.clock import aware, utcnow
-from domain.models.orders import SupplierDelivery, SupplierOrder
+from domain.models.orders import SupplierOrder
+from domain.models.shipments import SupplierDelivery
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from extensions import db

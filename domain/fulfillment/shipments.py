@@ -13,7 +13,11 @@ from domain import states
 from domain.cancellations import lifecycle as cancellations
 from domain.errors import InvalidInput, WrongState
 from domain.fulfillment import schedules, tracking_push
-from domain.models.orders import Parcel, ParcelLine, SupplierOrder
+from domain.models.orders import SupplierOrder
+from domain.models.shipments import (
+    Parcel,
+    ParcelLine,
+)
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from extensions import db

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from background import PUSH, background
 from domain.clock import aware, utcnow
 from domain.fulfillment import fulfillment_orders
-from domain.models.orders import Parcel, SupplierOrder
+from domain.models.orders import SupplierOrder
+from domain.models.shipments import Parcel
 from domain.models.shop import Shop
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind

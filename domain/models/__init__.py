@@ -6,13 +6,11 @@ from domain.models.orders import (  # noqa: F401
     LineItem,
     Order,
     OrderEvent,
-    Parcel,
-    ParcelLine,
     Supplier,
-    SupplierDelivery,
     SupplierOrder,
     SyncRun,
     VariantMapping,
 )
 from domain.models.refunds import Refund, RefundLine, SupplierLedgerEntry  # noqa: F401
+from domain.models.shipments import Parcel, ParcelLine, SupplierDelivery  # noqa: F401
 from domain.models.shop import ComplianceRecord, Shop, WebhookReceipt  # noqa: F401

@@ -39,7 +39,12 @@ from sqlalchemy.orm import selectinload
 from domain import states
 from domain.errors import DomainError, NotFound
 from domain.fulfillment import shipments
-from domain.models.orders import Order, Parcel, Supplier, SupplierOrder
+from domain.models.orders import (
+    Order,
+    Supplier,
+    SupplierOrder,
+)
+from domain.models.shipments import Parcel
 from domain.models.shop import Shop
 from domain.orders.timeline import N_
 from domain.transaction import unit_of_work

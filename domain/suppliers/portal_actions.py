@@ -12,7 +12,8 @@ from domain import states
 from domain.errors import WrongState
 from domain.fulfillment import shipments
 from domain.fulfillment.packing_slips import items_of
-from domain.models.orders import Parcel, Supplier
+from domain.models.orders import Supplier
+from domain.models.shipments import Parcel
 from domain.suppliers import portal
 from domain.transaction import unit_of_work
 from domain.validation import Collector, FieldError, text, web_url

@@ -25,7 +25,11 @@ from domain.clock import utcnow
 from domain.errors import DomainError
 from domain.fulfillment import forwarding, recovery, shipments
 from domain.fulfillment import requesting as requests
-from domain.models.orders import OrderEvent, Parcel, SupplierOrder
+from domain.models.orders import (
+    OrderEvent,
+    SupplierOrder,
+)
+from domain.models.shipments import Parcel
 from domain.models.shop import WebhookReceipt
 from extensions import db, redis_connection
 from integrations.shopify_admin import transport

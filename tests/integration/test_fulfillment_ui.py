@@ -8,7 +8,12 @@ import re
 import httpx
 from sqlalchemy import select
 
-from domain.models.orders import Parcel, Supplier, SupplierOrder, VariantMapping
+from domain.models.orders import (
+    Supplier,
+    SupplierOrder,
+    VariantMapping,
+)
+from domain.models.shipments import Parcel
 from extensions import db
 from tests.integration.test_fulfillment import (
     SKU,

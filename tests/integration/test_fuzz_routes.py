@@ -63,14 +63,8 @@ def world(app, devstore, id_token):
     """An installed shop (token exchange, in-process), a portal supplier, an order routed to it.
     Relay's webhook address in devstore is a dead port, and no queue is drained, so nothing
     changes the database behind the fuzzer's back."""
-    from domain.models.orders import (
-        LineItem,
-        Order,
-        Parcel,
-        Supplier,
-        SupplierOrder,
-        VariantMapping,
-    )
+    from domain.models.orders import LineItem, Order, Supplier, SupplierOrder, VariantMapping
+    from domain.models.shipments import Parcel
     from domain.models.shop import Shop
     from domain.suppliers import portal
     from extensions import db

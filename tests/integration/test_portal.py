@@ -12,7 +12,13 @@ import pytest
 from sqlalchemy import select
 
 from domain.fulfillment import requesting as requests
-from domain.models.orders import Order, Parcel, Supplier, SupplierOrder, VariantMapping
+from domain.models.orders import (
+    Order,
+    Supplier,
+    SupplierOrder,
+    VariantMapping,
+)
+from domain.models.shipments import Parcel
 from domain.models.shop import Shop
 from domain.shop import settings as shop_settings
 from domain.shop import tokens

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from domain.fulfillment import packing_slips, shipments
 from domain.fulfillment import requesting as requests
-from domain.models.orders import OrderEvent, SupplierDelivery
+from domain.models.orders import OrderEvent
+from domain.models.shipments import SupplierDelivery
 from extensions import db
 from tests.integration.test_fulfillment import (
     SKU,
