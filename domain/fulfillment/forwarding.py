@@ -68,14 +68,7 @@ def forward(supplier_order_id: int) -> str:
     if supplier_order not in order.supplier_orders or supplier_order.status != "scheduled":
         return "skipped: the store ships these items"
     lines = [line for line in supplier_order.line_items if line.quantity > 0]
-    wanted = {line.shopify_gid for line in supplier_order.line_items}
-    # This supplier's fulfillment orders at Relay's location with something left to fulfill.
-    holding = [
-        fo
-        for fo in in_store
-        if fo.location_gid == shop.fulfillment_location_gid
-        and any(line.line_item_gid in wanted and line.remaining_quantity > 0 for line in fo.lines)
-    ]
+    holding = _holding_at_relays_location(shop, supplier_order, in_store)
     open_in_store = [fo for fo in holding if fo.status in OPEN_FO_STATUSES]
     later = schedules.scheduled(holding)
     if not open_in_store and later:
@@ -88,10 +81,7 @@ def forward(supplier_order_id: int) -> str:
         return _failed(supplier_order_id, NOTHING_OPEN)
     held = [fo for fo in open_in_store if fo.status == "ON_HOLD"]
     if held:
-        for fo in held:  # the holds' reasons, so Shopify's release can release it here too
-            _, holds = fo_gateway.fulfillment_order_holds(client, fo.gid)
-            kept = [h for h in supplier_order.store_holds or [] if h.get("fo") != fo.gid]
-            supplier_order.store_holds = kept + fulfillment_orders.hold_records(fo.gid, holds)
+        _record_store_holds(client, supplier_order, held)
         return _held_in_store(supplier_order)
     # With deliveries scheduled, only what is due now goes (the rest when Shopify opens it).
     due = schedules.due_quantities(supplier_order, open_in_store) if later else None
@@ -110,6 +100,25 @@ def forward(supplier_order_id: int) -> str:
         )
     _record_forwarded(shop, supplier_order)
     return "forwarded"
+
+
+def _holding_at_relays_location(shop: Shop, supplier_order: SupplierOrder, in_store) -> list:
+    """This supplier's fulfillment orders at Relay's location with something left to fulfill."""
+    wanted = {line.shopify_gid for line in supplier_order.line_items}
+    return [
+        fo
+        for fo in in_store
+        if fo.location_gid == shop.fulfillment_location_gid
+        and any(line.line_item_gid in wanted and line.remaining_quantity > 0 for line in fo.lines)
+    ]
+
+
+def _record_store_holds(client, supplier_order: SupplierOrder, held) -> None:
+    """The holds' reasons, so Shopify's release can release the part here too."""
+    for fo in held:
+        _, holds = fo_gateway.fulfillment_order_holds(client, fo.gid)
+        kept = [h for h in supplier_order.store_holds or [] if h.get("fo") != fo.gid]
+        supplier_order.store_holds = kept + fulfillment_orders.hold_records(fo.gid, holds)
 
 
 TEST_ORDER_TO_STORE = N_(

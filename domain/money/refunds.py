@@ -172,7 +172,24 @@ def _reserve(
     except RefundInvalid as exc:
         exc.refundable = refundable  # the form is shown again against the same figures
         raise
-    refund = Refund(
+    refund = _pending_refund(shop, order, key, request, refundable.currency, actor_name)
+    db.session.add(refund)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same form submitted twice at once: the key is taken
+        raise WrongState(ALREADY_SENT()) from None
+    duty_gids = tuple(
+        duty
+        for line in (request.duty_lines if request.duties else [])
+        for duty in context.duties_of_line.get(line.state.line.shopify_gid, ())
+        if context.duty_left.get(duty)
+    )
+    return refund, duty_gids
+
+
+def _pending_refund(shop, order: Order, key: str, request, currency: str, actor_name) -> Refund:
+    """The refund the form asks for, pending until Shopify records it."""
+    return Refund(
         shop_id=shop.id,
         order_id=order.id,
         idempotency_key=key,
@@ -181,7 +198,7 @@ def _reserve(
         amount=request.total,
         shipping_amount=request.shipping,
         duties_amount=request.duties,
-        currency=refundable.currency,
+        currency=currency,
         reason=request.reason,
         notify=request.notify,
         restock=any(line.restock for line in request.lines),
@@ -196,18 +213,6 @@ def _reserve(
             for line in request.lines
         ],
     )
-    db.session.add(refund)
-    try:
-        db.session.flush()
-    except IntegrityError:  # the same form submitted twice at once: the key is taken
-        raise WrongState(ALREADY_SENT()) from None
-    duty_gids = tuple(
-        duty
-        for line in (request.duty_lines if request.duties else [])
-        for duty in context.duties_of_line.get(line.state.line.shopify_gid, ())
-        if context.duty_left.get(duty)
-    )
-    return refund, duty_gids
 
 
 def ALREADY_SENT() -> str:  # noqa: N802  (a message, translated when raised)

@@ -128,33 +128,41 @@ def _reroute_order(order: Order, skus: set[str], mapping: dict, report: RerouteR
         line.supplier_id = target
         line.part = latest[target].part if target in latest else 1
     if moves:
-        _reshape_parts(order)
-        names = _supplier_names(order, moves)
-        timeline.record(
-            order,
-            EventKind.REROUTED,
-            N_("Items re-routed after a SKU mapping change: %(moves)s"),
-            actor="merchant",
-            moves="; ".join(
-                f"{line.sku} → {names.get(new) or _('no supplier')}" for line, _old, new in moves
-            ),
-        )
-        report.orders += 1
-        report.lines += len(moves)
-        hooks.order_synced(order)  # a part now at an auto-place supplier is requested
+        _record_moves(order, moves, report)
     for line, target in follow_ups:
-        timeline.record(
-            order,
-            EventKind.FOLLOW_UP_PART,
-            N_(
-                "%(sku)s is now mapped to %(supplier)s, whose part of this order was already "
-                "sent: the item is a follow-up part for that supplier, to request on its own"
-            ),
-            actor="relay",
-            sku=line.sku,
-            supplier=_supplier_names(order, [(line, None, target)]).get(target) or "",
-        )
-        report.follow_ups.append(order.name)
+        _record_follow_up(order, line, target, report)
+
+
+def _record_moves(order: Order, moves: list, report: RerouteReport) -> None:
+    _reshape_parts(order)
+    names = _supplier_names(order, moves)
+    timeline.record(
+        order,
+        EventKind.REROUTED,
+        N_("Items re-routed after a SKU mapping change: %(moves)s"),
+        actor="merchant",
+        moves="; ".join(
+            f"{line.sku} → {names.get(new) or _('no supplier')}" for line, _old, new in moves
+        ),
+    )
+    report.orders += 1
+    report.lines += len(moves)
+    hooks.order_synced(order)  # a part now at an auto-place supplier is requested
+
+
+def _record_follow_up(order: Order, line, target: int, report: RerouteReport) -> None:
+    timeline.record(
+        order,
+        EventKind.FOLLOW_UP_PART,
+        N_(
+            "%(sku)s is now mapped to %(supplier)s, whose part of this order was already "
+            "sent: the item is a follow-up part for that supplier, to request on its own"
+        ),
+        actor="relay",
+        sku=line.sku,
+        supplier=_supplier_names(order, [(line, None, target)]).get(target) or "",
+    )
+    report.follow_ups.append(order.name)
 
 
 def _paid(order: Order) -> bool:

@@ -76,26 +76,31 @@ def split(order: Order, *, paid: bool) -> list[SupplierOrder]:
         order.supplier_orders.append(supplier_order)
         created.append(supplier_order)
     if order.cancelled_at is None:
-        for supplier_order in list(order.supplier_orders):
-            if (supplier_order.supplier_id, supplier_order.part) in wanted:
-                continue
-            if supplier_order.supplier_id is None:
-                # Nothing left unassigned (all SKUs mapped since, or removed): dropped.
-                order.supplier_orders.remove(supplier_order)
-            elif states.advance(supplier_order, "emptied_in_store"):
-                # Not sent, and every item of it removed or refunded in the store: nothing to
-                # send. Kept, cancelled, for what it carries (a supplier payment, the ledger).
-                timeline.record(
-                    order,
-                    EventKind.PART_EMPTIED,
-                    N_(
-                        "Every item for %(supplier)s was removed or refunded in the store: "
-                        "nothing will be sent"
-                    ),
-                    actor="shopify",
-                    supplier=supplier_order.supplier.name if supplier_order.supplier else "",
-                )
+        _drop_emptied_parts(order, wanted)
     return created
+
+
+def _drop_emptied_parts(order: Order, wanted: set) -> None:
+    """Parts no line wants any more: the unassigned one dropped, a supplier's cancelled."""
+    for supplier_order in list(order.supplier_orders):
+        if (supplier_order.supplier_id, supplier_order.part) in wanted:
+            continue
+        if supplier_order.supplier_id is None:
+            # Nothing left unassigned (all SKUs mapped since, or removed): dropped.
+            order.supplier_orders.remove(supplier_order)
+        elif states.advance(supplier_order, "emptied_in_store"):
+            # Not sent, and every item of it removed or refunded in the store: nothing to
+            # send. Kept, cancelled, for what it carries (a supplier payment, the ledger).
+            timeline.record(
+                order,
+                EventKind.PART_EMPTIED,
+                N_(
+                    "Every item for %(supplier)s was removed or refunded in the store: "
+                    "nothing will be sent"
+                ),
+                actor="shopify",
+                supplier=supplier_order.supplier.name if supplier_order.supplier else "",
+            )
 
 
 def _latest_parts(order: Order) -> dict[int | None, tuple[int, bool]]:

@@ -112,38 +112,43 @@ def upsert(shop: Shop, snapshot: ShopifyOrder, *, source: str) -> str:
     line_changes.tell_suppliers(order, sent_before)
     if _paid(snapshot, shop):
         if not was_paid or order.paid_at is None:
-            order.paid_at = utcnow()
+            # The hold window counts from the first payment (a balance paid later keeps it).
+            order.paid_at = order.paid_at or utcnow()
             _event(order, EventKind.PAID, N_("Payment captured in the store"), via=source)
         # Also for an order paid before: a follow-up part made while an edit left it partly
         # paid waits for the balance, and moves on once it is paid.
         _advance_all(order, "paid")
     if snapshot.store_status != previous_store_status:
-        event = states.STORE_STATUS_EVENTS.get(snapshot.store_status)
-        # The store's status is the whole order's: it speaks for a supplier order only when
-        # there is just one. With several, each part moves by its own supplier's actions.
-        # Nor when the store ships some lines itself (a gift card fulfilled at once): then
-        # the store's status is about those lines too.
-        if (
-            event
-            and len(order.supplier_orders) == 1
-            and all(line.goes_to_a_supplier for line in order.line_items)
-        ):
-            _advance_all(order, event)
-        # Which parts the merchant fulfilled itself, per part, from Shopify's fulfillments.
-        store_changes.fulfillment_changed(order)
-        _event(
-            order,
-            EventKind.STORE_STATUS,
-            N_("Store status is now %(status)s"),
-            status=snapshot.store_status.replace("_", " ").lower(),
-            via=source,
-        )
+        _store_status_changed(order, snapshot, source)
     if snapshot.cancelled_at and not was_cancelled:
         store_changes.cancelled_in_store(order, source=source)
     if _stored_address(snapshot) != previous_address:
         hooks.address_changed_in_store(order)
     hooks.order_synced(order)
     return "updated" if changed else "unchanged"
+
+
+def _store_status_changed(order: Order, snapshot: ShopifyOrder, source: str) -> None:
+    event = states.STORE_STATUS_EVENTS.get(snapshot.store_status)
+    # The store's status is the whole order's: it speaks for a supplier order only when
+    # there is just one. With several, each part moves by its own supplier's actions.
+    # Nor when the store ships some lines itself (a gift card fulfilled at once): then
+    # the store's status is about those lines too.
+    if (
+        event
+        and len(order.supplier_orders) == 1
+        and all(line.goes_to_a_supplier for line in order.line_items)
+    ):
+        _advance_all(order, event)
+    # Which parts the merchant fulfilled itself, per part, from Shopify's fulfillments.
+    store_changes.fulfillment_changed(order)
+    _event(
+        order,
+        EventKind.STORE_STATUS,
+        N_("Store status is now %(status)s"),
+        status=snapshot.store_status.replace("_", " ").lower(),
+        via=source,
+    )
 
 
 def _created(shop: Shop, order: Order, snapshot: ShopifyOrder, source: str) -> str:

@@ -132,22 +132,8 @@ def refund_context(client: AdminClient, order_gid: str) -> RefundContext:
     lines = _all_lines(client, order_gid, order["lineItems"])
     suggested = order.get("suggestedRefund") or {}
     taxes_included = bool(order.get("taxesIncluded"))
-    line_refundable: dict[str, Decimal] | None = {} if order.get("suggestedRefund") else None
-    for item in suggested.get("refundLineItems") or []:
-        gid = item["lineItem"]["id"]
-        money = _paid(item.get("subtotalSet"))
-        if not taxes_included:
-            money += _paid(item.get("totalTaxSet"))
-        line_refundable[gid] = line_refundable.get(gid, Decimal("0")) + money
     shipping_price = _paid(order.get("totalShippingPriceSet"))
-    shipping_tax = sum(
-        (
-            _paid(tax.get("priceSet"))
-            for line in (order.get("shippingLines") or {}).get("nodes") or []
-            for tax in line.get("taxLines") or []
-        ),
-        Decimal("0"),
-    )
+    shipping_tax = _shipping_tax(order)
     return RefundContext(
         currency=order["currencyCode"],
         shipping_paid=shipping_price + (Decimal("0") if taxes_included else shipping_tax),
@@ -156,7 +142,7 @@ def refund_context(client: AdminClient, order_gid: str) -> RefundContext:
         unfulfilled={line["id"]: line["unfulfilledQuantity"] for line in lines},
         refundable_quantity={line["id"]: line["refundableQuantity"] for line in lines},
         presentment_currency=order.get("presentmentCurrencyCode"),
-        line_refundable=line_refundable,
+        line_refundable=_line_refundable(order.get("suggestedRefund"), taxes_included),
         duties_of_line={
             line["id"]: tuple(d["id"] for d in line.get("duties") or []) for line in lines
         },
@@ -164,6 +150,31 @@ def refund_context(client: AdminClient, order_gid: str) -> RefundContext:
             d["originalDuty"]["id"]: _paid(d.get("amountSet"))
             for d in suggested.get("refundDuties") or []
         },
+    )
+
+
+def _line_refundable(suggested: dict | None, taxes_included: bool) -> dict[str, Decimal] | None:
+    """What Shopify's suggestedRefund of everything gives back per line (None: not asked)."""
+    if not suggested:
+        return None
+    found: dict[str, Decimal] = {}
+    for item in suggested.get("refundLineItems") or []:
+        gid = item["lineItem"]["id"]
+        money = _paid(item.get("subtotalSet"))
+        if not taxes_included:
+            money += _paid(item.get("totalTaxSet"))
+        found[gid] = found.get(gid, Decimal("0")) + money
+    return found
+
+
+def _shipping_tax(order: dict) -> Decimal:
+    return sum(
+        (
+            _paid(tax.get("priceSet"))
+            for line in (order.get("shippingLines") or {}).get("nodes") or []
+            for tax in line.get("taxLines") or []
+        ),
+        Decimal("0"),
     )
 
 
