@@ -11,6 +11,15 @@ from domain.models.orders import (  # noqa: F401
     SyncRun,
     VariantMapping,
 )
+from domain.models.payments import (  # noqa: F401
+    ExchangeRate,
+    PaymentEvent,
+    SavedPaymentMethod,
+    ShippingRate,
+    SupplierPayment,
+    SupplierPaymentItem,
+    SupplierTakeBack,
+)
 from domain.models.refunds import Refund, RefundLine, SupplierLedgerEntry  # noqa: F401
 from domain.models.shipments import Parcel, ParcelLine, SupplierDelivery  # noqa: F401
 from domain.models.shop import ComplianceRecord, Shop, WebhookReceipt  # noqa: F401

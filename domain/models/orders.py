@@ -56,6 +56,22 @@ class Supplier(db.Model):
     # Part of every portal magic link; rotating it revokes the links already sent.
     portal_key: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Issue 15, how the supplier takes payment through Relay: card on its own Stripe account
+    # (Connect; charges_enabled once onboarding is done) and/or PayPal with it as payee.
+    accepts_card: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    accepts_paypal: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    stripe_account_id: Mapped[str | None] = mapped_column(String(64))
+    stripe_charges_enabled: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )
+    paypal_email: Mapped[str | None] = mapped_column(String(255))
+    # VAT the supplier adds to what it charges (percent), and whether it applies to this shop.
+    vat_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    vat_applies: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # Whether Relay may take a refunded customer's share back from the supplier's payment.
+    refunds_taken_back: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )
 
     @property
     def auto_order(self) -> bool:
@@ -269,6 +285,9 @@ class SupplierOrder(db.Model):
     # Holds placed in Shopify on its fulfillment orders, as Shopify last listed them:
     # [{"id", "reason", "notes"}] (a fraud app's HIGH_RISK_OF_FRAUD, the merchant's own).
     store_holds: Mapped[list | None] = mapped_column(JSON)
+    # Issue 15: why the last payment to the supplier failed (a decline, 3-D Secure asked of an
+    # automatic payment); cleared when a payment succeeds. Such a part is never forwarded.
+    payment_failure: Mapped[str | None] = mapped_column(Text)
 
     order: Mapped[Order] = relationship(back_populates="supplier_orders")
     supplier: Mapped[Supplier | None] = relationship()
