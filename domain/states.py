@@ -18,6 +18,7 @@ from flask_babel import gettext
 from domain.clock import utcnow
 from domain.errors import WrongState
 from domain.orders.timeline import N_
+from domain.payments import gate
 
 
 @dataclass(frozen=True)
@@ -193,9 +194,12 @@ def allowed_actions(supplier_order) -> list[str]:
         supplier is not None
         and supplier_order.supplier_paid_at is None
         and supplier_order.status in PAYABLE
-        and not supplier.pays_automatically
     ):
-        allowed.append("pay_supplier")
+        # Paid through Relay (card or PayPal) when the supplier takes it; else marked paid.
+        if gate.takes_payment_through_relay(supplier):
+            allowed.append("pay_now")
+        elif not supplier.pays_automatically:
+            allowed.append("pay_supplier")
     if supplier_order.problem and any(  # a refusal always sets the problem: no lazy load else
         parcel.push_status == "rejected" for parcel in supplier_order.parcels
     ):

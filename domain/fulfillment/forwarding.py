@@ -20,6 +20,7 @@ from domain.fulfillment import channels, fulfillment_orders, locations, schedule
 from domain.models.orders import SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import paid, store_changes, timeline
+from domain.payments import automatic, gate
 from domain.orders.timeline import N_, EventKind
 from domain.shop import tokens
 from domain.transaction import unit_of_work
@@ -38,11 +39,28 @@ NOTHING_OPEN = N_(
 )
 
 
+PAY_FIRST = "pay first"
+WAITING_FOR_PAYMENT = "waiting for payment to the supplier"
+
+
 # One job id per supplier order: enqueueing again (a release, a new request) reschedules the
 # same job, never adds one.
 @background(queue=PUSH, job_id="forward-{0}", label=_l("Forward an order to its supplier"))
-@unit_of_work
 def forward(supplier_order_id: int) -> str:
+    """Send it; for a supplier paid automatically, charge the saved method first (in units of
+    its own, so the payment row exists before money moves: domain/payments/automatic.py)."""
+    result = _forward(supplier_order_id, charge_first=True)
+    if result != PAY_FIRST:
+        return result
+    payment_id = automatic.payment_due(supplier_order_id)
+    if payment_id is not None:
+        automatic.charge(payment_id)
+    result = _forward(supplier_order_id, charge_first=False)
+    return WAITING_FOR_PAYMENT if result == PAY_FIRST else result
+
+
+@unit_of_work
+def _forward(supplier_order_id: int, *, charge_first: bool) -> str:
     supplier_order = db.session.get(
         SupplierOrder, supplier_order_id, with_for_update=True, populate_existing=True
     )
@@ -85,6 +103,10 @@ def forward(supplier_order_id: int) -> str:
         return _held_in_store(supplier_order)
     # With deliveries scheduled, only what is due now goes (the rest when Shopify opens it).
     due = schedules.due_quantities(supplier_order, open_in_store) if later else None
+    if gate.must_pay_first(supplier_order):
+        # Not sent unpaid; Pay now (or the automatic charge) sends it once paid.
+        automatic_now = charge_first and supplier_order.supplier.pays_automatically
+        return PAY_FIRST if automatic_now else WAITING_FOR_PAYMENT
     try:
         channels.require_address(order)
         supplier_order.fulfillment_order_gid = _submit(client, shop, lines, open_in_store)
@@ -166,14 +188,6 @@ def _record_forwarded(shop: Shop, supplier_order: SupplierOrder) -> None:
         supplier=supplier_order.supplier.name,
         channel=supplier_order.supplier.channel,
     )
-    if supplier_order.supplier.pays_automatically and supplier_order.supplier_paid_at is None:
-        supplier_order.supplier_paid_at = utcnow()
-        timeline.record(
-            order,
-            EventKind.SUPPLIER_PAID,
-            N_("%(supplier)s paid automatically"),
-            supplier=supplier_order.supplier.name,
-        )
     channels.after_forward(shop, supplier_order)
 
 

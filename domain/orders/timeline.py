@@ -100,6 +100,8 @@ class EventKind(StrEnum):
     CANCELLATION_REFUSED_BY_STORE = "cancellation_refused_by_store"
     # Money
     SUPPLIER_PAID = "supplier_paid"
+    SUPPLIER_PAYMENT_FAILED = "supplier_payment_failed"
+    MONEY_TAKEN_BACK = "money_taken_back"
     REFUND_RECORDED = "refund_recorded"
     SUPPLIER_OWES = "supplier_owes"
     SUPPLIER_REFUND_RECEIVED = "supplier_refund_received"
