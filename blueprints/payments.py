@@ -89,7 +89,9 @@ def show(payment_id: int):
         return refused(render("payments/refused.html", message=exc.message), exc)
     client_secret = None
     if payment.status in ("open", "requires_action") and payment.method == "card":
-        client_secret = checkout.begin(g.shop, payment_id, return_url="", cancel_url="").client_secret
+        client_secret = checkout.begin(
+            g.shop, payment_id, return_url="", cancel_url=""
+        ).client_secret
     return render(
         "payments/payment.html",
         payment=payment,
@@ -149,4 +151,3 @@ def paypal_cancel():
     except DomainError as exc:
         return refused(render("payments/refused.html", message=exc.message), exc)
     return redirect(receipts.admin_url(payment, cancelled=True))
-

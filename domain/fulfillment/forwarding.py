@@ -20,8 +20,8 @@ from domain.fulfillment import channels, fulfillment_orders, locations, schedule
 from domain.models.orders import SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import paid, store_changes, timeline
-from domain.payments import automatic, gate
 from domain.orders.timeline import N_, EventKind
+from domain.payments import automatic, gate
 from domain.shop import tokens
 from domain.transaction import unit_of_work
 from extensions import db

@@ -103,7 +103,7 @@ class SupplierLedgerEntry(db.Model):
         Index("ix_ledger_shop_supplier", "shop_id", "supplier_id", "status"),
     )
     KINDS = ("refund",)
-    STATUSES = ("automatic", "pending", "settled")
+    STATUSES = ("automatic", "pending", "taking_back", "settled")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))

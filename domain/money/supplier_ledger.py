@@ -43,6 +43,7 @@ from domain.money import line_money
 from domain.money.amounts import format_money, round_to_currency
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
+from domain.payments import take_back
 from domain.shop.settings import settings_of
 from domain.transaction import unit_of_work
 from extensions import db
@@ -108,6 +109,8 @@ def record_refund(refund: Refund) -> list[SupplierLedgerEntry]:
             basis=basis[(so_id, currency)],
         )
         db.session.add(entry)
+        db.session.flush()
+        take_back.plan(entry)  # paid through Relay and allowed: taken back from the payment
         entries.append(entry)
         timeline.record(
             order,

@@ -76,9 +76,7 @@ def _new_automatic(supplier_order: SupplierOrder) -> int | None:
     if problem:
         supplier_order.payment_failure = problem
         return None
-    payment = payment_rows.new_payment(
-        shop, supplier, priced, method=saved.kind, automatic=True
-    )
+    payment = payment_rows.new_payment(shop, supplier, priced, method=saved.kind, automatic=True)
     return payment.id
 
 
@@ -90,9 +88,7 @@ def _why_not(supplier, saved, priced) -> str | None:
             supplier=supplier.name,
         )
     if saved is None:
-        return _(
-            "Automatic payment needs a saved card or PayPal account (Settings → Payments)."
-        )
+        return _("Automatic payment needs a saved card or PayPal account (Settings → Payments).")
     problems = [part.problem for part in priced.orders if part.problem]
     return " ".join(problems) or None
 

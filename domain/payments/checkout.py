@@ -229,6 +229,8 @@ def send_paid(released: list[SupplierOrder]) -> None:
     for supplier_order in released:
         if supplier_order.status == "scheduled":
             at = max(aware(supplier_order.forward_at) or utcnow(), utcnow())
-            forwarding.forward.after_commit(supplier_order.id, at=at, shop_id=supplier_order.shop_id)
+            forwarding.forward.after_commit(
+                supplier_order.id, at=at, shop_id=supplier_order.shop_id
+            )
         elif states.can("request_fulfillment", supplier_order.status):
             requesting.request_fulfillment([supplier_order], actor="relay")

@@ -9,7 +9,9 @@ ON_RELAY = ("store", "portal")
 
 
 def card_ready(supplier: Supplier) -> bool:
-    return bool(supplier.accepts_card and supplier.stripe_account_id and supplier.stripe_charges_enabled)
+    return bool(
+        supplier.accepts_card and supplier.stripe_account_id and supplier.stripe_charges_enabled
+    )
 
 
 def paypal_ready(supplier: Supplier) -> bool:

@@ -82,4 +82,8 @@ def _line(line) -> dict:
 
 
 def methods_ready(supplier: Supplier) -> list[str]:
-    return [m for m, ready in (("card", gate.card_ready), ("paypal", gate.paypal_ready)) if ready(supplier)]
+    return [
+        m
+        for m, ready in (("card", gate.card_ready), ("paypal", gate.paypal_ready))
+        if ready(supplier)
+    ]

@@ -54,8 +54,10 @@ class Outcome:
 
 def _down(name: str) -> ProviderDown:
     return ProviderDown(
-        _("%(provider)s could not be reached, so nothing was charged. Try again in a minute.",
-          provider=name)
+        _(
+            "%(provider)s could not be reached, so nothing was charged. Try again in a minute.",
+            provider=name,
+        )
     )
 
 
@@ -151,7 +153,9 @@ def begin_paypal(payment: SupplierPayment, *, return_url: str, cancel_url: str) 
     except paypal_api.PayPalUnavailable as exc:
         raise _down("PayPal") from exc
     except paypal_api.PayPalRefused as exc:
-        return Outcome(status=FAILED, failure_code=exc.issue, failure_message=paypal_reason(exc.issue))
+        return Outcome(
+            status=FAILED, failure_code=exc.issue, failure_message=paypal_reason(exc.issue)
+        )
     return _from_paypal(order)
 
 
@@ -160,7 +164,9 @@ def current(payment: SupplierPayment) -> Outcome:
     said something happened: the provider's word, read fresh, wins over the event's order)."""
     try:
         if payment.provider == "stripe":
-            intent = stripe_api.retrieve_intent(payment.provider_account, payment.provider_reference)
+            intent = stripe_api.retrieve_intent(
+                payment.provider_account, payment.provider_reference
+            )
             return _from_intent(intent, declined_is_failure=payment.automatic)
         return _from_paypal(paypal_api.get_order(payment.provider_reference))
     except stripe_api.StripeUnavailable as exc:
@@ -219,7 +225,9 @@ def charge_saved(payment: SupplierPayment, saved: SavedPaymentMethod) -> Outcome
     except paypal_api.PayPalUnavailable as exc:
         raise _down("PayPal") from exc
     except paypal_api.PayPalRefused as exc:
-        return Outcome(status=FAILED, failure_code=exc.issue, failure_message=paypal_reason(exc.issue))
+        return Outcome(
+            status=FAILED, failure_code=exc.issue, failure_message=paypal_reason(exc.issue)
+        )
 
 
 @dataclass(frozen=True)

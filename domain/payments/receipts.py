@@ -76,10 +76,7 @@ def receipt(payment: SupplierPayment) -> Receipt:
         )
         for item in payment.items
     ]
-    if payment.method == "card":
-        method = payment.card_label or "Card"
-    else:
-        method = "PayPal"
+    method = (payment.card_label or "Card") if payment.method == "card" else "PayPal"
     return Receipt(
         number=payment.receipt_number,
         orders=orders,

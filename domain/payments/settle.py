@@ -22,9 +22,7 @@ FINAL = ("succeeded", "failed", "cancelled")
 
 
 def lock(payment_id: int) -> SupplierPayment | None:
-    return db.session.get(
-        SupplierPayment, payment_id, with_for_update=True, populate_existing=True
-    )
+    return db.session.get(SupplierPayment, payment_id, with_for_update=True, populate_existing=True)
 
 
 def supplier_orders_of(payment: SupplierPayment) -> list[SupplierOrder]:

@@ -1,0 +1,115 @@
+"""Stripe's and PayPal's webhook events, verified by the view, each processed once: the event's
+id is recorded in the same unit of work as what it changed, so a replayed event changes
+nothing, and one that failed half-way is retried whole by the provider.
+
+Events only say *that* something happened: Relay reads the payment's state from the provider
+again and records that, so events arriving out of order (succeeded before requires_action, a
+capture denied after it completed) never move a payment backwards."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from domain.models.orders import Supplier
+from domain.models.payments import PaymentEvent, SupplierPayment
+from domain.payments import checkout, providers, settle, take_back
+from domain.transaction import atomic
+from extensions import db
+
+STRIPE_PAYMENT_EVENTS = (
+    "payment_intent.succeeded",
+    "payment_intent.payment_failed",
+    "payment_intent.requires_action",
+    "payment_intent.processing",
+    "payment_intent.canceled",
+)
+PAYPAL_PAYMENT_EVENTS = (
+    "PAYMENT.CAPTURE.COMPLETED",
+    "PAYMENT.CAPTURE.DENIED",
+    "PAYMENT.CAPTURE.PENDING",
+)
+
+
+def _first_time(provider: str, event_id: str, event_type: str, reference: str | None) -> bool:
+    """Record the event id; False when it was recorded before (a replay)."""
+    exists = db.session.scalar(
+        select(PaymentEvent.id).where(
+            PaymentEvent.provider == provider, PaymentEvent.event_id == event_id
+        )
+    )
+    if exists:
+        return False
+    db.session.add(
+        PaymentEvent(
+            provider=provider, event_id=event_id, event_type=event_type[:64], reference=reference
+        )
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:  # the same event, delivered twice at once: the other one has it
+        return False
+    return True
+
+
+def _payment(provider: str, reference: str | None) -> SupplierPayment | None:
+    if not reference:
+        return None
+    return db.session.scalars(
+        select(SupplierPayment)
+        .where(
+            SupplierPayment.provider == provider, SupplierPayment.provider_reference == reference
+        )
+        .with_for_update()
+    ).first()
+
+
+def stripe_event(event) -> str:
+    """A verified Stripe event: what Relay did with it."""
+    with atomic():
+        if not _first_time("stripe", event.id, event.type, event.object_id):
+            return "duplicate"
+        if event.type in STRIPE_PAYMENT_EVENTS:
+            return _refresh(_payment("stripe", event.object_id))
+        if event.type == "account.updated" and event.object is not None:
+            return _account_updated(event.object)
+        if event.type.startswith("charge.refund") or event.type.startswith("refund."):
+            return take_back.confirm_from_provider("stripe", event.object_id)
+        return "ignored"
+
+
+def paypal_event(event) -> str:
+    with atomic():
+        if not _first_time("paypal", event.id, event.event_type, event.resource_id):
+            return "duplicate"
+        if event.event_type == "CHECKOUT.ORDER.APPROVED":
+            # The payer approved but may never come back to Relay's return page: capture now.
+            payment = _payment("paypal", event.order_id or event.resource_id)
+            if payment is None or payment.status not in settle.LIVE:
+                return "nothing to capture"
+            checkout.send_paid(settle.record(payment, providers.capture_paypal(payment)))
+            return payment.status
+        if event.event_type in PAYPAL_PAYMENT_EVENTS:
+            return _refresh(_payment("paypal", event.order_id))
+        if event.event_type == "PAYMENT.CAPTURE.REFUNDED":
+            return take_back.confirm_from_provider("paypal", event.resource_id)
+        return "ignored"
+
+
+def _refresh(payment: SupplierPayment | None) -> str:
+    if payment is None:
+        return "not Relay's payment"
+    if payment.status == "succeeded":
+        return "already paid"
+    checkout.send_paid(settle.record(payment, providers.current(payment)))
+    return payment.status
+
+
+def _account_updated(account) -> str:
+    suppliers = db.session.scalars(
+        select(Supplier).where(Supplier.stripe_account_id == account.id)
+    ).all()
+    for supplier in suppliers:
+        supplier.stripe_charges_enabled = bool(account.charges_enabled)
+    return f"{len(suppliers)} supplier(s) updated"
