@@ -26,6 +26,11 @@ bp = Blueprint("payments", __name__, url_prefix="/payments")
 MAX_ORDERS = 500
 
 
+@bp.app_context_processor
+def payment_helpers() -> dict:
+    return {"status_labels": receipts.STATUS_LABELS}
+
+
 def _ids(values: list[str]) -> list[int]:
     ids = [int(v) for v in values if v.isdigit() and len(v) < 12]
     if len(ids) > MAX_ORDERS:

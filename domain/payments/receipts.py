@@ -12,17 +12,18 @@ from sqlalchemy import select
 
 from domain.models.payments import SupplierPayment
 from domain.models.shop import Shop
+from domain.orders.timeline import N_
 from extensions import db
 from integrations.shopify_admin.urls import shop_base_url
 
 PAGE_SIZE = 50
 STATUS_LABELS = {
-    "open": "Waiting for payment",
-    "requires_action": "Waiting for the payer",
-    "processing": "Processing",
-    "succeeded": "Paid",
-    "failed": "Payment failed",
-    "cancelled": "Cancelled",
+    "open": N_("Waiting for payment"),
+    "requires_action": N_("Waiting for the payer"),
+    "processing": N_("Processing"),
+    "succeeded": N_("Paid"),
+    "failed": N_("Payment failed"),
+    "cancelled": N_("Cancelled"),
 }
 
 
