@@ -23,11 +23,19 @@ from domain.cancellations import intake as cancellation_intake
 from domain.errors import DomainError, NotFound
 from domain.fulfillment import line_changes, packing_slips
 from domain.fulfillment.shipments import DECLINE_REASONS
+from domain.payments import supplier_setup
 from domain.suppliers import directory as suppliers
 from domain.suppliers import portal, portal_actions
 
 bp = Blueprint("portal", __name__)
-NOTICES = ("accepted", "declined", "shipped", "tracking_updated")
+NOTICES = ("accepted", "declined", "shipped", "tracking_updated", "stripe", "paypal", "methods")
+PAYMENT_SETUP = (
+    "portal.payment_setup",
+    "portal.connect_stripe",
+    "portal.stripe_return",
+    "portal.save_paypal",
+    "portal.payment_method",
+)
 
 
 # -- the link: verified before every portal view, renewed in every URL built -----------------
@@ -48,7 +56,9 @@ def verify_link():
         kept = {k: v for k, v in request.args.items() if k != "shop"}
         token = g.portal_token_presented
         return redirect(url_for(request.endpoint, token=token, **request.view_args, **kept))
-    g.portal_supplier = portal.supplier_for_token(g.portal_token_presented)
+    # The payment-setup pages serve suppliers that run Relay in their own store too.
+    channels = ("portal", "store") if request.endpoint in PAYMENT_SETUP else ("portal",)
+    g.portal_supplier = portal.supplier_for_token(g.portal_token_presented, channels=channels)
     g.portal_shop = portal.shop_of(g.portal_supplier)
     return None
 
@@ -254,3 +264,66 @@ def revoke_links(supplier_id: int):
 @shop_required
 def merchant_packing_slip(supplier_order_id: int):
     return render("packing_slip.html", slip=packing_slips.slip_for_shop(g.shop, supplier_order_id))
+
+
+# -- the supplier's payment setup: where it is paid through Relay ------------------------------
+
+
+def _absolute(endpoint: str, **values) -> str:
+    return current_app.config["APP_URL"] + url_for(endpoint, **values)
+
+
+@bp.get("/portal/<token>/payments")
+def payment_setup(errors: dict | None = None, status: int = 200):
+    return (
+        render(
+            "portal/payments.html",
+            notice=_notice(),
+            errors=errors or {},
+            **_page_context(),
+        ),
+        status,
+    )
+
+
+@bp.post("/portal/<token>/payments/stripe")
+def connect_stripe():
+    try:
+        url = supplier_setup.onboarding_url(
+            g.portal_supplier.id,
+            return_url=_absolute("portal.stripe_return"),
+            refresh_url=_absolute("portal.payment_setup"),
+        )
+    except DomainError as exc:
+        return payment_setup(errors={"stripe": exc.message}, status=error_status(exc))
+    return redirect(url, 303)
+
+
+@bp.get("/portal/<token>/payments/stripe/return")
+def stripe_return():
+    try:
+        supplier_setup.refresh_stripe(g.portal_supplier.id)
+    except DomainError as exc:
+        return payment_setup(errors={"stripe": exc.message}, status=error_status(exc))
+    return redirect(url_for("portal.payment_setup", done="stripe"), 303)
+
+
+@bp.post("/portal/<token>/payments/paypal")
+def save_paypal():
+    try:
+        supplier_setup.set_paypal(g.portal_supplier.id, request.form.get("paypal_email", ""))
+    except DomainError as exc:
+        errors = getattr(exc, "errors", None) or {"paypal_email": exc.message}
+        return payment_setup(errors=errors, status=error_status(exc))
+    return redirect_after_post(url_for("portal.payment_setup"), {"done": "paypal"})
+
+
+@bp.post("/portal/<token>/payments/<method>/<state>")
+def payment_method(method: str, state: str):
+    if method not in ("card", "paypal") or state not in ("on", "off"):
+        abort(404)
+    try:
+        supplier_setup.set_method(g.portal_supplier.id, method, state == "on")
+    except DomainError as exc:
+        return payment_setup(errors={method: exc.message}, status=error_status(exc))
+    return redirect_after_post(url_for("portal.payment_setup"), {"done": "methods"})

@@ -120,7 +120,7 @@ def link_token(supplier: Supplier, *, now: Callable[[], float] = time.time) -> s
     return _serializer(now).dumps({"s": supplier.id, "k": supplier.portal_key})
 
 
-def supplier_for_token(token: str) -> Supplier:
+def supplier_for_token(token: str, *, channels: tuple[str, ...] = ("portal",)) -> Supplier:
     """The supplier a link belongs to, or InvalidLink / ExpiredLink with a message to show."""
     try:
         data = _serializer().loads(token, max_age=int(LINK_MAX_AGE.total_seconds()))
@@ -146,7 +146,7 @@ def supplier_for_token(token: str) -> Supplier:
             _("%(store)s has revoked this link. Ask them for a new one.", store=retailer),
             retailer=retailer,
         )
-    if supplier.channel != "portal" or not shop.is_installed:
+    if supplier.channel not in channels or not shop.is_installed:
         raise InvalidLink(
             _(
                 "%(store)s no longer sends you orders through this portal. Contact them "
