@@ -31,3 +31,27 @@
       });
   });
 })();
+
+/* Saving a card for automatic payment: a SetupIntent on Relay's platform account. */
+(function () {
+  const section = document.getElementById('card-setup');
+  if (!section || typeof window.Stripe !== 'function') return;
+  const stripe = window.Stripe(section.dataset.publishableKey);
+  const card = stripe.elements().create('card');
+  card.mount('#card-element');
+  const button = document.getElementById('card-save');
+  const errors = document.getElementById('card-errors');
+  const done = document.getElementById('card-saved');
+  button.addEventListener('click', function () {
+    button.disabled = true;
+    stripe.confirmCardSetup(section.dataset.clientSecret, {payment_method: {card: card}})
+      .then(function (result) {
+        if (result.error) {
+          errors.textContent = result.error.message || '';
+          button.disabled = false;
+          return;
+        }
+        done.requestSubmit ? done.requestSubmit() : done.submit();
+      });
+  });
+})();
