@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=translation_locale)
     app.jinja_env.globals["get_locale"] = translation_locale
     app.jinja_env.filters["translated"] = translated_stored
+    app.jinja_env.add_extension("jinja2.ext.loopcontrols")  # {% continue %} in action loops
     app.jinja_env.install_gettext_callables(
         gettext=memoized_gettext,
         ngettext=template_ngettext,

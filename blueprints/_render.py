@@ -100,10 +100,10 @@ def redirect_after_post(path: str, params: dict):
     post's own fresh id_token added, so the load needs no App Bridge bounce."""
     if is_htmx_request():
         response = make_response("", 200)
-        response.headers["HX-Location"] = f"{path}?{urlencode(params)}"
+        response.headers["HX-Location"] = f"{path}?{urlencode(params, doseq=True)}"
         return response
     token = getattr(g, "id_token", None)
-    query = urlencode({**params, **({"id_token": token} if token else {})})
+    query = urlencode({**params, **({"id_token": token} if token else {})}, doseq=True)
     return redirect(f"{path}?{query}", 303)
 
 

@@ -6,11 +6,20 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, make_response, request, url_for
 
 from blueprints._order_drawer import dashboard_oob, order_view
-from blueprints._render import is_htmx_request, redirect_after_action, refused, render, toast
+from blueprints._render import (
+    embedded_params,
+    is_htmx_request,
+    redirect_after_action,
+    redirect_after_post,
+    refused,
+    render,
+    toast,
+)
 from blueprints.embedded import shop_required
 from domain.errors import DomainError
 from domain.fulfillment import actions
 from domain.orders import grid
+from domain.payments import checkout
 
 bp = Blueprint("fulfillment", __name__, url_prefix="/orders")
 
@@ -36,6 +45,8 @@ def bulk():
     order_ids = [int(v) for v in request.form.getlist("order") if v.isdigit()]
     supplier = request.form.get("supplier")
     supplier_id = int(supplier) if supplier and supplier.isdigit() else None
+    if request.form.get("action") == "pay_now":
+        return _to_checkout(order_ids, supplier_id)
     try:
         outcome = actions.perform_bulk(
             g.shop, request.form.get("action", ""), order_ids, supplier_id
@@ -44,6 +55,16 @@ def bulk():
         return refused(_grid([exc.message]), exc, with_toast=True)
     notices = [actions.bulk_summary(outcome), *outcome.refused]
     return toast(make_response(_grid(notices)), notices[0], error=outcome.done == 0)
+
+
+def _to_checkout(order_ids: list[int], supplier_id: int | None):
+    """Bulk Pay now: the checkout for the selected orders' unpaid parts of one supplier."""
+    try:
+        parts = checkout.parts_to_pay(g.shop, order_ids, supplier_id)
+    except DomainError as exc:
+        return refused(_grid([exc.message]), exc, with_toast=True)
+    params = embedded_params()
+    return redirect_after_post(url_for("payments.checkout_view"), {**params, "so": parts})
 
 
 def _grid(notices: list[str]) -> str:

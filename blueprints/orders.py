@@ -40,9 +40,16 @@ def order_view_helpers() -> dict:
 
 
 # Row actions that need no form: a button in the grid row. The rest open the order drawer.
-QUICK_ACTIONS = ("request_fulfillment", "hold", "release", "pay_supplier", "retry_tracking")
+QUICK_ACTIONS = (
+    "request_fulfillment",
+    "pay_now",
+    "hold",
+    "release",
+    "pay_supplier",
+    "retry_tracking",
+)
 # The grid row keeps to the next step; hold and paying the supplier live in the drawer and bulk.
-ROW_ACTIONS = ("request_fulfillment", "release", "retry_tracking")
+ROW_ACTIONS = ("request_fulfillment", "pay_now", "release", "retry_tracking")
 
 
 @bp.get("")

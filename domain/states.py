@@ -147,6 +147,7 @@ ACTION_LABELS = {
     "accept_cancellation": N_("Accept cancellation"),
     "decline_cancellation": N_("Decline cancellation"),
     "pay_supplier": N_("Mark supplier paid"),
+    "pay_now": N_("Pay now"),
     "retry_tracking": N_("Send tracking again"),
 }
 

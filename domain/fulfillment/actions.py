@@ -21,7 +21,7 @@ from domain.orders.timeline import N_
 from domain.transaction import unit_of_work
 from extensions import db
 
-BULK_ACTIONS = ("request_fulfillment", "hold", "release", "pay_supplier")
+BULK_ACTIONS = ("request_fulfillment", "hold", "release", "pay_supplier", "pay_now")
 DONE_MESSAGES = {
     "request_fulfillment": N_(
         "Fulfillment requested: it goes to the supplier after the fraud-check window."

@@ -234,3 +234,20 @@ def send_paid(released: list[SupplierOrder]) -> None:
             )
         elif states.can("request_fulfillment", supplier_order.status):
             requesting.request_fulfillment([supplier_order], actor="relay")
+
+
+def parts_to_pay(shop: Shop, order_ids: list[int], supplier_id: int | None) -> list[int]:
+    """Bulk Pay now: the selected orders' unpaid parts for one supplier (a selection of
+    several suppliers' orders is refused, as every bulk action is)."""
+    with atomic():
+        parts = requesting.supplier_orders_for_bulk(shop, order_ids, supplier_id)
+        payable = [
+            so.id
+            for so in parts
+            if so.supplier_id is not None
+            and so.supplier_paid_at is None
+            and so.status in states.PAYABLE
+        ]
+    if not payable:
+        raise WrongState(_("None of the selected orders has anything left to pay this supplier."))
+    return payable
