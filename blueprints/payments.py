@@ -21,6 +21,7 @@ from blueprints._render import (
 from blueprints.embedded import shop_required
 from domain.errors import DomainError
 from domain.payments import checkout, providers, receipts
+from domain.payments import reconciliation as reconcile
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
 MAX_ORDERS = 500
@@ -156,3 +157,13 @@ def paypal_cancel():
     except DomainError as exc:
         return refused(render("payments/refused.html", message=exc.message), exc)
     return redirect(receipts.admin_url(payment, cancelled=True))
+
+
+@bp.get("/suppliers/<int:supplier_id>/reconciliation")
+@shop_required
+def reconciliation(supplier_id: int):
+    try:
+        result = reconcile.reconcile(g.shop, supplier_id)
+    except DomainError as exc:
+        return refused(render("payments/refused.html", message=exc.message), exc)
+    return render("payments/reconciliation.html", result=result)
