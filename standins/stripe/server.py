@@ -9,13 +9,17 @@ the stand-in owns (Connect, clones, PaymentIntents, refunds, lists, idempotency,
 extended Stripe.js shim) and hands every other request to localstripe, scoped to the account.
 
 Three localstripe functions are replaced at start (install_patches): its store no longer writes
-/tmp/localstripe.pickle after every change (state is per process, like devstore's threads in
-tests), each stored object is recorded with the account that created it, and its webhook sender
-is the stand-in's (which adds `account`)."""
+/tmp/localstripe.pickle after every change (one shared file for every stand-in on the machine),
+each stored object is recorded with the account that created it, and its webhook sender is the
+stand-in's (which adds `account`). With --state FILE (dev.sh) localstripe's objects and the
+stand-in's own are kept in that file after each change, so Relay's stored account ids still
+exist after a restart; tests run without it, in memory."""
 
 from __future__ import annotations
 
 import json
+import os
+import pickle
 import re
 from pathlib import Path
 
@@ -144,6 +148,33 @@ async def _serve(request: web.Request, handler, account: str | None):
     return await handler(request)
 
 
+class Persistence:
+    """--state FILE: everything, pickled after each change (development data is small)."""
+
+    path: Path | None = None
+
+    @classmethod
+    def load(cls, path: Path) -> None:
+        cls.path = path
+        if path.exists():
+            with path.open("rb") as source:
+                saved = pickle.load(source)  # noqa: S301 - our own file, written below
+            resources.store.clear()
+            dict.update(resources.store, saved["store"])
+            for name, value in saved["state"].items():
+                setattr(STATE, name, value)
+
+    @classmethod
+    def save(cls) -> None:
+        if cls.path is None:
+            return
+        state = {name: getattr(STATE, name) for name in vars(STATE)}
+        temporary = cls.path.with_suffix(f".{os.getpid()}.tmp")
+        with temporary.open("wb") as out:
+            pickle.dump({"store": dict(resources.store), "state": state}, out)
+        os.replace(temporary, cls.path)
+
+
 @web.middleware
 async def standin_middleware(request: web.Request, handler):
     token = None
@@ -161,6 +192,8 @@ async def standin_middleware(request: web.Request, handler):
     finally:
         if token is not None:
             current_account.reset(token)
+        if request.method in ("POST", "DELETE"):
+            Persistence.save()
 
 
 async def _answer(request, handler, account):
@@ -184,8 +217,10 @@ def install_patches() -> None:
     cards.install()
 
 
-def create_app() -> web.Application:
+def create_app(state_file: Path | None = None) -> web.Application:
     install_patches()
+    if state_file is not None:
+        Persistence.load(state_file)
     app = ls_server.app
     if standin_middleware not in app.middlewares:
         app.middlewares.insert(0, standin_middleware)
