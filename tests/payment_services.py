@@ -58,6 +58,10 @@ class StripeStandin:
             f"/_config/webhooks/{name}", data={"url": url, "secret": secret or self.webhook_secret}
         ).raise_for_status()
 
+    def reset(self) -> None:
+        """Forget every object and account (webhook endpoints stay)."""
+        self.control.post("/_standin/reset").raise_for_status()
+
     def deliveries(self) -> list[dict]:
         return self.control.get("/_standin/deliveries").json()["data"]
 
