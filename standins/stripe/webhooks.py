@@ -77,10 +77,16 @@ def signature_header(payload: bytes, secret: str, timestamp: int | None = None) 
 async def _deliver_all(event: dict) -> None:
     await asyncio.sleep(DELIVERY_DELAY)
     payload = json.dumps(event, indent=2, sort_keys=True).encode()
-    for name, endpoint in list(STATE.endpoints.items()):
-        if endpoint.events is not None and event["type"] not in endpoint.events:
-            continue
-        status = await _deliver(endpoint.url, endpoint.secret, payload)
+    wanted = [
+        (name, endpoint)
+        for name, endpoint in list(STATE.endpoints.items())
+        if endpoint.events is None or event["type"] in endpoint.events
+    ]
+    # Each endpoint on its own: one that is down or slow never delays another.
+    statuses = await asyncio.gather(
+        *(_deliver(endpoint.url, endpoint.secret, payload) for _name, endpoint in wanted)
+    )
+    for (name, _endpoint), status in zip(wanted, statuses, strict=True):
         STATE.deliveries.append(
             {
                 "endpoint": name,

@@ -150,11 +150,17 @@ def test_three_d_secure_asks_then_succeeds_or_fails(ctx, stripe_standin):
             assert after.failure_code == "payment_intent_authentication_failure"
 
 
-def test_saved_card_is_charged_off_session_on_the_supplier_account(ctx, stripe_standin):
+def test_saved_card_is_charged_off_session_on_the_supplier_account(ctx, stripe_standin, webhooks):
     """A card saved on the platform is cloned onto the supplier's account and charged there
-    off-session; the same idempotency key twice charges once."""
+    off-session; the same idempotency key twice charges once. Events of platform objects
+    name no account."""
     account = onboarded_account(stripe_standin)
     customer, setup = save_card(stripe_standin, VISA)
+    body, signature = wait_for_event(webhooks, "setup_intent.succeeded", setup.id)
+    saved = stripe_api.verify_event(body, signature)
+    assert saved.account is None
+    assert (saved.object.id, saved.object.status) == (setup.id, "succeeded")
+    assert saved.object.payment_method_id == setup.payment_method_id  # an id: not expanded
     assert setup.status == "succeeded" and setup.customer_id == customer
     assert setup.card_label == "Visa •••• 4242"
     same = key()
