@@ -51,6 +51,31 @@ AUTHENTICATION_REQUIRED = (
     "Your card was declined. This transaction requires authentication.",
 )
 _original_charging_is_declined = PaymentMethod._charging_is_declined
+_original_payment_method_init = PaymentMethod.__init__
+# Leading digits -> Stripe's brand (localstripe calls every card "visa").
+BRAND_PREFIXES = (
+    (("34", "37"), "amex"),
+    (("6011", "65", "644", "645", "646", "647", "648", "649"), "discover"),
+    (("35",), "jcb"),
+    (("300", "301", "302", "303", "304", "305", "36", "38"), "diners"),
+    (("62",), "unionpay"),
+    (("4",), "visa"),
+)
+
+
+def brand_of(number: str) -> str:
+    for prefixes, brand in BRAND_PREFIXES:
+        if number.startswith(prefixes):
+            return brand
+    if number[:2] in {str(n) for n in range(51, 56)} or 2221 <= int(number[:4] or 0) <= 2720:
+        return "mastercard"
+    return "unknown"
+
+
+def _payment_method_init(self, *args, **kwargs) -> None:
+    _original_payment_method_init(self, *args, **kwargs)
+    if self.type == "card":
+        self.card["brand"] = brand_of(self._card_number)
 
 
 def card_number(payment_method_id: str | None) -> str | None:
@@ -84,5 +109,6 @@ def needs_authentication_off_session(payment_method_id: str) -> bool:
 
 
 def install() -> None:
+    PaymentMethod.__init__ = _payment_method_init
     PaymentMethod._charging_is_declined = _charging_is_declined
     Charge._set_auth_failure = _set_auth_failure

@@ -91,7 +91,8 @@ def test_connect_onboarding_enables_charges_and_sends_a_signed_account_updated(
 
 def test_checkout_with_visa_succeeds_on_the_connected_account(ctx, stripe_standin, webhooks):
     """The browser confirms the intent with card 4242 on the supplier's account: it succeeds,
-    with a charge, the card's label, and a payment_intent.succeeded event naming the account."""
+    with a charge, the card's label, and a payment_intent.succeeded event naming the account.
+    A Mastercard is labelled as one."""
     account = onboarded_account(stripe_standin)
     intent = checkout(account.id, payment_id="42")
     assert (intent.status, intent.amount_minor, intent.currency) == (
@@ -113,6 +114,10 @@ def test_checkout_with_visa_succeeds_on_the_connected_account(ctx, stripe_standi
         intent.id,
         "succeeded",
     )
+    mastercard = checkout(account.id)
+    shim_confirm(stripe_standin, mastercard, account.id, "5555555555554444").raise_for_status()
+    label = stripe_api.retrieve_intent(account.id, mastercard.id).card_label
+    assert label == "Mastercard •••• 4444"
 
 
 def test_a_declined_card_leaves_the_intent_payable_with_the_reason(ctx, stripe_standin):
