@@ -81,6 +81,15 @@ def load_config() -> dict:
         "TOKEN_ENCRYPTION_KEYS": _env_list("TOKEN_ENCRYPTION_KEYS"),
         "WEBHOOK_MAX_BYTES": int(_env("WEBHOOK_MAX_BYTES", str(1024 * 1024)) or 0),
         "RQ_QUEUE_PREFIX": _env("RQ_QUEUE_PREFIX", ""),
+        # Stripe (integrations/stripe_api): the one seam is the API base, the Stripe stand-in
+        # (standins/stripe, localstripe inside) in development and tests.
+        "STRIPE_API_BASE": (_env("STRIPE_API_BASE", "https://api.stripe.com") or "").rstrip("/"),
+        "STRIPE_SECRET_KEY": _env("STRIPE_SECRET_KEY"),
+        "STRIPE_PUBLISHABLE_KEY": _env("STRIPE_PUBLISHABLE_KEY"),
+        # One signing secret, or several separated by commas (Stripe gives the platform's
+        # endpoint and its Connect endpoint a secret each).
+        "STRIPE_WEBHOOK_SECRET": _env("STRIPE_WEBHOOK_SECRET"),
+        "STRIPE_JS_URL": _env("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
     }
 
 
@@ -100,6 +109,9 @@ SECRETS = (
     ("SHOPIFY_API_SECRET", "SHOPIFY_API_SECRET", lambda: secrets.token_urlsafe(32)),
     ("PORTAL_LINK_SECRETS", "PORTAL_LINK_SECRETS", lambda: [secrets.token_urlsafe(32)]),
     ("TOKEN_ENCRYPTION_KEYS", "TOKEN_ENCRYPTION_KEYS", lambda: [_fernet_key()]),
+    # localstripe takes any key starting sk_test_; the prefixes keep dev values recognisable.
+    ("STRIPE_SECRET_KEY", "STRIPE_SECRET_KEY", lambda: "sk_test_" + secrets.token_hex(24)),
+    ("STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET", lambda: "whsec_" + secrets.token_hex(24)),
 )
 
 
@@ -157,8 +169,20 @@ def fill_development_secrets(config: dict, var_dir: Path) -> None:
         time.sleep(0.05)
     else:
         raise RuntimeError(f"{path} is empty or unreadable; delete it and start again")
-    for key, _make in missing:
+    for key, make in missing:
+        if key not in stored:  # a secret added to SECRETS after this file was made
+            stored[key] = make()
+            _rewrite(path, stored)
         config[key] = stored[key]
+
+
+def _rewrite(path: Path, stored: dict) -> None:
+    """Add a newly introduced secret to an existing dev-secrets.json, atomically."""
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump(stored, out)
+    os.replace(temporary, path)
 
 
 class RefusedToStart(RuntimeError):
