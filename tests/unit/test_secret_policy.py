@@ -20,6 +20,7 @@ STRONG = {
     "SHOPIFY_API_SECRET": "a" * 40,
     "PORTAL_LINK_SECRETS": ["p" * 40],
     "TOKEN_ENCRYPTION_KEYS": [Fernet.generate_key().decode()],
+    "PAYPAL_CLIENT_SECRET": "q" * 40,
 }
 
 
@@ -30,6 +31,7 @@ def production(monkeypatch, tmp_path):
         "SHOPIFY_API_SECRET",
         "PORTAL_LINK_SECRETS",
         "TOKEN_ENCRYPTION_KEYS",
+        "PAYPAL_CLIENT_SECRET",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RELAY_ENV", "production")
@@ -43,6 +45,7 @@ def test_production_with_no_secrets_refuses_to_start_naming_each_variable(produc
     for variable in ("SECRET_KEY", "SHOPIFY_API_SECRET", "PORTAL_LINK_SECRETS"):
         assert f"{variable} is not set" in message
     assert "TOKEN_ENCRYPTION_KEYS is not set" in message
+    assert "PAYPAL_CLIENT_SECRET is not set" in message
 
 
 @pytest.mark.parametrize(
@@ -91,3 +94,19 @@ def test_development_makes_each_secret_once_and_every_process_gets_the_same(tmp_
     assert stored["SECRET_KEY"] not in stored["PORTAL_LINK_SECRETS"]
     assert len(stored["SECRET_KEY"]) >= 32
     assert (tmp_path / "dev-secrets.json").stat().st_mode & 0o077 == 0, "readable by its owner only"
+
+
+def test_a_secrets_file_from_before_a_new_secret_gains_it_and_keeps_the_others(tmp_path):
+    """dev-secrets.json written before PAYPAL_CLIENT_SECRET existed: the new secret is made
+    once and added; the secrets already there are kept (sessions and tokens stay valid)."""
+    old = {"SECRET_KEY": "k" * 40, "SHOPIFY_API_SECRET": "a" * 40,
+           "PORTAL_LINK_SECRETS": ["p" * 40], "TOKEN_ENCRYPTION_KEYS": ["t"]}  # fmt: skip
+    (tmp_path / "dev-secrets.json").write_text(json.dumps(old))
+    first: dict = {}
+    fill_development_secrets(first, tmp_path)
+    second: dict = {}
+    fill_development_secrets(second, tmp_path)
+    assert first == second
+    assert first["SECRET_KEY"] == "k" * 40
+    assert len(first["PAYPAL_CLIENT_SECRET"]) >= 32
+    assert (tmp_path / "dev-secrets.json").stat().st_mode & 0o077 == 0
