@@ -34,6 +34,8 @@ from devstore.auth import Settings as DevstoreSettings
 from devstore.server import create_app as create_devstore
 from devstore.store import Store
 
+pytest_plugins = ["tests.payment_services"]
+
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "relay-test-client-id"
 API_SECRET = "relay-test-client-secret-at-least-32-bytes"
@@ -242,8 +244,11 @@ def relay_port():
 
 
 @pytest.fixture(scope="session")
-def relay_config(database_url, redis_url, devstore, relay_port, tmp_path_factory):
+def relay_config(database_url, redis_url, devstore, relay_port, tmp_path_factory, paypal_standin):
+    from tests.payment_services import paypal_config  # a plugin: imported once pytest loaded it
+
     return {
+        **paypal_config(paypal_standin),
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
         "PORTAL_LINK_SECRETS": ["test-portal-link-secret"],
