@@ -327,6 +327,8 @@ def worker_env(config: dict) -> dict:
             "RELAY_ENV": "test",
         }
     )
+    paypal = ("PAYPAL_API_BASE", "PAYPAL_CLIENT_ID", "PAYPAL_CLIENT_SECRET", "PAYPAL_WEBHOOK_ID")
+    env.update({key: config[key] for key in paypal if config.get(key)})
     return env
 
 

@@ -74,15 +74,23 @@ def to_order(order, failure_issue: str | None = None) -> PayPalOrder:
     )
 
 
+def present(**fields) -> dict:
+    """Only the fields that have a value: the SDK would send an explicit None as JSON null."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
 def _unit(payee_email, amount, currency, reference_id, description, invoice_id):
+    amount_field = AmountWithBreakdown(
+        currency_code=currency.upper(), value=amount_string(amount, currency)
+    )
     return PurchaseUnitRequest(
-        amount=AmountWithBreakdown(
-            currency_code=currency.upper(), value=amount_string(amount, currency)
-        ),
-        reference_id=reference_id,
-        description=(description or "")[:127] or None,
-        invoice_id=invoice_id,
+        amount=amount_field,
         payee=PayeeBase(email_address=payee_email),
+        **present(
+            reference_id=reference_id,
+            description=(description or "")[:127] or None,
+            invoice_id=invoice_id,
+        ),
     )
 
 

@@ -8,7 +8,7 @@ from paypalserversdk.models.money import Money
 from paypalserversdk.models.refund_request import RefundRequest
 
 from integrations.paypal_api.money import amount_string
-from integrations.paypal_api.orders import attr, link
+from integrations.paypal_api.orders import attr, link, present
 from integrations.paypal_api.sdk import SdkClient
 from integrations.paypal_api.types import PayPalCapture, PayPalRefund
 
@@ -31,7 +31,7 @@ def refund_capture(sdk: SdkClient, capture_id: str, *, amount: Decimal, currency
     captured with REFUND_AMOUNT_EXCEEDED)."""
     body = RefundRequest(
         amount=Money(currency_code=currency.upper(), value=amount_string(amount, currency)),
-        note_to_payer=(note or "")[:255] or None,
+        **present(note_to_payer=(note or "")[:255] or None),
     )
     options = {
         "capture_id": capture_id,

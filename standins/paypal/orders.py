@@ -3,7 +3,7 @@ show, capture. Magic sandbox buyers decide what a capture does (buyer.py)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from standins.paypal import buyer, payments, server, webhooks
 from standins.paypal.errors import PayPalError, invalid, unprocessable
@@ -40,9 +40,9 @@ def _payee(unit: dict, ref: str) -> dict:
     if not isinstance(payee, dict):
         raise invalid("INVALID_PARAMETER_SYNTAX", "payee must be an object.")
     found = (
-        server.store().merchant(email=payee["email_address"])
+        server.store().merchant(email=str(payee["email_address"]))
         if payee.get("email_address")
-        else server.store().merchant(merchant_id=payee["merchant_id"])
+        else server.store().merchant(merchant_id=str(payee["merchant_id"]))
         if payee.get("merchant_id")
         else server.store().merchant(email=PLATFORM_EMAIL)
     )
@@ -207,10 +207,8 @@ def capture_order(order_id: str) -> tuple[dict, int]:
 
 @bp.post("/v2/checkout/orders")
 def create_route():
-    from flask import request
-
-    body = server.json_body
-    return server.api(lambda: create_order(body(), request.headers.get("PayPal-Request-Id")))
+    request_id = request.headers.get("PayPal-Request-Id")
+    return server.api(lambda: create_order(server.json_body(), request_id))
 
 
 @bp.get("/v2/checkout/orders/<order_id>")

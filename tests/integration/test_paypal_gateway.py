@@ -229,6 +229,34 @@ def test_a_currency_paypal_does_not_take_is_refused_by_name(ctx):
     assert (refused.value.issue, refused.value.status) == ("CURRENCY_NOT_SUPPORTED", 422)
 
 
+def test_an_invoice_id_is_paid_once_per_payee(ctx):
+    """Two orders carrying one invoice id: the second capture is DUPLICATE_INVOICE_ID."""
+    orders = []
+    for n in (1, 2):
+        order = paypal.create_order(
+            payee_email=PAYPAL_SUPPLIER, amount=Decimal("5.00"), currency="EUR",
+            reference_id="so-9", description="twice", return_url=RETURN_URL,
+            cancel_url=CANCEL_URL, request_id=f"create-{n}", invoice_id="relay-payment-9",
+        )  # fmt: skip
+        _approve(order.approve_url)
+        orders.append(order)
+    assert paypal.capture_order(orders[0].id, request_id="capture-1").capture_status == "COMPLETED"
+    with pytest.raises(paypal.PayPalRefused) as refused:
+        paypal.capture_order(orders[1].id, request_id="capture-2")
+    assert refused.value.issue == "DUPLICATE_INVOICE_ID"
+
+
+def test_the_approval_page_shows_the_order_as_text(ctx):
+    """A description with markup is shown escaped on the buyer's page, never run."""
+    order = paypal.create_order(
+        payee_email=PAYPAL_SUPPLIER, amount=Decimal("5.00"), currency="EUR", reference_id="so-3",
+        description="<script>alert(1)</script>", return_url=RETURN_URL, cancel_url=CANCEL_URL,
+        request_id="create-1",
+    )  # fmt: skip
+    page = httpx.get(order.approve_url).text
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
 def test_an_unknown_payee_is_refused(ctx):
     with pytest.raises(paypal.PayPalRefused) as refused:
         _order(payee="nobody@unknown-supplier.example")
