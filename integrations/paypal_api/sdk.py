@@ -108,4 +108,4 @@ def _error(exc: ApiException) -> Exception:
     message = getattr(exc, "message", None) or exc.reason
     if details and getattr(details[0], "description", None):
         message = details[0].description
-    return PayPalRefused(issue or name or str(status), str(message), status)
+    return PayPalRefused(issue or name or str(status), str(message), status, name)

@@ -13,11 +13,13 @@ class PayPalUnavailable(Exception):
 
 class PayPalRefused(Exception):
     """PayPal answered and said no (4xx): `issue` is its details[].issue (e.g.
-    ORDER_NOT_APPROVED, PAYEE_ACCOUNT_INVALID), or the error name / OAuth error."""
+    ORDER_NOT_APPROVED, PAYEE_ACCOUNT_INVALID, INVALID_RESOURCE_ID), or the error name / OAuth
+    error when there is no detail; `name` is the error's name (UNPROCESSABLE_ENTITY,
+    RESOURCE_NOT_FOUND, ...)."""
 
-    def __init__(self, issue: str, message: str, status: int):
+    def __init__(self, issue: str, message: str, status: int, name: str | None = None):
         super().__init__(f"PayPal refused ({status} {issue}): {message}")
-        self.issue, self.message, self.status = issue, message, status
+        self.issue, self.message, self.status, self.name = issue, message, status, name
 
 
 class InvalidPayPalSignature(Exception):

@@ -257,6 +257,13 @@ def test_the_approval_page_shows_the_order_as_text(ctx):
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
 
 
+def test_an_order_paypal_does_not_know_is_resource_not_found(ctx):
+    with pytest.raises(paypal.PayPalRefused) as refused:
+        paypal.get_order("0NOSUCHORDER0000")
+    assert (refused.value.status, refused.value.name) == (404, "RESOURCE_NOT_FOUND")
+    assert refused.value.issue == "INVALID_RESOURCE_ID"
+
+
 def test_an_unknown_payee_is_refused(ctx):
     with pytest.raises(paypal.PayPalRefused) as refused:
         _order(payee="nobody@unknown-supplier.example")
