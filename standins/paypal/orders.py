@@ -114,6 +114,7 @@ def create_order(body: dict, request_id: str | None) -> tuple[dict, int]:
             )
         return _complete_vaulted(order, str(paypal["vault_id"])), 201
     context = paypal.get("experience_context") or body.get("application_context") or {}
+    context = context if isinstance(context, dict) else {}
     order["_return_url"] = context.get("return_url")
     order["_cancel_url"] = context.get("cancel_url")
     order["status"] = "PAYER_ACTION_REQUIRED" if paypal else "CREATED"

@@ -26,6 +26,7 @@ def create_setup_token(body: dict) -> tuple[dict, int]:
             "/payment_source/paypal",
         )
     context = paypal.get("experience_context") or {}
+    context = context if isinstance(context, dict) else {}
     if not context.get("return_url") or not context.get("cancel_url"):
         raise invalid(
             "MISSING_REQUIRED_PARAMETER",
