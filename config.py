@@ -90,6 +90,13 @@ def load_config() -> dict:
         # endpoint and its Connect endpoint a secret each).
         "STRIPE_WEBHOOK_SECRET": _env("STRIPE_WEBHOOK_SECRET"),
         "STRIPE_JS_URL": _env("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
+        # PayPal REST (integrations/paypal_api): the seam is the base URL; dev.sh and the
+        # tests point it at the stand-in (standins/paypal), which accepts the same id/secret.
+        "PAYPAL_API_BASE": (_env("PAYPAL_API_BASE", "https://api-m.paypal.com") or "").rstrip("/"),
+        "PAYPAL_CLIENT_ID": _env("PAYPAL_CLIENT_ID"),
+        "PAYPAL_CLIENT_SECRET": _env("PAYPAL_CLIENT_SECRET"),
+        # The webhook's id at PayPal: part of what PayPal signs, checked on every event.
+        "PAYPAL_WEBHOOK_ID": _env("PAYPAL_WEBHOOK_ID"),
     }
 
 
@@ -112,6 +119,7 @@ SECRETS = (
     # localstripe takes any key starting sk_test_; the prefixes keep dev values recognisable.
     ("STRIPE_SECRET_KEY", "STRIPE_SECRET_KEY", lambda: "sk_test_" + secrets.token_hex(24)),
     ("STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET", lambda: "whsec_" + secrets.token_hex(24)),
+    ("PAYPAL_CLIENT_SECRET", "PAYPAL_CLIENT_SECRET", lambda: secrets.token_urlsafe(32)),
 )
 
 
@@ -169,20 +177,29 @@ def fill_development_secrets(config: dict, var_dir: Path) -> None:
         time.sleep(0.05)
     else:
         raise RuntimeError(f"{path} is empty or unreadable; delete it and start again")
-    for key, make in missing:
-        if key not in stored:  # a secret added to SECRETS after this file was made
-            stored[key] = make()
-            _rewrite(path, stored)
+    if any(key not in stored for key, _make in missing):
+        stored = _add_new_secrets(path)
+    for key, _make in missing:
         config[key] = stored[key]
 
 
-def _rewrite(path: Path, stored: dict) -> None:
-    """Add a newly introduced secret to an existing dev-secrets.json, atomically."""
-    temporary = path.with_suffix(f".{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        json.dump(stored, out)
-    os.replace(temporary, path)
+def _add_new_secrets(path: Path) -> dict:
+    """A dev-secrets.json written before a secret was added to SECRETS gains it, once: under
+    a lock, re-read, add what is missing, replace the file whole."""
+    import fcntl
+
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stored = json.loads(path.read_text())
+        added = {key: make() for key, _variable, make in SECRETS if key not in stored}
+        if added:
+            stored.update(added)
+            fresh = path.with_suffix(".new")
+            fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as out:
+                json.dump(stored, out)
+            os.replace(fresh, path)
+    return stored
 
 
 class RefusedToStart(RuntimeError):

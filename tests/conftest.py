@@ -244,9 +244,14 @@ def relay_port():
 
 
 @pytest.fixture(scope="session")
-def relay_config(database_url, redis_url, devstore, relay_port, stripe_standin, tmp_path_factory):
+def relay_config(
+    database_url, redis_url, devstore, relay_port, stripe_standin, paypal_standin, tmp_path_factory
+):
+    from tests.payment_services import paypal_config  # a plugin: imported once pytest loaded it
+
     return {
         **stripe_standin.config(),
+        **paypal_config(paypal_standin),
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
         "PORTAL_LINK_SECRETS": ["test-portal-link-secret"],
@@ -334,6 +339,8 @@ def worker_env(config: dict) -> dict:
     ):
         if config.get(key):
             env[key] = config[key]
+    paypal = ("PAYPAL_API_BASE", "PAYPAL_CLIENT_ID", "PAYPAL_CLIENT_SECRET", "PAYPAL_WEBHOOK_ID")
+    env.update({key: config[key] for key in paypal if config.get(key)})
     return env
 
 

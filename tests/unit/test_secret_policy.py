@@ -22,6 +22,7 @@ STRONG = {
     "TOKEN_ENCRYPTION_KEYS": [Fernet.generate_key().decode()],
     "STRIPE_SECRET_KEY": "sk_live_" + "k" * 40,
     "STRIPE_WEBHOOK_SECRET": "whsec_" + "w" * 40,
+    "PAYPAL_CLIENT_SECRET": "q" * 40,
 }
 
 
@@ -34,6 +35,7 @@ def production(monkeypatch, tmp_path):
         "TOKEN_ENCRYPTION_KEYS",
         "STRIPE_SECRET_KEY",
         "STRIPE_WEBHOOK_SECRET",
+        "PAYPAL_CLIENT_SECRET",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RELAY_ENV", "production")
@@ -49,6 +51,7 @@ def test_production_with_no_secrets_refuses_to_start_naming_each_variable(produc
     assert "TOKEN_ENCRYPTION_KEYS is not set" in message
     assert "STRIPE_SECRET_KEY is not set" in message
     assert "STRIPE_WEBHOOK_SECRET is not set" in message
+    assert "PAYPAL_CLIENT_SECRET is not set" in message
 
 
 @pytest.mark.parametrize(
@@ -114,3 +117,19 @@ def test_a_secret_added_later_joins_an_existing_dev_secrets_file(tmp_path):
     fill_development_secrets(second, tmp_path)
     assert second == first
     assert json.loads(path.read_text())["STRIPE_WEBHOOK_SECRET"] == first["STRIPE_WEBHOOK_SECRET"]
+
+
+def test_a_secrets_file_from_before_a_new_secret_gains_it_and_keeps_the_others(tmp_path):
+    """dev-secrets.json written before PAYPAL_CLIENT_SECRET existed: the new secret is made
+    once and added; the secrets already there are kept (sessions and tokens stay valid)."""
+    old = {"SECRET_KEY": "k" * 40, "SHOPIFY_API_SECRET": "a" * 40,
+           "PORTAL_LINK_SECRETS": ["p" * 40], "TOKEN_ENCRYPTION_KEYS": ["t"]}  # fmt: skip
+    (tmp_path / "dev-secrets.json").write_text(json.dumps(old))
+    first: dict = {}
+    fill_development_secrets(first, tmp_path)
+    second: dict = {}
+    fill_development_secrets(second, tmp_path)
+    assert first == second
+    assert first["SECRET_KEY"] == "k" * 40
+    assert len(first["PAYPAL_CLIENT_SECRET"]) >= 32
+    assert (tmp_path / "dev-secrets.json").stat().st_mode & 0o077 == 0
