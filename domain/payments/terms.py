@@ -115,7 +115,7 @@ def vat_rate(raw) -> Decimal | None:
     if not rate.is_finite():
         raise FieldError(_("Enter the VAT rate as a percentage, like 20 or 5.5."))
     if rate < 0 or rate > MAX_VAT:
-        raise FieldError(_("A VAT rate is between 0 and 100 %."))
+        raise FieldError(_("A VAT rate is between 0 and 100."))
     if rate != rate.quantize(Decimal("0.01")):
         raise FieldError(_("Use at most two decimals for the VAT rate."))
     return rate.quantize(Decimal("0.01"))

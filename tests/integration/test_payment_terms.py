@@ -82,8 +82,8 @@ def test_valid_terms_are_saved_and_saving_them_twice_changes_nothing(merchant):
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"vat_rate": "101"}, "vat_rate", "between 0 and 100"),
-        ({"vat_rate": "-1"}, "vat_rate", "between 0 and 100"),
+        ({"vat_rate": "101"}, "vat_rate", "between 0 and 100."),
+        ({"vat_rate": "-1"}, "vat_rate", "between 0 and 100."),
         ({"vat_rate": "12.345"}, "vat_rate", "at most two decimals"),
         ({"vat_rate": "twenty"}, "vat_rate", "as a percentage"),
         ({"vat_rate": ""}, "vat_rate", "Enter the VAT rate"),
