@@ -20,6 +20,7 @@ from domain.errors import NotFound, WrongState
 from domain.models.orders import Supplier
 from domain.models.payments import ShippingRate
 from domain.models.shop import Shop
+from domain.money.amounts import round_to_currency
 from domain.suppliers import directory
 from domain.transaction import unit_of_work
 from domain.validation import Collector, FieldError, money, text
@@ -120,8 +121,8 @@ def _option(rate: ShippingRate, currency: str) -> ShippingOption:
         rate_id=rate.id,
         zone=rate.zone,
         method=rate.method,
-        per_order=rate.per_order,
-        per_extra_item=rate.per_extra_item or Decimal("0"),
+        per_order=round_to_currency(rate.per_order, currency),
+        per_extra_item=round_to_currency(rate.per_extra_item or Decimal("0"), currency),
         delivery_days=rate.delivery_days,
         currency=currency,
     )
@@ -156,12 +157,14 @@ def blank() -> dict:
 
 
 def values_of(rate: ShippingRate) -> dict:
+    """What the edit form shows: amounts with the currency's decimals (4.50, not 4.500)."""
+    currency = rate.supplier.currency
     return {
         "zone": rate.zone,
         "countries": ", ".join(rate.countries or []),
         "method": rate.method,
-        "per_order": rate.per_order,
-        "per_extra_item": rate.per_extra_item,
+        "per_order": round_to_currency(rate.per_order, currency),
+        "per_extra_item": round_to_currency(rate.per_extra_item or Decimal("0"), currency),
         "delivery_days": rate.delivery_days or "",
     }
 

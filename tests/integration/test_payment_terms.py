@@ -166,6 +166,7 @@ def test_shipping_rates_are_added_edited_and_removed_over_htmx(merchant):
 
     form = merchant.get(f"/suppliers/{supplier_id}/shipping-rates", htmx=True, edit_rate=rate_id)
     assert f'id="rate-form-{rate_id}"' in form.text and 'value="DE, FR"' in form.text
+    assert 'value="4.50"' in form.text and 'value="1.00"' in form.text
 
     edited = merchant.post(
         f"/suppliers/{supplier_id}/shipping-rates/{rate_id}", {**RATE, "per_order": "5"}
