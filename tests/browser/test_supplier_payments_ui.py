@@ -70,3 +70,15 @@ def test_payment_terms_and_shipping_prices_on_the_supplier_page(
     frame.locator("#supplier-payments").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / f"supplier-payments-{locale}.png"), full_page=True)
     assert page.frame(name="app-iframe").evaluate(OVERFLOWS) == []
+
+    # Editing a rate swaps its row for the form, prices as typed in the currency.
+    frame.locator("#shipping-rates .rate-row:not(.head) .actions a").first.click()
+    edit = frame.locator("#shipping-rates .rate-edit form")
+    edit.wait_for(timeout=10000)
+    assert edit.locator("[name=per_order]").input_value() == "4.50"
+    edit.locator("[name=countries]").fill("DE, FR, QQ")
+    edit.locator("button[type=submit]").click()
+    frame.locator("#shipping-rates .rate-edit #f-countries-error").wait_for(timeout=10000)
+    frame.locator("#supplier-payments").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"supplier-shipping-edit-{locale}.png"), full_page=True)
+    assert page.frame(name="app-iframe").evaluate(OVERFLOWS) == []
