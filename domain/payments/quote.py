@@ -12,12 +12,20 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from domain.models.orders import Supplier, SupplierOrder, VariantMapping
+from domain.models.orders import Order, Supplier, SupplierOrder, VariantMapping
+from domain.models.payments import ShippingRate
 from domain.models.shop import Shop
 from domain.money.amounts import round_to_currency
 from domain.payments import terms
-from domain.payments.shipping import ShippingOption, cheapest, methods_for, shipping_cost
+from domain.payments.shipping import (
+    ShippingOption,
+    cheapest,
+    options_among,
+    rates_of,
+    shipping_cost,
+)
 from extensions import db
 
 ZERO = Decimal("0")
@@ -78,8 +86,10 @@ def quote(
     """Price paying `supplier` for `supplier_orders`; `methods` maps a supplier order's id to
     the ShippingRate id chosen for it (default: the cheapest for its units)."""
     methods = methods or {}
+    _preload(supplier_orders)
     costs = _costs(shop, supplier_orders)
-    priced = [_price(supplier, so, costs, methods.get(so.id)) for so in supplier_orders]
+    rates = rates_of(supplier)
+    priced = [_price(supplier, so, costs, rates, methods.get(so.id)) for so in supplier_orders]
     payable = tuple(o for o in priced if o.problem is None)
     currency = supplier.currency
     return Quote(
@@ -95,6 +105,17 @@ def quote(
         unpayable=tuple(o for o in priced if o.problem is not None),
         supplier_problem=terms.why_not_payable(supplier),
     )
+
+
+def _preload(supplier_orders: list[SupplierOrder]) -> None:
+    """Every order and its lines in two queries, not two per order (a checkout of 50)."""
+    ids = [so.id for so in supplier_orders if so.id is not None]
+    if ids:
+        db.session.scalars(
+            select(SupplierOrder)
+            .where(SupplierOrder.id.in_(ids))
+            .options(selectinload(SupplierOrder.order).selectinload(Order.line_items))
+        ).all()
 
 
 def _costs(shop: Shop, supplier_orders: list[SupplierOrder]) -> dict[str, VariantMapping]:
@@ -122,12 +143,16 @@ def _why_not(shop_id: int, supplier: Supplier, so: SupplierOrder) -> str | None:
 
 
 def _price(
-    supplier: Supplier, so: SupplierOrder, costs: dict[str, VariantMapping], chosen: int | None
+    supplier: Supplier,
+    so: SupplierOrder,
+    costs: dict[str, VariantMapping],
+    rates: list[ShippingRate],
+    chosen: int | None,
 ) -> QuoteOrder:
     currency = supplier.currency
     country = ((so.order.shipping_address or {}).get("country_code") or "").upper() or None
     lines = [line for line in so.line_items if (line.quantity or 0) > 0]
-    options = tuple(methods_for(supplier, country))
+    options = tuple(options_among(rates, currency, country))
     priced, problem = _lines(supplier, lines, costs)
     problem = _why_not(supplier.shop_id, supplier, so) or problem
     if not lines and problem is None:
@@ -135,12 +160,12 @@ def _price(
     goods = round_to_currency(sum((q.line_total for q in priced), ZERO), currency)
     option, shipping_problem = _choose(options, chosen, sum(q.quantity for q in priced), country)
     problem = problem or shipping_problem
-    shipping = ZERO
+    shipping = round_to_currency(ZERO, currency)
     if option is not None:
         shipping = round_to_currency(
             shipping_cost(option, sum(q.quantity for q in priced)), currency
         )
-    vat = ZERO
+    vat = round_to_currency(ZERO, currency)
     if supplier.vat_applies and supplier.vat_rate:
         vat = round_to_currency((goods + shipping) * supplier.vat_rate / 100, currency)
     return QuoteOrder(

@@ -106,13 +106,19 @@ def shipping_cost(option: ShippingOption, item_count: int) -> Decimal:
 def methods_for(supplier: Supplier, country_code: str | None) -> list[ShippingOption]:
     """The methods that ship to the country, cheapest first for a one-item order. A zone that
     names the country beats the rest of the world; none at all: []."""
+    return options_among(rates_of(supplier), supplier.currency, country_code)
+
+
+def options_among(
+    rates: list[ShippingRate], currency: str, country_code: str | None
+) -> list[ShippingOption]:
+    """methods_for over rates already read (a quote of many orders reads them once)."""
     country = (country_code or "").strip().upper()
     if not country:
         return []
-    rates = rates_of(supplier)
     named = [r for r in rates if country in (r.countries or [])]
     chosen = named or [r for r in rates if not r.countries]
-    options = [_option(rate, supplier.currency) for rate in chosen]
+    options = [_option(rate, currency) for rate in chosen]
     return sorted(options, key=lambda o: (o.per_order, o.per_extra_item, o.method.lower()))
 
 
