@@ -1,0 +1,1 @@
+"""Paying suppliers through Relay: their payment terms, shipping prices and what a payment costs."""
