@@ -89,8 +89,10 @@ def _why_not(supplier, saved, priced) -> str | None:
         )
     if saved is None:
         return _("Automatic payment needs a saved card or PayPal account (Settings → Payments).")
-    problems = [part.problem for part in priced.orders if part.problem]
-    return " ".join(problems) or None
+    if priced.payable:
+        return None
+    problems = [part.problem for part in priced.unpayable if part.problem]
+    return priced.supplier_problem or " ".join(problems) or None
 
 
 def charge(payment_id: int) -> str:

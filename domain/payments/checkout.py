@@ -22,7 +22,7 @@ from domain.fulfillment import forwarding, requesting
 from domain.models.orders import Supplier, SupplierOrder
 from domain.models.payments import SupplierPayment, SupplierPaymentItem
 from domain.models.shop import Shop
-from domain.payments import payment_rows, providers, quote, rates, settle
+from domain.payments import payment_rows, providers, quote, rates, settle, terms
 from domain.transaction import atomic, unit_of_work
 from extensions import db
 
@@ -58,12 +58,8 @@ def select_orders(shop: Shop, supplier_order_ids: list[int], *, lock: bool = Fal
     for supplier_order in rows:
         _require_payable(supplier_order)
     supplier = rows[0].supplier
-    if supplier.channel == "manual":
-        raise WrongState(_("%(supplier)s is paid on its own website.", supplier=supplier.name))
     if not payment_rows.methods_ready(supplier):
-        raise WrongState(
-            _("%(supplier)s takes no payment through Relay yet.", supplier=supplier.name)
-        )
+        raise WrongState(terms.why_not_payable(supplier))
     return Selection(supplier, rows)
 
 
@@ -151,9 +147,11 @@ def start(shop: Shop, supplier_order_ids: list[int], method: str, shipping: dict
             )
         )
     priced = quote.quote(shop, supplier, selection.supplier_orders, shipping)
-    problems = [part.problem for part in priced.orders if part.problem]
-    if problems or not priced.orders:
-        raise InvalidInput(" ".join(problems) or _("Nothing to pay for."))
+    if not priced.payable:
+        problems = [part.problem for part in priced.unpayable if part.problem]
+        raise InvalidInput(
+            priced.supplier_problem or " ".join(problems) or _("Nothing to pay for.")
+        )
     return payment_rows.new_payment(shop, supplier, priced, method=method, automatic=False).id
 
 

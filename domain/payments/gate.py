@@ -4,28 +4,15 @@ payment is done, the supplier receives your order"). Pure reads: the forward job
 from __future__ import annotations
 
 from domain.models.orders import Supplier, SupplierOrder
+from domain.payments import terms
 
 ON_RELAY = ("store", "portal")
 
 
-def card_ready(supplier: Supplier) -> bool:
-    return bool(
-        supplier.accepts_card and supplier.stripe_account_id and supplier.stripe_charges_enabled
-    )
-
-
-def paypal_ready(supplier: Supplier) -> bool:
-    return bool(supplier.accepts_paypal and supplier.paypal_email)
-
-
 def takes_payment_through_relay(supplier: Supplier | None) -> bool:
-    """An auto-order supplier with at least one way to be paid through Relay. Manual suppliers
-    are paid on their own website; others are paid outside Relay ("Mark supplier paid")."""
-    return (
-        supplier is not None
-        and supplier.channel in ON_RELAY
-        and (card_ready(supplier) or paypal_ready(supplier))
-    )
+    """An auto-order supplier with at least one way to be paid through Relay now. Manual
+    suppliers are paid on their own website; others are paid outside Relay ("Mark paid")."""
+    return supplier is not None and bool(terms.methods_available(supplier))
 
 
 def must_pay_first(supplier_order: SupplierOrder) -> bool:

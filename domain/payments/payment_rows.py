@@ -9,7 +9,7 @@ from domain.errors import DomainError
 from domain.models.orders import Supplier
 from domain.models.payments import SupplierPayment, SupplierPaymentItem
 from domain.models.shop import Shop
-from domain.payments import gate, rates
+from domain.payments import rates, terms
 from extensions import db
 
 
@@ -82,8 +82,4 @@ def _line(line) -> dict:
 
 
 def methods_ready(supplier: Supplier) -> list[str]:
-    return [
-        m
-        for m, ready in (("card", gate.card_ready), ("paypal", gate.paypal_ready))
-        if ready(supplier)
-    ]
+    return terms.methods_available(supplier)
