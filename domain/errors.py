@@ -23,6 +23,8 @@ def is_outage(exc: BaseException) -> bool:
     bad data, a bug) fails the same way every time."""
     if isinstance(exc, ShopifyError):
         return exc.retryable
+    if getattr(exc, "retryable", None) is True:  # a payment provider unreachable, say
+        return True
     return isinstance(exc, TRANSIENT_INFRASTRUCTURE_ERRORS)
 
 

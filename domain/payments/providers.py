@@ -15,7 +15,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import gettext as _
 
-from domain.errors import DomainError
+from domain.errors import StoreUnreachable, WrongState
 from domain.models.payments import SavedPaymentMethod, SupplierPayment
 from integrations import paypal_api, stripe_api
 
@@ -36,8 +36,11 @@ STRIPE_STATUSES = {
 }
 
 
-class ProviderDown(DomainError):
-    """Stripe or PayPal could not be reached: nothing was charged; trying again later works."""
+class ProviderDown(StoreUnreachable):
+    """Stripe or PayPal could not be reached: nothing was charged; trying again later works
+    (a job retries it: `retryable`)."""
+
+    retryable = True
 
 
 @dataclass(frozen=True)
@@ -74,13 +77,19 @@ def _from_intent(intent, *, declined_is_failure: bool) -> Outcome:
     status = STRIPE_STATUSES.get(intent.status, PROCESSING)
     if intent.failure_code and declined_is_failure and status == NEEDS_PAYER:
         status = FAILED  # off-session: nobody is there to enter another card or authenticate
+    message = intent.failure_message
+    if intent.failure_code == "authentication_required":
+        message = _(
+            "The bank asks for authentication (3-D Secure), which an automatic payment cannot "
+            "give. Pay this order with Pay now."
+        )
     return Outcome(
         status=status,
         reference=intent.id,
         capture_reference=intent.charge_id,
         client_secret=intent.client_secret,
         failure_code=intent.failure_code,
-        failure_message=intent.failure_message,
+        failure_message=message,
         card_label=intent.card_label,
     )
 
@@ -135,7 +144,15 @@ def begin_card(payment: SupplierPayment) -> Outcome:
         )
     except stripe_api.StripeUnavailable as exc:
         raise _down("Stripe") from exc
+    except stripe_api.StripeRefused as exc:
+        raise WrongState(stripe_reason(exc)) from exc
     return _from_intent(intent, declined_is_failure=False)
+
+
+def stripe_reason(exc) -> str:
+    if exc.code == "account_invalid":
+        return _("The supplier's Stripe account cannot take payments now.")
+    return _("Stripe refused: %(message)s", message=exc.message or exc.code)
 
 
 def begin_paypal(payment: SupplierPayment, *, return_url: str, cancel_url: str) -> Outcome:
@@ -210,6 +227,15 @@ def charge_saved(payment: SupplierPayment, saved: SavedPaymentMethod) -> Outcome
                 idempotency_key=payment.idempotency_key,
             )
             return _from_intent(intent, declined_is_failure=True)
+        return _charge_vaulted(payment, saved)
+    except stripe_api.StripeUnavailable as exc:
+        raise _down("Stripe") from exc
+    except stripe_api.StripeRefused as exc:
+        return Outcome(status=FAILED, failure_code=exc.code, failure_message=stripe_reason(exc))
+
+
+def _charge_vaulted(payment: SupplierPayment, saved: SavedPaymentMethod) -> Outcome:
+    try:
         order = paypal_api.charge_vaulted(
             vault_id=saved.paypal_vault_id,
             payee_email=payment.provider_account,
@@ -219,15 +245,15 @@ def charge_saved(payment: SupplierPayment, saved: SavedPaymentMethod) -> Outcome
             description=_description(payment),
             request_id=payment.idempotency_key,
         )
-        return _from_paypal(order)
-    except stripe_api.StripeUnavailable as exc:
-        raise _down("Stripe") from exc
     except paypal_api.PayPalUnavailable as exc:
         raise _down("PayPal") from exc
     except paypal_api.PayPalRefused as exc:
         return Outcome(
             status=FAILED, failure_code=exc.issue, failure_message=paypal_reason(exc.issue)
         )
+    if not order.id:  # refused before PayPal made an order
+        return Outcome(status=FAILED, failure_code=order.failure_issue or "REFUSED")
+    return _from_paypal(order)
 
 
 @dataclass(frozen=True)
@@ -260,6 +286,10 @@ def refund(payment: SupplierPayment, amount: Decimal, *, idempotency_key: str) -
         raise _down("Stripe") from exc
     except paypal_api.PayPalUnavailable as exc:
         raise _down("PayPal") from exc
+    except stripe_api.StripeRefused as exc:
+        raise WrongState(stripe_reason(exc)) from exc
+    except paypal_api.PayPalRefused as exc:
+        raise WrongState(paypal_reason(exc.issue)) from exc
 
 
 def publishable_key() -> str | None:

@@ -1,0 +1,216 @@
+"""Pay now, end to end: the merchant pays a supplier through Relay's pages (card on the
+supplier's own Stripe account through the Stripe stand-in, PayPal through the PayPal stand-in),
+and the paid order goes to the supplier. Declines, 3-D Secure, an abandoned PayPal approval,
+two tabs, and every refusal leave the order unpaid and unsent."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from domain.models.payments import SupplierPayment
+from extensions import db
+from integrations import stripe_api
+from tests.integration import stripe_flows
+from tests.integration.merchant_pages import Merchant
+from tests.integration.payment_flows import (
+    approve_at_paypal,
+    confirm_card,
+    paying_supplier,
+    payment_of,
+    requested_order,
+)
+from tests.integration.test_fulfillment import refreshed, stock_at_relay
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def retailer(ctx, installed_shop, devstore, relay_server, paypal_webhooks):
+    stock_at_relay(devstore, installed_shop)
+    return installed_shop
+
+
+@pytest.fixture
+def merchant(retailer, relay_server, id_token):
+    return Merchant(relay_server.url, retailer, id_token)
+
+
+def _pay(merchant, supplier_order_ids, method: str) -> httpx.Response:
+    return merchant.post("/payments", {"so": supplier_order_ids, "method": method}, htmx=False)
+
+
+def test_a_waiting_order_is_paid_by_card_and_then_sent(merchant, stripe_standin, devstore, drain):
+    """Requested, the order waits for its payment; the checkout prices it at cost with
+    shipping; paying with 4242 in the card page pays the supplier's own Stripe account and
+    the order goes to the supplier."""
+    supplier = paying_supplier(merchant.domain, stripe_standin)
+    so = requested_order(devstore, merchant.domain, drain)
+    assert so.status == "scheduled" and so.supplier_paid_at is None, "not sent unpaid"
+
+    page = merchant.get("/payments/checkout", so=so.id)
+    assert page.status_code == 200
+    assert "€15.00" in page.text, "2 × 7.50 at cost"
+    assert "€5.00" in page.text, "Standard: 4.00 + 1.00 for the second item"
+    assert "€20.00" in page.text
+
+    answer = _pay(merchant, [so.id], "card")
+    assert answer.status_code == 303
+    payment = payment_of(so.id)
+    assert payment.status == "requires_action" and payment.amount == 20
+    assert payment.provider_account == supplier.stripe_account_id
+    shown = merchant.get(f"/payments/{payment.id}")
+    assert 'id="card-element"' in shown.text and payment.provider_account in shown.text
+
+    assert confirm_card(stripe_standin, payment, stripe_flows.VISA)["status"] == "succeeded"
+    assert merchant.post(f"/payments/{payment.id}/confirmed", htmx=False).status_code == 303
+    payment = payment_of(so.id)
+    assert payment.status == "succeeded" and payment.capture_reference
+    drain()
+    so = refreshed(so)
+    assert so.supplier_paid_at is not None and so.status == "requested", "sent once paid"
+    intent = stripe_api.retrieve_intent(supplier.stripe_account_id, payment.provider_reference)
+    assert intent.amount_minor == 2000 and intent.currency == "EUR"
+    receipt = merchant.get(f"/payments/{payment.id}/receipt")
+    assert payment.receipt_number in receipt.text and "€20.00" in receipt.text
+
+
+def test_a_declined_card_pays_nothing_and_the_order_stays_unsent(
+    merchant, stripe_standin, devstore, drain
+):
+    paying_supplier(merchant.domain, stripe_standin)
+    so = requested_order(devstore, merchant.domain, drain)
+    _pay(merchant, [so.id], "card")
+    payment = payment_of(so.id)
+    declined = confirm_card(stripe_standin, payment, stripe_flows.INSUFFICIENT_FUNDS)
+    assert "error" in declined
+    merchant.post(f"/payments/{payment.id}/confirmed", htmx=False)
+    payment = payment_of(so.id)
+    assert payment.status == "requires_action", "the payer may try another card"
+    drain()
+    assert refreshed(so).supplier_paid_at is None and refreshed(so).status == "scheduled"
+    assert "insufficient" in (payment.failure_message or "").lower() or payment.failure_code
+
+
+def test_a_three_d_secure_card_pays_once_authenticated(merchant, stripe_standin, devstore, drain):
+    paying_supplier(merchant.domain, stripe_standin)
+    so = requested_order(devstore, merchant.domain, drain)
+    _pay(merchant, [so.id], "card")
+    payment = payment_of(so.id)
+    first = confirm_card(stripe_standin, payment, stripe_flows.THREE_DS_ALWAYS)
+    assert first["status"] == "requires_action"
+    merchant.post(f"/payments/{payment.id}/confirmed", htmx=False)
+    assert payment_of(so.id).status == "requires_action" and refreshed(so).supplier_paid_at is None
+    intent = type(
+        "I", (), {"id": payment.provider_reference, "client_secret": first["client_secret"]}
+    )
+    stripe_flows.shim_authenticate(stripe_standin, intent, payment.provider_account, True)
+    merchant.post(f"/payments/{payment.id}/confirmed", htmx=False)
+    assert payment_of(so.id).status == "succeeded"
+    drain()
+    assert refreshed(so).status == "requested"
+
+
+def _approve_url(page: str) -> str:
+    return re.search(r'href="([^"]+)"[^>]*data-paypal-approve', page).group(1).replace("&amp;", "&")
+
+
+def test_paypal_approved_at_paypal_is_captured_and_the_order_sent(
+    merchant, stripe_standin, devstore, drain
+):
+    paying_supplier(merchant.domain, stripe_standin, card=False)
+    so = requested_order(devstore, merchant.domain, drain)
+    answer = _pay(merchant, [so.id], "paypal")
+    assert answer.status_code == 200
+    back = approve_at_paypal(_approve_url(answer.text))
+    assert back.startswith(merchant.url + "/payments/paypal/return")
+    returned = httpx.get(back, follow_redirects=False)
+    assert returned.status_code == 302 and "/admin/apps/" in returned.headers["location"]
+    payment = payment_of(so.id)
+    assert payment.status == "succeeded" and payment.capture_reference
+    drain()
+    assert refreshed(so).status == "requested"
+    again = httpx.get(back, follow_redirects=False)
+    assert again.status_code == 302, "coming back twice captures nothing more"
+    assert payment_of(so.id).status == "succeeded"
+
+
+def test_an_abandoned_paypal_approval_pays_nothing(merchant, stripe_standin, devstore, drain):
+    paying_supplier(merchant.domain, stripe_standin, card=False)
+    so = requested_order(devstore, merchant.domain, drain)
+    answer = _pay(merchant, [so.id], "paypal")
+    back = approve_at_paypal(_approve_url(answer.text), action="cancel")
+    assert "/payments/paypal/cancel" in back
+    httpx.get(back, follow_redirects=False)
+    assert payment_of(so.id).status == "cancelled"
+    drain()
+    assert refreshed(so).supplier_paid_at is None and refreshed(so).status == "scheduled"
+    retry = _pay(merchant, [so.id], "paypal")
+    assert retry.status_code == 200, "a new payment can be started after an abandoned one"
+
+
+def test_two_tabs_and_a_double_click_make_one_payment_and_one_intent(
+    merchant, stripe_standin, devstore, drain
+):
+    supplier = paying_supplier(merchant.domain, stripe_standin)
+    so = requested_order(devstore, merchant.domain, drain)
+    first, second = _pay(merchant, [so.id], "card"), _pay(merchant, [so.id], "card")
+    assert first.status_code == second.status_code == 303
+    assert db.session.scalar(select(func.count(SupplierPayment.id))) == 1
+    payment = payment_of(so.id)
+    intents = stripe_api.list_intents(supplier.stripe_account_id)
+    assert [i.id for i in intents] == [payment.provider_reference]
+    other = _pay(merchant, [so.id], "paypal")
+    assert other.status_code == 409 and "already in progress" in other.text
+
+
+def test_paying_what_cannot_be_paid_is_refused_and_changes_nothing(
+    merchant, stripe_standin, devstore, drain, make_shop, oauth_install
+):
+    supplier = paying_supplier(merchant.domain, stripe_standin)
+    so = requested_order(devstore, merchant.domain, drain)
+    assert _pay(merchant, [], "card").status_code == 422
+    assert _pay(merchant, [so.id], "cheque").status_code == 409
+    assert _pay(merchant, [so.id + 10_000], "card").status_code == 404
+    supplier.accepts_card = False  # the supplier turned card payments off meanwhile
+    db.session.commit()
+    refused = _pay(merchant, [so.id], "card")
+    assert refused.status_code == 409 and "no longer takes payment by card" in refused.text
+    assert db.session.scalar(select(func.count(SupplierPayment.id))) == 0
+    assert refreshed(so).supplier_paid_at is None
+
+
+def test_an_order_paid_already_is_refused_and_another_stores_order_is_not_found(
+    merchant, stripe_standin, devstore, drain, make_shop, oauth_install, id_token, relay_server
+):
+    paying_supplier(merchant.domain, stripe_standin)
+    so = requested_order(devstore, merchant.domain, drain)
+    _pay(merchant, [so.id], "card")
+    payment = payment_of(so.id)
+    confirm_card(stripe_standin, payment, stripe_flows.VISA)
+    merchant.post(f"/payments/{payment.id}/confirmed", htmx=False)
+    again = _pay(merchant, [so.id], "card")
+    assert again.status_code == 409 and "already paid" in again.text
+    other = make_shop("other")
+    oauth_install(other)
+    stranger = Merchant(relay_server.url, other, id_token)
+    assert stranger.get("/payments/checkout", so=so.id).status_code == 404
+    assert stranger.get(f"/payments/{payment.id}").status_code == 404
+
+
+def test_stripe_down_during_checkout_is_a_clear_503_and_nothing_is_paid(
+    merchant, stripe_standin, devstore, drain, app
+):
+    paying_supplier(merchant.domain, stripe_standin)
+    so = requested_order(devstore, merchant.domain, drain)
+    base = app.config["STRIPE_API_BASE"]
+    app.config["STRIPE_API_BASE"] = "http://127.0.0.1:9"  # nothing listens there
+    try:
+        answer = _pay(merchant, [so.id], "card")
+    finally:
+        app.config["STRIPE_API_BASE"] = base
+    assert answer.status_code == 503 and "could not be reached" in answer.text
+    assert refreshed(so).supplier_paid_at is None
