@@ -4,7 +4,6 @@ payee account, its shipping prices and costs; orders placed in devstore and requ
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,6 +14,7 @@ from domain.fulfillment import requesting
 from domain.models.orders import Supplier, SupplierOrder, VariantMapping
 from domain.models.payments import ShippingRate, SupplierPayment
 from extensions import db
+from integrations import stripe_api
 from tests.integration import stripe_flows
 from tests.integration.test_fulfillment import (
     SKU,
@@ -92,7 +92,6 @@ def confirm_card(stripe_standin, payment: SupplierPayment, number: str) -> dict:
 
 
 def _client_secret(payment: SupplierPayment) -> str:
-    from integrations import stripe_api
 
     return stripe_api.retrieve_intent(
         payment.provider_account, payment.provider_reference
@@ -120,6 +119,3 @@ def mapping_cost(domain, cost: str, currency: str = "EUR") -> None:
     )
     mapping.cost, mapping.cost_currency = Decimal(cost), currency
     db.session.commit()
-
-
-__all__ = ["json"]
