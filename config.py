@@ -81,6 +81,10 @@ def load_config() -> dict:
         "TOKEN_ENCRYPTION_KEYS": _env_list("TOKEN_ENCRYPTION_KEYS"),
         "WEBHOOK_MAX_BYTES": int(_env("WEBHOOK_MAX_BYTES", str(1024 * 1024)) or 0),
         "RQ_QUEUE_PREFIX": _env("RQ_QUEUE_PREFIX", ""),
+        # The European Central Bank's daily reference rates (dev.sh points it at standins.ecb).
+        "ECB_RATES_URL": _env(
+            "ECB_RATES_URL", "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
+        ),
     }
 
 

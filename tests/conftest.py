@@ -34,6 +34,8 @@ from devstore.auth import Settings as DevstoreSettings
 from devstore.server import create_app as create_devstore
 from devstore.store import Store
 
+pytest_plugins = ["tests.rates_services"]
+
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "relay-test-client-id"
 API_SECRET = "relay-test-client-secret-at-least-32-bytes"
@@ -242,7 +244,7 @@ def relay_port():
 
 
 @pytest.fixture(scope="session")
-def relay_config(database_url, redis_url, devstore, relay_port, tmp_path_factory):
+def relay_config(database_url, redis_url, devstore, relay_port, ecb_standin, tmp_path_factory):
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
@@ -257,6 +259,7 @@ def relay_config(database_url, redis_url, devstore, relay_port, tmp_path_factory
         "REDIS_URL": redis_url,
         "TOKEN_ENCRYPTION_KEYS": ["2N1fVt3R4m5cL8qkzVJd3hQq4bq1n2h0rV1Zb7m6sCw="],
         "RQ_QUEUE_PREFIX": f"t{uuid.uuid4().hex[:6]}-",
+        "ECB_RATES_URL": ecb_standin.rates_url,
     }
 
 
@@ -320,6 +323,7 @@ def worker_env(config: dict) -> dict:
             "SECRET_KEY": config["SECRET_KEY"],
             "PORTAL_LINK_SECRETS": ",".join(config["PORTAL_LINK_SECRETS"]),
             "RELAY_ENV": "test",
+            "ECB_RATES_URL": config["ECB_RATES_URL"],
         }
     )
     return env

@@ -1,0 +1,1 @@
+"""Paying suppliers: terms, quotes, payments, money taken back."""
