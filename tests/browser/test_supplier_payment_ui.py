@@ -65,10 +65,7 @@ def test_supplier_payment_filter_and_badges_fit_in_every_language(
     frame.locator('select[name="supplier_payment"] option[value="not_paid"]').wait_for(
         state="attached"
     )
-    page.wait_for_function(
-        "() => document.querySelector('#app-iframe').contentWindow.location.search"
-        ".includes('supplier_payment=not_paid')"
-    )
+    app.wait_for_function("() => location.search.includes('supplier_payment=not_paid')")
     rows = frame.locator("#orders-grid tbody tr")
     assert 0 < rows.count() <= expected
     badge = frame.locator(f"#order-row-{failed_order} [data-supplier-payment='failed']")
