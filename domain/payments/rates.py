@@ -23,7 +23,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from domain.clock import aware, utcnow
 from domain.errors import DomainError
@@ -72,30 +73,38 @@ def refresh_rates() -> DailyRates:
     """Read today's rates from the source and store them (their day's rows are updated in
     place: refreshing twice changes nothing but the time they were last read)."""
     daily = fetch_daily(current_app.config["ECB_RATES_URL"])
-    try:
-        _store(daily)
-    except IntegrityError:
-        db.session.rollback()  # another refresh inserted the same day meanwhile: update those
-        _store(daily)
+    _store(daily)
     return daily
 
 
 @unit_of_work
 def _store(daily: DailyRates) -> None:
+    """One upsert for the day: two refreshes racing (the job, a first lock_rate) both land."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     now = utcnow()
-    existing = {
-        row.currency: row
-        for row in db.session.scalars(
-            select(ExchangeRate).where(ExchangeRate.rate_date == daily.date)
+    statement = insert(ExchangeRate.__table__).values(
+        [
+            dict(
+                rate_date=daily.date,
+                currency=currency,
+                per_euro=per_euro,
+                source=daily.source,
+                fetched_at=now,
+            )
+            for currency, per_euro in daily.per_euro.items()
+        ]
+    )
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["rate_date", "currency"],
+            set_={
+                "per_euro": statement.excluded.per_euro,
+                "source": statement.excluded.source,
+                "fetched_at": statement.excluded.fetched_at,
+            },
         )
-    }
-    for currency, per_euro in daily.per_euro.items():
-        row = existing.get(currency)
-        if row is None:
-            row = ExchangeRate(rate_date=daily.date, currency=currency)
-            db.session.add(row)
-        row.per_euro, row.source, row.fetched_at = per_euro, daily.source, now
-    db.session.flush()
+    )
 
 
 def lock_rate(from_currency: str, to_currency: str) -> LockedRate:
