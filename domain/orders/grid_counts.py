@@ -21,7 +21,7 @@ import logging
 
 import redis
 from flask import current_app, has_app_context
-from sqlalchemy import and_, event, func, select
+from sqlalchemy import event, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from domain.models.orders import Order, SupplierOrder
@@ -33,21 +33,22 @@ TTL_SECONDS = 600
 _PENDING = "relay_grid_counts_changed"
 # Deleting orders deletes their supplier orders (ON DELETE CASCADE).
 _BULK_TABLES = {Order.__table__, SupplierOrder.__table__}
+_NOT_PAID = "*supplier_not_paid"  # never a status key
 
 
 def count_all(shop_id: int) -> dict:
-    """{"statuses": {status: n}, "supplier_not_paid": n}, in one statement (one pass over the
-    shop's supplier orders, so the strip costs no more queries than before)."""
-    not_paid = func.count().filter(and_(*supplier_not_paid_conditions(shop_id)))
-    rows = db.session.execute(
-        select(SupplierOrder.status, func.count(), not_paid)
+    """{"statuses": {status: n}, "supplier_not_paid": n}, in one statement (the strip costs no
+    more queries than before); each half is counted on an index of its own."""
+    statuses = (
+        select(SupplierOrder.status.label("key"), func.count().label("n"))
         .where(SupplierOrder.shop_id == shop_id)
         .group_by(SupplierOrder.status)
-    ).all()
-    return {
-        "statuses": {status: n for status, n, _not_paid in rows},
-        "supplier_not_paid": sum(n for _status, _n, n in rows),
-    }
+    )
+    not_paid = select(literal(_NOT_PAID).label("key"), func.count().label("n")).where(
+        SupplierOrder.shop_id == shop_id, *supplier_not_paid_conditions(shop_id)
+    )
+    rows = dict(db.session.execute(union_all(statuses, not_paid)).all())
+    return {"supplier_not_paid": rows.pop(_NOT_PAID, 0), "statuses": rows}
 
 
 def _namespace() -> str:

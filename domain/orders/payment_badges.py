@@ -92,6 +92,8 @@ def supplier_not_paid_conditions(shop_id: int) -> list:
         Supplier.shop_id == shop_id, Supplier.channel != "manual"
     )
     return [
+        # Also inside the grid's EXISTS (correlated on the order): the shop leads the index.
+        SupplierOrder.shop_id == shop_id,
         SupplierOrder.supplier_id.in_(relay_paid),
         SupplierOrder.status.in_(states.PAYABLE),
         SupplierOrder.supplier_paid_at.is_(None),
