@@ -81,6 +81,22 @@ def load_config() -> dict:
         "TOKEN_ENCRYPTION_KEYS": _env_list("TOKEN_ENCRYPTION_KEYS"),
         "WEBHOOK_MAX_BYTES": int(_env("WEBHOOK_MAX_BYTES", str(1024 * 1024)) or 0),
         "RQ_QUEUE_PREFIX": _env("RQ_QUEUE_PREFIX", ""),
+        # Stripe (integrations/stripe_api): the one seam is the API base, the Stripe stand-in
+        # (standins/stripe, localstripe inside) in development and tests.
+        "STRIPE_API_BASE": (_env("STRIPE_API_BASE", "https://api.stripe.com") or "").rstrip("/"),
+        "STRIPE_SECRET_KEY": _env("STRIPE_SECRET_KEY"),
+        "STRIPE_PUBLISHABLE_KEY": _env("STRIPE_PUBLISHABLE_KEY"),
+        # One signing secret, or several separated by commas (Stripe gives the platform's
+        # endpoint and its Connect endpoint a secret each).
+        "STRIPE_WEBHOOK_SECRET": _env("STRIPE_WEBHOOK_SECRET"),
+        "STRIPE_JS_URL": _env("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
+        # PayPal REST (integrations/paypal_api): the seam is the base URL; dev.sh and the
+        # tests point it at the stand-in (standins/paypal), which accepts the same id/secret.
+        "PAYPAL_API_BASE": (_env("PAYPAL_API_BASE", "https://api-m.paypal.com") or "").rstrip("/"),
+        "PAYPAL_CLIENT_ID": _env("PAYPAL_CLIENT_ID"),
+        "PAYPAL_CLIENT_SECRET": _env("PAYPAL_CLIENT_SECRET"),
+        # The webhook's id at PayPal: part of what PayPal signs, checked on every event.
+        "PAYPAL_WEBHOOK_ID": _env("PAYPAL_WEBHOOK_ID"),
         # The European Central Bank's daily reference rates (dev.sh points it at standins.ecb).
         "ECB_RATES_URL": _env(
             "ECB_RATES_URL", "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
@@ -104,6 +120,10 @@ SECRETS = (
     ("SHOPIFY_API_SECRET", "SHOPIFY_API_SECRET", lambda: secrets.token_urlsafe(32)),
     ("PORTAL_LINK_SECRETS", "PORTAL_LINK_SECRETS", lambda: [secrets.token_urlsafe(32)]),
     ("TOKEN_ENCRYPTION_KEYS", "TOKEN_ENCRYPTION_KEYS", lambda: [_fernet_key()]),
+    # localstripe takes any key starting sk_test_; the prefixes keep dev values recognisable.
+    ("STRIPE_SECRET_KEY", "STRIPE_SECRET_KEY", lambda: "sk_test_" + secrets.token_hex(24)),
+    ("STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET", lambda: "whsec_" + secrets.token_hex(24)),
+    ("PAYPAL_CLIENT_SECRET", "PAYPAL_CLIENT_SECRET", lambda: secrets.token_urlsafe(32)),
 )
 
 
@@ -161,8 +181,29 @@ def fill_development_secrets(config: dict, var_dir: Path) -> None:
         time.sleep(0.05)
     else:
         raise RuntimeError(f"{path} is empty or unreadable; delete it and start again")
+    if any(key not in stored for key, _make in missing):
+        stored = _add_new_secrets(path)
     for key, _make in missing:
         config[key] = stored[key]
+
+
+def _add_new_secrets(path: Path) -> dict:
+    """A dev-secrets.json written before a secret was added to SECRETS gains it, once: under
+    a lock, re-read, add what is missing, replace the file whole."""
+    import fcntl
+
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stored = json.loads(path.read_text())
+        added = {key: make() for key, _variable, make in SECRETS if key not in stored}
+        if added:
+            stored.update(added)
+            fresh = path.with_suffix(".new")
+            fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as out:
+                json.dump(stored, out)
+            os.replace(fresh, path)
+    return stored
 
 
 class RefusedToStart(RuntimeError):

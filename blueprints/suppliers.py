@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request, url_for
 
+from blueprints._locale import requested_locale
 from blueprints._render import redirect_after_action, refused, render
 from blueprints.embedded import shop_required
 from domain.errors import DomainError, InvalidInput, NotFound
+from domain.payments import shipping
+from domain.payments import terms as payment_terms
 from domain.suppliers import directory as suppliers
 from domain.suppliers import sku_import, sku_mappings
 
@@ -132,6 +135,7 @@ def _sku_panel(supplier_id: int, **extra) -> dict:
         "editing": extra.pop("editing", editing),
         "form_errors": {},
         "form_values": {},
+        **_payments_context(supplier),
         **extra,
     }
 
@@ -205,3 +209,98 @@ def _overview(**context) -> str:
         notice=None,
         **context,
     )
+
+
+# -- payment terms and shipping prices ------------------------------------------------------
+
+
+def _payments_context(supplier) -> dict:
+    """What the payment terms card and the shipping prices editor show, before any change."""
+    locale = requested_locale()
+    return {
+        "terms_values": payment_terms.values_of(supplier),
+        "terms_errors": {},
+        "terms_notice": False,
+        "card_connected": payment_terms.card_connected(supplier),
+        "paid_through_relay": payment_terms.paid_through_relay(supplier),
+        "why_not_payable": payment_terms.why_not_payable(supplier),
+        "zones": shipping.zones_of(supplier),
+        "rate_editing": request.args.get("edit_rate", type=int),
+        "rate_errors": {},
+        "rate_values": shipping.blank(),
+        "rate_notice": None,
+        "shipping_values": shipping.values_of,
+        "country_name": lambda code: shipping.country_name(code, locale),
+    }
+
+
+@bp.post("/<int:supplier_id>/payment-terms")
+@shop_required
+def update_terms(supplier_id: int):
+    try:
+        payment_terms.update_terms(g.shop, supplier_id, request.form)
+    except InvalidInput as exc:
+        body = _render_terms(
+            supplier_id,
+            terms_values=payment_terms.form_values(request.form),
+            terms_errors=exc.errors,
+        )
+        return refused(body, exc)
+    return _render_terms(supplier_id, terms_notice=True)
+
+
+def _render_terms(supplier_id: int, **extra):
+    return render(
+        "suppliers/show.html", "suppliers/_payment_terms.html", **_sku_panel(supplier_id, **extra)
+    )
+
+
+def _render_rates(supplier_id: int, **extra):
+    return render(
+        "suppliers/show.html", "suppliers/_shipping_rates.html", **_sku_panel(supplier_id, **extra)
+    )
+
+
+@bp.get("/<int:supplier_id>/shipping-rates")
+@shop_required
+def shipping_rates(supplier_id: int):
+    return _render_rates(supplier_id)
+
+
+def _rate_action(supplier_id: int, action, *, editing=None):
+    try:
+        notice = action()
+    except InvalidInput as exc:
+        body = _render_rates(
+            supplier_id, rate_editing=editing, rate_errors=exc.errors, rate_values=request.form
+        )
+        return refused(body, exc)
+    return _render_rates(supplier_id, rate_editing=None, rate_notice=notice)
+
+
+@bp.post("/<int:supplier_id>/shipping-rates")
+@shop_required
+def add_rate(supplier_id: int):
+    return _rate_action(
+        supplier_id,
+        lambda: shipping.describe("added", shipping.add_rate(g.shop, supplier_id, request.form)),
+        editing="new",
+    )
+
+
+@bp.post("/<int:supplier_id>/shipping-rates/<int:rate_id>")
+@shop_required
+def edit_rate(supplier_id: int, rate_id: int):
+    return _rate_action(
+        supplier_id,
+        lambda: shipping.describe(
+            "saved", shipping.edit_rate(g.shop, supplier_id, rate_id, request.form)
+        ),
+        editing=rate_id,
+    )
+
+
+@bp.post("/<int:supplier_id>/shipping-rates/<int:rate_id>/delete")
+@shop_required
+def remove_rate(supplier_id: int, rate_id: int):
+    return _rate_action(supplier_id, lambda: shipping.remove_rate(g.shop, supplier_id, rate_id))

@@ -11,8 +11,10 @@ cd "$(dirname "$0")/.."
 . .venv/bin/activate
 
 DEVSTORE_PORT=${DEVSTORE_PORT:-8765}
+STRIPE_STANDIN_PORT=${STRIPE_STANDIN_PORT:-8766}
 RELAY_PORT=${RELAY_PORT:-8000}
 DEVSTORE_URL="http://127.0.0.1:${DEVSTORE_PORT}"
+PAYPAL_STANDIN_PORT=${PAYPAL_STANDIN_PORT:-8767}
 RETAILER=${RETAILER:-demo-retailer.myshopify.com}
 SUPPLIER=${SUPPLIER:-demo-supplier.myshopify.com}
 # Development: missing secrets are made at random once and kept in var/dev-secrets.json.
@@ -26,6 +28,16 @@ export APP_BRIDGE_URL="${DEVSTORE_URL}/cdn/shopifycloud/app-bridge.js"
 mkdir -p "${RELAY_VAR_DIR:-var}/log"
 VAR_DIR=$(cd "${RELAY_VAR_DIR:-var}" && pwd)  # absolute: SQLite and the socket need it
 export RELAY_VAR_DIR="$VAR_DIR"
+# PayPal: the stand-in (standins/paypal) accepts the client id/secret Relay has; the secret is
+# the development one of var/dev-secrets.json unless PAYPAL_CLIENT_SECRET is set.
+export PAYPAL_API_BASE="http://127.0.0.1:${PAYPAL_STANDIN_PORT}"
+export PAYPAL_CLIENT_ID=${PAYPAL_CLIENT_ID:-relay-dev-paypal-client-id}
+export PAYPAL_WEBHOOK_ID=${PAYPAL_WEBHOOK_ID:-WH-RELAYDEV0000000000000000}
+if [ -z "${PAYPAL_CLIENT_SECRET:-}" ]; then
+  PAYPAL_CLIENT_SECRET=$(python -c 'import config; c = {}
+config.fill_development_secrets(c, config.VAR_DIR); print(c["PAYPAL_CLIENT_SECRET"])')
+  export PAYPAL_CLIENT_SECRET
+fi
 
 pids=()
 embedded_redis=""
@@ -57,6 +69,36 @@ python -m devstore serve --port "$DEVSTORE_PORT" --db "$VAR_DIR/devstore.sqlite3
 pids+=($!)
 wait_for "${DEVSTORE_URL}/_devstore/health" devstore
 
+# Stripe: the stand-in (standins/stripe, localstripe inside) unless STRIPE_API_BASE names a
+# real Stripe. Its webhooks are signed with Relay's own STRIPE_WEBHOOK_SECRET: made here once
+# (var/dev-secrets.json, before any other process reads that file) and exported to everyone.
+if [ -z "${STRIPE_API_BASE:-}" ]; then
+  STRIPE_WEBHOOK_SECRET=${STRIPE_WEBHOOK_SECRET:-$(python - <<'PY'
+from pathlib import Path
+import os
+from config import fill_development_secrets
+config = {}
+fill_development_secrets(config, Path(os.environ["RELAY_VAR_DIR"]))
+print(config["STRIPE_WEBHOOK_SECRET"])
+PY
+)}
+  export STRIPE_WEBHOOK_SECRET
+  export STRIPE_API_BASE="http://127.0.0.1:${STRIPE_STANDIN_PORT}"
+  export STRIPE_JS_URL="${STRIPE_API_BASE}/js.stripe.com/v3/"
+  export STRIPE_PUBLISHABLE_KEY=${STRIPE_PUBLISHABLE_KEY:-pk_test_relay_development}
+  python -m standins.stripe serve --port "$STRIPE_STANDIN_PORT" --state "$VAR_DIR/stripe-standin.pickle" >"$VAR_DIR/log/stripe-standin.log" 2>&1 &
+  pids+=($!)
+  wait_for "${STRIPE_API_BASE}/_standin/health" "the Stripe stand-in"
+  curl -fsS -o /dev/null -X POST "${STRIPE_API_BASE}/_config/webhooks/relay" \
+    --data-urlencode "url=${APP_URL}/webhooks/stripe" --data-urlencode "secret=${STRIPE_WEBHOOK_SECRET}"
+fi
+# Reads PAYPAL_CLIENT_ID/SECRET from the environment (never on the command line).
+python -m standins.paypal serve --port "$PAYPAL_STANDIN_PORT" --db "$VAR_DIR/paypal-standin.sqlite3" >"$VAR_DIR/log/paypal-standin.log" 2>&1 &
+pids+=($!)
+wait_for "${PAYPAL_API_BASE}/_standin/health" "PayPal stand-in"
+python -m standins.paypal merchant add supplier@demo-supplier.example >/dev/null  # the demo supplier's PayPal
+python -m standins.paypal webhook add "${APP_URL}/webhooks/paypal" --id "$PAYPAL_WEBHOOK_ID" >/dev/null
+
 # --- Exchange rates (issue 15): the ECB's daily reference rates, served by standins.ecb ---
 ECB_STANDIN_PORT=${ECB_STANDIN_PORT:-8768}
 python -m standins.ecb serve --port "$ECB_STANDIN_PORT" >"$VAR_DIR/log/ecb.log" 2>&1 &
@@ -84,7 +126,11 @@ cat <<MSG
 Relay is running.
   Demo store admin (open this):  ${DEVSTORE_URL}/store/${RETAILER}/admin/apps/${SHOPIFY_API_KEY}
   Supplier store admin:          ${DEVSTORE_URL}/store/${SUPPLIER}/admin
+  Stripe:                        ${STRIPE_API_BASE} (cards: 4242 4242 4242 4242 pays,
+                                 4000 0000 0000 0002 is declined, 4000 0027 6000 3184 asks 3-D Secure)
+  PayPal:                        ${PAYPAL_API_BASE} (buyers: any e-mail; declined@buyer.example is declined)
   Logs:                          ${VAR_DIR}/log/
-Ctrl-C stops devstore, Relay, the workers and the embedded Redis (its data is kept).
+Ctrl-C stops devstore, the Stripe and PayPal stand-ins, Relay, the workers and
+the embedded Redis (its data is kept).
 MSG
 wait

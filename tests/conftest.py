@@ -34,7 +34,7 @@ from devstore.auth import Settings as DevstoreSettings
 from devstore.server import create_app as create_devstore
 from devstore.store import Store
 
-pytest_plugins = ["tests.rates_services"]
+pytest_plugins = ["tests.payment_services", "tests.rates_services"]
 
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "relay-test-client-id"
@@ -244,8 +244,21 @@ def relay_port():
 
 
 @pytest.fixture(scope="session")
-def relay_config(database_url, redis_url, devstore, relay_port, ecb_standin, tmp_path_factory):
+def relay_config(
+    database_url,
+    redis_url,
+    devstore,
+    relay_port,
+    stripe_standin,
+    paypal_standin,
+    ecb_standin,
+    tmp_path_factory,
+):
+    from tests.payment_services import paypal_config  # a plugin: imported once pytest loaded it
+
     return {
+        **stripe_standin.config(),
+        **paypal_config(paypal_standin),
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
         "PORTAL_LINK_SECRETS": ["test-portal-link-secret"],
@@ -326,6 +339,17 @@ def worker_env(config: dict) -> dict:
             "ECB_RATES_URL": config["ECB_RATES_URL"],
         }
     )
+    for key in (
+        "STRIPE_API_BASE",
+        "STRIPE_SECRET_KEY",
+        "STRIPE_PUBLISHABLE_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+        "STRIPE_JS_URL",
+    ):
+        if config.get(key):
+            env[key] = config[key]
+    paypal = ("PAYPAL_API_BASE", "PAYPAL_CLIENT_ID", "PAYPAL_CLIENT_SECRET", "PAYPAL_WEBHOOK_ID")
+    env.update({key: config[key] for key in paypal if config.get(key)})
     return env
 
 

@@ -1,1 +1,1 @@
-"""Paying suppliers: terms, quotes, payments, money taken back."""
+"""Paying suppliers through Relay: their payment terms, shipping prices and what a payment costs."""

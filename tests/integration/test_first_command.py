@@ -44,6 +44,7 @@ def test_a_fresh_first_command_leaves_no_failed_jobs_and_ctrl_c_stops_everything
         RELAY_VAR_DIR=str(var),
         DEVSTORE_PORT=str(free_port()),
         RELAY_PORT=str(free_port()),
+        PAYPAL_STANDIN_PORT=str(free_port()),
         ECB_STANDIN_PORT=str(free_port()),
     )
     with open(out, "w") as sink:
@@ -77,6 +78,12 @@ def test_a_fresh_first_command_leaves_no_failed_jobs_and_ctrl_c_stops_everything
         assert push.failed_job_registry.count == 0, push.failed_job_registry.get_job_ids()
         assert sync.failed_job_registry.count == 0, sync.failed_job_registry.get_job_ids()
         assert parked == 0
+        paypal = env["PAYPAL_STANDIN_PORT"]
+        merchants = subprocess.run(
+            ["curl", "-fs", f"http://127.0.0.1:{paypal}/_standin/merchants"],
+            capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        assert "supplier@demo-supplier.example" in merchants, "the PayPal stand-in runs"
     finally:
         os.killpg(dev.pid, signal.SIGINT)  # Ctrl-C in the terminal reaches the whole group
         dev.wait(timeout=120)

@@ -20,6 +20,9 @@ STRONG = {
     "SHOPIFY_API_SECRET": "a" * 40,
     "PORTAL_LINK_SECRETS": ["p" * 40],
     "TOKEN_ENCRYPTION_KEYS": [Fernet.generate_key().decode()],
+    "STRIPE_SECRET_KEY": "sk_live_" + "k" * 40,
+    "STRIPE_WEBHOOK_SECRET": "whsec_" + "w" * 40,
+    "PAYPAL_CLIENT_SECRET": "q" * 40,
 }
 
 
@@ -30,6 +33,9 @@ def production(monkeypatch, tmp_path):
         "SHOPIFY_API_SECRET",
         "PORTAL_LINK_SECRETS",
         "TOKEN_ENCRYPTION_KEYS",
+        "STRIPE_SECRET_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+        "PAYPAL_CLIENT_SECRET",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RELAY_ENV", "production")
@@ -43,6 +49,9 @@ def test_production_with_no_secrets_refuses_to_start_naming_each_variable(produc
     for variable in ("SECRET_KEY", "SHOPIFY_API_SECRET", "PORTAL_LINK_SECRETS"):
         assert f"{variable} is not set" in message
     assert "TOKEN_ENCRYPTION_KEYS is not set" in message
+    assert "STRIPE_SECRET_KEY is not set" in message
+    assert "STRIPE_WEBHOOK_SECRET is not set" in message
+    assert "PAYPAL_CLIENT_SECRET is not set" in message
 
 
 @pytest.mark.parametrize(
@@ -90,4 +99,37 @@ def test_development_makes_each_secret_once_and_every_process_gets_the_same(tmp_
     assert seen[0] == stored
     assert stored["SECRET_KEY"] not in stored["PORTAL_LINK_SECRETS"]
     assert len(stored["SECRET_KEY"]) >= 32
+    assert stored["STRIPE_SECRET_KEY"].startswith("sk_test_"), "localstripe takes sk_test_ keys"
+    assert stored["STRIPE_WEBHOOK_SECRET"].startswith("whsec_")
     assert (tmp_path / "dev-secrets.json").stat().st_mode & 0o077 == 0, "readable by its owner only"
+
+
+def test_a_secret_added_later_joins_an_existing_dev_secrets_file(tmp_path):
+    """A var/dev-secrets.json made before the Stripe secrets existed gains them, once; the
+    secrets already in it are kept."""
+    path = tmp_path / "dev-secrets.json"
+    path.write_text(json.dumps({"SECRET_KEY": "k" * 40, "SHOPIFY_API_SECRET": "a" * 40}))
+    first: dict = {}
+    fill_development_secrets(first, tmp_path)
+    assert first["SECRET_KEY"] == "k" * 40
+    assert first["STRIPE_SECRET_KEY"].startswith("sk_test_")
+    second: dict = {}
+    fill_development_secrets(second, tmp_path)
+    assert second == first
+    assert json.loads(path.read_text())["STRIPE_WEBHOOK_SECRET"] == first["STRIPE_WEBHOOK_SECRET"]
+
+
+def test_a_secrets_file_from_before_a_new_secret_gains_it_and_keeps_the_others(tmp_path):
+    """dev-secrets.json written before PAYPAL_CLIENT_SECRET existed: the new secret is made
+    once and added; the secrets already there are kept (sessions and tokens stay valid)."""
+    old = {"SECRET_KEY": "k" * 40, "SHOPIFY_API_SECRET": "a" * 40,
+           "PORTAL_LINK_SECRETS": ["p" * 40], "TOKEN_ENCRYPTION_KEYS": ["t"]}  # fmt: skip
+    (tmp_path / "dev-secrets.json").write_text(json.dumps(old))
+    first: dict = {}
+    fill_development_secrets(first, tmp_path)
+    second: dict = {}
+    fill_development_secrets(second, tmp_path)
+    assert first == second
+    assert first["SECRET_KEY"] == "k" * 40
+    assert len(first["PAYPAL_CLIENT_SECRET"]) >= 32
+    assert (tmp_path / "dev-secrets.json").stat().st_mode & 0o077 == 0

@@ -1,0 +1,3 @@
+from standins.paypal.cli import main
+
+raise SystemExit(main())
