@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from background import SYNC, background
+from background import SYNC, background, queues
 from domain.payments import rates
 
 log = logging.getLogger("relay.jobs.rates")
@@ -42,4 +42,12 @@ def schedule(after: timedelta) -> None:
 
 def arm() -> bool:
     """At worker start: refresh now unless the chain is already waiting or running."""
+    if is_scheduled():
+        return False
     return refresh.enqueue_once() is not None
+
+
+def is_scheduled() -> bool:
+    """The chain's next run is in the scheduled registry. Its status cannot tell: the run that
+    scheduled it shares its id, and RQ marks that run "finished" after it returned."""
+    return refresh.job_id() in queues.queue(SYNC).scheduled_job_registry

@@ -174,3 +174,14 @@ def test_refresh_job_stores_rates_and_survives_the_source_down(ctx, ecb):
     ecb.control(status=500)
     assert rates_job.refresh().startswith("not refreshed")
     assert len(_rows()) == len(DEFAULT_RATES)
+
+
+def test_the_refresh_job_run_by_a_worker_stores_rates_and_stays_armed(ctx, ecb, run_worker):
+    """A real worker runs the refresh job: the rates are stored, and the next refresh is
+    waiting under the same job id (so arming it again at worker start adds no second one)."""
+    rates_job.refresh.enqueue()
+    run_worker()
+    db.session.expire_all()
+    assert len(_rows()) == len(DEFAULT_RATES)
+    assert rates_job.is_scheduled()
+    assert rates_job.arm() is False
