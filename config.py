@@ -97,6 +97,10 @@ def load_config() -> dict:
         "PAYPAL_CLIENT_SECRET": _env("PAYPAL_CLIENT_SECRET"),
         # The webhook's id at PayPal: part of what PayPal signs, checked on every event.
         "PAYPAL_WEBHOOK_ID": _env("PAYPAL_WEBHOOK_ID"),
+        # The European Central Bank's daily reference rates (dev.sh points it at standins.ecb).
+        "ECB_RATES_URL": _env(
+            "ECB_RATES_URL", "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
+        ),
     }
 
 

@@ -10,7 +10,7 @@ from blueprints.embedded import shop_required
 from domain import states
 from domain.errors import DomainError
 from domain.fulfillment import actions, locations, shipments, store_holds
-from domain.orders import addresses, grid, routing, timeline
+from domain.orders import addresses, grid, payment_badges, routing, timeline
 from domain.orders import sync_runs as order_sync_jobs
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
@@ -36,6 +36,9 @@ def order_view_helpers() -> dict:
         "store_lines": locations.store_lines,
         "store_ships": locations.STORE_SHIPS,
         "hold_reason_label": store_holds.reason_label,
+        "customer_payment": payment_badges.customer_payment,
+        "customer_payment_quiet": payment_badges.CUSTOMER_PAYMENT_QUIET,
+        "supplier_payment_badge": payment_badges.supplier_payment_badge,
     }
 
 

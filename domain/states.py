@@ -31,7 +31,7 @@ class Status:
 STATUSES = {
     s.key: s
     for s in [
-        Status("awaiting_payment", N_("Awaiting payment"), "attention"),
+        Status("awaiting_payment", N_("Awaiting customer payment"), "attention"),
         Status("unassigned", N_("No supplier"), "critical"),
         Status("ready", N_("Ready to request"), "info"),
         Status("scheduled", N_("Sending soon"), "info"),

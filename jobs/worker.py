@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         periodic = None
         if not args.burst:  # a burst worker drains and exits; the start's reconcile is enough
+            _arm_exchange_rates()
             interval = float(os.environ.get("RELAY_OUTBOX_INTERVAL") or outbox.PASS_INTERVAL)
             periodic = outbox.PeriodicPass(flask_app, worker, interval).start()
         try:
@@ -95,6 +96,16 @@ def _reconcile_every_shop() -> None:
         sweep.reconcile_every_shop_soon()
     except Exception:  # noqa: BLE001 - the sweeps will do it; a worker must still start
         logging.getLogger("relay.worker").exception("could not request reconciliation")
+
+
+def _arm_exchange_rates() -> None:
+    """The exchange rates' refresh chain (issue 15), unless it is already waiting."""
+    from jobs import rates
+
+    try:
+        rates.arm()
+    except Exception:  # noqa: BLE001 - the next worker start arms it; a worker must still start
+        logging.getLogger("relay.worker").exception("could not arm the exchange rates' refresh")
 
 
 if __name__ == "__main__":

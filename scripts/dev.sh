@@ -99,6 +99,14 @@ wait_for "${PAYPAL_API_BASE}/_standin/health" "PayPal stand-in"
 python -m standins.paypal merchant add supplier@demo-supplier.example >/dev/null  # the demo supplier's PayPal
 python -m standins.paypal webhook add "${APP_URL}/webhooks/paypal" --id "$PAYPAL_WEBHOOK_ID" >/dev/null
 
+# --- Exchange rates (issue 15): the ECB's daily reference rates, served by standins.ecb ---
+ECB_STANDIN_PORT=${ECB_STANDIN_PORT:-8768}
+python -m standins.ecb serve --port "$ECB_STANDIN_PORT" >"$VAR_DIR/log/ecb.log" 2>&1 &
+pids+=($!)  # stopped by cleanup with the others
+export ECB_RATES_URL="http://127.0.0.1:${ECB_STANDIN_PORT}/stats/eurofxref/eurofxref-daily.xml"
+wait_for "http://127.0.0.1:${ECB_STANDIN_PORT}/_ecb/health" "ECB stand-in"
+# --- end of exchange rates ---
+
 flask --app app init-db >/dev/null
 gunicorn --workers 2 --threads 4 --bind "127.0.0.1:${RELAY_PORT}" --access-logfile "$VAR_DIR/log/relay-access.log" \
   'app:create_app()' >"$VAR_DIR/log/relay.log" 2>&1 &

@@ -34,7 +34,7 @@ from devstore.auth import Settings as DevstoreSettings
 from devstore.server import create_app as create_devstore
 from devstore.store import Store
 
-pytest_plugins = ["tests.payment_services"]
+pytest_plugins = ["tests.payment_services", "tests.rates_services"]
 
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "relay-test-client-id"
@@ -245,7 +245,14 @@ def relay_port():
 
 @pytest.fixture(scope="session")
 def relay_config(
-    database_url, redis_url, devstore, relay_port, stripe_standin, paypal_standin, tmp_path_factory
+    database_url,
+    redis_url,
+    devstore,
+    relay_port,
+    stripe_standin,
+    paypal_standin,
+    ecb_standin,
+    tmp_path_factory,
 ):
     from tests.payment_services import paypal_config  # a plugin: imported once pytest loaded it
 
@@ -265,6 +272,7 @@ def relay_config(
         "REDIS_URL": redis_url,
         "TOKEN_ENCRYPTION_KEYS": ["2N1fVt3R4m5cL8qkzVJd3hQq4bq1n2h0rV1Zb7m6sCw="],
         "RQ_QUEUE_PREFIX": f"t{uuid.uuid4().hex[:6]}-",
+        "ECB_RATES_URL": ecb_standin.rates_url,
     }
 
 
@@ -328,6 +336,7 @@ def worker_env(config: dict) -> dict:
             "SECRET_KEY": config["SECRET_KEY"],
             "PORTAL_LINK_SECRETS": ",".join(config["PORTAL_LINK_SECRETS"]),
             "RELAY_ENV": "test",
+            "ECB_RATES_URL": config["ECB_RATES_URL"],
         }
     )
     for key in (

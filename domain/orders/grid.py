@@ -30,7 +30,7 @@ from domain import states
 from domain.models import order_search
 from domain.models.orders import LineItem, Order, Supplier, SupplierOrder
 from domain.models.shop import Shop
-from domain.orders import grid_counts
+from domain.orders import grid_counts, payment_badges
 from domain.shop.settings import settings_of
 from extensions import db
 
@@ -52,6 +52,8 @@ class GridFilters:
     sort: str = "created"
     direction: str = "desc"
     page: int = 1
+    # "not_paid": parts Relay pays whose supplier is not paid yet (domain/orders/payment_badges)
+    supplier_payment: str | None = None
 
     def query_string(self, **changes) -> str:
         """The shareable URL query for these filters (with changes), defaults left out."""
@@ -59,6 +61,7 @@ class GridFilters:
         params = {
             "supplier": values.supplier,
             "status": values.status,
+            "supplier_payment": values.supplier_payment,
             "store_status": values.store_status,
             "from": values.date_from.isoformat() if values.date_from else None,
             "to": values.date_to.isoformat() if values.date_to else None,
@@ -79,9 +82,18 @@ class Dashboard:
     filters: GridFilters
 
     @cached_property
+    def _counts(self) -> dict:
+        return grid_counts.counts(self.shop.id)
+
+    @property
     def status_counts(self) -> dict[str, int]:
         """Supplier orders per Relay status (the dashboard strip), all of the shop's."""
-        return grid_counts.status_counts(self.shop.id)
+        return self._counts["statuses"]
+
+    @property
+    def supplier_not_paid_count(self) -> int:
+        """Supplier orders Relay pays whose supplier is not paid (payment_badges)."""
+        return self._counts["supplier_not_paid"]
 
     @cached_property
     def late_count(self) -> int:
@@ -145,6 +157,15 @@ def parse_filters(args, supplier_ids: set[int]) -> tuple[GridFilters, list[str]]
     if store_status and store_status not in STORE_STATUSES:
         notices.append(_("Unknown store status “%(value)s”; showing all.", value=store_status[:40]))
         store_status = None
+    supplier_payment = args.get("supplier_payment") or None
+    if supplier_payment and supplier_payment != payment_badges.NOT_PAID:
+        notices.append(
+            _(
+                "Unknown supplier payment filter “%(value)s”; showing all.",
+                value=supplier_payment[:40],
+            )
+        )
+        supplier_payment = None
     date_from = _parse_date(args.get("from"), "from", notices)
     date_to = _parse_date(args.get("to"), "to", notices)
     if date_from and date_to and date_from > date_to:
@@ -156,7 +177,16 @@ def parse_filters(args, supplier_ids: set[int]) -> tuple[GridFilters, list[str]]
     # NUL is the one character PostgreSQL cannot hold in a string: drop it, not the request.
     q = (args.get("q") or "").replace("\x00", "").strip()[:SEARCH_MAX]
     return GridFilters(
-        supplier, status, store_status, date_from, date_to, q, sort, direction, page
+        supplier,
+        status,
+        store_status,
+        date_from,
+        date_to,
+        q,
+        sort,
+        direction,
+        page,
+        supplier_payment=supplier_payment,
     ), notices
 
 
@@ -164,9 +194,11 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, UTC)
 
 
-def _split_conditions(filters: GridFilters) -> list:
+def _split_conditions(shop: Shop, filters: GridFilters) -> list:
     """Conditions on a supplier order (the order matches if one of its splits does)."""
     conditions = []
+    if filters.supplier_payment == payment_badges.NOT_PAID:
+        conditions.extend(payment_badges.supplier_not_paid_conditions(shop.id))
     if filters.supplier == "unassigned":
         conditions.append(SupplierOrder.supplier_id.is_(None))
     elif filters.supplier is not None:
@@ -193,13 +225,13 @@ def _order_conditions(shop: Shop, filters: GridFilters) -> list:
 def _conditions(shop: Shop, filters: GridFilters) -> list:
     """The page's WHERE clause."""
     conditions = [Order.shop_id == shop.id, *_order_conditions(shop, filters)]
-    if split := _split_conditions(filters):
+    if split := _split_conditions(shop, filters):
         conditions.append(exists().where(SupplierOrder.order_id == Order.id, *split))
     return conditions
 
 
 def _count(shop: Shop, filters: GridFilters) -> int:
-    if not _order_conditions(shop, filters) and (split := _split_conditions(filters)):
+    if not _order_conditions(shop, filters) and (split := _split_conditions(shop, filters)):
         return db.session.scalar(
             select(func.count(SupplierOrder.order_id.distinct())).where(
                 SupplierOrder.shop_id == shop.id, *split

@@ -45,6 +45,7 @@ def test_a_fresh_first_command_leaves_no_failed_jobs_and_ctrl_c_stops_everything
         DEVSTORE_PORT=str(free_port()),
         RELAY_PORT=str(free_port()),
         PAYPAL_STANDIN_PORT=str(free_port()),
+        ECB_STANDIN_PORT=str(free_port()),
     )
     with open(out, "w") as sink:
         dev = subprocess.Popen(

@@ -163,6 +163,7 @@ def test_a_grid_page_costs_the_same_queries_for_5_or_60_orders_over_several_supp
         "document load": {"htmx": False},
         "supplier + search": {"htmx": True, "supplier": lamp_works, "q": "example.com"},
         "status filter": {"htmx": True, "status": "ready"},
+        "supplier not paid": {"htmx": True, "supplier_payment": "not_paid"},
     }
 
     def costs():
@@ -177,6 +178,7 @@ def test_a_grid_page_costs_the_same_queries_for_5_or_60_orders_over_several_supp
     # Every request finds rows on the small page too (an empty page costs fewer statements).
     assert rows_in(small["supplier + search"][0].text) == LAMP_WORKS_PER_CYCLE
     assert rows_in(small["status filter"][0].text) > 0
+    assert rows_in(small["supplier not paid"][0].text) > 0
     place_orders(devstore, drain, domain, 55)
     large = costs()
 

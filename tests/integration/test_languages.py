@@ -102,7 +102,7 @@ PAGES = {
             "Livrer à",
             "Traitement demandé à Atelier Nord",
             "1 234,50 €",
-            "Payé",
+            "Client : payé",
         ],
         "supplier": [
             "Associations de SKU",
@@ -147,7 +147,7 @@ PAGES = {
             "Szállítási cím",
             "Teljesítés kérve a beszállítótól (Atelier Nord)",
             "1 234,50 EUR",
-            "Kifizetve",
+            "Vevő: fizetve",
         ],
         "supplier": [
             "SKU-hozzárendelések",
@@ -192,7 +192,7 @@ PAGES = {
             "Ship to",
             "Fulfillment requested from Atelier Nord",
             "€1,234.50",
-            "Paid",
+            "Customer: paid",
         ],
         "supplier": ["SKU mappings", "Supplier SKU", "Supplier portal link", "€7.50"],
         "settings": ["Settings", "Hold window", "Only sync paid orders", "Save"],
