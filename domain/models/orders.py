@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import false as sa_false
@@ -245,6 +246,16 @@ class SupplierOrder(db.Model):
         # Index-only: the grid's supplier filter (count); its status filter (an order's splits).
         Index("ix_supplier_orders_shop_supplier", "shop_id", "supplier_id", "status", "order_id"),
         Index("ix_supplier_orders_status_order", "status", "order_id"),
+        # Index-only: the "Supplier: not paid" filter, its count and the strip (issue 15).
+        Index(
+            "ix_supplier_orders_shop_unpaid",
+            "shop_id",
+            "supplier_id",
+            "status",
+            "order_id",
+            postgresql_where=text("supplier_paid_at IS NULL"),
+            sqlite_where=text("supplier_paid_at IS NULL"),
+        ),
         Index("ix_supplier_orders_supplier", "supplier_id"),
     )
 

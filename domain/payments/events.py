@@ -9,8 +9,10 @@ capture denied after it completed) never move a payment backwards."""
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from domain.clock import utcnow
 from domain.models.orders import Supplier
 from domain.models.payments import PaymentEvent, SupplierPayment
 from domain.payments import checkout, providers, settle, take_back
@@ -32,25 +34,23 @@ PAYPAL_PAYMENT_EVENTS = (
 
 
 def _first_time(provider: str, event_id: str, event_type: str, reference: str | None) -> bool:
-    """Record the event id; False when it was recorded before (a replay)."""
-    exists = db.session.scalar(
-        select(PaymentEvent.id).where(
-            PaymentEvent.provider == provider, PaymentEvent.event_id == event_id
+    """Record the event id in this unit of work; False when it was recorded before (a replay,
+    or the same event delivered twice at once: the other delivery holds the row)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(PaymentEvent.__table__)
+        .values(
+            provider=provider,
+            event_id=event_id[:255],
+            event_type=event_type[:64],
+            reference=(reference or "")[:128] or None,
+            received_at=utcnow(),
         )
+        .on_conflict_do_nothing(index_elements=["provider", "event_id"])
+        .returning(PaymentEvent.__table__.c.id)
     )
-    if exists:
-        return False
-    db.session.add(
-        PaymentEvent(
-            provider=provider, event_id=event_id, event_type=event_type[:64], reference=reference
-        )
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:  # the same event, delivered twice at once: the other one has it
-        return False
-    return True
+    return db.session.execute(statement).scalar() is not None
 
 
 def _payment(provider: str, reference: str | None) -> SupplierPayment | None:

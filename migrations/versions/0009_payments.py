@@ -38,6 +38,15 @@ def upgrade() -> None:
     inspector = sa.inspect(op.get_bind())
     if "supplier_payments" not in inspector.get_table_names():
         _create_tables()
+    indexes = {i["name"] for i in inspector.get_indexes("supplier_orders")}
+    if "ix_supplier_orders_shop_unpaid" not in indexes:
+        op.create_index(
+            "ix_supplier_orders_shop_unpaid",
+            "supplier_orders",
+            ["shop_id", "supplier_id", "status", "order_id"],
+            postgresql_where=sa.text("supplier_paid_at IS NULL"),
+            sqlite_where=sa.text("supplier_paid_at IS NULL"),
+        )
     for table, columns in NEW_COLUMNS.items():
         present = {c["name"] for c in inspector.get_columns(table)}
         missing = [column for column in columns if column.name not in present]
@@ -222,6 +231,7 @@ def _create_tables() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_supplier_orders_shop_unpaid", table_name="supplier_orders")
     for table, columns in NEW_COLUMNS.items():
         with op.batch_alter_table(table) as batch:
             for column in columns:

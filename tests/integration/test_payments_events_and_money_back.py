@@ -55,7 +55,15 @@ def _paid_by_card(merchant, stripe_standin, devstore, drain, **supplier):
     return so, payment
 
 
-def _event(kind: str, intent_id: str, account: str, event_id: str = "evt_test_1") -> bytes:
+def _event(standin, kind: str, intent_id: str, account: str, event_id="evt_test_1") -> bytes:
+    """A Stripe event as Stripe sends it, around the intent as the stand-in holds it now."""
+    intent = httpx.get(
+        f"{standin.url}/v1/payment_intents/{intent_id}",
+        headers={
+            "Authorization": f"Bearer {StripeStandin.secret_key}",
+            "Stripe-Account": account,
+        },
+    ).json()
     return json.dumps(
         {
             "id": event_id,
@@ -63,7 +71,7 @@ def _event(kind: str, intent_id: str, account: str, event_id: str = "evt_test_1"
             "type": kind,
             "account": account,
             "created": int(time.time()),
-            "data": {"object": {"id": intent_id, "object": "payment_intent", "status": "x"}},
+            "data": {"object": intent},
         }
     ).encode()
 
@@ -95,7 +103,12 @@ def test_forged_stale_and_replayed_stripe_events_change_nothing(
     merchant, stripe_standin, devstore, drain, relay_server
 ):
     so, payment = _paid_by_card(merchant, stripe_standin, devstore, drain)
-    body = _event("payment_intent.succeeded", payment.provider_reference, payment.provider_account)
+    body = _event(
+        stripe_standin,
+        "payment_intent.succeeded",
+        payment.provider_reference,
+        payment.provider_account,
+    )
     secret = StripeStandin.webhook_secret
     assert _post(relay_server.url, body, signature_header(body, "whsec_wrong")).status_code == 400
     stale = signature_header(body, secret, timestamp=int(time.time()) - 3600)
@@ -118,6 +131,7 @@ def test_a_failure_event_arriving_after_success_never_moves_a_payment_back(
     so, payment = _paid_by_card(merchant, stripe_standin, devstore, drain)
     merchant.post(f"/payments/{payment.id}/confirmed", htmx=False)
     late = _event(
+        stripe_standin,
         "payment_intent.payment_failed",
         payment.provider_reference,
         payment.provider_account,
