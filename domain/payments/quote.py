@@ -158,7 +158,10 @@ def _price(
     if not lines and problem is None:
         problem = _("Nothing left to pay for: every item was removed or refunded.")
     goods = round_to_currency(sum((q.line_total for q in priced), ZERO), currency)
-    option, shipping_problem = _choose(options, chosen, sum(q.quantity for q in priced), country)
+    option, shipping_problem = None, None
+    if rates:  # a supplier with no shipping prices set includes shipping in its costs
+        units = sum(q.quantity for q in priced)
+        option, shipping_problem = _choose(options, chosen, units, country)
     problem = problem or shipping_problem
     shipping = round_to_currency(ZERO, currency)
     if option is not None:

@@ -14,6 +14,7 @@ from domain.models.shop import Shop
 from domain.shop import settings as shop_settings
 from extensions import db
 from tests.conftest import API_KEY
+from tests.integration.automatic_payment import make_automatic
 from tests.integration.test_webhooks import wait_for
 
 SKU = "MUG-STN-SPK"
@@ -48,7 +49,7 @@ def add_supplier(domain, *, channel="portal", place="manual", pay="manual", **fi
         )
     )
     db.session.commit()
-    return supplier
+    return make_automatic(supplier) if pay == "auto" else supplier
 
 
 def stock_at_relay(devstore, domain, skus=(SKU,)):

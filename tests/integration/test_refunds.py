@@ -22,6 +22,7 @@ from domain.models.refunds import Refund, SupplierLedgerEntry
 from domain.money import supplier_ledger
 from domain.shop import settings as shop_settings
 from extensions import db
+from tests.integration.automatic_payment import make_automatic
 from tests.integration.test_fulfillment import shop_row, stock_at_relay
 from tests.integration.test_webhooks import deliver, wait_for
 
@@ -47,7 +48,7 @@ def add_supplier(domain, name, sku, *, channel="portal", pay="manual", cost="7.5
         )
     )
     db.session.commit()
-    return supplier
+    return make_automatic(supplier) if pay == "auto" else supplier
 
 
 def place(devstore, domain, drain, lines, *, shipping="5.00", paid=True, currency=None):
