@@ -101,6 +101,13 @@ def portal_link_url(supplier) -> str:
     return current_app.config["APP_URL"] + path
 
 
+@bp.app_template_global()
+def payment_setup_url(supplier) -> str:
+    """The absolute link where the supplier sets up how it is paid (store and portal ones)."""
+    path = url_for("portal.payment_setup", token=portal.link_token(supplier))
+    return current_app.config["APP_URL"] + path
+
+
 # -- supplier pages --------------------------------------------------------------------------
 
 
