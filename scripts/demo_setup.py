@@ -8,6 +8,7 @@ import os
 import sys
 import time
 
+import demo_payments  # scripts/: run as a script, its folder is on the path
 import httpx
 
 # SKU, supplier, supplier SKU, cost, currency: the demo store's sample products, split over
@@ -73,6 +74,9 @@ def _set_up_suppliers(control, app_url: str, client_id: str, retailer: str, supp
     relay.post(
         "/suppliers/import",
         files={"file": ("demo.csv", f"sku,supplier,supplier_sku,cost,currency\n{rows}\n")},
+    )
+    demo_payments.set_up(
+        relay, os.environ.get("STRIPE_API_BASE"), os.environ.get("STRIPE_PUBLISHABLE_KEY")
     )
 
 
