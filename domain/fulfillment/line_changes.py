@@ -47,7 +47,10 @@ def sent_quantities(order: Order) -> dict[int, tuple[int, int]]:
 
 def tell_suppliers(order: Order, before: dict[int, tuple[int, int]]) -> None:
     """Compare the sent parts' lines with what they held before the sync; tell each supplier
-    whose lines changed."""
+    whose lines changed. A cancelled order's units are taken off by its cancellation, which
+    tells the suppliers itself."""
+    if order.cancelled_at is not None:
+        return
     changed: dict[int, list[tuple[str, int, int]]] = {}
     sent: dict[int, dict[str, int]] = {}
     lines = {line.id: line for line in order.line_items}
