@@ -1,8 +1,9 @@
 """Money already paid to a supplier survives the order's cancellation (issue 15, money bugs).
 
 A supplier order marked paid ("Mark supplier paid") or paid automatically (pay_mode=auto), then
-cancelled: by the supplier in its own store, by the supplier on the portal, or by the merchant
-in the Shopify admin (with a refund). After each: the drawer still shows "Supplier paid", the
+cancelled: by the supplier in its own store (as its answer to the merchant's request, or unasked
+and then cancelled by the merchant), by the supplier on the portal, or by the merchant in the
+Shopify admin (with a refund). After each: the drawer still shows "Supplier paid", the
 supplier owes back what it was paid for the cancelled items (at cost, once: the refund Shopify
 makes with the cancellation does not claim it a second time), Balances lists it, and the refund
 Shopify made on cancelling is mirrored and shown in the drawer. All read over HTTP."""
@@ -41,6 +42,20 @@ def _cancel_by_supplier_in_its_store(so, devstore, retailer, drain, relay_server
     ).raise_for_status()
 
 
+def _cancelled_unasked_in_the_supplier_store_then_by_merchant(
+    so, devstore, retailer, drain, relay_server
+):
+    """The supplier cancels in its store with nothing asked: Relay shows it declined, and the
+    merchant then cancels that part (at once: the supplier no longer has it)."""
+    placed_id = int(refreshed(so).supplier_reference.rsplit("/", 1)[1])
+    supplier_domain = refreshed(so).supplier.store_domain
+    devstore.control.post(
+        f"/_devstore/shops/{supplier_domain}/orders/{placed_id}/cancel", json={}
+    ).raise_for_status()
+    wait_for(lambda: drain() or refreshed(so).status == "declined", timeout=15)
+    ask(so, scope="order", refund=True, restock=True)
+
+
 def _cancel_by_supplier_on_the_portal(so, devstore, retailer, drain, relay_server):
     ask(so, scope="order", refund=True, restock=True)
     drain()
@@ -61,6 +76,11 @@ def _cancel_by_merchant_in_the_admin(so, devstore, retailer, drain, relay_server
 PATHS = {
     "supplier_store": ("store", True, _cancel_by_supplier_in_its_store),
     "supplier_portal": ("portal", True, _cancel_by_supplier_on_the_portal),
+    "supplier_store_unasked": (
+        "store",
+        True,
+        _cancelled_unasked_in_the_supplier_store_then_by_merchant,
+    ),
     # Shopify cancels an order only before a fulfillment service accepted it.
     "merchant_admin": ("portal", False, _cancel_by_merchant_in_the_admin),
 }
