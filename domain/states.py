@@ -215,13 +215,8 @@ def merchant_acts_for_supplier(supplier_order) -> bool:
 
 
 def shows_supplier_payment(supplier_order) -> bool:
-    """Whether "Supplier paid / not paid" is shown beside the supplier order: while it can be
-    paid, and for good once it was paid (a cancelled part keeps its money trail)."""
-    if supplier_order.supplier is None:
-        return False
-    return supplier_order.status in SUPPLIER_PAYMENT_SHOWN or (
-        supplier_order.supplier_paid_at is not None
-    )
+    """Whether "Supplier paid / not paid" is shown beside the supplier order."""
+    return supplier_order.supplier is not None and supplier_order.status in SUPPLIER_PAYMENT_SHOWN
 
 
 def goes_on_after_declined_cancellation(supplier_order) -> bool:
