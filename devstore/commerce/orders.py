@@ -365,6 +365,8 @@ def cancel_order(
                     field=["orderId"],
                     code="INVALID",
                 )
+        if refund and order["financial_status"] in ("paid", "partially_refunded"):
+            order = _refund_on_cancel(store, shop, order, restock)
         for fo in fulfillment_orders_of(store, shop, order_id):
             if fo["status"] not in ("CLOSED", "CANCELLED"):
                 fo["status"] = "CLOSED"
@@ -372,18 +374,7 @@ def cancel_order(
         order["cancelled_at"] = now_iso()
         order["cancel_reason"] = reason.lower()
         order["closed_at"] = order["cancelled_at"]
-        if refund and order["financial_status"] in ("paid", "partially_refunded"):
-            outstanding = Decimal(order["total_price"]) - Decimal(order["total_refunded"])
-            if outstanding > 0:
-                refund = new_transaction(store, outstanding, "refund")
-                if order.get("priced"):
-                    refund["amount_presentment"] = money(
-                        Decimal(order["total_price_presentment"])
-                        - Decimal(order["total_refunded_presentment"])
-                    )
-                    order["total_refunded_presentment"] = order["total_price_presentment"]
-                order["transactions"].append(refund)
-                order["total_refunded"] = money(order["total_price"])
+        if refund and order["financial_status"] in ("paid", "partially_refunded", "refunded"):
             order["financial_status"] = "refunded"
         elif order["financial_status"] in ("pending", "authorized"):
             order["financial_status"] = "voided"
@@ -392,6 +383,44 @@ def cancel_order(
         touch_order(store, shop, order, "orders/cancelled")
         events.emit(store, shop, "orders/updated", payloads.order(store, shop, order_id))
         return {"order": order, "job_id": store.next_id("job", start=1)}
+
+
+def _refund_on_cancel(store: Store, shop: str, order: dict, restock: bool) -> dict:
+    """orderCancel with a refund makes a Refund, as refundCreate would (Shopify lists it in
+    the order's refunds and sends refunds/create): every unit left (cancelled, back in stock
+    when asked), the shipping, the duties and whatever else is left of what was paid."""
+    from devstore.commerce import refunds  # refunds builds on this module
+
+    outstanding = Decimal(order["total_price"]) - Decimal(order["total_refunded"])
+    suffix = "_presentment" if order.get("priced") else ""
+    amount = Decimal(order["total_price" + suffix]) - Decimal(
+        order.get("total_refunded" + suffix, order["total_refunded"])
+    )
+    if outstanding <= 0 or amount <= 0:
+        return order
+    units = [
+        (line, line["quantity"] - line.get("removed_quantity", 0) - line["refunded_quantity"])
+        for line in order["line_items"]
+    ]
+    refunds.create_refund(
+        store,
+        shop,
+        order["id"],
+        refund_line_items=[
+            {
+                "line_item_id": line["id"],
+                "quantity": left,
+                "restock_type": "CANCEL" if restock else "NO_RESTOCK",
+            }
+            for line, left in units
+            if left > 0
+        ],
+        full_shipping=True,
+        amount=money(amount),
+        currency=order.get("presentment_currency") or order["currency"],
+        note=None,
+    )
+    return get_order(store, shop, order["id"])
 
 
 def delete_order(store: Store, shop: str, order_id: int) -> dict:

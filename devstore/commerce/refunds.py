@@ -8,6 +8,7 @@ from decimal import Decimal
 from devstore import events, payloads
 from devstore.commerce import refund_money
 from devstore.commerce.common import NotFound, UserError, gid, money, now_iso
+from devstore.commerce.fulfillment_orders import fulfillment_orders_of, save_fo
 from devstore.commerce.order_edits import current_quantity, take_units
 from devstore.commerce.orders import get_order, new_transaction, received_amount, touch_order
 from devstore.commerce.pricing import SIDES
@@ -251,6 +252,47 @@ def create_refund(
         return _record(store, shop, order, refund_lines, total, note, notify, priced)
 
 
+# Fulfillment orders whose unfulfilled units a refund can still cancel: any not over, whether
+# or not a fulfillment service was asked for them or accepted them.
+LIVE_STATUSES = ("OPEN", "IN_PROGRESS", "SCHEDULED", "ON_HOLD", "INCOMPLETE")
+
+
+def cancel_unfulfilled(store: Store, shop: str, order: dict, line: dict, units: int) -> None:
+    """A refund cancels unfulfilled units: first from fulfillment orders the merchant still
+    controls (as an edit removes them), then from those requested from or accepted by a
+    fulfillment service: on Shopify a refund is not refused because a service holds the
+    units; the fulfillment order's quantities drop and the service sees the smaller order
+    (no fulfillment_orders/* topic is sent for it; orders/updated and refunds/create are).
+    Units already fulfilled are never taken; a fulfillment order left with nothing to do
+    closes."""
+    held_before = _unfulfilled_on_fos(store, shop, order, line)
+    take_units(store, shop, order, line, units)
+    units -= held_before - _unfulfilled_on_fos(store, shop, order, line)
+    for fo in fulfillment_orders_of(store, shop, order["id"]):
+        held = [li for li in fo["line_items"] if li["line_item_id"] == line["id"]]
+        if units <= 0 or fo["status"] not in LIVE_STATUSES or not held:
+            continue
+        for entry in held:
+            taken = min(units, entry["remaining_quantity"])
+            entry["remaining_quantity"] -= taken
+            entry["total_quantity"] -= taken
+            units -= taken
+        fo["line_items"] = [li for li in fo["line_items"] if li["total_quantity"] > 0]
+        if all(li["remaining_quantity"] == 0 for li in fo["line_items"]):
+            fo["status"] = "CLOSED"
+        save_fo(store, shop, fo)
+
+
+def _unfulfilled_on_fos(store: Store, shop: str, order: dict, line: dict) -> int:
+    return sum(
+        entry["remaining_quantity"]
+        for fo in fulfillment_orders_of(store, shop, order["id"])
+        if fo["status"] in LIVE_STATUSES
+        for entry in fo["line_items"]
+        if entry["line_item_id"] == line["id"]
+    )
+
+
 def _record(store, shop, order, refund_lines, total, note, notify, priced) -> dict:
     """Book the refund on the order: quantities, transaction, totals, webhooks."""
     order_id = order["id"]
@@ -259,9 +301,9 @@ def _record(store, shop, order, refund_lines, total, note, notify, priced) -> di
         lines[spec["line_item_id"]]["refunded_quantity"] += spec["quantity"]
         if spec["restock_type"] != "RETURN":
             # Units refunded before they shipped can no longer be fulfilled (restocked or not:
-            # CANCEL or NO_RESTOCK): they leave the fulfillment orders the merchant controls,
-            # as an edit's removed units do. RETURN is for units that shipped and came back.
-            take_units(store, shop, order, lines[spec["line_item_id"]], spec["quantity"])
+            # CANCEL or NO_RESTOCK): they leave the fulfillment orders holding them. RETURN is
+            # for units that shipped and came back.
+            cancel_unfulfilled(store, shop, order, lines[spec["line_item_id"]], spec["quantity"])
     refund_id = store.next_id("refund", start=11_000_001)
     transaction = new_transaction(store, total, "refund") if total > 0 else None
     refund = {

@@ -43,6 +43,7 @@ from domain.fulfillment import tracking_push
 from domain.models.cancellations import CancellationRequest
 from domain.models.orders import SupplierOrder
 from domain.models.shop import Shop
+from domain.money import cancelled_parts
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop.settings import settings_of
@@ -186,7 +187,9 @@ def _decide(request: CancellationRequest, status: str, by: str, name: str | None
 
 
 def _carry_out(request: CancellationRequest) -> CancellationRequest:
-    """The store's side of the request's current status, once this transaction commits."""
+    """The store's side of the request's current status, once this transaction commits. A
+    part cancelled after it was paid keeps its money trail: its supplier owes it back."""
+    cancelled_parts.record_cancellation(request.supplier_order)
     db.session.flush()
     push.carry_out.once_after_commit(
         request.id, id_parts={"status": request.status}, shop_id=request.shop_id

@@ -47,23 +47,45 @@ def sent_quantities(order: Order) -> dict[int, tuple[int, int]]:
 
 def tell_suppliers(order: Order, before: dict[int, tuple[int, int]]) -> None:
     """Compare the sent parts' lines with what they held before the sync; tell each supplier
-    whose lines changed."""
+    whose lines changed. A cancelled order's units are taken off by its cancellation, which
+    tells the suppliers itself."""
+    if order.cancelled_at is not None:
+        return
     changed: dict[int, list[tuple[str, int, int]]] = {}
+    sent: dict[int, dict[str, int]] = {}
     lines = {line.id: line for line in order.line_items}
+    shipped = _shipped_units(order)
     for line_id, (part_id, was) in before.items():
         line = lines.get(line_id)
-        if line is not None and line.quantity != was:
+        done = shipped.get(line_id, 0)
+        # Only units still to ship are news to the supplier: a refund of a unit that already
+        # left in a parcel changes nothing it has to do.
+        if line is not None and max(0, line.quantity - done) != max(0, was - done):
             changed.setdefault(part_id, []).append((line.title, was, line.quantity))
+            sent.setdefault(part_id, {})[str(line_id)] = was
     for part in order.supplier_orders:
         if part.id in changed:
-            _tell(order, part, changed[part.id])
+            _tell(order, part, changed[part.id], sent[part.id])
+
+
+def _shipped_units(order: Order) -> dict[int, int]:
+    """{line id: units in the parcels of the order's sent parts}."""
+    shipped: dict[int, int] = {}
+    for part in order.supplier_orders:
+        if part.status in SENT:
+            for parcel in part.parcels:
+                for line in parcel.lines:
+                    shipped[line.line_item_id] = shipped.get(line.line_item_id, 0) + line.quantity
+    return shipped
 
 
 def _describe(changes: list[tuple[str, int, int]]) -> str:
     return ", ".join(f"{title}: {was} → {now}" for title, was, now in changes)
 
 
-def _tell(order: Order, part: SupplierOrder, changes: list[tuple[str, int, int]]) -> None:
+def _tell(
+    order: Order, part: SupplierOrder, changes: list[tuple[str, int, int]], was: dict[str, int]
+) -> None:
     supplier = part.supplier
     channel = supplier.channel if supplier else "manual"
     added = any(now > was for _, was, now in changes)
@@ -74,7 +96,8 @@ def _tell(order: Order, part: SupplierOrder, changes: list[tuple[str, int, int]]
         )
     elif channel == "manual":
         part.problem = N_(
-            "Quantities changed in the store after the order was sent: contact the supplier."
+            "Quantities changed in the store after the order was sent: cancel the items taken "
+            "off on the supplier's website, or contact the supplier."
         )
     else:
         part.problem = N_(
@@ -88,6 +111,7 @@ def _tell(order: Order, part: SupplierOrder, changes: list[tuple[str, int, int]]
         supplier=supplier.name if supplier else "",
         changes=_describe(changes),
         supplier_order_id=part.id,
+        sent_quantities=was,
     )
     if channel == "store" and part.supplier_reference:
         show_in_supplier_store.after_commit(part.id, shop_id=part.shop_id)
@@ -104,7 +128,8 @@ _MESSAGES = {
     ),  # and edited there (show_in_supplier_store)
     "manual": N_(
         "Quantities changed in the store after the order was sent to %(supplier)s "
-        "(%(changes)s): contact the supplier, Relay cannot change it there"
+        "(%(changes)s): cancel the items taken off on the supplier's website, or contact the "
+        "supplier; Relay cannot change it there"
     ),
 }
 
@@ -118,6 +143,26 @@ def changes_after_sent(part: SupplierOrder) -> list[str]:
         if event.kind == EventKind.QUANTITIES_CHANGED_AFTER_FORWARD
         and (event.data or {}).get("supplier_order_id") == part.id
     ]
+
+
+def cancelled_after_sent(part: SupplierOrder) -> dict[int, int]:
+    """{line id: units taken off in the store (refunded or edited out) since the part was sent}:
+    what the supplier was first sent of the line, less what the order holds now."""
+    first_sent: dict[int, int] = {}
+    for event in part.order.events:
+        data = event.data or {}
+        if (
+            event.kind == EventKind.QUANTITIES_CHANGED_AFTER_FORWARD
+            and data.get("supplier_order_id") == part.id
+        ):
+            for line_id, was in (data.get("sent_quantities") or {}).items():
+                first_sent.setdefault(int(line_id), int(was))
+    now = {line.id: line.quantity for line in part.line_items}
+    return {
+        line_id: was - now[line_id]
+        for line_id, was in first_sent.items()
+        if line_id in now and was > now[line_id]
+    }
 
 
 def ship_now_line(part: SupplierOrder) -> str:

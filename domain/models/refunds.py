@@ -92,7 +92,9 @@ class RefundLine(db.Model):
 class SupplierLedgerEntry(db.Model):
     """Money between the merchant and a supplier outside an order's payment. kind `refund`:
     the supplier owes back its share of a refund. automatic: deducted from the supplier's next
-    payout (both sides pay through Relay); pending: the merchant settles it by hand."""
+    payout (both sides pay through Relay); pending: the merchant settles it by hand. kind
+    `cancellation` (no refund): a paid supplier order was cancelled, the supplier owes back
+    what it was paid for the cancelled items (domain.money.cancelled_parts)."""
 
     __tablename__ = "supplier_ledger_entries"
     __table_args__ = (
@@ -102,7 +104,7 @@ class SupplierLedgerEntry(db.Model):
         ),
         Index("ix_ledger_shop_supplier", "shop_id", "supplier_id", "status"),
     )
-    KINDS = ("refund",)
+    KINDS = ("refund", "cancellation")
     STATUSES = ("automatic", "pending", "taking_back", "settled")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

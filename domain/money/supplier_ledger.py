@@ -39,7 +39,7 @@ from domain.clock import aware, utcnow
 from domain.errors import NotFound, WrongState
 from domain.models.orders import Supplier, SupplierOrder, VariantMapping
 from domain.models.refunds import Refund, RefundLine, SupplierLedgerEntry
-from domain.money import line_money
+from domain.money import line_money, part_costs
 from domain.money.amounts import format_money, round_to_currency
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
@@ -93,9 +93,12 @@ def record_refund(refund: Refund) -> list[SupplierLedgerEntry]:
     owed, basis = _owed_back(refund)
     entries = []
     for (so_id, currency), amount in owed.items():
+        so = db.session.get(SupplierOrder, so_id)
+        # A part cancelled after it was paid already owes back its cancelled items.
+        cap = part_costs.still_owed_cap(so, currency)
+        amount = amount if cap is None else min(amount, cap)
         if amount <= 0:
             continue
-        so = db.session.get(SupplierOrder, so_id)
         automatic = settles_automatically(so.supplier)
         entry = SupplierLedgerEntry(
             shop_id=refund.shop_id,

@@ -62,12 +62,15 @@ def relay_pays(supplier) -> bool:
 
 def supplier_payment(supplier_order, *, relay_pays_only: bool = False) -> str | None:
     """ "paid", "failed", "not_paid", or None where the supplier's payment is not shown (no
-    supplier; not payable and never paid; with relay_pays_only, a manual supplier)."""
+        supplier; not payable and never paid; with relay_pays_only, a manual supplier). A part paid
+    is "paid" whatever its status."""
     supplier = supplier_order.supplier
     if supplier is None or (relay_pays_only and not relay_pays(supplier)):
         return None
     if supplier_order.supplier_paid_at is not None:
-        return "paid" if supplier_order.status in states.SUPPLIER_PAYMENT_SHOWN else None
+        # Paid stays paid, also once cancelled: the money trail survives (what the supplier
+        # owes back for a cancelled part is a ledger entry, domain.money.cancelled_parts).
+        return "paid"
     if supplier_order.status not in states.PAYABLE:
         return None
     return "failed" if supplier_order.payment_failure else NOT_PAID

@@ -29,6 +29,7 @@ from domain.clock import utcnow
 from domain.models.cancellations import CancellationRequest
 from domain.models.orders import Order, SupplierOrder
 from domain.models.shop import Shop
+from domain.money import cancelled_parts
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop import shops, tokens
@@ -78,6 +79,7 @@ def cancelled_in_store(order: Order, *, source: str) -> None:
         if supplier_order.status in WITH_SUPPLIER and supplier_order.supplier is not None:
             _cancel_with_supplier(supplier_order)
         states.advance(supplier_order, "cancelled")
+        cancelled_parts.record_cancellation(supplier_order)  # a paid part's money stays
     timeline.record(
         order, EventKind.CANCELLED, N_("Order cancelled in the store"), actor="shopify", via=source
     )
@@ -378,6 +380,7 @@ def deleted_in_store(shop_domain: str, deleted: DeletedOrder, receipt) -> None:
     for supplier_order in order.supplier_orders:
         if supplier_order.status in states.BEFORE_FORWARD:
             states.advance(supplier_order, "cancelled")
+            cancelled_parts.record_cancellation(supplier_order)
         elif supplier_order.status in WITH_SUPPLIER:
             supplier_order.problem = N_(
                 "The order was deleted in Shopify while the supplier has it: contact the supplier."

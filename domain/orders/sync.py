@@ -98,6 +98,10 @@ def upsert(shop: Shop, snapshot: ShopifyOrder, *, source: str) -> str:
         return _created(shop, order, snapshot, source)
     if order.shopify_updated_at and snapshot.updated_at < aware(order.shopify_updated_at):
         return "stale"  # an older delivery arrived late: what we hold is newer
+    if order.cancelled_at is not None and snapshot.cancelled_at is None:
+        # A cancelled order is never uncancelled: this delivery is from before the cancellation
+        # (a refund made with it carries the same second in updated_at and may come last).
+        return "stale"
     if order.deleted_at is not None:
         return "stale"  # deleted in Shopify: a delivery from before that changes nothing
     snapshot = _without_redacted_customer(order, snapshot)
