@@ -23,6 +23,7 @@ from domain.money.part_costs import (
 from domain.money.supplier_ledger import settles_automatically
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
+from domain.payments import take_back
 from extensions import db
 
 ZERO = Decimal("0")
@@ -80,6 +81,8 @@ def record_cancellation(part: SupplierOrder) -> list[SupplierLedgerEntry]:
             basis=basis[currency],
         )
         db.session.add(entry)
+        db.session.flush()
+        take_back.plan(entry)  # paid through Relay and allowed: taken back from the payment
         entries.append(entry)
         timeline.record(
             part.order,
