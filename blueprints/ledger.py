@@ -10,6 +10,7 @@ from blueprints._render import is_htmx_request, redirect_after_action, refused, 
 from blueprints.embedded import shop_required
 from domain.errors import DomainError
 from domain.money import supplier_ledger
+from domain.payments import balances as payment_balances
 from domain.orders.timeline import N_
 from domain.shop.settings import settings_of
 
@@ -21,6 +22,7 @@ def _page(*, notice: str | None = None, error: str | None = None) -> str:
         "ledger/index.html",
         "ledger/_balances.html",
         balances=supplier_ledger.balances(g.shop),
+        payment_figures=payment_balances.by_supplier(g.shop),
         payout_delay_days=settings_of(g.shop).payout_delay_days,
         notice=notice,
         error=error,
