@@ -10,8 +10,8 @@ from blueprints._render import is_htmx_request, redirect_after_action, refused, 
 from blueprints.embedded import shop_required
 from domain.errors import DomainError
 from domain.money import supplier_ledger
-from domain.payments import balances as payment_balances
 from domain.orders.timeline import N_
+from domain.payments import balances as payment_balances
 from domain.shop.settings import settings_of
 
 bp = Blueprint("ledger", __name__, url_prefix="/balances")

@@ -9,9 +9,10 @@ from integrations.stripe_api.types import StripeAccount
 
 
 def create_account(
-    *, email: str | None, country: str, idempotency_key: str, kind: str = "standard"
+    *, email: str | None, country: str | None, idempotency_key: str, kind: str = "standard"
 ) -> StripeAccount:
-    params = {"type": kind, "country": country.upper()}
+    # No country: Stripe's default (the platform's); the supplier confirms it at onboarding.
+    params = {"type": kind, **({"country": country.upper()} if country else {})}
     if email:
         params["email"] = email
     obj = call(

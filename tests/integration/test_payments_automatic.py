@@ -88,7 +88,9 @@ def test_a_bank_asking_for_3ds_fails_the_automatic_payment_with_that_reason(
 def test_no_saved_method_sends_nothing_and_says_how_to_fix_it(
     retailer, stripe_standin, devstore, drain
 ):
-    paying_supplier(retailer, stripe_standin, pay="auto")
+    supplier = paying_supplier(retailer, stripe_standin)  # no card saved by the merchant
+    supplier.pay_mode = "auto"
+    db.session.commit()
     so = requested_order(devstore, retailer, drain)
     assert payment_of(so.id) is None
     assert "saved card" in refreshed(so).payment_failure and refreshed(so).status == "scheduled"
