@@ -19,8 +19,14 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+# Shopify's admin passes a sub-path and the query of /apps/<app>/<sub-path>?... on to the app's
+# frame (app_url/<sub-path>?...), as the deep links an app sends people to (a return page).
+RESERVED = ("embedded", "host", "id_token", "session", "shop", "timestamp", "hmac", "path")
+
+
 @bp.get("/store/<shop>/admin/apps/<client_id>")
-def open_app(shop, client_id):
+@bp.get("/store/<shop>/admin/apps/<client_id>/<path:subpath>")
+def open_app(shop, client_id, subpath=""):
     shop_or_404(shop)
     store = get_store()
     app_doc = auth.get_app(store, client_id) or abort(404)
@@ -37,8 +43,9 @@ def open_app(shop, client_id):
         "shop": shop,
         "timestamp": str(int(time.time())),
     }
+    query |= {k: v for k, v in request.args.items() if k not in RESERVED and k not in query}
     query["hmac"] = auth.query_hmac(app_doc["client_secret"], query)
-    path = request.args.get("path", "")
+    path = subpath or request.args.get("path", "")
     src = f"{app_doc['app_url'].rstrip('/')}/{path.lstrip('/')}?{urlencode(query)}"
     return render_template("app_frame.html", shop=shop, app_doc=app_doc, src=src)
 
