@@ -45,6 +45,8 @@ def bulk():
     order_ids = [int(v) for v in request.form.getlist("order") if v.isdigit()]
     supplier = request.form.get("supplier")
     supplier_id = int(supplier) if supplier and supplier.isdigit() else None
+    if request.form.get("all_matching"):  # every order the grid's filter matches, every page
+        order_ids = grid.matching_order_ids(g.shop, request.args, limit=checkout.MAX_ORDERS)
     if request.form.get("action") == "pay_now":
         return _to_checkout(order_ids, supplier_id)
     try:

@@ -24,7 +24,7 @@ from domain.payments import checkout, providers, receipts
 from domain.payments import reconciliation as reconcile
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
-MAX_ORDERS = 500
+MAX_ORDERS = checkout.MAX_ORDERS
 
 
 @bp.app_context_processor

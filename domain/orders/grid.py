@@ -339,3 +339,18 @@ def order_for_drawer(shop: Shop, order_id: int) -> Order | None:
             selectinload(Order.events),
         )
     )
+
+
+def matching_order_ids(shop: Shop, args, *, limit: int) -> list[int]:
+    """Every order the grid URL in `args` matches, not only its page (a bulk action on "all
+    matching the filter"), newest first, at most `limit`."""
+    supplier_ids = set(db.session.scalars(select(Supplier.id).where(Supplier.shop_id == shop.id)))
+    filters, _notices = parse_filters(args, supplier_ids)
+    return list(
+        db.session.scalars(
+            select(Order.id)
+            .where(*_conditions(shop, filters))
+            .order_by(Order.created_at.desc(), Order.id.desc())
+            .limit(limit)
+        )
+    )

@@ -27,6 +27,8 @@ from domain.transaction import atomic, unit_of_work
 from extensions import db
 
 METHOD_NAMES = {"card": "card", "paypal": "PayPal"}
+# One checkout pays at most this many orders (a bulk "all matching the filter" included).
+MAX_ORDERS = 500
 
 
 @dataclass(frozen=True)
