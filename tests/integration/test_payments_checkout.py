@@ -6,11 +6,13 @@ two tabs, and every refusal leave the order unpaid and unsent."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal as D
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
+from domain.models.orders import Order, Supplier, VariantMapping
 from domain.models.payments import SupplierPayment
 from extensions import db
 from integrations import stripe_api
@@ -23,7 +25,13 @@ from tests.integration.payment_flows import (
     payment_of,
     requested_order,
 )
-from tests.integration.test_fulfillment import refreshed, stock_at_relay
+from tests.integration.test_fulfillment import (
+    SKU,
+    refreshed,
+    shop_row,
+    stock_at_relay,
+    supplier_order_of,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -214,3 +222,58 @@ def test_stripe_down_during_checkout_is_a_clear_503_and_nothing_is_paid(
         app.config["STRIPE_API_BASE"] = base
     assert answer.status_code == 503 and "could not be reached" in answer.text
     assert refreshed(so).supplier_paid_at is None
+
+
+def test_bulk_pay_now_for_one_supplier_takes_the_selection_or_all_matching_the_filter(
+    merchant, stripe_standin, devstore, drain
+):
+    supplier = paying_supplier(merchant.domain, stripe_standin)
+    first = requested_order(devstore, merchant.domain, drain)
+    second = requested_order(devstore, merchant.domain, drain)
+    picked = merchant.post(
+        f"/orders/bulk?supplier={supplier.id}",
+        {"action": "pay_now", "order": [first.order_id], "supplier": supplier.id},
+    )
+    location = picked.headers["HX-Location"]
+    assert "/payments/checkout" in location and f"so={first.id}" in location
+    assert f"so={second.id}" not in location
+    everything = merchant.post(
+        f"/orders/bulk?supplier={supplier.id}",
+        {"action": "pay_now", "all_matching": "1", "supplier": supplier.id},
+    )
+    location = everything.headers["HX-Location"]
+    assert f"so={first.id}" in location and f"so={second.id}" in location
+    page = merchant.get("/payments/checkout", so=[first.id, second.id])
+    assert page.status_code == 200 and "€40.00" in page.text, "two orders of 20.00"
+
+
+def test_a_selection_of_several_suppliers_is_refused_with_a_clear_message(
+    merchant, stripe_standin, devstore, drain
+):
+    """One order, two suppliers' parts: paying both at once, or Pay now in bulk with no
+    supplier filter, is refused by name; nothing is paid."""
+    paying_supplier(merchant.domain, stripe_standin)
+    shop = shop_row(merchant.domain)
+    lamps = Supplier(shop_id=shop.id, name="Lamp Works", channel="portal", currency="EUR")
+    db.session.add(lamps)
+    db.session.flush()
+    db.session.add(
+        VariantMapping(
+            shop_id=shop.id, sku="BRS-LAMP", supplier_id=lamps.id, cost=D("30"), cost_currency="EUR"
+        )
+    )
+    db.session.commit()
+    stock_at_relay(devstore, merchant.domain, skus=(SKU, "BRS-LAMP"))
+    placed = devstore.control.post(
+        f"/_devstore/shops/{merchant.domain}/orders",
+        json={"line_items": [{"sku": SKU, "quantity": 1}, {"sku": "BRS-LAMP", "quantity": 1}]},
+    ).json()
+    order_id = supplier_order_of(merchant.domain, placed, drain).order_id
+    db.session.expire_all()
+    parts = db.session.get(Order, order_id).supplier_orders
+    assert len(parts) == 2
+    mixed = _pay(merchant, [p.id for p in parts], "card")
+    assert mixed.status_code == 422 and "Pay one supplier at a time" in mixed.text
+    bulk = merchant.post("/orders/bulk", {"action": "pay_now", "order": [parts[0].order_id]})
+    assert "HX-Location" not in bulk.headers and "one supplier at a time" in bulk.text
+    assert db.session.scalar(select(func.count(SupplierPayment.id))) == 0
