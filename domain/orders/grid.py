@@ -95,6 +95,11 @@ class Dashboard:
         """Supplier orders Relay pays whose supplier is not paid (payment_badges)."""
         return self._counts["supplier_not_paid"]
 
+    @property
+    def payment_failed_count(self) -> int:
+        """Parts whose automatic payment failed and are still not paid (told on the strip)."""
+        return self._counts.get("payment_failed", 0)
+
     @cached_property
     def late_count(self) -> int:
         return db.session.scalar(

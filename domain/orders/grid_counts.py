@@ -34,11 +34,13 @@ _PENDING = "relay_grid_counts_changed"
 # Deleting orders deletes their supplier orders (ON DELETE CASCADE).
 _BULK_TABLES = {Order.__table__, SupplierOrder.__table__}
 _NOT_PAID = "*supplier_not_paid"  # never a status key
+_FAILED = "*payment_failed"
 
 
 def count_all(shop_id: int) -> dict:
-    """{"statuses": {status: n}, "supplier_not_paid": n}, in one statement (the strip costs no
-    more queries than before); each half is counted on an index of its own."""
+    """{"statuses": {status: n}, "supplier_not_paid": n, "payment_failed": n}, in one
+    statement (the strip costs no more queries than before); each part on an index of its own
+    (the unpaid partial index for the last two)."""
     statuses = (
         select(SupplierOrder.status.label("key"), func.count().label("n"))
         .where(SupplierOrder.shop_id == shop_id)
@@ -47,8 +49,18 @@ def count_all(shop_id: int) -> dict:
     not_paid = select(literal(_NOT_PAID).label("key"), func.count().label("n")).where(
         SupplierOrder.shop_id == shop_id, *supplier_not_paid_conditions(shop_id)
     )
-    rows = dict(db.session.execute(union_all(statuses, not_paid)).all())
-    return {"supplier_not_paid": rows.pop(_NOT_PAID, 0), "statuses": rows}
+    # Automatic payments that failed: the merchant is told on the strip (Pay now fixes them).
+    failed = select(literal(_FAILED).label("key"), func.count().label("n")).where(
+        SupplierOrder.shop_id == shop_id,
+        SupplierOrder.supplier_paid_at.is_(None),
+        SupplierOrder.payment_failure.is_not(None),
+    )
+    rows = dict(db.session.execute(union_all(statuses, not_paid, failed)).all())
+    return {
+        "supplier_not_paid": rows.pop(_NOT_PAID, 0),
+        "payment_failed": rows.pop(_FAILED, 0),
+        "statuses": rows,
+    }
 
 
 def _namespace() -> str:
@@ -68,8 +80,8 @@ def counts(shop_id: int) -> dict:
         connection = redis_connection()
         space = _namespace()
         epoch, version = connection.mget(f"{space}:epoch", f"{space}:v:{shop_id}")
-        # "c2": the figures' shape (statuses and not-paid), not read by an older release.
-        key = f"{space}:counts:c2:{shop_id}:{int(epoch or 0)}:{int(version or 0)}"
+        # "c3": the figures' shape (statuses, not paid, failed), not read by an older release.
+        key = f"{space}:counts:c3:{shop_id}:{int(epoch or 0)}:{int(version or 0)}"
         cached = connection.get(key)
     except redis.RedisError as exc:
         log.warning("dashboard counts not cached: %s", exc)

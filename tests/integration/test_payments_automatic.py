@@ -70,8 +70,11 @@ def test_a_declined_automatic_payment_is_not_sent_and_says_why(
     assert so.status == "scheduled" and so.supplier_paid_at is None and so.payment_failure
     drain()  # the forward job again: a failed automatic payment is not charged again
     assert db.session.scalar(select(func.count(SupplierPayment.id))) == 1
-    drawer = Merchant(relay_server.url, retailer, id_token).get(f"/orders/{so.order_id}")
+    merchant = Merchant(relay_server.url, retailer, id_token)
+    drawer = merchant.get(f"/orders/{so.order_id}")
     assert "data-pay-now" in drawer.text, "Pay now is offered where the payment failed"
+    strip = merchant.get("/orders").text
+    assert "data-payment-failed" in strip and "1 automatic payment failed" in strip
 
 
 def test_a_bank_asking_for_3ds_fails_the_automatic_payment_with_that_reason(
