@@ -9,7 +9,7 @@ from domain.errors import DomainError
 from domain.models.orders import Supplier
 from domain.models.payments import SupplierPayment, SupplierPaymentItem
 from domain.models.shop import Shop
-from domain.payments import rates, terms
+from domain.payments import providers, rates, terms
 from extensions import db
 
 
@@ -32,6 +32,9 @@ def new_payment(
 ) -> SupplierPayment:
     shop_currency = shop.currency or quote.currency
     rate, _problem = locked_rate(quote.currency, shop_currency)
+    # What can be charged: Stripe takes three-decimal currencies (KWD) in steps of 0.010, so a
+    # card payment is the quote rounded to that step (the receipt shows the rounding).
+    amount = providers.chargeable(quote.total, quote.currency) if method == "card" else quote.total
     payment = SupplierPayment(
         shop_id=shop.id,
         supplier_id=supplier.id,
@@ -45,9 +48,9 @@ def new_payment(
         goods=quote.goods,
         shipping=quote.shipping,
         vat=quote.vat,
-        amount=quote.total,
+        amount=amount,
         shop_currency=shop_currency,
-        shop_amount=rates.convert(quote.total, rate) if rate else None,
+        shop_amount=rates.convert(amount, rate) if rate else None,
         rate=rate.rate if rate else None,
         rate_date=rate.rate_date if rate else None,
         rate_source=rate.source if rate else None,

@@ -131,6 +131,11 @@ def minor(amount: Decimal, currency: str) -> int:
     return stripe_api.to_minor(amount, currency)
 
 
+def chargeable(amount: Decimal, currency: str) -> Decimal:
+    """`amount` as a card can be charged it (KWD 1.235 -> 1.240: Stripe's step is 0.010)."""
+    return stripe_api.from_minor(minor(amount, currency), currency)
+
+
 def begin_card(payment: SupplierPayment) -> Outcome:
     """A card payment the merchant confirms in the checkout page (Stripe Elements)."""
     try:

@@ -82,20 +82,21 @@ def payment_of(supplier_order_id: int) -> SupplierPayment | None:
     ).first()
 
 
+def intent_of(payment: SupplierPayment):
+    return stripe_api.retrieve_intent(payment.provider_account, payment.provider_reference)
+
+
 def confirm_card(stripe_standin, payment: SupplierPayment, number: str) -> dict:
     """What Stripe.js's confirmCardPayment sends from the payment page for this card."""
-    intent = type("Intent", (), {"id": payment.provider_reference, "client_secret": None})()
-    intent.client_secret = _client_secret(payment)
-    return stripe_flows.shim_confirm(
-        stripe_standin, intent, payment.provider_account, number
-    ).json()
+    intent = intent_of(payment)
+    answer = stripe_flows.shim_confirm(stripe_standin, intent, payment.provider_account, number)
+    return answer.json()
 
 
-def _client_secret(payment: SupplierPayment) -> str:
-
-    return stripe_api.retrieve_intent(
-        payment.provider_account, payment.provider_reference
-    ).client_secret
+def authenticate(stripe_standin, payment: SupplierPayment, success: bool = True) -> None:
+    """The 3-D Secure dialog of Stripe.js: "Complete authentication" (or "Fail")."""
+    intent = intent_of(payment)
+    stripe_flows.shim_authenticate(stripe_standin, intent, payment.provider_account, success)
 
 
 def approve_at_paypal(url: str, buyer: str = "buyer@buyer.example", action: str = "pay") -> str:

@@ -20,7 +20,10 @@ from tests.integration import stripe_flows
 from tests.integration.merchant_pages import Merchant
 from tests.integration.payment_flows import (
     approve_at_paypal,
+    authenticate,
     confirm_card,
+    intent_of,
+    mapping_cost,
     paying_supplier,
     payment_of,
     requested_order,
@@ -112,10 +115,7 @@ def test_a_three_d_secure_card_pays_once_authenticated(merchant, stripe_standin,
     assert first["status"] == "requires_action"
     merchant.post(f"/payments/{payment.id}/confirmed", htmx=False)
     assert payment_of(so.id).status == "requires_action" and refreshed(so).supplier_paid_at is None
-    intent = type(
-        "I", (), {"id": payment.provider_reference, "client_secret": first["client_secret"]}
-    )
-    stripe_flows.shim_authenticate(stripe_standin, intent, payment.provider_account, True)
+    authenticate(stripe_standin, payment)
     merchant.post(f"/payments/{payment.id}/confirmed", htmx=False)
     assert payment_of(so.id).status == "succeeded"
     drain()
@@ -277,3 +277,36 @@ def test_a_selection_of_several_suppliers_is_refused_with_a_clear_message(
     bulk = merchant.post("/orders/bulk", {"action": "pay_now", "order": [parts[0].order_id]})
     assert "HX-Location" not in bulk.headers and "one supplier at a time" in bulk.text
     assert db.session.scalar(select(func.count(SupplierPayment.id))) == 0
+
+
+@pytest.mark.parametrize(
+    ("currency", "cost", "vat", "total", "minor"),
+    [
+        # 2 x 1000 yen + shipping 4 + 1 (the test rate, in yen): no decimals at all.
+        ("JPY", "1000", None, D("2005"), 2005),
+        # 2 x 1.235 + 5.000 = 7.470, VAT 10 % = 0.747: 8.217 dinars, charged 8.220 (Stripe
+        # takes three-decimal currencies in steps of 0.010); the receipt shows the rounding.
+        ("KWD", "1.235", "10", D("8.220"), 8220),
+    ],
+)
+def test_zero_and_three_decimal_currencies_are_charged_to_the_unit(
+    merchant, stripe_standin, devstore, drain, currency, cost, vat, total, minor
+):
+    supplier = paying_supplier(merchant.domain, stripe_standin, paypal=False, vat=vat)
+    supplier.currency = currency
+    db.session.commit()
+    mapping_cost(merchant.domain, cost, currency)
+    so = requested_order(devstore, merchant.domain, drain)
+    page = merchant.get("/payments/checkout", so=so.id)
+    assert page.status_code == 200
+    if currency == "KWD":
+        assert "data-rate-problem" in page.text, "the ECB publishes no KWD: no guessed rate"
+    _pay(merchant, [so.id], "card")
+    payment = payment_of(so.id)
+    assert payment.amount == total and payment.currency == currency
+    assert intent_of(payment).amount_minor == minor
+    confirm_card(stripe_standin, payment, stripe_flows.VISA)
+    merchant.post(f"/payments/{payment.id}/confirmed", htmx=False)
+    receipt = merchant.get(f"/payments/{payment.id}")
+    assert payment_of(so.id).status == "succeeded"
+    assert ("data-rounding" in receipt.text) == (currency == "KWD")
