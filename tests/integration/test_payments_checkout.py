@@ -310,3 +310,33 @@ def test_zero_and_three_decimal_currencies_are_charged_to_the_unit(
     receipt = merchant.get(f"/payments/{payment.id}")
     assert payment_of(so.id).status == "succeeded"
     assert ("data-rounding" in receipt.text) == (currency == "KWD")
+
+
+def test_a_cancelled_order_cannot_be_paid(merchant, stripe_standin, devstore, drain):
+    paying_supplier(merchant.domain, stripe_standin)
+    so = requested_order(devstore, merchant.domain, drain)
+    cancelled = merchant.post(
+        f"/orders/supplier-orders/{so.id}/cancellation/request",
+        {"note": "Customer changed their mind", "scope": "supplier"},
+    )
+    assert cancelled.status_code == 200 and refreshed(so).status == "cancelled"
+    answer = _pay(merchant, [so.id], "card")
+    assert answer.status_code == 409 and "cannot be paid" in answer.text
+    assert db.session.scalar(select(func.count(SupplierPayment.id))) == 0
+
+
+def test_paypal_down_during_checkout_is_a_clear_503_and_nothing_is_paid(
+    merchant, stripe_standin, devstore, drain, app
+):
+    paying_supplier(merchant.domain, stripe_standin, card=False)
+    so = requested_order(devstore, merchant.domain, drain)
+    base = app.config["PAYPAL_API_BASE"]
+    app.config["PAYPAL_API_BASE"] = "http://127.0.0.1:9"  # nothing listens there
+    try:
+        answer = _pay(merchant, [so.id], "paypal")
+    finally:
+        app.config["PAYPAL_API_BASE"] = base
+    assert answer.status_code == 503 and "could not be reached" in answer.text
+    assert refreshed(so).supplier_paid_at is None
+    retried = _pay(merchant, [so.id], "paypal")
+    assert retried.status_code == 200 and "data-paypal-approve" in retried.text
