@@ -82,7 +82,11 @@ def _type_card(frame, number: str) -> None:
 
 def _pay_now_to_card_page(browser, devstore, domain, so, locale, shots: bool):
     page, frame = _open(browser, devstore, domain, locale)
-    frame.locator(f"#order-row-{so.order_id} [data-pay-now]").click()
+    pay_now = frame.locator(f"#order-row-{so.order_id} [data-pay-now]")
+    pay_now.wait_for(timeout=15000)
+    if shots:
+        _shot(page, f"grid-pay-now-{locale}")
+    pay_now.click()
     frame.locator("#checkout-form").wait_for(timeout=15000)
     checkout = frame.locator("#checkout")
     assert _eur("15", locale) in checkout.inner_text(), "2 × 7.50 at cost"
@@ -124,6 +128,7 @@ def test_pay_now_by_card_from_the_grid_to_the_receipt(
     badge = frame.locator(f"#order-row-{so.order_id} [data-supplier-payment]")
     badge.wait_for(timeout=15000)
     assert badge.inner_text() == WORDS[locale]["paid"]
+    _shot(page, f"grid-paid-{locale}")
 
 
 @pytest.mark.parametrize("locale", ["en", "fr", "hu"])
@@ -137,7 +142,9 @@ def test_a_three_d_secure_card_pays_once_authentication_is_completed(
     page, frame = _pay_now_to_card_page(browser, devstore, retailer, so, locale, shots=False)
     _type_card(frame, stripe_flows.THREE_DS_ALWAYS)
     frame.locator("#card-pay").click()
-    frame.locator("text=Complete authentication").click(timeout=15000)
+    frame.locator("text=Complete authentication").wait_for(timeout=15000)
+    _shot(page, f"3ds-{locale}")
+    frame.locator("text=Complete authentication").click()
     frame.locator("[data-paid]").wait_for(timeout=15000)
     assert payment_of(so.id).status == "succeeded"
 
