@@ -88,7 +88,9 @@ def _why_not(supplier, saved, priced) -> str | None:
             supplier=supplier.name,
         )
     if saved is None:
-        return _("Automatic payment needs a saved card or PayPal account (Settings → Payments).")
+        return _(
+            "Automatic payment needs a saved card or PayPal account (Settings → Automatic payment)."
+        )
     if priced.payable:
         return None
     problems = [part.problem for part in priced.unpayable if part.problem]

@@ -77,7 +77,9 @@ def receipt(payment: SupplierPayment) -> Receipt:
         )
         for item in payment.items
     ]
-    method = (payment.card_label or "Card") if payment.method == "card" else "PayPal"
+    # N_: the template translates "Card" at render; a card's own label ("Visa •••• 4242") and
+    # the brand PayPal pass through _() unchanged.
+    method = (payment.card_label or N_("Card")) if payment.method == "card" else "PayPal"
     return Receipt(
         number=payment.receipt_number,
         orders=orders,

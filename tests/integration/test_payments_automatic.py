@@ -29,8 +29,8 @@ def retailer(ctx, installed_shop, devstore, relay_server, paypal_webhooks):
 
 
 def saved_card(domain, stripe_standin, number=stripe_flows.VISA) -> SavedPaymentMethod:
-    """The merchant saved this card on the Settings → Payments page (SetupIntent confirmed by
-    Stripe.js's confirmCardSetup)."""
+    """The merchant saved this card on the Settings → Automatic payment page (SetupIntent
+    confirmed by Stripe.js's confirmCardSetup)."""
     customer, setup = stripe_flows.save_card(stripe_standin, number)
     saved = SavedPaymentMethod(
         shop_id=shop_row(domain).id,
