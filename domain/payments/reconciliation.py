@@ -33,6 +33,7 @@ class Line:
     provider_paid: Decimal = ZERO
     relay_taken_back: Decimal = ZERO
     provider_refunded: Decimal = ZERO
+    payment_id: int | None = None
 
     @property
     def matches(self) -> bool:
@@ -105,6 +106,7 @@ def _relay_line(payment: SupplierPayment) -> Line:
         currency=payment.currency,
         relay_paid=payment.amount,
         relay_taken_back=sum(taken, ZERO),
+        payment_id=payment.id,
     )
 
 
