@@ -92,7 +92,8 @@ def checkout_vs_grid(rig: PayRig, domain: str, supplier_id: int, ids: list[int],
             query_string=checkout,
             headers={"Authorization": f"Bearer {id_token(domain)}"},
         ).text
-        times["orders_shown"] = sum(1 for i in ids if f"so={i}" in shown or f'"{i}"' in shown)
+        times["orders_shown"] = sum(1 for i in ids if f'id="checkout-order-{i}"' in shown)
+        times["unpayable"] = shown.count('class="unpayable"')
     return times
 
 
@@ -353,7 +354,8 @@ def report_checkout(times: dict, orders: int) -> None:
     g50, g95 = p50_p95(times["grid"])
     verdict = "met" if c95 < 100 else "NOT met"
     print(
-        f"\n1. checkout page for {orders} orders of one supplier ({times['orders_shown']} listed),"
+        f"\n1. checkout page for {orders} orders of one supplier ({times['orders_shown']} listed,"
+        f" {times['unpayable']} unpayable),"
     )
     print(
         f"   server time over {len(times['checkout'])} requests each, interleaved, in ms (p50 p95)"

@@ -3,6 +3,7 @@ timed): shops, portal suppliers paid through Stripe, saved cards, orders synced 
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -72,6 +73,7 @@ class PayRig(Rig):
     def start(self) -> PayRig:
         from standins.ecb import create_app as ecb_app
 
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per ECB request
         self.ecb = make_server("127.0.0.1", PORTS["ecb"], ecb_app(), threaded=True)
         threading.Thread(target=self.ecb.serve_forever, daemon=True).start()
         self._spawn("stripe", ["-m", "standins.stripe", "serve", "--port", str(PORTS["stripe"])])
