@@ -94,7 +94,30 @@ def checkout_vs_grid(rig: PayRig, domain: str, supplier_id: int, ids: list[int],
         ).text
         times["orders_shown"] = sum(1 for i in ids if f'id="checkout-order-{i}"' in shown)
         times["unpayable"] = shown.count('class="unpayable"')
+        times["queries"] = queries_by_size(client, domain, ids)
     return times
+
+
+def queries_by_size(client, domain: str, ids: list[int]) -> str:
+    """Statements one checkout request sends for 1, 10 and all the orders: flat, or N+1."""
+    from sqlalchemy import event
+
+    from extensions import db
+
+    sent = []
+    counted = lambda *args: sent.append(1)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", counted)
+    counts = []
+    try:
+        for size in sorted({1, min(10, len(ids)), len(ids)}):
+            sent.clear()
+            query = MultiDict([("so", str(i)) for i in ids[:size]])
+            headers = {"Authorization": f"Bearer {id_token(domain)}"}
+            client.get("/payments/checkout", query_string=query, headers=headers)
+            counts.append(f"{size} orders: {len(sent)}")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counted)
+    return ", ".join(counts)
 
 
 # -- 2. pay -> forwarded, and request -> forwarded without a payment --------------------------
@@ -232,7 +255,9 @@ def saturate(rig: PayRig, paying: list[int], declining: list[int], kill_at: floa
     except SystemExit as exc:
         print(f"NOT SETTLED: {exc}")
         finished = False
-    return {"clicked": clicked, "enqueued": enqueued, "killed": killed, "finished": finished}
+    idle = time.time() - clicked
+    return {"clicked": clicked, "enqueued": enqueued, "killed": killed, "finished": finished,
+            "idle": idle}  # fmt: skip
 
 
 def invariants(rig: PayRig, domains: list[str], accounts: list[str], ids: list[int]) -> dict:
@@ -366,6 +391,7 @@ def report_checkout(times: dict, orders: int) -> None:
     )
     print(f"   baseline: grid htmx GET /orders         {g50:6.1f} {g95:6.1f}")
     print(f"   ratio checkout / grid htmx, p95: {c95 / g95:.2f}x (p50 {c50 / g50:.2f}x)")
+    print(f"   queries per checkout request: {times['queries']}")
 
 
 def report_forwarding(paid: list, plain: list[float]) -> None:
@@ -409,6 +435,7 @@ def report_automatic(n: int, declines: int, run: dict, checked: dict, took: floa
         f"   all decided in {took:.1f} s: {n / took:.1f} payments/s"
         " (click -> last payment recorded or order sent)"
     )
+    print(f"   queues idle (every webhook and echo processed) {run['idle']:.0f} s after the click")
     print(
         f"   in this run: {checked['run_paid']} paid and sent ({checked['run_sent']} sent),"
         f" {checked['run_failed']} 'Payment failed' and not sent"
