@@ -169,6 +169,24 @@ def cancel(loop: Loop, who: str, by: str) -> str:
     return f"cancelled by {by} ({'after' if forwarded else 'before'} forwarding)"
 
 
+def cancel_in_admin(loop: Loop, who: str) -> str:
+    """The merchant cancels the whole order in the Shopify admin, refunding and restocking:
+    Relay hears it by webhook and cancels both parts (Shopify refuses once a part shipped)."""
+    order = loop.order()
+    number = int(order.shopify_gid.rsplit("/", 1)[1])
+    answer = loop.devstore.control.post(
+        f"/_devstore/shops/{loop.domain}/orders/{number}/cancel",
+        json={"reason": "CUSTOMER", "refund": True, "restock": True},
+    )
+    if answer.status_code >= 400:
+        return f"skipped: Shopify refused ({answer.status_code})"
+    wait_for(lambda: loop.settle() or loop.order().cancelled_at is not None, timeout=15)
+    loop.settle()
+    return "order cancelled in the admin: " + ", ".join(
+        f"{w} {loop.part(w).status}" for w in loop.parts
+    )
+
+
 def ship_one(loop: Loop, who: str) -> str:
     part = loop.part(who)
     try:
@@ -291,6 +309,7 @@ STEPS = {
     "pay": pay,
     "cancel_merchant": lambda loop, who: cancel(loop, who, "merchant"),
     "cancel_supplier": lambda loop, who: cancel(loop, who, "supplier"),
+    "cancel_admin": cancel_in_admin,
     "ship": ship_one,
     "refund_relay": refund_in_relay,
     "refund_admin": refund_in_admin,
