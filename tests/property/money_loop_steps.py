@@ -123,6 +123,22 @@ def pay(loop: Loop, who: str) -> str:
     return f"paid ({method})"
 
 
+def pay_while_cancelled(loop: Loop, who: str) -> str:
+    """The card checkout is open when the merchant cancels the unsent part at once; the tab
+    still confirms the card: the money moved, so the supplier owes it back."""
+    part = loop.part(who)
+    if part.supplier_paid_at is not None or part.status not in ("scheduled", "ready"):
+        return "skipped: not an unpaid, unsent part"
+    payment_id = checkout.start(loop.shop, [part.id], "card", {})
+    checkout.begin(loop.shop, payment_id, **BACK)
+    ask(part, scope="supplier", refund=True, restock=True)
+    loop.settle()
+    confirm_card(loop.stripe_standin, checkout.payment_of(loop.shop, payment_id), stripe_flows.VISA)
+    assert checkout.finish(loop.shop, payment_id).status == "succeeded"
+    loop.settle()
+    return f"cancelled, then paid by the open checkout ({loop.part(who).status})"
+
+
 def _card(loop: Loop, part: SupplierOrder, numbers: list[str]) -> None:
     payment_id = checkout.start(loop.shop, [part.id], "card", {})
     checkout.begin(loop.shop, payment_id, **BACK)
@@ -307,6 +323,7 @@ def _far_future():
 
 STEPS = {
     "pay": pay,
+    "pay_while_cancelled": pay_while_cancelled,
     "cancel_merchant": lambda loop, who: cancel(loop, who, "merchant"),
     "cancel_supplier": lambda loop, who: cancel(loop, who, "supplier"),
     "cancel_admin": cancel_in_admin,
