@@ -204,13 +204,11 @@ def cancel_in_admin(loop: Loop, who: str) -> str:
 
 
 def ship_one(loop: Loop, who: str) -> str:
+    line = _line(loop, who)
     part = loop.part(who)
     try:
         if part.status == "requested":
             shipments.supplier_accepts(part)
-        line = part.order.line_items[
-            [li.supplier_id for li in part.order.line_items].index(part.supplier_id)
-        ]
         shipments.record_shipment(
             part, shipments.Tracking("tracked", "1Z1", "UPS"), quantities={line.id: 1}
         )
