@@ -11,6 +11,7 @@ from sqlalchemy import select
 from domain.clock import utcnow
 from domain.models.orders import SupplierOrder
 from domain.models.payments import SupplierPayment, SupplierPaymentItem
+from domain.money import cancelled_parts
 from domain.money.amounts import format_money
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
@@ -83,6 +84,9 @@ def _succeeded(payment: SupplierPayment) -> list[SupplierOrder]:
             how=how,
             receipt=payment.receipt_number,
         )
+        # Cancelled while its checkout was still open: the money moved all the same, so
+        # the supplier owes it back, as for a part cancelled after it was paid.
+        cancelled_parts.record_cancellation(supplier_order)
         released.append(supplier_order)
     return released
 
