@@ -28,6 +28,7 @@ OVERFLOWS = """() => {
     '.split-card, .drawer-panel, .bulk-bar, .filters, .actions, .pagination';
   for (const el of document.querySelectorAll(selector)) {
     if (!el.getClientRects().length || getComputedStyle(el).display === 'inline') continue;
+    if (el.matches('input[readonly]')) continue;  // a link to copy scrolls inside its box
     if (el.scrollWidth > el.clientWidth + 1) {
       const text = el.textContent.trim().slice(0, 60);
       found.push(`${el.tagName.toLowerCase()}.${el.className}: ${text}`);
