@@ -27,6 +27,13 @@ bp = Blueprint("payments", __name__, url_prefix="/payments")
 MAX_ORDERS = checkout.MAX_ORDERS
 
 
+@bp.errorhandler(DomainError)
+def refusal(exc: DomainError):
+    """What the domain refused (no such payment, a payment over, Stripe unreachable): said on
+    the payments' own page, with the refusal's status."""
+    return refused(render("payments/refused.html", message=exc.message), exc)
+
+
 @bp.app_context_processor
 def payment_helpers() -> dict:
     return {"status_labels": receipts.STATUS_LABELS}
@@ -49,10 +56,7 @@ def _shipping_choices(values) -> dict[int, int]:
 
 def _checkout(values, *, error: str | None = None, status: int = 200):
     ids = _ids(values.getlist("so"))
-    try:
-        page = checkout.checkout_page(g.shop, ids, _shipping_choices(values))
-    except DomainError as exc:
-        return refused(render("payments/refused.html", message=exc.message), exc)
+    page = checkout.checkout_page(g.shop, ids, _shipping_choices(values))
     body = render(
         "payments/checkout.html", "payments/_checkout.html", page=page, ids=ids, error=error
     )
@@ -89,10 +93,7 @@ def start():
 @bp.get("/<int:payment_id>")
 @shop_required
 def show(payment_id: int):
-    try:
-        payment = checkout.payment_of(g.shop, payment_id)
-    except DomainError as exc:
-        return refused(render("payments/refused.html", message=exc.message), exc)
+    payment = checkout.payment_of(g.shop, payment_id)
     client_secret = None
     if payment.status in ("open", "requires_action") and payment.method == "card":
         client_secret = checkout.begin(
@@ -112,20 +113,14 @@ def show(payment_id: int):
 @shop_required
 def confirmed(payment_id: int):
     """The card page's script is done (paid, or 3-D Secure answered): Stripe's word, read now."""
-    try:
-        checkout.finish(g.shop, payment_id)
-    except DomainError as exc:
-        return refused(render("payments/refused.html", message=exc.message), exc)
+    checkout.finish(g.shop, payment_id)
     return redirect_after_post(url_for("payments.show", payment_id=payment_id), embedded_params())
 
 
 @bp.get("/<int:payment_id>/receipt")
 @shop_required
 def receipt(payment_id: int):
-    try:
-        payment = checkout.payment_of(g.shop, payment_id)
-    except DomainError as exc:
-        return refused(render("payments/refused.html", message=exc.message), exc)
+    payment = checkout.payment_of(g.shop, payment_id)
     return render("payments/receipt.html", payment=payment, view=receipts.receipt(payment))
 
 
@@ -140,10 +135,7 @@ def paypal_return():
     token = request.args.get("token", "")
     if not token or len(token) > 64:
         abort(400)
-    try:
-        payment = checkout.paypal_approved(token)
-    except DomainError as exc:
-        return refused(render("payments/refused.html", message=exc.message), exc)
+    payment = checkout.paypal_approved(token)
     return redirect(receipts.admin_url(payment))
 
 
@@ -152,18 +144,12 @@ def paypal_cancel():
     token = request.args.get("token", "")
     if not token or len(token) > 64:
         abort(400)
-    try:
-        payment = checkout.paypal_abandoned(token)
-    except DomainError as exc:
-        return refused(render("payments/refused.html", message=exc.message), exc)
+    payment = checkout.paypal_abandoned(token)
     return redirect(receipts.admin_url(payment, cancelled=True))
 
 
 @bp.get("/suppliers/<int:supplier_id>/reconciliation")
 @shop_required
 def reconciliation(supplier_id: int):
-    try:
-        result = reconcile.reconcile(g.shop, supplier_id)
-    except DomainError as exc:
-        return refused(render("payments/refused.html", message=exc.message), exc)
+    result = reconcile.reconcile(g.shop, supplier_id)
     return render("payments/reconciliation.html", result=result)

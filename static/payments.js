@@ -1,7 +1,9 @@
-/* The card payment page: Stripe's own card field (Stripe.js, in the supplier's connected
- * account), so card data never touches Relay. confirmCardPayment handles 3-D Secure in
- * Stripe's own dialog; whatever the outcome, Relay then reads the payment's state from Stripe
- * (the #card-confirmed form), so the page never decides what was paid.
+/* Card pages: Stripe's own card field (Stripe.js), so card data never touches Relay.
+ * - Paying (#card-payment): confirmCardPayment in the supplier's connected account; 3-D Secure
+ *   runs in Stripe's own dialog. Whatever the outcome, Relay then reads the payment's state
+ *   from Stripe (the #card-confirmed form), so the page never decides what was paid.
+ * - Saving a card for automatic payment (#card-setup): confirmCardSetup on Relay's platform
+ *   account (a SetupIntent), then #card-saved asks Relay to read it back.
  * The PayPal hand-off page: PayPal's approval runs top-level, out of the admin's frame. */
 (function () {
   const paypal = document.querySelector('[data-paypal-approve]');
@@ -9,43 +11,18 @@
     window.open(paypal.href, '_top');
     return;
   }
-  const section = document.getElementById('card-payment');
-  if (!section || typeof window.Stripe !== 'function') return;
-  const stripe = window.Stripe(section.dataset.publishableKey, {stripeAccount: section.dataset.account});
-  const card = stripe.elements().create('card');
-  card.mount('#card-element');
-  const button = document.getElementById('card-pay');
-  const errors = document.getElementById('card-errors');
-  const done = document.getElementById('card-confirmed');
-  button.addEventListener('click', function () {
-    button.disabled = true;
-    errors.textContent = '';
-    stripe.confirmCardPayment(section.dataset.clientSecret, {payment_method: {card: card}})
-      .then(function (result) {
-        if (result.error) {
-          errors.textContent = result.error.message || '';
-          button.disabled = false;
-          return;
-        }
-        done.requestSubmit ? done.requestSubmit() : done.submit();
-      });
-  });
-})();
+  if (typeof window.Stripe !== 'function') return;
 
-/* Saving a card for automatic payment: a SetupIntent on Relay's platform account. */
-(function () {
-  const section = document.getElementById('card-setup');
-  if (!section || typeof window.Stripe !== 'function') return;
-  const stripe = window.Stripe(section.dataset.publishableKey);
-  const card = stripe.elements().create('card');
-  card.mount('#card-element');
-  const button = document.getElementById('card-save');
-  const errors = document.getElementById('card-errors');
-  const done = document.getElementById('card-saved');
-  button.addEventListener('click', function () {
-    button.disabled = true;
-    stripe.confirmCardSetup(section.dataset.clientSecret, {payment_method: {card: card}})
-      .then(function (result) {
+  function cardForm(section, stripe, confirm, buttonId, doneId) {
+    const card = stripe.elements().create('card');
+    card.mount('#card-element');
+    const button = document.getElementById(buttonId);
+    const errors = document.getElementById('card-errors');
+    const done = document.getElementById(doneId);
+    button.addEventListener('click', function () {
+      button.disabled = true;
+      errors.textContent = '';
+      confirm(section.dataset.clientSecret, {payment_method: {card: card}}).then(function (result) {
         if (result.error) {
           errors.textContent = result.error.message || '';
           button.disabled = false;
@@ -53,5 +30,17 @@
         }
         done.requestSubmit ? done.requestSubmit() : done.submit();
       });
-  });
+    });
+  }
+
+  const paying = document.getElementById('card-payment');
+  if (paying) {
+    const stripe = window.Stripe(paying.dataset.publishableKey, {stripeAccount: paying.dataset.account});
+    cardForm(paying, stripe, stripe.confirmCardPayment.bind(stripe), 'card-pay', 'card-confirmed');
+  }
+  const saving = document.getElementById('card-setup');
+  if (saving) {
+    const stripe = window.Stripe(saving.dataset.publishableKey);
+    cardForm(saving, stripe, stripe.confirmCardSetup.bind(stripe), 'card-save', 'card-saved');
+  }
 })();

@@ -103,10 +103,8 @@ def _forward(supplier_order_id: int, *, charge_first: bool) -> str:
         return _held_in_store(supplier_order)
     # With deliveries scheduled, only what is due now goes (the rest when Shopify opens it).
     due = schedules.due_quantities(supplier_order, open_in_store) if later else None
-    if gate.must_pay_first(supplier_order):
-        # Not sent unpaid; Pay now (or the automatic charge) sends it once paid.
-        automatic_now = charge_first and supplier_order.supplier.pays_automatically
-        return PAY_FIRST if automatic_now else WAITING_FOR_PAYMENT
+    if unpaid := _unpaid(supplier_order, charge_first):
+        return unpaid
     try:
         channels.require_address(order)
         supplier_order.fulfillment_order_gid = _submit(client, shop, lines, open_in_store)
@@ -122,6 +120,14 @@ def _forward(supplier_order_id: int, *, charge_first: bool) -> str:
         )
     _record_forwarded(shop, supplier_order)
     return "forwarded"
+
+
+def _unpaid(supplier_order: SupplierOrder, charge_first: bool) -> str | None:
+    """Not sent unpaid: Pay now (or the automatic charge, first) sends it once paid."""
+    if not gate.must_pay_first(supplier_order):
+        return None
+    automatic_now = charge_first and supplier_order.supplier.pays_automatically
+    return PAY_FIRST if automatic_now else WAITING_FOR_PAYMENT
 
 
 def _holding_at_relays_location(shop: Shop, supplier_order: SupplierOrder, in_store) -> list:
