@@ -65,8 +65,19 @@ def _payment(provider: str, reference: str | None) -> SupplierPayment | None:
     ).first()
 
 
+def _stripe_relevant(kind: str) -> bool:
+    return (
+        kind in STRIPE_PAYMENT_EVENTS
+        or kind == "account.updated"
+        or kind.startswith(("charge.refund", "refund."))
+    )
+
+
 def stripe_event(event) -> str:
-    """A verified Stripe event: what Relay did with it."""
+    """A verified Stripe event: what Relay did with it. Events Relay does not act on are
+    acknowledged and not kept (Stripe sends every event of the account)."""
+    if not _stripe_relevant(event.type):
+        return "ignored"
     with atomic():
         if not _first_time("stripe", event.id, event.type, event.object_id):
             return "duplicate"
@@ -79,7 +90,16 @@ def stripe_event(event) -> str:
         return "ignored"
 
 
+PAYPAL_RELEVANT = (
+    "CHECKOUT.ORDER.APPROVED",
+    *PAYPAL_PAYMENT_EVENTS,
+    "PAYMENT.CAPTURE.REFUNDED",
+)
+
+
 def paypal_event(event) -> str:
+    if event.event_type not in PAYPAL_RELEVANT:
+        return "ignored"
     with atomic():
         if not _first_time("paypal", event.id, event.event_type, event.resource_id):
             return "duplicate"
