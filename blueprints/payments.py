@@ -96,6 +96,9 @@ def show(payment_id: int):
     payment = checkout.payment_of(g.shop, payment_id)
     client_secret = None
     if payment.status in ("open", "requires_action") and payment.method == "card":
+        # Stripe's word first: paid meanwhile (another tab, a late webhook) shows the receipt.
+        payment = checkout.finish(g.shop, payment_id)
+    if payment.status in ("open", "requires_action") and payment.method == "card":
         client_secret = checkout.begin(
             g.shop, payment_id, return_url="", cancel_url=""
         ).client_secret

@@ -340,3 +340,18 @@ def test_paypal_down_during_checkout_is_a_clear_503_and_nothing_is_paid(
     assert refreshed(so).supplier_paid_at is None
     retried = _pay(merchant, [so.id], "paypal")
     assert retried.status_code == 200 and "data-paypal-approve" in retried.text
+
+
+def test_the_card_page_of_a_payment_paid_meanwhile_shows_the_receipt_not_the_card_field(
+    merchant, stripe_standin, devstore, drain
+):
+    """Paid in another tab (or the browser closed before coming back): opening the payment
+    again reads Stripe first, so nobody is asked for their card a second time."""
+    paying_supplier(merchant.domain, stripe_standin)
+    so = requested_order(devstore, merchant.domain, drain)
+    _pay(merchant, [so.id], "card")
+    payment = payment_of(so.id)
+    assert confirm_card(stripe_standin, payment, stripe_flows.VISA)["status"] == "succeeded"
+    page = merchant.get(f"/payments/{payment.id}")
+    assert "data-paid" in page.text and 'id="card-element"' not in page.text
+    assert payment_of(so.id).status == "succeeded"
