@@ -66,10 +66,7 @@ def _forward(supplier_order_id: int, *, charge_first: bool) -> str:
     )
     if supplier_order is None or supplier_order.status != "scheduled":
         return "skipped: not scheduled"
-    forward_at = aware(supplier_order.forward_at)
-    if forward_at and forward_at > utcnow() + timedelta(seconds=1):
-        # Rescheduled since this job was queued (a release, a new request): wait for it.
-        forward.enqueue(supplier_order.id, at=forward_at, shop_id=supplier_order.shop_id)
+    if _rescheduled(supplier_order):
         return "rescheduled"
     order = supplier_order.order
     shop = db.session.get(Shop, order.shop_id)
@@ -78,6 +75,8 @@ def _forward(supplier_order_id: int, *, charge_first: bool) -> str:
     refusal = store_changes.never_forwarded(order) or _refusal(supplier_order)
     if refusal:
         return _failed(supplier_order_id, refusal)
+    if _unpaid(supplier_order, charge_first) == WAITING_FOR_PAYMENT:
+        return WAITING_FOR_PAYMENT  # before any call to Shopify: recovery re-runs it often
     client = tokens.admin_client(shop)
     in_store = fo_gateway.fulfillment_orders_of(client, order.shopify_gid)
     # Shopify's word on who ships each line, read now: a line the store ships (another
@@ -122,11 +121,25 @@ def _forward(supplier_order_id: int, *, charge_first: bool) -> str:
     return "forwarded"
 
 
+def _rescheduled(supplier_order: SupplierOrder) -> bool:
+    """Rescheduled since this job was queued (a release, a new request): wait for it."""
+    forward_at = aware(supplier_order.forward_at)
+    if forward_at and forward_at > utcnow() + timedelta(seconds=1):
+        forward.enqueue(supplier_order.id, at=forward_at, shop_id=supplier_order.shop_id)
+        return True
+    return False
+
+
 def _unpaid(supplier_order: SupplierOrder, charge_first: bool) -> str | None:
     """Not sent unpaid: Pay now (or the automatic charge, first) sends it once paid."""
     if not gate.must_pay_first(supplier_order):
         return None
-    automatic_now = charge_first and supplier_order.supplier.pays_automatically
+    # Charged automatically once; a failed automatic payment waits for Pay now.
+    automatic_now = (
+        charge_first
+        and supplier_order.supplier.pays_automatically
+        and supplier_order.payment_failure is None
+    )
     return PAY_FIRST if automatic_now else WAITING_FOR_PAYMENT
 
 
