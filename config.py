@@ -101,6 +101,12 @@ def load_config() -> dict:
         "ECB_RATES_URL": _env(
             "ECB_RATES_URL", "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
         ),
+        # Mail (integrations/smtp.py): smtp://[user:password@]host[:port][?starttls=true] or
+        # smtps:// (implicit TLS). Unset: mail waits in the outbox, "no SMTP server configured".
+        "SMTP_URL": _env("SMTP_URL"),
+        # The address Relay sends from; the shop's name is the sender's display name.
+        "SMTP_FROM": _env("SMTP_FROM", "notifications@relay.localhost"),
+        "SMTP_TIMEOUT": float(_env("SMTP_TIMEOUT", "15") or 15),
     }
 
 

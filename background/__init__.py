@@ -12,9 +12,18 @@ The worker that runs jobs (app context, which errors retry) is `jobs/`, one laye
 """
 
 from background.after_commit import defer, try_enqueue
-from background.declare import PUSH, QUEUE_ORDER, SYNC, TRANSIENT_RETRY, BackgroundJob, background
+from background.declare import (
+    MAIL,
+    PUSH,
+    QUEUE_ORDER,
+    SYNC,
+    TRANSIENT_RETRY,
+    BackgroundJob,
+    background,
+)
 
 __all__ = [
+    "MAIL",
     "PUSH",
     "QUEUE_ORDER",
     "SYNC",

@@ -17,9 +17,9 @@ from rq.job import Job, JobStatus
 
 from background import queues
 from background.after_commit import defer
-from background.queues import PUSH, QUEUE_ORDER, SYNC
+from background.queues import MAIL, PUSH, QUEUE_ORDER, SYNC
 
-__all__ = ["PUSH", "QUEUE_ORDER", "SYNC", "TRANSIENT_RETRY", "BackgroundJob", "background"]
+__all__ = ["MAIL", "PUSH", "QUEUE_ORDER", "SYNC", "TRANSIENT_RETRY", "BackgroundJob", "background"]
 
 TRANSIENT_RETRY = Retry(max=6, interval=[2, 10, 30, 120, 600, 1800])
 FAILURE_TTL = 7 * 24 * 3600  # a failed job stays on the Jobs page for a week

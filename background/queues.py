@@ -14,8 +14,10 @@ from rq.job import Job, JobStatus
 from background.liveness import forget_executions, is_abandoned
 from extensions import redis_connection
 
-PUSH, SYNC = "push", "sync"
-QUEUE_ORDER = (PUSH, SYNC)
+PUSH, MAIL, SYNC = "push", "mail", "sync"
+# Mail has a queue of its own: a burst of new-order mails never waits behind a backfill, and
+# never holds up tracking pushes.
+QUEUE_ORDER = (PUSH, MAIL, SYNC)
 
 
 def queue(name: str, config: dict | None = None) -> Queue:

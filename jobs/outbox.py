@@ -31,6 +31,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from background import queues
 from background.after_commit import ENQUEUE_ERRORS
 from domain import sweep
 from domain.clock import aware, utcnow
@@ -41,6 +42,7 @@ from domain.models.orders import (
 )
 from domain.models.shipments import Parcel
 from domain.models.shop import Shop, WebhookReceipt
+from domain.notices import mail
 from domain.orders import sync_runs
 from domain.shop import installation
 from domain.webhooks import intake
@@ -62,10 +64,18 @@ class Enqueued:
     pushes: int = 0
     installs: int = 0
     sync_runs: int = 0
+    mails: int = 0
 
     @property
     def total(self) -> int:
-        return self.webhooks + self.forwards + self.pushes + self.installs + self.sync_runs
+        return (
+            self.webhooks
+            + self.forwards
+            + self.pushes
+            + self.installs
+            + self.sync_runs
+            + self.mails
+        )
 
 
 def enqueue_orphans() -> Enqueued:
@@ -79,6 +89,7 @@ def enqueue_orphans() -> Enqueued:
     parcels = _pending_parcels(installed)
     installs = _unfinished_installs(now, installed)
     runs = _unstarted_runs(now, installed)
+    mails = [(m.id, m.shop_id, m.attempts) for m in mail.overdue(BATCH)]
     db.session.rollback()  # read-only: no transaction held while talking to Redis
     done = Enqueued()
     for receipt_id, shop_domain in receipts:
@@ -92,6 +103,11 @@ def enqueue_orphans() -> Enqueued:
     done.pushes = _enqueue_missing(tracking_push.push_parcel, parcels)
     done.installs = _enqueue_missing(installation.post_install, [(i, i) for i in installs])
     done.sync_runs = _enqueue_missing(sync_runs.run_step, runs)
+    for mail_id, shop_id, attempts in mails:
+        job_id = f"mail-{mail_id}-late-{attempts}"  # once per attempt, however many passes
+        if queues.id_is_free(job_id):
+            mail.send_mail.enqueue(mail_id, shop_id=shop_id, job_id=job_id)
+            done.mails += 1
     return done
 
 

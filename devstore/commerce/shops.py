@@ -28,6 +28,7 @@ def ensure_shop(
     currency: str = "USD",
     plan: str = "standard",
     email: str | None = None,
+    locale: str | None = None,
 ) -> dict:
     """Create the shop with a primary location and sample products; idempotent."""
     if plan not in PLANS:
@@ -44,6 +45,7 @@ def ensure_shop(
             "id": shop_id,
             "name": name or handle.replace("-", " ").title(),
             "email": email or f"owner@{handle}.example",
+            "locale": locale or "en",  # the store's primary language (shopLocales)
             "currency": currency,
             "plan": plan,
             "primary_location_id": location_id,

@@ -16,7 +16,7 @@ from devstore.resolvers.views.fulfillment import (
     fulfillment_view,
 )
 from devstore.resolvers.views.orders import order_view
-from devstore.resolvers.views.shop import shop_view, webhook_subscription_view
+from devstore.resolvers.views.shop import shop_locales, shop_view, webhook_subscription_view
 
 # assignedFulfillmentOrders(assignmentStatus:) as (status, request status).
 _ASSIGNMENT_STATUSES = {
@@ -118,6 +118,7 @@ def _webhook_subscriptions(ctx: Context, *, topics=None, uri=None, callbackUrl=N
 def root(ctx: Context) -> dict:
     return {
         "shop": lambda info: shop_view(ctx),
+        "shopLocales": lambda info, **args: shop_locales(ctx, **args),
         "orders": lambda info, **args: order_search.orders(ctx, **args),
         "ordersCount": lambda info, **args: order_search.orders_count(ctx, **args),
         **bulk.query_fields(ctx),

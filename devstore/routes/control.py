@@ -59,6 +59,8 @@ def add_shop():
             name=body.get("name"),
             currency=body.get("currency", "USD"),
             plan=body.get("plan", "standard"),
+            email=body.get("email"),
+            locale=body.get("locale"),
         ),
         201,
     )

@@ -1,6 +1,12 @@
 """Every model module is imported here so db.metadata knows all tables."""
 
 from domain.models.cancellations import CancellationRequest  # noqa: F401
+from domain.models.notices import (  # noqa: F401
+    CustomerNote,
+    Notification,
+    OrderMessage,
+    OutboundMail,
+)
 from domain.models.order_search import FTS_TABLE  # noqa: F401  (search index DDL)
 from domain.models.orders import (  # noqa: F401
     LineItem,

@@ -73,6 +73,11 @@ class Supplier(db.Model):
     refunds_taken_back: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=sa_false()
     )
+    # Issue 16: the language of the mail Relay sends it (None: English), and whether new
+    # orders come as one daily digest instead of a mail each (sent_digest_on: the last day done).
+    language: Mapped[str | None] = mapped_column(String(8))
+    daily_digest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    digest_sent_on: Mapped[str | None] = mapped_column(String(10))
 
     @property
     def auto_order(self) -> bool:

@@ -33,6 +33,10 @@ class Shop(db.Model):
     # to more topics registers them for shops installed before it (domain/shop/subscriptions.py).
     webhook_topics: Mapped[str | None] = mapped_column(String(64))
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Issue 16: where the merchant's mail goes (the shop's contact email, read at install and
+    # editable in Settings) and the store's primary language (mail to customers and merchant).
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    locale: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     @property

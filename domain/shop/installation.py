@@ -79,6 +79,9 @@ def post_install(shop_id: int) -> None:
         client, f"{app_url}/fulfillment_service"
     )
     shop.name, shop.currency = info.name, info.currency
+    # The merchant may have set another address in Settings: only fill an empty one.
+    shop.contact_email = shop.contact_email or info.contact_email
+    shop.locale = info.locale or shop.locale
     shop.fulfillment_service_gid, shop.fulfillment_location_gid = service_gid, location_gid
     db.session.commit()
     if not sync_runs.latest_runs(shop):

@@ -37,6 +37,22 @@ def shop_view(ctx: Context) -> dict:
     }
 
 
+def shop_locales(ctx: Context, published: bool | None = None) -> list[dict]:
+    """The store's languages: devstore shops have one, their primary (`locale`, default en)."""
+    doc = ctx.store.get("shop", ctx.shop)
+    locale = doc.get("locale") or "en"
+    return [
+        {
+            "__typename": "ShopLocale",
+            "locale": locale,
+            "name": locale,
+            "primary": True,
+            "published": True,
+            "marketWebPresences": [],
+        }
+    ]
+
+
 def webhook_subscription_view(sub: dict) -> dict:
     return {
         "__typename": "WebhookSubscription",

@@ -55,12 +55,20 @@ class ShopInfo:
     name: str
     currency: str
     plan: str
+    contact_email: str | None = None  # where customers and Shopify write to the store
+    locale: str | None = None  # the store's primary language ("fr", "pt-BR")
 
 
 def shop_info(client: AdminClient) -> ShopInfo:
-    shop = client.execute("ShopInfo")["shop"]
+    data = client.execute("ShopInfo")
+    shop = data["shop"]
+    primary = [entry["locale"] for entry in data.get("shopLocales") or [] if entry.get("primary")]
     return ShopInfo(
-        name=shop["name"], currency=shop["currencyCode"], plan=shop["plan"]["publicDisplayName"]
+        name=shop["name"],
+        currency=shop["currencyCode"],
+        plan=shop["plan"]["publicDisplayName"],
+        contact_email=shop.get("contactEmail") or shop.get("email"),
+        locale=primary[0] if primary else None,
     )
 
 
