@@ -31,6 +31,11 @@ class ShopSettings:
     # Shops that capture payment at fulfillment: their orders stay AUTHORIZED until shipped, so
     # with this off they never count as paid and never go to a supplier.
     forward_authorized: bool = False
+    # Issue 16, which events the merchant is emailed about (the board shows them all anyway).
+    notify_supplier_declined: bool = True  # a supplier declined an order or a cancellation
+    notify_payment_failed: bool = True  # an automatic payment to a supplier failed
+    notify_supplier_message: bool = True  # a supplier wrote a message
+    notify_jobs_attention: bool = True  # work Relay could not finish needs the merchant
 
 
 LIMITS = {
@@ -46,6 +51,10 @@ LABELS = {
     "auto_cancel_days": N_("Cancel automatically after"),
     "payout_delay_days": N_("Pay out suppliers after"),
     "forward_authorized": N_("Forward authorized (not yet captured) orders"),
+    "notify_supplier_declined": N_("A supplier declines an order or a cancellation"),
+    "notify_payment_failed": N_("An automatic payment to a supplier fails"),
+    "notify_supplier_message": N_("A supplier sends a message"),
+    "notify_jobs_attention": N_("Work Relay could not finish needs you"),
 }
 
 
