@@ -25,11 +25,13 @@ from domain.fulfillment import line_changes, packing_slips
 from domain.fulfillment.shipments import DECLINE_REASONS
 from domain.payments import supplier_setup
 from domain.suppliers import directory as suppliers
-from domain.suppliers import portal, portal_actions
+from domain.suppliers import mail_settings, portal, portal_actions
 
 bp = Blueprint("portal", __name__)
 NOTICES = ("accepted", "declined", "shipped", "tracking_updated", "stripe", "paypal", "methods")
 PAYMENT_SETUP = (
+    "portal.settings",
+    "portal.save_settings",
     "portal.payment_setup",
     "portal.connect_stripe",
     "portal.stripe_return",
@@ -253,7 +255,51 @@ def packing_slip(supplier_order_id: int):
     )
 
 
+# -- mail: the supplier's Email settings, "Send me my link" (issue 16) -----------------------
+
+
+@bp.get("/portal/<token>/settings")
+def settings(errors: dict | None = None, status: int = 200):
+    supplier = g.portal_supplier
+    values = {"language": supplier.language or "en", "daily_digest": supplier.daily_digest}
+    return render_template(
+        "portal/settings.html",
+        values=values,
+        errors=errors or {},
+        languages=mail_settings.LANGUAGE_NAMES,
+        saved=request.args.get("done") == "saved",
+        **_page_context(),
+    ), status
+
+
+@bp.post("/portal/<token>/settings")
+def save_settings():
+    try:
+        mail_settings.save(g.portal_supplier.id, request.form)
+    except DomainError as exc:
+        return settings(errors=getattr(exc, "errors", {}), status=error_status(exc))
+    return redirect_after_post(url_for("portal.settings"), {"done": "saved"})
+
+
+@bp.route("/portal/send-my-link", methods=["GET", "POST"])
+def send_my_link():
+    sent = request.method == "POST"
+    if sent:
+        mail_settings.links_requested(request.form.get("email", "")[:320])
+    return render_template("portal/send_my_link.html", sent=sent)
+
+
 # -- the merchant's side (inside the admin) --------------------------------------------------
+
+
+@bp.post("/suppliers/<int:supplier_id>/portal-link/email")
+@shop_required
+def email_link(supplier_id: int):
+    supplier = suppliers.get(g.shop, supplier_id)
+    emailed = "emailed" if mail_settings.email_link(supplier.id) else "not_emailed"
+    if is_htmx_request():
+        return render_template("suppliers/_portal_link.html", supplier=supplier, emailed=emailed)
+    return redirect_after_action(url_for("suppliers.show", supplier_id=supplier.id), emailed)
 
 
 @bp.post("/suppliers/<int:supplier_id>/portal-link/revoke")

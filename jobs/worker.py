@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         periodic = None
         if not args.burst:  # a burst worker drains and exits; the start's reconcile is enough
             _arm_exchange_rates()
+            _arm_supplier_digests()
             interval = float(os.environ.get("RELAY_OUTBOX_INTERVAL") or outbox.PASS_INTERVAL)
             periodic = outbox.PeriodicPass(flask_app, worker, interval).start()
         try:
@@ -106,6 +107,16 @@ def _arm_exchange_rates() -> None:
         rates.arm()
     except Exception:  # noqa: BLE001 - the next worker start arms it; a worker must still start
         logging.getLogger("relay.worker").exception("could not arm the exchange rates' refresh")
+
+
+def _arm_supplier_digests() -> None:
+    """The suppliers' daily digest chain (issue 16), unless it is already waiting."""
+    from jobs import digests
+
+    try:
+        digests.arm()
+    except Exception:  # noqa: BLE001 - the next worker start arms it; a worker must still start
+        logging.getLogger("relay.worker").exception("could not arm the suppliers' digests")
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ from domain.money import cancelled_parts
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop.settings import settings_of
+from domain.notices import to_suppliers
 from domain.transaction import unit_of_work
 from extensions import db
 
@@ -165,6 +166,7 @@ def _ask_paid_supplier(
         note=note or "",
     )
     db.session.flush()
+    to_suppliers.cancellation_requested(request)
     auto_cancel_if_due.after_commit(request.id, at=request.auto_cancel_at, shop_id=request.shop_id)
     return _carry_out(request)
 

@@ -19,6 +19,7 @@ from domain.clock import aware, utcnow
 from domain.fulfillment import channels, fulfillment_orders, locations, schedules
 from domain.models.orders import SupplierOrder
 from domain.models.shop import Shop
+from domain.notices import to_suppliers
 from domain.orders import paid, store_changes, timeline
 from domain.orders.timeline import N_, EventKind
 from domain.payments import automatic, gate
@@ -208,6 +209,7 @@ def _record_forwarded(shop: Shop, supplier_order: SupplierOrder) -> None:
         channel=supplier_order.supplier.channel,
     )
     channels.after_forward(shop, supplier_order)
+    to_suppliers.order_sent(shop, supplier_order)
 
 
 def _submit(client, shop: Shop, lines, open_in_store) -> str | None:

@@ -21,6 +21,7 @@ from domain.money.part_costs import (
     unit_cost,
 )
 from domain.money.supplier_ledger import settles_automatically
+from domain.notices import to_suppliers
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from domain.payments import take_back
@@ -52,7 +53,14 @@ def _cancelled_cost(part: SupplierOrder) -> tuple[dict[str, Decimal], dict[str, 
 
 def record_cancellation(part: SupplierOrder) -> list[SupplierLedgerEntry]:
     """The part was cancelled: write what its supplier owes back, if it was paid and not paid
-    out. Call in the unit of work that cancelled it; a second call adds nothing."""
+    out, and tell the supplier (a part already sent). Call in the unit of work that cancelled
+    it; a second call adds nothing."""
+    entries = _owed_back(part)
+    to_suppliers.part_cancelled(part, entries)
+    return entries
+
+
+def _owed_back(part: SupplierOrder) -> list[SupplierLedgerEntry]:
     if (
         part.status != "cancelled"
         or part.supplier is None

@@ -32,6 +32,7 @@ from domain.money.refund_checks import (
     refundable_of,
     restock_split,
 )
+from domain.notices import to_suppliers
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop import tokens
@@ -299,7 +300,7 @@ def _mark_recorded(refund: Refund, shopify_gid: str) -> None:
         reason=f"“{refund.reason}”" if refund.reason else "—",
         refund_id=refund.id,
     )
-    supplier_ledger.record_refund(refund)
+    to_suppliers.refund_recorded(refund, supplier_ledger.record_refund(refund))
 
 
 def items_summary(refund: Refund) -> str:

@@ -16,6 +16,7 @@ from domain.errors import InvalidInput, NotFound, WrongState
 from domain.models.orders import LineItem, Supplier, SupplierOrder, VariantMapping
 from domain.models.shop import Shop
 from domain.orders.timeline import N_, EventKind, record
+from domain.suppliers import mail_settings
 from domain.transaction import unit_of_work
 from domain.validation import Collector, choice, currency, email, text, web_url
 from extensions import db
@@ -32,6 +33,8 @@ FIELDS = (
     "currency",
     "store_domain",
     "contact_email",
+    "language",
+    "daily_digest",
 )
 
 
@@ -106,11 +109,15 @@ def blank(shop: Shop) -> dict:
         "currency": shop.currency or "USD",
         "store_domain": "",
         "contact_email": "",
+        "language": "en",
+        "daily_digest": False,
     }
 
 
 def values_of(supplier: Supplier) -> dict:
-    return {f: getattr(supplier, f) or "" for f in FIELDS}
+    values = {f: getattr(supplier, f) or "" for f in FIELDS}
+    values["language"] = supplier.language or "en"
+    return values
 
 
 def _parse(shop: Shop, form, *, existing: Supplier | None) -> dict:
@@ -124,6 +131,7 @@ def _parse(shop: Shop, form, *, existing: Supplier | None) -> dict:
     website = c.take("website_url", web_url, form.get("website_url"))
     c.take("currency", currency, form.get("currency"))
     contact = c.take("contact_email", email, form.get("contact_email"))
+    mail_settings.parse(c, form)
     c.values["store_domain"] = None
     _check_channel(c, shop, form, channel, place_mode, website, contact)
     _check_unique(c, shop, existing, name)

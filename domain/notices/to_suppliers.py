@@ -1,0 +1,289 @@
+"""Everything Relay tells a supplier (issue 16): a new order, a cancellation request, a refund
+or cancellation that takes items off its part, its portal link. Each event function runs in
+the unit of work of its event: it posts once on the supplier's board and queues one mail
+(board only when the supplier has no email), under an event key stable per event, so a
+replayed webhook or a retried job writes nothing twice. Mail is rendered in the supplier's
+language (Supplier.language).
+
+Event keys: new-order:{supplier order id}, cancel-request:{request id},
+refund:{refund id}:{supplier id}, cancelled:{supplier order id},
+portal-link:{supplier id}:{nonce}, digest:{supplier id}:{date} (supplier_digest)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from domain.clock import utcnow
+from domain.models.notices import OutboundMail
+from domain.models.orders import Supplier, SupplierOrder
+from domain.models.shop import Shop
+from domain.notices import board, mail, recipients
+from domain.orders import routing
+from domain.orders.timeline import N_
+from extensions import db
+from integrations.shopify_admin.urls import shop_base_url
+
+LINK_EVERY = timedelta(minutes=5)  # at most one sign-in link mail per supplier in this time
+TOLD_CHANNELS = ("portal", "store")  # manual suppliers: the merchant orders on their website
+
+
+def portal_url(supplier: Supplier, endpoint: str = "portal.orders", **values) -> str:
+    """A freshly signed link into the portal, for a mail."""
+    from domain.suppliers import portal
+
+    return mail.absolute_url(endpoint, token=portal.link_token(supplier), **values)
+
+
+def order_url(supplier: Supplier, supplier_order: SupplierOrder) -> str | None:
+    """Where the supplier opens this order: its portal page, or the order in its own store."""
+    if supplier.channel == "portal":
+        return portal_url(supplier, "portal.order", supplier_order_id=supplier_order.id)
+    reference = supplier_order.supplier_reference or ""
+    if supplier.channel == "store" and supplier.store_domain and reference:
+        return f"{shop_base_url(supplier.store_domain)}/admin/orders/{reference.rsplit('/', 1)[-1]}"
+    return None
+
+
+def items(supplier_order: SupplierOrder) -> list[dict]:
+    """Its lines as the supplier knows them: its own SKU (the store SKU when unmapped)."""
+    lines = [line for line in supplier_order.line_items if line.quantity > 0]
+    mappings = routing.mappings_for(supplier_order.shop_id, {li.sku for li in lines if li.sku})
+    return [
+        {
+            "title": line.title,
+            "variant": line.variant_title,
+            "sku": (getattr(mappings.get(line.sku), "supplier_sku", None) or line.sku or ""),
+            "quantity": line.quantity,
+        }
+        for line in lines
+    ]
+
+
+def mail_context(shop: Shop, supplier: Supplier) -> dict:
+    settings = portal_url(supplier, "portal.settings") if supplier.channel in TOLD_CHANNELS else None
+    return {"supplier": supplier, "settings_url": settings, "retailer": shop.name or shop.domain}
+
+
+def _tell(
+    shop: Shop,
+    supplier: Supplier,
+    *,
+    event_key: str,
+    kind: str,
+    message: str,
+    params: dict,
+    supplier_order: SupplierOrder | None = None,
+    template: str | None = None,
+    context: dict | None = None,
+) -> None:
+    order_id = supplier_order.order_id if supplier_order is not None else None
+    board.post(
+        shop.id,
+        recipient=recipients.board_key(supplier),
+        event_key=event_key,
+        kind=kind,
+        message=message,
+        params=params,
+        order_id=order_id,
+        supplier_order_id=supplier_order.id if supplier_order is not None else None,
+    )
+    if template is None:
+        return
+    mail.queue_mail(
+        shop,
+        event_key=event_key,
+        kind=kind,
+        to=recipients.supplier(supplier),
+        template=template,
+        context={**mail_context(shop, supplier), **(context or {})},
+        reply_to=shop.contact_email,
+        order_id=order_id,
+    )
+
+
+# -- events -----------------------------------------------------------------------------------
+
+
+def order_sent(shop: Shop, supplier_order: SupplierOrder) -> None:
+    """Forwarded to a portal or store supplier: the board at once; a mail now, or in the next
+    daily digest when the supplier chose one."""
+    supplier = supplier_order.supplier
+    if supplier is None or supplier.channel not in TOLD_CHANNELS:
+        return
+    order = supplier_order.order
+    _tell(
+        shop,
+        supplier,
+        event_key=f"new-order:{supplier_order.id}",
+        kind="new-order",
+        message=N_("New order %(order)s from %(store)s"),
+        params={"order": order.name, "store": shop.name or shop.domain},
+        supplier_order=supplier_order,
+        template=None if supplier.daily_digest else "supplier_new_order",
+        context={
+            "order": order,
+            "supplier_order": supplier_order,
+            "items": items(supplier_order),
+            "address": order.shipping_address or {},
+            "order_url": order_url(supplier, supplier_order),
+        },
+    )
+
+
+def cancellation_requested(request) -> None:
+    """The merchant asks a paid supplier to cancel: its note, and where to accept or decline."""
+    supplier_order = request.supplier_order
+    supplier = supplier_order.supplier
+    if supplier is None or supplier.channel not in TOLD_CHANNELS:
+        return
+    shop = db.session.get(Shop, supplier_order.shop_id)
+    order = supplier_order.order
+    _tell(
+        shop,
+        supplier,
+        event_key=f"cancel-request:{request.id}",
+        kind="cancellation-request",
+        message=N_("%(store)s asks you to cancel order %(order)s"),
+        params={"order": order.name, "store": shop.name or shop.domain},
+        supplier_order=supplier_order,
+        template="supplier_cancellation_request",
+        context={
+            "order": order,
+            "request": request,
+            "items": items(supplier_order),
+            "order_url": order_url(supplier, supplier_order),
+        },
+    )
+
+
+def items_taken_off(
+    supplier_order: SupplierOrder,
+    *,
+    event_key: str,
+    taken: list[dict],
+    entries: list,
+    cancelled: bool,
+) -> None:
+    """A refund or a cancellation took units off a part already sent: which, how many, and
+    what it owes back (its ledger entries, when it was paid before)."""
+    supplier = supplier_order.supplier
+    if supplier is None or supplier.channel not in TOLD_CHANNELS or not taken:
+        return
+    shop = db.session.get(Shop, supplier_order.shop_id)
+    order = supplier_order.order
+    _tell(
+        shop,
+        supplier,
+        event_key=event_key,
+        kind="cancelled" if cancelled else "refund",
+        message=N_("Order %(order)s was cancelled")
+        if cancelled
+        else N_("Items of order %(order)s were refunded"),
+        params={"order": order.name},
+        supplier_order=supplier_order,
+        template="supplier_items_taken_off",
+        context={
+            "order": order,
+            "taken": taken,
+            "owed": [_money(e) for e in entries],
+            "cancelled": cancelled,
+            "automatic": bool(entries) and all(e.status == "automatic" for e in entries),
+            "order_url": order_url(supplier, supplier_order),
+        },
+    )
+
+
+def refund_recorded(refund, entries) -> None:
+    """Called once a refund is recorded: each supplier whose sent, unshipped items it took."""
+    by_part: dict[int, list[dict]] = {}
+    for rl in refund.lines:
+        line = rl.line_item
+        if rl.quantity <= 0 or line.supplier_id is None:
+            continue
+        part = next(
+            (
+                so
+                for so in refund.order.supplier_orders
+                if so.supplier_id == line.supplier_id and so.part == line.part
+            ),
+            None,
+        )
+        if part is None or part.forwarded_at is None:
+            continue  # not sent yet: the part holds what the order holds when it is
+        by_part.setdefault(part.id, []).append({"title": line.title, "quantity": rl.quantity})
+    for part_id, taken in by_part.items():
+        part = db.session.get(SupplierOrder, part_id)
+        items_taken_off(
+            part,
+            event_key=f"refund:{refund.id}:{part.supplier_id}:{part.id}",
+            taken=taken,
+            entries=[e for e in entries if e.supplier_order_id == part_id],
+            cancelled=False,
+        )
+
+
+def part_cancelled(part: SupplierOrder, entries) -> None:
+    """A part already sent was cancelled (by request, in Shopify, automatically)."""
+    if part.forwarded_at is None or part.status != "cancelled":
+        return
+    taken = [{"title": i["title"], "quantity": i["quantity"]} for i in items(part)]
+    items_taken_off(
+        part,
+        event_key=f"cancelled:{part.id}",
+        taken=taken,
+        entries=list(entries),
+        cancelled=True,
+    )
+
+
+def _money(entry) -> str:
+    from domain.money.amounts import format_money
+
+    return format_money(entry.amount, entry.currency)
+
+
+# -- the portal link --------------------------------------------------------------------------
+
+
+def send_portal_link(supplier: Supplier) -> bool:
+    """Mail a fresh sign-in link, unless one went in the last LINK_EVERY (or no email)."""
+    if supplier.channel != "portal" or not recipients.is_email(supplier.contact_email):
+        return False
+    recent = select(func.count()).where(
+        OutboundMail.supplier_id == supplier.id,
+        OutboundMail.kind == "portal-link",
+        OutboundMail.created_at > utcnow() - LINK_EVERY,
+    )
+    if db.session.execute(recent).scalar_one():
+        return False
+    shop = db.session.get(Shop, supplier.shop_id)
+    queued = mail.queue_mail(
+        shop,
+        event_key=f"portal-link:{supplier.id}:{secrets.token_hex(8)}",
+        kind="portal-link",
+        to=recipients.supplier(supplier),
+        template="supplier_portal_link",
+        context={**mail_context(shop, supplier), "link": portal_url(supplier)},
+        reply_to=shop.contact_email,
+    )
+    return queued is not None
+
+
+def send_links_to(address: str) -> int:
+    """"Send me my link": every portal supplier with this contact email gets one. Returns how
+    many were sent (never shown: the page says the same whoever asks)."""
+    address = (address or "").strip()
+    if not recipients.is_email(address):
+        return 0
+    found = db.session.scalars(
+        select(Supplier)
+        .where(
+            Supplier.channel == "portal",
+            func.lower(Supplier.contact_email) == address.lower(),
+        )
+        .with_for_update()
+    )
+    return sum(send_portal_link(supplier) for supplier in found)
