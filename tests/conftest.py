@@ -34,7 +34,7 @@ from devstore.auth import Settings as DevstoreSettings
 from devstore.server import create_app as create_devstore
 from devstore.store import Store
 
-pytest_plugins = ["tests.payment_services", "tests.rates_services"]
+pytest_plugins = ["tests.payment_services", "tests.rates_services", "tests.mail_services"]
 
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "relay-test-client-id"
