@@ -11,9 +11,11 @@ portal-link:{supplier id}:{nonce}, digest:{supplier id}:{date} (supplier_digest)
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from datetime import timedelta
 
+from flask import current_app, has_request_context
 from sqlalchemy import func, select
 
 from domain.clock import utcnow
@@ -21,7 +23,6 @@ from domain.models.notices import OutboundMail
 from domain.models.orders import Supplier, SupplierOrder
 from domain.models.shop import Shop
 from domain.notices import board, mail, recipients
-from domain.orders import routing
 from domain.orders.timeline import N_
 from extensions import db
 from integrations.shopify_admin.urls import shop_base_url
@@ -34,7 +35,14 @@ def portal_url(supplier: Supplier, endpoint: str = "portal.orders", **values) ->
     """A freshly signed link into the portal, for a mail."""
     from domain.suppliers import portal
 
-    return mail.absolute_url(endpoint, token=portal.link_token(supplier), **values)
+    # A worker has no request to build routes in (mail.render makes one only while rendering).
+    request = (
+        contextlib.nullcontext()
+        if has_request_context()
+        else current_app.test_request_context(base_url=current_app.config["APP_URL"])
+    )
+    with request:
+        return mail.absolute_url(endpoint, token=portal.link_token(supplier), **values)
 
 
 def order_url(supplier: Supplier, supplier_order: SupplierOrder) -> str | None:
@@ -49,6 +57,8 @@ def order_url(supplier: Supplier, supplier_order: SupplierOrder) -> str | None:
 
 def items(supplier_order: SupplierOrder) -> list[dict]:
     """Its lines as the supplier knows them: its own SKU (the store SKU when unmapped)."""
+    from domain.orders import routing  # imported late: routing imports the status table
+
     lines = [line for line in supplier_order.line_items if line.quantity > 0]
     mappings = routing.mappings_for(supplier_order.shop_id, {li.sku for li in lines if li.sku})
     return [
@@ -63,7 +73,9 @@ def items(supplier_order: SupplierOrder) -> list[dict]:
 
 
 def mail_context(shop: Shop, supplier: Supplier) -> dict:
-    settings = portal_url(supplier, "portal.settings") if supplier.channel in TOLD_CHANNELS else None
+    settings = (
+        portal_url(supplier, "portal.settings") if supplier.channel in TOLD_CHANNELS else None
+    )
     return {"supplier": supplier, "settings_url": settings, "retailer": shop.name or shop.domain}
 
 
@@ -273,7 +285,7 @@ def send_portal_link(supplier: Supplier) -> bool:
 
 
 def send_links_to(address: str) -> int:
-    """"Send me my link": every portal supplier with this contact email gets one. Returns how
+    """ "Send me my link": every portal supplier with this contact email gets one. Returns how
     many were sent (never shown: the page says the same whoever asks)."""
     address = (address or "").strip()
     if not recipients.is_email(address):

@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 
 from domain.models.orders import Supplier
 from domain.notices.recipients import LANGUAGES
-from domain.notices.to_suppliers import send_links_to, send_portal_link
 from domain.transaction import unit_of_work
 from domain.validation import Collector, choice
 from extensions import db
@@ -37,6 +36,8 @@ def save(supplier_id: int, form) -> Supplier:
 @unit_of_work
 def email_link(supplier_id: int) -> bool:
     """The merchant's "Email the link": False when none could go (no email, one just went)."""
+    from domain.notices.to_suppliers import send_portal_link  # it reads the directory's models
+
     supplier = db.session.get(Supplier, supplier_id, with_for_update=True)
     return send_portal_link(supplier)
 
@@ -44,4 +45,6 @@ def email_link(supplier_id: int) -> bool:
 @unit_of_work
 def links_requested(address: str) -> None:
     """The public "Send me my link" page: nothing told back, whoever asks."""
+    from domain.notices.to_suppliers import send_links_to
+
     send_links_to(address)
