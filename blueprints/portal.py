@@ -23,6 +23,7 @@ from domain.cancellations import intake as cancellation_intake
 from domain.errors import DomainError, NotFound
 from domain.fulfillment import line_changes, packing_slips
 from domain.fulfillment.shipments import DECLINE_REASONS
+from domain.notices import to_suppliers
 from domain.payments import supplier_setup
 from domain.suppliers import directory as suppliers
 from domain.suppliers import mail_settings, portal, portal_actions
@@ -285,7 +286,7 @@ def save_settings():
 def send_my_link():
     sent = request.method == "POST"
     if sent:
-        mail_settings.links_requested(request.form.get("email", "")[:320])
+        to_suppliers.links_requested(request.form.get("email", "")[:320])
     return render_template("portal/send_my_link.html", sent=sent)
 
 
@@ -296,7 +297,7 @@ def send_my_link():
 @shop_required
 def email_link(supplier_id: int):
     supplier = suppliers.get(g.shop, supplier_id)
-    emailed = "emailed" if mail_settings.email_link(supplier.id) else "not_emailed"
+    emailed = "emailed" if to_suppliers.email_link(supplier.id) else "not_emailed"
     if is_htmx_request():
         return render_template("suppliers/_portal_link.html", supplier=supplier, emailed=emailed)
     return redirect_after_action(url_for("suppliers.show", supplier_id=supplier.id), emailed)

@@ -44,10 +44,10 @@ from domain.models.cancellations import CancellationRequest
 from domain.models.orders import SupplierOrder
 from domain.models.shop import Shop
 from domain.money import cancelled_parts
+from domain.notices import to_suppliers
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop.settings import settings_of
-from domain.notices import to_suppliers
 from domain.transaction import unit_of_work
 from extensions import db
 

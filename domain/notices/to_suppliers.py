@@ -20,10 +20,11 @@ from sqlalchemy import func, select
 
 from domain.clock import utcnow
 from domain.models.notices import OutboundMail
-from domain.models.orders import Supplier, SupplierOrder
+from domain.models.orders import Supplier, SupplierOrder, VariantMapping
 from domain.models.shop import Shop
 from domain.notices import board, mail, recipients
 from domain.orders.timeline import N_
+from domain.transaction import unit_of_work
 from extensions import db
 from integrations.shopify_admin.urls import shop_base_url
 
@@ -57,10 +58,16 @@ def order_url(supplier: Supplier, supplier_order: SupplierOrder) -> str | None:
 
 def items(supplier_order: SupplierOrder) -> list[dict]:
     """Its lines as the supplier knows them: its own SKU (the store SKU when unmapped)."""
-    from domain.orders import routing  # imported late: routing imports the status table
-
     lines = [line for line in supplier_order.line_items if line.quantity > 0]
-    mappings = routing.mappings_for(supplier_order.shop_id, {li.sku for li in lines if li.sku})
+    skus = {li.sku for li in lines if li.sku}
+    mappings = {
+        m.sku: m
+        for m in db.session.scalars(
+            select(VariantMapping).where(
+                VariantMapping.shop_id == supplier_order.shop_id, VariantMapping.sku.in_(skus)
+            )
+        )
+    }
     return [
         {
             "title": line.title,
@@ -299,3 +306,16 @@ def send_links_to(address: str) -> int:
         .with_for_update()
     )
     return sum(send_portal_link(supplier) for supplier in found)
+
+
+@unit_of_work
+def email_link(supplier_id: int) -> bool:
+    """The merchant's "Email the link": False when none could go (no email, one just went)."""
+    supplier = db.session.get(Supplier, supplier_id, with_for_update=True)
+    return send_portal_link(supplier)
+
+
+@unit_of_work
+def links_requested(address: str) -> None:
+    """The public "Send me my link" page: nothing told back, whoever asks."""
+    send_links_to(address)

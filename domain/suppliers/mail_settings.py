@@ -31,20 +31,3 @@ def save(supplier_id: int, form) -> Supplier:
     supplier.language = c.values["language"]
     supplier.daily_digest = c.values["daily_digest"]
     return supplier
-
-
-@unit_of_work
-def email_link(supplier_id: int) -> bool:
-    """The merchant's "Email the link": False when none could go (no email, one just went)."""
-    from domain.notices.to_suppliers import send_portal_link  # it reads the directory's models
-
-    supplier = db.session.get(Supplier, supplier_id, with_for_update=True)
-    return send_portal_link(supplier)
-
-
-@unit_of_work
-def links_requested(address: str) -> None:
-    """The public "Send me my link" page: nothing told back, whoever asks."""
-    from domain.notices.to_suppliers import send_links_to
-
-    send_links_to(address)
