@@ -24,6 +24,7 @@ from domain.models.orders import Supplier, SupplierOrder, VariantMapping
 from domain.models.shop import Shop
 from domain.notices import board, mail, recipients
 from domain.orders.timeline import N_
+from domain.suppliers import portal_links
 from domain.transaction import unit_of_work
 from extensions import db
 from integrations.shopify_admin.urls import shop_base_url
@@ -34,8 +35,6 @@ TOLD_CHANNELS = ("portal", "store")  # manual suppliers: the merchant orders on 
 
 def portal_url(supplier: Supplier, endpoint: str = "portal.orders", **values) -> str:
     """A freshly signed link into the portal, for a mail."""
-    from domain.suppliers import portal
-
     # A worker has no request to build routes in (mail.render makes one only while rendering).
     request = (
         contextlib.nullcontext()
@@ -43,7 +42,7 @@ def portal_url(supplier: Supplier, endpoint: str = "portal.orders", **values) ->
         else current_app.test_request_context(base_url=current_app.config["APP_URL"])
     )
     with request:
-        return mail.absolute_url(endpoint, token=portal.link_token(supplier), **values)
+        return mail.absolute_url(endpoint, token=portal_links.link_token(supplier), **values)
 
 
 def order_url(supplier: Supplier, supplier_order: SupplierOrder) -> str | None:

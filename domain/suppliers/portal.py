@@ -19,19 +19,14 @@ from __future__ import annotations
 import hmac
 import math
 import secrets
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import (
     BadPayload,
     BadSignature,
     SignatureExpired,
-    TimestampSigner,
-    URLSafeTimedSerializer,
 )
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
@@ -47,10 +42,14 @@ from domain.models.orders import (
 from domain.models.shipments import Parcel
 from domain.models.shop import Shop
 from domain.orders.timeline import N_
+from domain.suppliers.portal_links import (  # noqa: F401 - SALT, link_token: the portal API
+    SALT,
+    _serializer,
+    link_token,
+)
 from domain.transaction import unit_of_work
 from extensions import db
 
-SALT = "relay.supplier-portal.v1"
 LINK_MAX_AGE = timedelta(days=90)
 PAGE_SIZE = 50
 
@@ -93,31 +92,6 @@ class ExpiredLink(InvalidLink):
 
 
 # -- links -----------------------------------------------------------------------------------
-
-
-class _ClockedSigner(TimestampSigner):
-    """itsdangerous' timestamp signer, reading the time from `now` (a seam: tests sign a link
-    as of 91 days ago without touching the process-wide clock)."""
-
-    def __init__(self, *args, now: Callable[[], float] = time.time, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.now = now
-
-    def get_timestamp(self) -> int:
-        return int(self.now())
-
-
-def _serializer(now: Callable[[], float] = time.time) -> URLSafeTimedSerializer:
-    # itsdangerous signs with the last key and verifies with any: oldest first.
-    keys = list(reversed(current_app.config["PORTAL_LINK_SECRETS"]))
-    return URLSafeTimedSerializer(
-        keys, salt=SALT, signer=_ClockedSigner, signer_kwargs={"now": now}
-    )
-
-
-def link_token(supplier: Supplier, *, now: Callable[[], float] = time.time) -> str:
-    """A link for the supplier, signed as of `now()` (seconds since the epoch)."""
-    return _serializer(now).dumps({"s": supplier.id, "k": supplier.portal_key})
 
 
 def supplier_for_token(token: str, *, channels: tuple[str, ...] = ("portal",)) -> Supplier:

@@ -7,7 +7,6 @@ French supplier's mail in French."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import httpx
 import pytest
@@ -19,10 +18,12 @@ from domain.clock import utcnow
 from domain.fulfillment import forwarding
 from domain.models.notices import Notification, OutboundMail
 from domain.models.orders import Supplier
-from domain.notices import supplier_digest
 from extensions import db
+from jobs import digests
+from tests.integration.merchant_pages import Merchant, supplier_form
 from tests.integration.test_fulfillment import stock_at_relay
-from tests.integration.test_order_edits import forward_now, fresh
+from tests.integration.test_order_edits import forward_now, fresh, supplier_store_orders
+from tests.integration.test_portal import Portal
 from tests.integration.test_refunds import LAMP, MUG, Drawer, add_supplier, place
 from tests.integration.test_refunds_reach_suppliers import refund_form, until_quantity
 
@@ -118,8 +119,9 @@ def test_digest_supplier_gets_one_digest_listing_both_orders(shop, devstore, dra
     forward_now(fresh(first).supplier_orders + fresh(second).supplier_orders, drain)
     drain()
     assert mails("new-order") == []
-    supplier_digest.send_all(date.today())
-    supplier_digest.send_all(date.today())
+    digests.send_digests.enqueue()
+    drain()
+    digests.send_digests.enqueue()  # the same day again: nothing more
     drain()
     (message,) = mailbox.wait_for(1, to=EMAIL)
     assert "2 new orders" in message["Subject"]
@@ -198,3 +200,69 @@ def test_a_french_supplier_reads_its_mail_in_french(shop, devstore, drain, mailb
     (message,) = mailbox.wait_for(1, to=EMAIL)
     assert message["Subject"].startswith("Nouvelle commande")
     assert "Articles à expédier" in text_of(message)
+
+
+def test_store_supplier_mail_links_to_the_order_in_its_own_admin(
+    shop, devstore, drain, mailbox, make_shop, oauth_install
+):
+    """A supplier running Relay in its store: the mail links to the order Relay placed there."""
+    supplier_domain = make_shop("supplier")
+    oauth_install(supplier_domain)
+    supplier = supplier_named(shop, "Beanie Store", MUG, channel="store")
+    supplier.store_domain = supplier_domain
+    db.session.commit()
+    order = place(devstore, shop, drain, [(MUG, 1, "20.00")])
+    forward_now(fresh(order).supplier_orders, drain)
+    drain()
+    (placed,) = supplier_store_orders(devstore, supplier_domain)
+    (message,) = mailbox.wait_for(1, to=EMAIL)
+    assert f"/store/{supplier_domain}/admin/orders/{placed['id']}" in text_of(message)
+
+
+def test_merchant_emails_the_link_or_sees_no_email_on_file(
+    shop, drain, mailbox, relay_server, id_token
+):
+    """ "Email the link" on the supplier page sends a working link (once per 5 minutes); a
+    portal supplier without an email shows "No email on file"."""
+    supplier = supplier_named(shop, "Beanie Co", MUG)
+    merchant = Merchant(relay_server.url, shop, id_token)
+    page = merchant.get(f"/suppliers/{supplier.id}")
+    assert 'id="email-portal-link"' in page.text
+    sent = merchant.post(f"/suppliers/{supplier.id}/portal-link/email")
+    assert sent.status_code == 200 and "Sent to orders@beanie.test." in sent.text
+    again = merchant.post(f"/suppliers/{supplier.id}/portal-link/email")
+    assert "less than 5 minutes ago" in again.text
+    drain()
+    (message,) = mailbox.wait_for(1, to=EMAIL)
+    link = re.search(r"http://\S+/portal/\S+/", text_of(message)).group(0)
+    assert httpx.get(link, timeout=30).status_code == 200
+    supplier = db.session.get(Supplier, supplier.id)
+    supplier.contact_email = None
+    db.session.commit()
+    assert "No email on file" in merchant.get(f"/suppliers/{supplier.id}").text
+
+
+def test_mail_settings_from_the_portal_and_the_supplier_form(shop, relay_server, id_token):
+    """The supplier sets its language and digest in the portal; a bad language is a 422; the
+    merchant's supplier form saves them too."""
+    supplier = supplier_named(shop, "Beanie Co", MUG)
+    portal_page = Portal(relay_server, supplier)
+    assert 'id="email-settings"' in portal_page.get("settings").text
+    saved = portal_page.post("settings", {"language": "hu", "daily_digest": "1"})
+    assert saved.status_code == 303
+    db.session.expire_all()
+    row = db.session.get(Supplier, supplier.id)
+    assert (row.language, row.daily_digest) == ("hu", True)
+    assert portal_page.post("settings", {"language": "xx"}).status_code == 422
+    merchant = Merchant(relay_server.url, shop, id_token)
+    form = supplier_form("Beanie Co", contact_email=EMAIL, language="fr")
+    merchant.post(f"/suppliers/{supplier.id}", form, htmx=False)
+    db.session.expire_all()
+    row = db.session.get(Supplier, supplier.id)
+    assert (row.language, row.daily_digest) == ("fr", False)
+
+
+def test_an_expired_link_page_offers_send_me_my_link(shop, relay_server):
+    """The portal's "link does not open" page links to "Send me my link"."""
+    page = httpx.get(f"{relay_server.url}/portal/not-a-token/", timeout=30)
+    assert page.status_code in (400, 403) and "/portal/send-my-link" in page.text
