@@ -188,7 +188,7 @@ def items_taken_off(
     """A refund or a cancellation took units off a part already sent: which, how many, and
     what it owes back (its ledger entries, when it was paid before)."""
     supplier = supplier_order.supplier
-    if supplier is None or supplier.channel not in TOLD_CHANNELS or not taken:
+    if supplier is None or supplier.channel not in TOLD_CHANNELS or not (taken or entries):
         return
     shop = db.session.get(Shop, supplier_order.shop_id)
     order = supplier_order.order
@@ -215,32 +215,41 @@ def items_taken_off(
 
 
 def refund_recorded(refund, entries) -> None:
-    """Called once a refund is recorded: each supplier whose sent, unshipped items it took."""
-    by_part: dict[int, list[dict]] = {}
+    """Called once a refund is recorded: the supplier of each part already sent whose unshipped
+    units it took (not to ship any more), or that owes money back for it (`entries`)."""
+    sent = {
+        (so.supplier_id, so.part): so
+        for so in refund.order.supplier_orders
+        if so.forwarded_at is not None and so.supplier_id is not None
+    }
+    taken: dict[int, list[dict]] = {}
     for rl in refund.lines:
         line = rl.line_item
-        if rl.quantity <= 0 or line.supplier_id is None:
-            continue
-        part = next(
-            (
-                so
-                for so in refund.order.supplier_orders
-                if so.supplier_id == line.supplier_id and so.part == line.part
-            ),
-            None,
-        )
-        if part is None or part.forwarded_at is None:
+        part = sent.get((line.supplier_id, line.part))
+        if part is None or rl.quantity <= 0:
             continue  # not sent yet: the part holds what the order holds when it is
-        by_part.setdefault(part.id, []).append({"title": line.title, "quantity": rl.quantity})
-    for part_id, taken in by_part.items():
-        part = db.session.get(SupplierOrder, part_id)
-        items_taken_off(
-            part,
-            event_key=f"refund:{refund.id}:{part.supplier_id}:{part.id}",
-            taken=taken,
-            entries=[e for e in entries if e.supplier_order_id == part_id],
-            cancelled=False,
-        )
+        unshipped = max(0, line.bought_quantity - _shipped_units(part).get(line.id, 0))
+        if min(rl.quantity, unshipped) > 0:
+            item = {"title": line.title, "quantity": min(rl.quantity, unshipped)}
+            taken.setdefault(part.id, []).append(item)
+    owing = {entry.supplier_order_id for entry in entries}
+    for part in sent.values():
+        if part.id in taken or part.id in owing:
+            items_taken_off(
+                part,
+                event_key=f"refund:{refund.id}:{part.supplier_id}:{part.id}",
+                taken=taken.get(part.id, []),
+                entries=[e for e in entries if e.supplier_order_id == part.id],
+                cancelled=False,
+            )
+
+
+def _shipped_units(part: SupplierOrder) -> dict[int, int]:
+    shipped: dict[int, int] = {}
+    for parcel in part.parcels:
+        for line in parcel.lines:
+            shipped[line.line_item_id] = shipped.get(line.line_item_id, 0) + line.quantity
+    return shipped
 
 
 def part_cancelled(part: SupplierOrder, entries) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from domain.cancellations import lifecycle as cancellations
 from domain.cancellations import rules as cancellation_rules
 from domain.clock import utcnow
-from domain.fulfillment import forwarding
+from domain.fulfillment import forwarding, shipments
 from domain.models.notices import Notification, OutboundMail
 from domain.models.orders import Supplier
 from extensions import db
@@ -266,3 +266,25 @@ def test_an_expired_link_page_offers_send_me_my_link(shop, relay_server):
     """The portal's "link does not open" page links to "Send me my link"."""
     page = httpx.get(f"{relay_server.url}/portal/not-a-token/", timeout=30)
     assert page.status_code in (400, 403) and "/portal/send-my-link" in page.text
+
+
+def test_a_refund_of_shipped_units_of_an_unpaid_supplier_sends_nothing(
+    shop, devstore, drain, mailbox, relay_server, id_token
+):
+    """The refunded units had already left in a parcel and the supplier owes nothing: nothing
+    changes for it, so no mail and no board entry about the refund."""
+    supplier_named(shop, "Beanie Co", MUG)
+    order = place(devstore, shop, drain, [(MUG, 2, "20.00")])
+    forward_now(fresh(order).supplier_orders, drain)
+    (part,) = fresh(order).supplier_orders
+    mug = next(line for line in fresh(order).line_items if line.sku == MUG)
+    shipments.record_shipment(
+        part, shipments.Tracking("tracked", "1Z111", "UPS", None), quantities={mug.id: 2}
+    )
+    db.session.commit()
+    drain()
+    refund_form(Drawer(relay_server, shop, id_token), order, MUG, 1, "20.00", restock=True)
+    until_quantity(drain, order, MUG, 1)
+    drain()
+    assert mails("refund") == []
+    assert db.session.scalars(select(Notification).where(Notification.kind == "refund")).all() == []
