@@ -19,6 +19,7 @@ from flask import current_app, has_request_context
 from sqlalchemy import func, select
 
 from domain.clock import utcnow
+from domain.models.cancellations import CancellationRequest
 from domain.models.notices import OutboundMail
 from domain.models.orders import Supplier, SupplierOrder, VariantMapping
 from domain.models.shop import Shop
@@ -69,6 +70,7 @@ def items(supplier_order: SupplierOrder) -> list[dict]:
     }
     return [
         {
+            "line_id": line.id,
             "title": line.title,
             "variant": line.variant_title,
             "sku": (getattr(mappings.get(line.sku), "supplier_sku", None) or line.sku or ""),
@@ -223,6 +225,7 @@ def refund_recorded(refund, entries) -> None:
         if so.forwarded_at is not None and so.supplier_id is not None
     }
     taken: dict[int, list[dict]] = {}
+    skus = {i["line_id"]: i["sku"] for part in sent.values() for i in items(part)}
     for rl in refund.lines:
         line = rl.line_item
         part = sent.get((line.supplier_id, line.part))
@@ -230,7 +233,12 @@ def refund_recorded(refund, entries) -> None:
             continue  # not sent yet: the part holds what the order holds when it is
         unshipped = max(0, line.bought_quantity - _shipped_units(part).get(line.id, 0))
         if min(rl.quantity, unshipped) > 0:
-            item = {"title": line.title, "quantity": min(rl.quantity, unshipped)}
+            item = {
+                "title": line.title,
+                "variant": line.variant_title,
+                "sku": skus.get(line.id, line.sku or ""),
+                "quantity": min(rl.quantity, unshipped),
+            }
             taken.setdefault(part.id, []).append(item)
     owing = {entry.supplier_order_id for entry in entries}
     for part in sent.values():
@@ -256,7 +264,9 @@ def part_cancelled(part: SupplierOrder, entries) -> None:
     """A part already sent was cancelled (by request, in Shopify, automatically)."""
     if part.forwarded_at is None or part.status != "cancelled":
         return
-    taken = [{"title": i["title"], "quantity": i["quantity"]} for i in items(part)]
+    if not entries and _supplier_agreed(part):
+        return  # it accepted the cancellation itself: nothing it does not know
+    taken = items(part)
     items_taken_off(
         part,
         event_key=f"cancelled:{part.id}",
@@ -264,6 +274,17 @@ def part_cancelled(part: SupplierOrder, entries) -> None:
         entries=list(entries),
         cancelled=True,
     )
+
+
+def _supplier_agreed(part: SupplierOrder) -> bool:
+    """The supplier itself accepted the cancellation (then only money owed back is news)."""
+    latest = db.session.scalar(
+        select(CancellationRequest)
+        .where(CancellationRequest.supplier_order_id == part.id)
+        .order_by(CancellationRequest.id.desc())
+        .limit(1)
+    )
+    return latest is not None and latest.status == "accepted" and latest.decided_by == "supplier"
 
 
 def _money(entry) -> str:

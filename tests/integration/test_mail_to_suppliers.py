@@ -168,7 +168,7 @@ def test_refund_mail_lists_the_refunded_items(
     until_quantity(drain, order, MUG, 1)
     message = mailbox.wait_for(2, to=EMAIL)[-1]
     assert "refunded" in message["Subject"]
-    assert re.search(r"1 × .+", text_of(message))
+    assert f"- 1 × [SUP-{MUG}]" in text_of(message)
 
 
 def test_send_me_my_link(shop, mailbox, drain, relay_server):
@@ -288,3 +288,31 @@ def test_a_refund_of_shipped_units_of_an_unpaid_supplier_sends_nothing(
     drain()
     assert mails("refund") == []
     assert db.session.scalars(select(Notification).where(Notification.kind == "refund")).all() == []
+
+
+def test_a_cancelled_part_is_told_unless_the_supplier_accepted_it_itself(
+    shop, devstore, drain, mailbox, relay_server
+):
+    """An unpaid part is cancelled at once on request: the supplier gets "cancelled" with its
+    items. A paid one the supplier accepts in the portal: no second mail about it."""
+    supplier = supplier_named(shop, "Beanie Co", MUG)
+    first = place(devstore, shop, drain, [(MUG, 2, "20.00")])
+    second = place(devstore, shop, drain, [(MUG, 1, "20.00")])
+    forward_now(fresh(first).supplier_orders + fresh(second).supplier_orders, drain)
+    note, choices = cancellation_rules.choices_from({"note": "", "scope": "supplier"})
+    (unpaid,) = fresh(first).supplier_orders
+    cancellations.request_cancellation(unpaid, note=note, choices=choices, actor_name="Merchant")
+    db.session.commit()
+    (paid,) = fresh(second).supplier_orders
+    paid.supplier_paid_at = paid.supplier_paid_out_at = utcnow()  # paid out: owes nothing here
+    db.session.commit()
+    cancellations.request_cancellation(paid, note=note, choices=choices, actor_name="Merchant")
+    db.session.commit()
+    drain()
+    Portal(relay_server, supplier).post(f"orders/{paid.id}/cancellation/accept", {})
+    drain()
+    (cancelled,) = mails("cancelled")
+    assert cancelled.event_key == f"cancelled:{unpaid.id}"
+    assert f"2 × [SUP-{MUG}]" in cancelled.text_body
+    assert fresh(second).supplier_orders[0].status == "cancelled"
+    assert len(mails("cancellation-request")) == 1
