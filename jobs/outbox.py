@@ -47,7 +47,7 @@ from domain.orders import sync_runs
 from domain.shop import installation
 from domain.webhooks import intake
 from extensions import db, redis_connection
-from jobs import rates
+from jobs import digests, rates
 
 log = logging.getLogger("relay.jobs.outbox")
 # A row younger than this may still be on its way to the queue (its request commits, then
@@ -239,6 +239,7 @@ class PeriodicPass:
         if mark_epoch():
             shops = sweep.reconcile_every_shop_soon()
             rates.arm()  # its chain went with Redis's data too
+            digests.arm()  # and the suppliers' daily digest chain
             log.warning(
                 "Redis came back without its data: reconciliation queued for %d shop(s)", shops
             )
