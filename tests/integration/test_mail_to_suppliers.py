@@ -86,6 +86,8 @@ def test_new_order_mail_has_supplier_skus_ship_to_and_a_working_portal_link(
     assert f"2 × [SUP-{MUG}]" in text
     assert order.shipping_address["city"] in text
     link = re.search(r"http://\S+/orders/\d+", text).group(0)
+    html = html_of(message)
+    assert f"SUP-{MUG}" in html and f'href="{link}"' in html and "/settings" in html
     page = httpx.get(link, timeout=30)
     assert page.status_code == 200 and order.name in page.text
     forwarding.forward(part.id)  # a replay: not scheduled any more, nothing written
