@@ -12,8 +12,9 @@ from domain.errors import DomainError, NotFound
 from domain.models.notices import CustomerNote, OrderMessage
 from domain.notices import conversation, customer_notes
 from domain.orders import grid
+from domain.suppliers import directory as suppliers
 
-bp = Blueprint("messages", __name__, url_prefix="/orders")
+bp = Blueprint("messages", __name__)
 
 
 @bp.app_context_processor
@@ -44,7 +45,7 @@ def written_note(written: customer_notes.Written) -> str:
     )
 
 
-@bp.post("/supplier-orders/<int:supplier_order_id>/messages")
+@bp.post("/orders/supplier-orders/<int:supplier_order_id>/messages")
 @shop_required
 def send(supplier_order_id: int):
     try:
@@ -75,7 +76,7 @@ def _thread(order, supplier_order, state: dict) -> str:
     )
 
 
-@bp.post("/<int:order_id>/customer-notes")
+@bp.post("/orders/<int:order_id>/customer-notes")
 @shop_required
 def customer_note(order_id: int):
     order = grid.order_for_drawer(g.shop, order_id)
@@ -94,4 +95,28 @@ def customer_note(order_id: int):
 def _note_panel(order, state: dict) -> str:
     return render(
         "orders/order.html", "orders/_customer_note.html", order=order, forms={"note": state}
+    )
+
+
+@bp.post("/suppliers/<int:supplier_id>/messages")
+@shop_required
+def send_to_supplier(supplier_id: int):
+    """The supplier page's thread: messages about no order ("Message the store" answered)."""
+    try:
+        sent = conversation.merchant_writes_to_supplier(g.shop, supplier_id, request.form)
+    except NotFound:
+        abort(404)
+    except DomainError as exc:
+        supplier = suppliers.get(g.shop, supplier_id)
+        return refused(_supplier_thread(supplier, form_state(exc)), exc)
+    supplier = suppliers.get(g.shop, supplier_id)
+    return _supplier_thread(supplier, {"done": sent_message(sent, supplier.name)})
+
+
+def _supplier_thread(supplier, state: dict) -> str:
+    return render(
+        "suppliers/_messages.html",
+        "suppliers/_messages.html",
+        supplier=supplier,
+        forms={"message": state},
     )

@@ -13,6 +13,7 @@ own shop or portal first: another shop's order is NotFound and nothing is writte
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -26,7 +27,7 @@ from domain.notices.mail import absolute_url, queue_mail
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop.settings import settings_of
-from domain.suppliers import portal
+from domain.suppliers import directory, portal
 from domain.transaction import unit_of_work
 from extensions import db
 
@@ -85,6 +86,12 @@ def merchant_supplier_order(shop: Shop, supplier_order_id: int) -> SupplierOrder
 def merchant_writes(shop: Shop, supplier_order_id: int, form) -> Sent:
     supplier_order = merchant_supplier_order(shop, supplier_order_id)
     return send_message(shop, supplier_order, "merchant", form.get("body"))
+
+
+@unit_of_work
+def merchant_writes_to_supplier(shop: Shop, supplier_id: int, form) -> Sent:
+    """From the supplier page: a message about no order (the answer to "Message the store")."""
+    return send_message(shop, directory.get(shop, supplier_id), "merchant", form.get("body"))
 
 
 @unit_of_work
@@ -191,6 +198,10 @@ def _on_board(shop, supplier, supplier_order, message: OrderMessage) -> None:
     )
 
 
+# Links in a mail are built while it renders (`link()` in the templates): absolute_url needs
+# the request context queue_mail's rendering provides, in a worker too.
+
+
 def _mail_supplier(shop, supplier, supplier_order, message: OrderMessage) -> Sent:
     to = recipients.supplier(supplier)
     link = None
@@ -198,9 +209,9 @@ def _mail_supplier(shop, supplier, supplier_order, message: OrderMessage) -> Sen
         token = portal.link_token(supplier)
         visible = supplier_order is not None and supplier_order.forwarded_at is not None
         link = (
-            absolute_url("portal.order", token=token, supplier_order_id=supplier_order.id)
+            partial(absolute_url, "portal.order", token=token, supplier_order_id=supplier_order.id)
             if visible
-            else absolute_url("portal.orders", token=token)
+            else partial(absolute_url, "portal.orders", token=token)
         )
     mail = queue_mail(
         shop,
@@ -220,9 +231,9 @@ def _mail_merchant(shop, supplier, supplier_order, message: OrderMessage) -> Sen
         return Sent(message, mailed=False)
     admin = {"shop": shop.domain, "embedded": "1"}
     link = (
-        absolute_url("orders.drawer", order_id=supplier_order.order_id, **admin)
+        partial(absolute_url, "orders.drawer", order_id=supplier_order.order_id, **admin)
         if supplier_order is not None
-        else absolute_url("suppliers.show", supplier_id=supplier.id, **admin)
+        else partial(absolute_url, "suppliers.show", supplier_id=supplier.id, **admin)
     )
     mail = queue_mail(
         shop,

@@ -10,13 +10,14 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from domain.clock import utcnow
 from domain.models.notices import CustomerNote, Notification, OrderMessage, OutboundMail
 from domain.models.orders import Order, OrderEvent, Supplier, SupplierOrder
 from domain.models.shop import Shop
-from domain.notices import customer_notes
+from domain.notices import conversation, customer_notes
 from domain.shop import settings as shop_settings
 from domain.shop import tokens
 from domain.suppliers import portal
@@ -173,6 +174,29 @@ def test_message_the_store_from_the_portal_home_is_about_no_order(setup, drain, 
     assert "Can I add a new product line?" in mail.get_body(("plain",)).get_content()
     assert "Can I add a new product line?" in page.get().text
 
+    # The merchant reads it on the supplier page and answers there; the supplier is mailed.
+    merchant, supplier = setup["merchant"], setup["supplier"]
+    shown = merchant.get(f"/suppliers/{supplier.id}")
+    assert 'id="supplier-messages"' in shown.text and "Can I add a new product line?" in shown.text
+    answer = merchant.post(f"/suppliers/{supplier.id}/messages", {"body": "Yes, send a list."})
+    assert answer.status_code == 200 and "Yes, send a list." in answer.text
+    drain()
+    (to_supplier,) = mailbox.wait_for(1, to=SUPPLIER_EMAIL)
+    assert link_in(to_supplier.get_body(("plain",)).get_content()).endswith("/")
+    assert "Yes, send a list." in page.get().text
+
+
+def test_a_message_written_outside_a_request_still_mails_absolute_links(setup, drain, mailbox):
+    """send_message called by code with no request (a job, a script): the mail renders its
+    links at APP_URL all the same."""
+    shop, so = shop_row(setup["shop"].domain), setup["so"]
+    sent = conversation.send_message(shop, so, "supplier", "From a job.")
+    assert sent.mailed
+    drain()
+    (mail,) = mailbox.wait_for(1, to=STORE_EMAIL)
+    link = link_in(mail.get_body(("plain",)).get_content())
+    assert link.startswith(current_app.config["APP_URL"] + f"/orders/{so.order_id}?")
+
 
 @pytest.mark.attack
 def test_an_empty_or_too_long_message_is_refused_and_nothing_is_written(setup):
@@ -242,6 +266,8 @@ def test_another_shops_supplier_order_is_not_found_and_nothing_is_written(setup)
     assert merchant.post(f"/orders/{order.id}/customer-notes", {"body": "hi"}).status_code == 404
     assert page.post(f"orders/{theirs.id}/messages", {"body": "hi"}, True).status_code == 404
     assert page.post(f"orders/{theirs.id}/customer-notes", {"body": "hi"}, True).status_code == 404
+    path = f"/suppliers/{theirs.supplier_id}/messages"
+    assert merchant.post(path, {"body": "hi"}).status_code == 404
     assert written_nothing()
 
 
