@@ -186,6 +186,18 @@ def test_message_the_store_from_the_portal_home_is_about_no_order(setup, drain, 
     assert "Yes, send a list." in page.get().text
 
 
+def test_a_supplier_without_an_email_still_gets_the_message_on_its_board(setup):
+    """No contact email on file: the message is stored and on the supplier's board, no mail is
+    queued, and the merchant is told "no email on file"."""
+    supplier, so = setup["supplier"], setup["so"]
+    db.session.get(Supplier, supplier.id).contact_email = None
+    db.session.commit()
+    response = setup["merchant"].post(f"/orders/supplier-orders/{so.id}/messages", {"body": "Hi"})
+    assert response.status_code == 200 and "has no email on file" in unescape(response.text)
+    assert count(Notification, Notification.recipient == f"supplier:{supplier.id}") == 1
+    assert count(OutboundMail) == 0 and count(OrderMessage) == 1
+
+
 def test_a_message_written_outside_a_request_still_mails_absolute_links(setup, drain, mailbox):
     """send_message called by code with no request (a job, a script): the mail renders its
     links at APP_URL all the same."""
