@@ -95,7 +95,9 @@ def test_drawer_and_portal_threads_post_and_fit(
     body = supplier_page.locator("#messages .message-body").nth(2)
     assert body.inner_text() == PORTAL_MESSAGE[locale]  # the line break kept
     assert supplier_page.locator("#customer-note [data-customer-sees]").is_visible()
-    supplier_page.screenshot(path=str(ARTIFACTS / f"portal-conversation-{locale}.png"), full_page=True)
+    supplier_page.screenshot(
+        path=str(ARTIFACTS / f"portal-conversation-{locale}.png"), full_page=True
+    )
     assert supplier_page.evaluate(OVERFLOWS) == []
     assert db.session.scalar(select(func.count()).select_from(CustomerNote)) == 1
     context.close()
