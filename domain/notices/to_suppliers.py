@@ -11,11 +11,9 @@ portal-link:{supplier id}:{nonce}, digest:{supplier id}:{date} (supplier_digest)
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, has_request_context
 from sqlalchemy import func, select
 
 from domain.clock import utcnow
@@ -36,14 +34,7 @@ TOLD_CHANNELS = ("portal", "store")  # manual suppliers: the merchant orders on 
 
 def portal_url(supplier: Supplier, endpoint: str = "portal.orders", **values) -> str:
     """A freshly signed link into the portal, for a mail."""
-    # A worker has no request to build routes in (mail.render makes one only while rendering).
-    request = (
-        contextlib.nullcontext()
-        if has_request_context()
-        else current_app.test_request_context(base_url=current_app.config["APP_URL"])
-    )
-    with request:
-        return mail.absolute_url(endpoint, token=portal_links.link_token(supplier), **values)
+    return mail.absolute_url(endpoint, token=portal_links.link_token(supplier), **values)
 
 
 def order_url(supplier: Supplier, supplier_order: SupplierOrder) -> str | None:
