@@ -24,7 +24,7 @@ from datetime import timedelta
 from flask import current_app, g, has_request_context, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from background import MAIL, background
 from domain.clock import aware, utcnow
@@ -44,6 +44,7 @@ GIVE_UP = timedelta(days=3)
 # A pending mail this far past its attempt time has lost its job (a backlog of a thousand
 # mails drains well within it).
 LATE = timedelta(minutes=2)
+BATCH_WAKE = 1000  # mails brought forward at once when the server is back
 
 
 def queue_mail(
@@ -172,9 +173,39 @@ def send_mail(mail_id: int) -> str:
                     job_id=f"mail-{mail.id}-try-{mail.attempts}",
                 )
             return "will-retry"
+        recovered = mail.attempts > 0  # it had waited out an outage: the server is back
         mail.status, mail.sent_at, mail.last_error = "sent", utcnow(), None
         mail.attempts += 1
+        if recovered:
+            _wake_waiting(mail.id)
         return "sent"
+
+
+def _wake_waiting(sender_id: int) -> None:
+    """The server took a mail that had been waiting: the others waiting out the same outage
+    go now, not at their next back-off time (up to an hour away). Their scheduled retry
+    finds them sent and does nothing."""
+    now = utcnow()
+    waiting = (
+        select(OutboundMail.id)
+        .where(
+            OutboundMail.status == "pending",
+            OutboundMail.next_attempt_at > now,
+            OutboundMail.id != sender_id,
+        )
+        .limit(BATCH_WAKE)
+    )
+    if db.engine.dialect.name == "postgresql":
+        # Rows another sender holds are skipped, never waited for (no lock cycle).
+        waiting = waiting.with_for_update(skip_locked=True)
+    woken = db.session.execute(
+        update(OutboundMail)
+        .where(OutboundMail.id.in_(waiting.scalar_subquery()))
+        .values(next_attempt_at=now)
+        .returning(OutboundMail.id, OutboundMail.shop_id, OutboundMail.attempts)
+    ).all()
+    for mail_id, shop_id, attempts in woken:
+        send_mail.after_commit(mail_id, shop_id=shop_id, job_id=f"mail-{mail_id}-wake-{attempts}")
 
 
 def _lock(mail_id: int) -> OutboundMail | None:

@@ -237,3 +237,20 @@ def test_tls_and_authentication_when_configured(shop, app, tls):
         finally:
             app.config["SMTP_URL"] = saved
         assert len(server.wait_for(1)) == 1
+
+
+def test_mails_waiting_out_an_outage_go_as_soon_as_one_gets_through(shop, mailbox, drain):
+    """Three mails wait out a down server; the first that gets through once it is back
+    brings the other two forward (they would otherwise wait for their back-off), and each is
+    delivered once."""
+    queued = [_queue(shop, event_key=f"outage-{n}") for n in range(3)]
+    mailbox.go_down()
+    for waiting in queued:
+        assert mail.send_mail(waiting.id) == "will-retry"
+    assert all(_mail(w.id).next_attempt_at > utcnow() for w in queued)
+    mailbox.come_up()
+    assert mail.send_mail(queued[0].id) == "sent"
+    assert all(_mail(w.id).next_attempt_at <= utcnow() for w in queued[1:])
+    drain()  # the woken jobs; the scheduled retries wait in the scheduler
+    assert {_mail(w.id).status for w in queued} == {"sent"}
+    assert len(mailbox.wait_for(3)) == 3
