@@ -26,11 +26,14 @@ def register_blueprints(app: Flask) -> None:
         health,
         jobs_status,
         ledger,
+        mail_log,
+        notifications,
         orders,
         payment_methods,
         payment_webhooks,
         payments,
         portal,
+        portal_notifications,  # noqa: F401  (its routes are the portal's)
         refunds,
         settings,
         suppliers,
@@ -55,6 +58,8 @@ def register_blueprints(app: Flask) -> None:
         suppliers,
         settings,
         jobs_status,
+        notifications,
+        mail_log,
         portal,
         cancellations,
     ):
