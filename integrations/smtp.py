@@ -129,6 +129,12 @@ class Mailer:
         with self._lock:
             try:
                 connection = self._connect()
+            except (smtplib.SMTPException, OSError) as exc:
+                # Greeting, TLS or login failed: the server or our settings, never this mail
+                # (a wrong password is fixed once and every waiting mail then goes out).
+                self._drop()
+                raise MailServerUnavailable(_describe(exc)) from None
+            try:
                 refused = connection.send_message(
                     message, from_addr=mail.sender_address, to_addrs=[mail.to_address]
                 )
@@ -141,7 +147,7 @@ class Mailer:
                 raise _classified((exc.smtp_code, exc.smtp_error)) from None
             except (smtplib.SMTPException, OSError) as exc:
                 self._drop()
-                raise MailServerUnavailable(f"{type(exc).__name__}: {exc}") from None
+                raise MailServerUnavailable(_describe(exc)) from None
         if refused:
             raise _classified(refused.get(mail.to_address, (550, b"refused")))
 
@@ -153,7 +159,7 @@ class Mailer:
         s = self.settings
         if s.implicit_tls:
             connection = smtplib.SMTP_SSL(
-                s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
+                s.host, s.port, timeout=s.timeout, context=_tls_context(s.host)
             )
         else:
             connection = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
@@ -170,6 +176,14 @@ class Mailer:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 self._connection.quit()
         self._connection = None
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        error = exc.smtp_error
+        text = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
+        return f"{exc.smtp_code} {text}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _tls_context(host: str) -> ssl.SSLContext:

@@ -107,6 +107,18 @@ export ECB_RATES_URL="http://127.0.0.1:${ECB_STANDIN_PORT}/stats/eurofxref/eurof
 wait_for "http://127.0.0.1:${ECB_STANDIN_PORT}/_ecb/health" "ECB stand-in"
 # --- end of exchange rates ---
 
+# --- Mail (issue 16): a real SMTP server with a web inbox (standins/mailbox); the inbox is
+# kept under var/mail, so a restart keeps what Relay sent ---
+MAILBOX_SMTP_PORT=${MAILBOX_SMTP_PORT:-8769}
+MAILBOX_WEB_PORT=${MAILBOX_WEB_PORT:-8770}
+python -m standins.mailbox serve --smtp-port "$MAILBOX_SMTP_PORT" --web-port "$MAILBOX_WEB_PORT" \
+  --store "$VAR_DIR/mail" >"$VAR_DIR/log/mailbox.log" 2>&1 &
+pids+=($!)
+MAILBOX_URL="http://127.0.0.1:${MAILBOX_WEB_PORT}/"
+wait_for "${MAILBOX_URL}_mailbox/health" "the mailbox (SMTP stand-in)"
+export SMTP_URL="smtp://127.0.0.1:${MAILBOX_SMTP_PORT}"
+# --- end of mail ---
+
 flask --app app init-db >/dev/null
 gunicorn --workers 2 --threads 4 --bind "127.0.0.1:${RELAY_PORT}" --access-logfile "$VAR_DIR/log/relay-access.log" \
   'app:create_app()' >"$VAR_DIR/log/relay.log" 2>&1 &
@@ -129,8 +141,9 @@ Relay is running.
   Stripe:                        ${STRIPE_API_BASE} (cards: 4242 4242 4242 4242 pays,
                                  4000 0000 0000 0002 is declined, 4000 0027 6000 3184 asks 3-D Secure)
   PayPal:                        ${PAYPAL_API_BASE} (buyers: any e-mail; declined@buyer.example is declined)
+  Inbox (every email Relay sends): ${MAILBOX_URL}
   Logs:                          ${VAR_DIR}/log/
-Ctrl-C stops devstore, the Stripe and PayPal stand-ins, Relay, the workers and
-the embedded Redis (its data is kept).
+Ctrl-C stops devstore, the Stripe, PayPal, ECB and mail stand-ins, Relay, the workers
+and the embedded Redis (its data and the inbox are kept).
 MSG
 wait

@@ -34,7 +34,7 @@ from devstore.auth import Settings as DevstoreSettings
 from devstore.server import create_app as create_devstore
 from devstore.store import Store
 
-pytest_plugins = ["tests.payment_services", "tests.rates_services"]
+pytest_plugins = ["tests.payment_services", "tests.rates_services", "tests.mail_services"]
 
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "relay-test-client-id"
@@ -252,6 +252,7 @@ def relay_config(
     stripe_standin,
     paypal_standin,
     ecb_standin,
+    mailbox_standin,
     tmp_path_factory,
 ):
     from tests.payment_services import paypal_config  # a plugin: imported once pytest loaded it
@@ -259,6 +260,7 @@ def relay_config(
     return {
         **stripe_standin.config(),
         **paypal_config(paypal_standin),
+        **mailbox_standin.config(),
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
         "PORTAL_LINK_SECRETS": ["test-portal-link-secret"],
@@ -339,6 +341,7 @@ def worker_env(config: dict) -> dict:
             "ECB_RATES_URL": config["ECB_RATES_URL"],
         }
     )
+    env.update({key: config[key] for key in ("SMTP_URL", "SMTP_FROM") if config.get(key)})
     for key in (
         "STRIPE_API_BASE",
         "STRIPE_SECRET_KEY",

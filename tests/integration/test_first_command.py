@@ -46,6 +46,8 @@ def test_a_fresh_first_command_leaves_no_failed_jobs_and_ctrl_c_stops_everything
         RELAY_PORT=str(free_port()),
         PAYPAL_STANDIN_PORT=str(free_port()),
         ECB_STANDIN_PORT=str(free_port()),
+        MAILBOX_SMTP_PORT=str(free_port()),
+        MAILBOX_WEB_PORT=str(free_port()),
     )
     with open(out, "w") as sink:
         dev = subprocess.Popen(
@@ -84,6 +86,12 @@ def test_a_fresh_first_command_leaves_no_failed_jobs_and_ctrl_c_stops_everything
             capture_output=True, text=True,
         ).stdout  # fmt: skip
         assert "supplier@demo-supplier.example" in merchants, "the PayPal stand-in runs"
+        inbox = f"http://127.0.0.1:{env['MAILBOX_WEB_PORT']}/"
+        assert f"Inbox (every email Relay sends): {inbox}" in log()
+        mailbox = subprocess.run(
+            ["curl", "-fs", f"{inbox}_mailbox/health"], capture_output=True, text=True
+        ).stdout
+        assert f'"port": {env["MAILBOX_SMTP_PORT"]}' in mailbox, "the mailbox runs"
     finally:
         os.killpg(dev.pid, signal.SIGINT)  # Ctrl-C in the terminal reaches the whole group
         dev.wait(timeout=120)
