@@ -22,6 +22,13 @@ def merchant_unread_count() -> int:
 
 
 @bp.app_template_global()
+def merchant_latest_unread() -> list:
+    """The orders page's small "Notifications" panel: the newest unread entries."""
+    shop = g.get("shop")
+    return board_pages.latest_unread(shop.id, MERCHANT) if shop is not None else []
+
+
+@bp.app_template_global()
 def notification_message(entry) -> str:
     return board_pages.render_message(entry)
 

@@ -56,6 +56,10 @@ def page(shop_id: int, recipient: str, before: str | None = None) -> BoardPage:
     )
 
 
+def latest_unread(shop_id: int, recipient: str, limit: int = 3) -> list[Notification]:
+    return board.entries(shop_id, recipient, unread_only=True)[:limit]
+
+
 def entry_of(shop_id: int, recipient: str, notification_id: int) -> Notification:
     """An entry of this board, or NotFound (another shop's or supplier's is not found)."""
     query = select(Notification).where(

@@ -59,7 +59,9 @@ def test_the_merchants_bell_counts_unread_and_the_list_marks_read(merchant):
     shop = merchant.shop
     first = post(shop.id, recipients.MERCHANT, "e1", order="#1001")
     second = post(shop.id, recipients.MERCHANT, "e2", order="#1002")
-    assert bell_count(merchant.get("/orders").text) == 2
+    orders_page = merchant.get("/orders").text
+    assert bell_count(orders_page) == 2
+    assert 'id="home-notifications"' in orders_page and "order #1002" in orders_page
     bell = merchant.get("/notifications/bell", htmx=True)
     assert bell.status_code == 200 and bell.text.lstrip().startswith('<a id="notification-bell"')
     assert bell_count(bell.text) == 2 and 'hx-trigger="every 20s' in bell.text
@@ -77,6 +79,7 @@ def test_the_merchants_bell_counts_unread_and_the_list_marks_read(merchant):
     merchant.post("/notifications/read-all")
     assert entry(second.id).read_at is not None
     assert bell_count(merchant.get("/notifications/bell", htmx=True).text) == 0
+    assert 'id="home-notifications"' not in merchant.get("/orders").text, "nothing unread"
     french = merchant.get("/notifications", locale="fr").text
     assert "Atelier Nord a refusé la commande #1002 : Out of stock" in french
 
