@@ -85,3 +85,35 @@ def test_the_bell_counts_new_notifications_without_a_reload_and_mark_all_clears_
     assert "mailbox unavailable" in log.inner_text()
     page.screenshot(path=str(ARTIFACTS / f"mail-log-{locale}.png"))
     assert page.frame(name="app-iframe").evaluate(OVERFLOWS) == []
+
+
+def test_the_portal_home_shows_the_suppliers_bell_and_latest_notifications(
+    ctx, browser, relay_server, installed_shop
+):
+    """A supplier's portal home: its bell counts its unread entries, the Notifications panel
+    lists the latest, and "Mark all as read" on its list clears the bell without a reload."""
+    from domain.models.orders import Supplier
+    from domain.suppliers import portal
+
+    shop = db.session.scalar(select(Shop).where(Shop.domain == installed_shop))
+    supplier = Supplier(shop_id=shop.id, name="Atelier Nord", channel="portal", currency="EUR")
+    db.session.add(supplier)
+    db.session.commit()
+    with atomic():
+        board.post(
+            shop.id,
+            recipient=recipients.board_key(supplier),
+            event_key="portal-1",
+            kind="declined",
+            message=N_("%(supplier)s declined order %(order)s: %(reason)s"),
+            params={"supplier": "Atelier Nord", "order": "#1001", "reason": "Out of stock"},
+        )
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="fr-FR")
+    page.goto(f"{relay_server.url}/portal/{portal.link_token(supplier)}/")
+    page.locator('#notification-bell[data-unread="1"]').wait_for(timeout=15000)
+    assert "#1001" in page.locator("#home-notifications").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "portal-notifications-fr.png"))
+    page.locator("#notification-bell").click()
+    page.get_by_role("button", name="Tout marquer comme lu").click()
+    page.locator('#notification-bell[data-unread="0"]').wait_for(timeout=15000)
