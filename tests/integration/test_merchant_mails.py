@@ -6,11 +6,15 @@ Notifications section and the Mail log."""
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import func, select
+from datetime import timedelta
 
+import pytest
+from sqlalchemy import func, select, update
+
+from domain.clock import utcnow
 from domain.models.notices import Notification, OutboundMail
 from domain.shop import settings as shop_settings
+from domain.transaction import atomic
 from extensions import db
 from tests.conftest import API_KEY
 from tests.integration import stripe_flows
@@ -149,8 +153,8 @@ def test_a_failed_automatic_payment_is_mailed_with_why_and_pay_now(
 def test_jobs_needing_attention_are_each_on_the_board_and_mailed_once_an_hour(
     ctx, relay_server, installed_shop, drain, mailbox
 ):
-    """Two webhooks set aside: two board entries, one mail (the hourly cap); with the toggle
-    off none at all."""
+    """Two webhooks set aside: two board entries, one mail (the hourly cap); an hour later
+    the next one is mailed; with the toggle off none is, the board still lists it."""
     shop = merchant_wants(installed_shop)
     first = deliver_unprocessable_order(relay_server, installed_shop)
     drain()
@@ -167,6 +171,19 @@ def test_jobs_needing_attention_are_each_on_the_board_and_mailed_once_an_hour(
     assert message["Subject"] == "Relay needs your attention: work it could not finish"
     assert f"/admin/apps/{API_KEY}/jobs" in message.get_body(("plain",)).get_content()
     assert mail_count() == 1
+
+    # An hour on, the next one is mailed again; with the toggle off, only the board tells.
+    with atomic():
+        db.session.execute(update(OutboundMail).values(created_at=utcnow() - timedelta(minutes=61)))
+    deliver_unprocessable_order(relay_server, installed_shop)
+    drain()
+    assert len(mailbox.wait_for(2, to=OWNER)) == 2 and mail_count() == 2
+    merchant_wants(installed_shop, notify_jobs_attention=False)
+    with atomic():
+        db.session.execute(update(OutboundMail).values(created_at=utcnow() - timedelta(hours=2)))
+    deliver_unprocessable_order(relay_server, installed_shop)
+    drain()
+    assert len(board_entries(shop, "attention")) == 4 and mail_count() == 2
 
 
 def test_mail_log_shows_why_a_mail_failed_and_send_again_sends_it(
