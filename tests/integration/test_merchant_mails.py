@@ -238,3 +238,29 @@ def test_settings_save_the_contact_email_and_toggles(retailer, relay_server, id_
     assert not current.notify_jobs_attention
     page = merchant.get("/settings").text
     assert 'value="ops@shop.test"' in page and "No email on file" not in page
+
+
+def broken_job(order_id: int) -> None:
+    """A job that hits a bug (bad data): what the worker's hook tells the merchant about."""
+    raise KeyError(f"line_items of order {order_id}")
+
+
+def test_any_job_of_the_shop_that_fails_for_good_is_on_the_board_and_mailed(
+    ctx, app, installed_shop, drain, mailbox
+):
+    """Not only webhooks: a job of this shop landing in the failed registry posts its entry
+    (key attention:job:<job id>) and the mail says why; a job of no shop tells nobody."""
+    from background import queues
+
+    shop = merchant_wants(installed_shop)
+    with app.app_context():
+        queue = queues.queue(queues.PUSH)
+        queue.enqueue(broken_job, 7, job_id="broken-7", meta={"shop_id": shop.id})
+        queue.enqueue(broken_job, 8, job_id="broken-8")
+    drain()
+    (entry,) = board_entries(shop, "attention")
+    assert entry.event_key == "attention:job:broken-7"
+    assert "line_items of order 7" in entry.params["error"]
+    (message,) = mailbox.wait_for(1, to=OWNER)
+    assert "line_items of order 7" in message.get_body(("plain",)).get_content()
+    assert db.session.scalar(select(func.count(Notification.id))) == 1
