@@ -17,15 +17,22 @@ CHANGED = "relay-notifications"
 
 @bp.app_template_global()
 def merchant_unread_count() -> int:
+    """The bell's count, once per request (the nav and the orders page's panel ask)."""
     shop = g.get("shop")
-    return board_pages.unread_count(shop.id, MERCHANT) if shop is not None else 0
+    if shop is None:
+        return 0
+    # Kept on the request (g outlives it when an app context was already pushed).
+    if not hasattr(request, "relay_merchant_unread"):
+        request.relay_merchant_unread = board_pages.unread_count(shop.id, MERCHANT)
+    return request.relay_merchant_unread
 
 
 @bp.app_template_global()
 def merchant_latest_unread() -> list:
     """The orders page's small "Notifications" panel: the newest unread entries."""
-    shop = g.get("shop")
-    return board_pages.latest_unread(shop.id, MERCHANT) if shop is not None else []
+    if not merchant_unread_count():
+        return []
+    return board_pages.latest_unread(g.shop.id, MERCHANT)
 
 
 @bp.app_template_global()
