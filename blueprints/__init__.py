@@ -27,12 +27,14 @@ def register_blueprints(app: Flask) -> None:
         jobs_status,
         ledger,
         mail_log,
+        messages,
         notifications,
         orders,
         payment_methods,
         payment_webhooks,
         payments,
         portal,
+        portal_messages,  # noqa: F401  (adds its routes to the portal blueprint)
         portal_notifications,  # noqa: F401  (its routes are the portal's)
         refunds,
         settings,
@@ -54,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
         payments,
         payment_methods,
         refunds,
+        messages,
         ledger,
         suppliers,
         settings,

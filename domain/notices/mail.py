@@ -123,10 +123,13 @@ def _rendering(locale: str):
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """A link in a mail: APP_URL and the route, whoever renders it."""
+    """A link in a mail: APP_URL and the route, whoever builds it (a request or a worker)."""
     from flask import url_for
 
-    return current_app.config["APP_URL"] + url_for(endpoint, **values)
+    if has_request_context():
+        return current_app.config["APP_URL"] + url_for(endpoint, **values)
+    with current_app.test_request_context(base_url=current_app.config["APP_URL"]):
+        return current_app.config["APP_URL"] + url_for(endpoint, **values)
 
 
 def _exists(event_key: str, recipient: str) -> bool:

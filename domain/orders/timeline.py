@@ -106,6 +106,10 @@ class EventKind(StrEnum):
     SUPPLIER_OWES = "supplier_owes"
     SUPPLIER_REFUND_RECEIVED = "supplier_refund_received"
     SUPPLIER_PAID_OUT = "supplier_paid_out"
+    # Issue 16: messages between the merchant and a supplier, notes to the customer
+    MESSAGE_FROM_MERCHANT = "message_from_merchant"
+    MESSAGE_FROM_SUPPLIER = "message_from_supplier"
+    CUSTOMER_NOTE = "customer_note"
 
 
 def record(

@@ -186,6 +186,8 @@ def _fulfillment_variables(store, name: str, order: dict, fo: dict) -> dict | No
         },
         "OrderCancellationState": {"id": order_gid},
         "OrderUpdateNoteAndTags": {"id": order_gid, "note": "Cancel me", "tags": ["relay"]},
+        "OrderNote": {"id": order_gid},
+        "OrderNoteUpdate": {"id": order_gid, "note": "[Relay note 1] Ships Monday."},
         "OrderEditBegin": {"id": order_gid},
         "RefundContext": {"id": order_gid},
         "RefundCreate": {
