@@ -26,13 +26,16 @@ def register_blueprints(app: Flask) -> None:
         health,
         jobs_status,
         ledger,
+        mail_log,
         messages,
+        notifications,
         orders,
         payment_methods,
         payment_webhooks,
         payments,
         portal,
         portal_messages,  # noqa: F401  (adds its routes to the portal blueprint)
+        portal_notifications,  # noqa: F401  (its routes are the portal's)
         refunds,
         settings,
         suppliers,
@@ -58,6 +61,8 @@ def register_blueprints(app: Flask) -> None:
         suppliers,
         settings,
         jobs_status,
+        notifications,
+        mail_log,
         portal,
         cancellations,
     ):

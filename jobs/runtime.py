@@ -7,6 +7,9 @@ them back by their dotted path. `AppJob` wraps each run; `AppWorker` is RQ's Sim
 
 from __future__ import annotations
 
+import logging
+import traceback
+
 from rq import SimpleWorker, get_current_job
 from rq.job import Job
 
@@ -14,6 +17,7 @@ from domain.errors import TRANSIENT_INFRASTRUCTURE_ERRORS
 from integrations.shopify_admin.errors import ShopifyError
 
 _app = None
+log = logging.getLogger("relay.jobs")
 
 
 def app():
@@ -55,9 +59,32 @@ def run_in_app(func, *args, **kwargs):
             current = get_current_job()
             if current is not None:
                 current.retries_left = 0
+                _tell_merchant(current, func)
             raise
         finally:
             db.session.remove()
+
+
+def _tell_merchant(job, func) -> None:
+    """A job of a shop failed for good: the merchant's board (and mail, capped) says so. Never
+    masks the job's own error; the mail queue's own failures tell nobody (no mail loop)."""
+    from background import MAIL, queues
+    from domain.notices import to_merchant
+    from domain.transaction import atomic
+    from extensions import db
+
+    if job.origin == queues.queue(MAIL).name:
+        return
+    policy = getattr(func, "policy", None)
+    label = getattr(policy, "label", None)
+    what = getattr(label, "_args", (None,))[0] or getattr(func, "__name__", "job")
+    error = traceback.format_exc().strip().splitlines()[-1]
+    try:
+        with atomic():
+            to_merchant.job_failed(job.meta or {}, job.id, str(what), error)
+    except Exception:  # noqa: BLE001  (telling the merchant must not hide the job's error)
+        db.session.rollback()
+        log.exception("could not tell the merchant about failed job %s", job.id)
 
 
 class AppJob(Job):

@@ -44,7 +44,7 @@ from domain.models.cancellations import CancellationRequest
 from domain.models.orders import SupplierOrder
 from domain.models.shop import Shop
 from domain.money import cancelled_parts
-from domain.notices import to_suppliers
+from domain.notices import to_merchant, to_suppliers
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop.settings import settings_of
@@ -245,6 +245,8 @@ def decline(
         supplier=supplier_name(supplier_order),
         reason=reason,
     )
+    if by != "merchant":
+        to_merchant.cancellation_declined(supplier_order, request.id, reason)
     return _carry_out(request)
 
 

@@ -18,6 +18,7 @@ from domain.models.shipments import (
     Parcel,
     ParcelLine,
 )
+from domain.notices import to_merchant
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from extensions import db
@@ -136,6 +137,8 @@ def supplier_declines(
         code=code,
     )
     db.session.flush()
+    if actor != "merchant":
+        to_merchant.supplier_declined(supplier_order)
     tracking_push.answer_request.once_after_commit(
         supplier_order.id, shop_id=supplier_order.shop_id
     )

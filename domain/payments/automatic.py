@@ -16,6 +16,7 @@ from sqlalchemy import select
 from domain.models.orders import SupplierOrder
 from domain.models.payments import SavedPaymentMethod, SupplierPayment, SupplierPaymentItem
 from domain.models.shop import Shop
+from domain.notices import to_merchant
 from domain.payments import gate, payment_rows, providers, quote, settle
 from domain.transaction import atomic
 from extensions import db
@@ -75,6 +76,7 @@ def _new_automatic(supplier_order: SupplierOrder) -> int | None:
     problem = _why_not(supplier, saved, priced)
     if problem:
         supplier_order.payment_failure = problem
+        to_merchant.payment_failed(supplier_order, problem, None)
         return None
     payment = payment_rows.new_payment(shop, supplier, priced, method=saved.kind, automatic=True)
     return payment.id

@@ -13,6 +13,7 @@ from domain.models.orders import SupplierOrder
 from domain.models.payments import SupplierPayment, SupplierPaymentItem
 from domain.money import cancelled_parts
 from domain.money.amounts import format_money
+from domain.notices import to_merchant
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from domain.payments import providers
@@ -107,6 +108,8 @@ def _failed(payment: SupplierPayment, outcome: providers.Outcome) -> None:
             supplier=payment.supplier_name,
             reason=reason,
         )
+        if payment.automatic:
+            to_merchant.payment_failed(supplier_order, reason, payment.id)
 
 
 def _item(payment: SupplierPayment, supplier_order: SupplierOrder) -> SupplierPaymentItem:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from domain.clock import utcnow
 from domain.errors import DomainError
 from domain.models.shop import Shop, WebhookReceipt
+from domain.notices import to_merchant
 from domain.transaction import unit_of_work
 from extensions import db
 from integrations.shopify_admin.errors import ShopifyError
@@ -79,6 +80,11 @@ def park(receipt_id: int, exc: BaseException) -> None:
     receipt.park_reason = reason_for(exc).value
     detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     receipt.error = detail[:DETAIL_LIMIT]
+    shop = db.session.scalars(select(Shop).where(Shop.domain == receipt.shop_domain)).first()
+    if shop is not None:
+        label = TOPIC_LABELS.get(receipt.topic)
+        what = label._args[0] if label is not None else receipt.topic  # the English msgid
+        to_merchant.jobs_attention(shop, f"webhook-{receipt.id}", what, receipt.error)
 
 
 @dataclass(frozen=True)

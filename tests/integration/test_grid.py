@@ -189,8 +189,9 @@ def test_a_grid_page_costs_the_same_queries_for_5_or_60_orders_over_several_supp
     assert rows_in(large["supplier + search"][0].text) == 60 // 5 * LAMP_WORKS_PER_CYCLE
     for name in requests:
         assert large[name][1] == small[name][1], f"{name}: {small[name][1]} -> {large[name][1]}"
-    # Both are small: the page and its splits come in a handful of statements, no N+1.
-    assert large["grid swap"][1] <= 8 and large["document load"][1] <= 10
+    # Both are small: the page and its splits come in a handful of statements, no N+1. A
+    # document load also counts the bell's unread notifications (one indexed COUNT).
+    assert large["grid swap"][1] <= 8 and large["document load"][1] <= 11
 
 
 def test_the_dashboard_counts_follow_every_change_to_a_supplier_order(
