@@ -27,6 +27,7 @@ from domain.models.notices import OutboundMail
 from domain.models.orders import SupplierOrder
 from domain.models.shop import Shop
 from domain.notices import board, mail, recipients
+from domain.notices.tell import tell
 from domain.orders.timeline import N_
 from domain.shop.settings import settings_of
 from extensions import db
@@ -54,27 +55,18 @@ def _tell(
     context: dict,
     supplier_order: SupplierOrder | None = None,
 ) -> None:
-    order_id = supplier_order.order_id if supplier_order is not None else None
-    board.post(
-        shop.id,
-        recipient=recipients.MERCHANT,
+    wanted = getattr(settings_of(shop), setting)
+    tell(
+        shop,
+        board_recipient=recipients.MERCHANT,
         event_key=event_key,
         kind=kind,
         message=message,
         params=params,
-        order_id=order_id,
-        supplier_order_id=supplier_order.id if supplier_order is not None else None,
-    )
-    if not getattr(settings_of(shop), setting):
-        return
-    mail.queue_mail(
-        shop,
-        event_key=event_key,
-        kind=kind,
-        to=recipients.merchant(shop),
+        supplier_order=supplier_order,
+        to=recipients.merchant(shop) if wanted else None,
         template=template,
         context={**params, **context},
-        order_id=order_id,
     )
 
 

@@ -21,7 +21,8 @@ from domain.models.cancellations import CancellationRequest
 from domain.models.notices import OutboundMail
 from domain.models.orders import Supplier, SupplierOrder, VariantMapping
 from domain.models.shop import Shop
-from domain.notices import board, mail, recipients
+from domain.notices import mail, recipients
+from domain.notices.tell import tell
 from domain.orders.timeline import N_
 from domain.suppliers import portal_links
 from domain.transaction import unit_of_work
@@ -90,28 +91,18 @@ def _tell(
     template: str | None = None,
     context: dict | None = None,
 ) -> None:
-    order_id = supplier_order.order_id if supplier_order is not None else None
-    board.post(
-        shop.id,
-        recipient=recipients.board_key(supplier),
+    tell(
+        shop,
+        board_recipient=recipients.board_key(supplier),
         event_key=event_key,
         kind=kind,
         message=message,
         params=params,
-        order_id=order_id,
-        supplier_order_id=supplier_order.id if supplier_order is not None else None,
-    )
-    if template is None:
-        return
-    mail.queue_mail(
-        shop,
-        event_key=event_key,
-        kind=kind,
+        supplier_order=supplier_order,
         to=recipients.supplier(supplier),
         template=template,
         context={**mail_context(shop, supplier), **(context or {})},
         reply_to=shop.contact_email,
-        order_id=order_id,
     )
 
 
