@@ -4,7 +4,9 @@ seeded orders, and install Relay into both through Shopify's OAuth flow. Idempot
 from __future__ import annotations
 
 import argparse
+import html
 import os
+import re
 import sys
 import time
 
@@ -50,6 +52,7 @@ def _set_up_suppliers(control, app_url: str, client_id: str, retailer: str, supp
             "place_mode": "auto",
             "pay_mode": "auto",
             "currency": "EUR",
+            "contact_email": "orders@demo-supplier.example",
         },
         {
             "name": "Atelier Lin",
@@ -77,6 +80,24 @@ def _set_up_suppliers(control, app_url: str, client_id: str, retailer: str, supp
     )
     demo_payments.set_up(
         relay, os.environ.get("STRIPE_API_BASE"), os.environ.get("STRIPE_PUBLISHABLE_KEY")
+    )
+    _supplier_writes(relay)
+
+
+def _supplier_writes(relay: httpx.Client) -> None:
+    """Atelier Lin writes to the store from its portal ("Message the store"), so the bell, the
+    board, the supplier page's thread and the inbox have something to show. Once."""
+    ids = demo_payments.supplier_ids(relay)
+    if "Atelier Lin" not in ids:
+        return
+    page = relay.get(f"/suppliers/{ids['Atelier Lin']}").text
+    link = re.search(r'id="portal-link-url"[^>]*value="([^"]+)"', page)
+    if link is None or "Linen cushions are back" in page:
+        return
+    httpx.post(
+        html.unescape(link.group(1)).rstrip("/") + "/messages",
+        data={"body": "Hello! Linen cushions are back in stock; orders ship within 2 days."},
+        timeout=30,
     )
 
 
