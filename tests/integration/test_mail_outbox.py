@@ -84,6 +84,7 @@ def test_a_recipient_without_an_address_gets_no_row(shop, mailbox):
     assert db.session.scalar(select(func.count()).select_from(OutboundMail)) == 0
 
 
+@pytest.mark.attack
 def test_server_down_the_mail_waits_and_goes_out_once_when_it_is_back(shop, mailbox):
     """SMTP server down: the row stays pending with why and when it tries again; back up, the
     next attempt delivers it, exactly once."""
@@ -100,6 +101,7 @@ def test_server_down_the_mail_waits_and_goes_out_once_when_it_is_back(shop, mail
     assert len(mailbox.wait_for(1)) == 1
 
 
+@pytest.mark.attack
 def test_a_temporary_refusal_is_retried(shop, mailbox):
     """A 4xx answer ("try again later") is an outage, not a verdict: retried, then sent."""
     queued = _queue(shop)
@@ -111,6 +113,7 @@ def test_a_temporary_refusal_is_retried(shop, mailbox):
     assert len(mailbox.wait_for(1)) == 1
 
 
+@pytest.mark.attack
 def test_a_permanent_refusal_fails_the_mail_with_the_servers_answer(shop, mailbox):
     """A 5xx for the recipient is final: the row is failed with the server's words (the Mail
     page shows why) and no retry is scheduled; "Send again" sends it once it is fixed."""
@@ -126,6 +129,7 @@ def test_a_permanent_refusal_fails_the_mail_with_the_servers_answer(shop, mailbo
     assert len(mailbox.wait_for(1)) == 1
 
 
+@pytest.mark.attack
 def test_another_shops_mail_cannot_be_sent_again(shop, mailbox):
     """ "Send again" names a mail by id: another shop's id changes nothing."""
     other = Shop(domain="other-outbox.myshopify.com", name="Other", settings={})
@@ -138,6 +142,7 @@ def test_another_shops_mail_cannot_be_sent_again(shop, mailbox):
     assert _mail(queued.id).status == "failed"
 
 
+@pytest.mark.attack
 def test_header_injection_in_names_and_subjects_adds_no_header_or_recipient(shop, mailbox):
     """A shop or recipient name carrying CR/LF and a Bcc line: one recipient, the name folded
     into its display name, no Bcc header."""
@@ -159,6 +164,7 @@ def test_header_injection_in_names_and_subjects_adds_no_header_or_recipient(shop
     assert all(m["X-RcptTo"] in (None, "owner@outbox-shop.example") for m in mailbox.messages())
 
 
+@pytest.mark.attack
 def test_a_mail_whose_job_was_lost_is_sent_by_the_outbox_pass(shop, mailbox, drain):
     """Redis lost the job (or was down at commit): the worker's outbox pass finds the overdue
     pending row and enqueues it; sent once."""
@@ -239,6 +245,7 @@ def test_tls_and_authentication_when_configured(shop, app, tls):
         assert len(server.wait_for(1)) == 1
 
 
+@pytest.mark.attack
 def test_mails_waiting_out_an_outage_go_as_soon_as_one_gets_through(shop, mailbox, drain):
     """Three mails wait out a down server; the first that gets through once it is back
     brings the other two forward (they would otherwise wait for their back-off), and each is

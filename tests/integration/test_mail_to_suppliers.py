@@ -131,6 +131,7 @@ def test_digest_supplier_gets_one_digest_listing_both_orders(shop, devstore, dra
     assert len(mails("digest")) == 1
 
 
+@pytest.mark.attack
 def test_cancellation_request_mail_quotes_the_note_escaped_with_the_answer_links(
     shop, devstore, drain, mailbox
 ):
@@ -173,6 +174,7 @@ def test_refund_mail_lists_the_refunded_items(
     assert f"- 1 × [SUP-{MUG}]" in text_of(message)
 
 
+@pytest.mark.attack
 def test_send_me_my_link(shop, mailbox, drain, relay_server):
     """A known address gets a working link; an unknown one the same page and no mail; a
     second request within 5 minutes sends nothing more."""
@@ -264,6 +266,7 @@ def test_mail_settings_from_the_portal_and_the_supplier_form(shop, relay_server,
     assert (row.language, row.daily_digest) == ("fr", False)
 
 
+@pytest.mark.attack
 def test_an_expired_link_page_offers_send_me_my_link(shop, relay_server):
     """The portal's "link does not open" page links to "Send me my link"."""
     page = httpx.get(f"{relay_server.url}/portal/not-a-token/", timeout=30)
