@@ -107,6 +107,8 @@ def load_config() -> dict:
         # The address Relay sends from; the shop's name is the sender's display name.
         "SMTP_FROM": _env("SMTP_FROM", "notifications@relay.localhost"),
         "SMTP_TIMEOUT": float(_env("SMTP_TIMEOUT", "15") or 15),
+        # How often an open page asks for the bell's unread count (one indexed COUNT).
+        "BELL_POLL_SECONDS": int(_env("BELL_POLL_SECONDS", "20") or 20),
     }
 
 

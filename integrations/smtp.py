@@ -153,7 +153,7 @@ class Mailer:
 
     def _connect(self) -> smtplib.SMTP:
         if self._connection is not None:
-            if time.monotonic() - self._last_used < IDLE_SECONDS:
+            if time.monotonic() - self._last_used < IDLE_SECONDS and self._alive():
                 return self._connection
             self._drop()
         s = self.settings
@@ -170,6 +170,14 @@ class Mailer:
             connection.login(s.username, s.password or "")
         self._connection = connection
         return connection
+
+    def _alive(self) -> bool:
+        """A kept connection the server closed meanwhile (its idle timeout, a restart) is not
+        reused: a NOOP first, so a mail never fails on a stale connection."""
+        try:
+            return self._connection.noop()[0] == 250
+        except (smtplib.SMTPException, OSError):
+            return False
 
     def _drop(self) -> None:
         if self._connection is not None:

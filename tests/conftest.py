@@ -275,6 +275,9 @@ def relay_config(
         "TOKEN_ENCRYPTION_KEYS": ["2N1fVt3R4m5cL8qkzVJd3hQq4bq1n2h0rV1Zb7m6sCw="],
         "RQ_QUEUE_PREFIX": f"t{uuid.uuid4().hex[:6]}-",
         "ECB_RATES_URL": ecb_standin.rates_url,
+        # The bell's poll: every 2 s, so a browser test sees a new notification arrive by the
+        # real poll without waiting the production 20 s.
+        "BELL_POLL_SECONDS": 2,
     }
 
 

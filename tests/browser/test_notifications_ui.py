@@ -55,7 +55,7 @@ def test_the_bell_counts_new_notifications_without_a_reload_and_mark_all_clears_
     assert bell.get_attribute("data-unread") == "1"
 
     _post(shop, 2)  # while the page stays open: the bell's poll brings the new count
-    frame.locator('#notification-bell[data-unread="2"]').wait_for(timeout=40000)
+    frame.locator('#notification-bell[data-unread="2"]').wait_for(timeout=15000)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"notifications-{locale}.png"))
     assert page.frame(name="app-iframe").evaluate(OVERFLOWS) == []

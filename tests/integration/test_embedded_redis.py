@@ -193,7 +193,7 @@ def check_one_server(var: Path, procs: dict, trial: int) -> str:
         procs,
     )
     assert registered[procs["push worker"].pid][1] == "push"
-    assert registered[procs["worker"].pid][1] == "push,sync"
+    assert registered[procs["worker"].pid][1] == "push,mail,sync"
     # Connected now: a connection named after the process, or the one RQ names after the worker.
     names = {c["name"] for c in conn.client_list()}
     for name in workers:

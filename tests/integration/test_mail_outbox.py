@@ -261,3 +261,15 @@ def test_mails_waiting_out_an_outage_go_as_soon_as_one_gets_through(shop, mailbo
     drain()  # the woken jobs; the scheduled retries wait in the scheduler
     assert {_mail(w.id).status for w in queued} == {"sent"}
     assert len(mailbox.wait_for(3)) == 3
+
+
+def test_a_connection_the_server_closed_meanwhile_is_not_reused(shop, mailbox):
+    """The worker keeps its SMTP connection between mails; the server restarted in between
+    (its sessions closed): the next mail opens a fresh connection and goes at once, it does not
+    fail on the stale one and wait for a retry."""
+    first, second = _queue(shop, event_key="first"), _queue(shop, event_key="second")
+    assert mail.send_mail(first.id) == "sent"
+    mailbox.go_down()
+    mailbox.come_up()
+    assert mail.send_mail(second.id) == "sent"
+    assert len(mailbox.wait_for(2)) == 2
