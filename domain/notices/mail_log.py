@@ -29,6 +29,14 @@ KIND_LABELS = {
     "cancellation_declined": _l("Supplier declined a cancellation"),
     "payment_failed": _l("Automatic payment failed"),
     "jobs_attention": _l("Work that needs you"),
+    "new-order": _l("New order"),
+    "digest": _l("Daily digest"),
+    "cancellation-request": _l("Cancellation request"),
+    "refund": _l("Items refunded"),
+    "cancelled": _l("Items cancelled"),
+    "portal-link": _l("Portal link"),
+    "message": _l("Message"),
+    "customer_note": _l("Note to the customer"),
 }
 
 
