@@ -4,7 +4,7 @@ install hit of the authorization-code flow, App Bridge's idToken() and its scrip
 from __future__ import annotations
 
 import time
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request
 
@@ -43,11 +43,15 @@ def open_app(shop, client_id, subpath=""):
         "shop": shop,
         "timestamp": str(int(time.time())),
     }
-    query |= {k: v for k, v in request.args.items() if k not in RESERVED and k not in query}
+    # ?path=orders?supplier=2 (the admin's older form of a deep link) carries its own query.
+    path, _, path_query = (subpath or request.args.get("path", "")).partition("?")
+    passed = [*request.args.items(), *parse_qsl(path_query)]
+    query |= {k: v for k, v in passed if k not in RESERVED and k not in query}
     query["hmac"] = auth.query_hmac(app_doc["client_secret"], query)
-    path = subpath or request.args.get("path", "")
     src = f"{app_doc['app_url'].rstrip('/')}/{path.lstrip('/')}?{urlencode(query)}"
-    return render_template("app_frame.html", shop=shop, app_doc=app_doc, src=src)
+    return render_template(
+        "app_frame.html", shop=shop, app_doc=app_doc, src=src, reserved=[*RESERVED, "locale"]
+    )
 
 
 @bp.get("/store/<shop>/admin/apps/<client_id>/install")

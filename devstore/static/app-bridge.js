@@ -6,7 +6,10 @@
  *   401 + X-Shopify-Retry-Invalid-Session-Request, and follows
  *   X-Shopify-API-Request-Failure-Reauthorize-Url top-level, like App Bridge.
  * - The bounce page (?shopify-reload=...) reloads that URL with a fresh id_token.
- * - shopify.toast.show(message) shows a toast. */
+ * - shopify.toast.show(message) shows a toast.
+ * - Inside the admin, the admin's address bar follows the app's path and query: every
+ *   history.pushState/replaceState and popstate in the iframe is reported to the admin page,
+ *   which rewrites its own URL to /admin/apps/<app>/<path>?<query> (so it can be shared). */
 (function () {
   const script = document.currentScript;
   const devstoreOrigin = script && script.src ? new URL(script.src).origin : window.location.origin;
@@ -107,6 +110,22 @@
     idToken: idToken,
     toast: {show: showToast, hide: () => {}},
   };
+
+  function reportLocation() {
+    window.parent.postMessage({type: 'devstore:location', href: window.location.href}, '*');
+  }
+  if (embedded && !params.get('shopify-reload')) {
+    ['pushState', 'replaceState'].forEach((name) => {
+      const original = window.history[name].bind(window.history);
+      window.history[name] = function () {
+        const result = original.apply(null, arguments);
+        reportLocation();
+        return result;
+      };
+    });
+    window.addEventListener('popstate', reportLocation);
+    reportLocation();
+  }
 
   const reload = params.get('shopify-reload');
   if (reload) {

@@ -183,3 +183,19 @@ def test_id_tokens_are_cors_readable_by_the_app_origin_only(server):
     script = server.client.get("/cdn/shopifycloud/app-bridge.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
     assert "shopify-reload" in script.text and "idToken" in script.text
+
+
+def test_deep_links_pass_their_sub_path_and_query_to_the_app_frame_once(server):
+    """/apps/<app>/orders?supplier=2 and the older ?path=orders?supplier=2 both frame
+    app_url/orders with supplier=2 in the one signed query (never a second "?")."""
+    register(server)
+    for link in (
+        f"/apps/{CLIENT_ID}/orders?supplier=2",
+        f"/apps/{CLIENT_ID}?path=orders%3Fsupplier%3D2",
+    ):
+        page = server.client.get(f"/store/{SHOP}/admin{link}")
+        src = page.text.split('id="app-iframe" name="app-iframe" src="')[1].split('"')[0]
+        src = src.replace("&amp;", "&")
+        assert src.count("?") == 1 and urlsplit(src).path.endswith("/orders"), src
+        params = query_of(src)
+        assert params["supplier"] == "2" and params["hmac"] == shopify_hmac(params)
