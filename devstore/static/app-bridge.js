@@ -6,7 +6,9 @@
  *   401 + X-Shopify-Retry-Invalid-Session-Request, and follows
  *   X-Shopify-API-Request-Failure-Reauthorize-Url top-level, like App Bridge.
  * - The bounce page (?shopify-reload=...) reloads that URL with a fresh id_token.
- * - shopify.toast.show(message) shows a toast.
+ * - shopify.toast.show(message, {duration, isError}) shows a toast, drawn by the admin page.
+ * - <ui-nav-menu> links are listed in the admin's sidebar; clicking one opens it in the app.
+ * - shopify.environment.embedded tells the app it runs inside the admin.
  * - Inside the admin, the admin's address bar follows the app's path and query: every
  *   history.pushState/replaceState and popstate in the iframe is reported to the admin page,
  *   which rewrites its own URL to /admin/apps/<app>/<path>?<query> (so it can be shared). */
@@ -91,25 +93,68 @@
     return response;
   };
 
+  // shopify.toast.show(message, {duration = 5000, isError}) -> id; the admin draws it.
+  let toastCount = 0;
   function showToast(message, opts) {
-    const duration = (opts || {}).duration || 3000;
+    const options = opts || {};
+    const id = 'toast-' + (++toastCount);
+    const toast = {type: 'devstore:toast', id: id, message: String(message),
+      duration: options.duration || 5000, isError: !!options.isError};
     if (embedded) {
-      window.parent.postMessage({type: 'devstore:toast', message: String(message), duration: duration}, '*');
-      return;
+      window.parent.postMessage(toast, '*');
+      return id;
     }
-    const toast = document.createElement('div');
-    toast.textContent = String(message);
-    toast.style.cssText = 'position:fixed;bottom:20px;left:50%;transform:translateX(-50%);' +
-      'background:#303030;color:#fff;padding:8px 14px;border-radius:8px;z-index:2147483647';
-    document.body.appendChild(toast);
-    setTimeout(() => toast.remove(), duration);
+    const node = document.createElement('div');
+    node.textContent = toast.message;
+    node.setAttribute('role', 'status');
+    node.style.cssText = 'position:fixed;bottom:20px;left:50%;transform:translateX(-50%);' +
+      'background:' + (toast.isError ? '#8e0b21' : '#303030') +
+      ';color:#fff;padding:8px 14px;border-radius:8px;z-index:2147483647';
+    document.body.appendChild(node);
+    setTimeout(() => node.remove(), toast.duration);
+    return id;
+  }
+  function hideToast(id) {
+    if (embedded) window.parent.postMessage({type: 'devstore:toast:hide', id: id}, '*');
   }
 
   window.shopify = {
     config: {apiKey: apiKey, shop: currentShop(), host: params.get('host'), locale: params.get('locale') || 'en'},
     idToken: idToken,
-    toast: {show: showToast, hide: () => {}},
+    toast: {show: showToast, hide: hideToast},
+    environment: {embedded: embedded, mobile: false, pos: false},
   };
+
+  // <ui-nav-menu>: its links become the app's pages in the admin's sidebar (the first, with
+  // rel="home", is the app's home and is not listed). It renders nothing inside the app.
+  const hide = document.createElement('style');
+  hide.textContent = 'ui-nav-menu { display: none !important; }';
+  document.head.appendChild(hide);
+  if (!window.customElements.get('ui-nav-menu')) {
+    window.customElements.define('ui-nav-menu', class extends HTMLElement {});
+  }
+  let sentMenu = null;
+  function reportNavMenu() {
+    const menu = document.querySelector('ui-nav-menu');
+    const items = menu ? Array.from(menu.querySelectorAll(':scope > a')).map((a) => (
+      {href: a.href, label: a.textContent.trim(), home: a.rel === 'home'})) : [];
+    const json = JSON.stringify(items);
+    if (json === sentMenu) return;
+    sentMenu = json;
+    window.parent.postMessage({type: 'devstore:navMenu', items: items}, '*');
+  }
+  if (embedded) {
+    document.addEventListener('DOMContentLoaded', () => {
+      reportNavMenu();
+      new MutationObserver(reportNavMenu).observe(document.body, {childList: true, subtree: true});
+    });
+    window.addEventListener('message', (event) => {
+      const msg = event.data || {};
+      if (event.source !== window.parent || msg.type !== 'devstore:navMenu:open') return;
+      const target = new URL(msg.href, window.location.href);
+      if (target.origin === window.location.origin) window.location.assign(target.toString());
+    });
+  }
 
   function reportLocation() {
     window.parent.postMessage({type: 'devstore:location', href: window.location.href}, '*');

@@ -28,9 +28,10 @@ def test_a_merchant_creates_a_supplier_and_maps_a_sku_inside_the_admin_iframe(
     frame = page.frame_locator("#app-iframe")
     frame.locator("#orders-grid").wait_for(timeout=15000)
 
-    frame.locator("#app-nav").get_by_role("link", name="Suppliers").click()
+    # The app's pages are in the admin's sidebar (Relay's <ui-nav-menu>), as in Shopify.
+    page.locator("#app-nav-menu").get_by_role("link", name="Suppliers").click()
     frame.locator("#suppliers-overview .empty-state").wait_for(timeout=10000)
-    assert frame.locator("#app-nav a.active").inner_text() == "Suppliers"
+    assert page.locator("#app-nav-menu a.active").inner_text() == "Suppliers"
     shot(page, frame, "suppliers-empty.png")
 
     frame.locator("#suppliers-overview").get_by_role("link", name="Add supplier").click()
@@ -78,11 +79,11 @@ def test_a_merchant_creates_a_supplier_and_maps_a_sku_inside_the_admin_iframe(
     ) == Decimal("6.40")
     shot(page, frame, "supplier-page.png")
 
-    frame.locator("#app-nav").get_by_role("link", name="Suppliers").click()
+    page.locator("#app-nav-menu").get_by_role("link", name="Suppliers").click()
     frame.locator("#suppliers-list table").wait_for(timeout=10000)
     shot(page, frame, "suppliers-list.png")
 
-    frame.locator("#app-nav").get_by_role("link", name="Settings").click()
+    page.locator("#app-nav-menu").get_by_role("link", name="Settings").click()
     settings = frame.locator("#settings-form")
     settings.wait_for(timeout=10000)
     settings.get_by_label("Hold window").fill("2000")
