@@ -34,3 +34,10 @@ def dashboard_oob(dashboard) -> str:
     In a <template> so it parses after a table row too."""
     strip = render_template("orders/_dashboard.html", page=dashboard, oob=True)
     return f"<template>{strip}</template>"
+
+
+def grid_state_oob(page) -> str:
+    """The filter form's status select and sort (orders/_grid_state.html), out of band after a
+    grid swap: a status picked on the dashboard strip shows there and later changes keep it."""
+    state = render_template("orders/_grid_state.html", page=page, oob=True)
+    return f"<template>{state}</template>"

@@ -56,8 +56,13 @@ def current_page_args() -> MultiDict:
     return MultiDict(parse_qsl(urlsplit(url).query)) if url else MultiDict()
 
 
+def renders_partial() -> bool:
+    """An htmx swap (not a boosted page load): render() answers with the partial."""
+    return is_htmx_request() and not request.htmx.boosted
+
+
 def render(page_template: str, partial_template: str | None = None, **context) -> str:
-    if partial_template is not None and is_htmx_request() and not request.htmx.boosted:
+    if partial_template is not None and renders_partial():
         return render_template(partial_template, **context)
     return render_template(page_template, **context)
 

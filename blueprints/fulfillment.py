@@ -55,8 +55,9 @@ def bulk():
         )
     except DomainError as exc:
         return refused(_grid([exc.message]), exc, with_toast=True)
-    notices = [actions.bulk_summary(outcome), *outcome.refused]
-    return toast(make_response(_grid(notices)), notices[0], error=outcome.done == 0)
+    summary = actions.bulk_summary(outcome)
+    body = _grid([], bulk={"summary": summary, "skipped": outcome.skipped})
+    return toast(make_response(body), summary, error=outcome.done == 0)
 
 
 def _to_checkout(order_ids: list[int], supplier_id: int | None):
@@ -69,11 +70,12 @@ def _to_checkout(order_ids: list[int], supplier_id: int | None):
     return redirect_after_post(url_for("payments.checkout_view"), {**params, "so": parts})
 
 
-def _grid(notices: list[str]) -> str:
-    """The grid again with what the bulk action did (and the dashboard strip, out of band)."""
+def _grid(notices: list[str], bulk: dict | None = None) -> str:
+    """The grid again with what the bulk action did: a refusal as a notice, or one summary
+    (orders/_bulk_summary.html); and the dashboard strip, out of band."""
     page = grid.grid(g.shop, request.args)
     page.notices.extend(notices)
-    body = render("orders/index.html", "orders/_grid.html", page=page, sync=[])
+    body = render("orders/index.html", "orders/_grid.html", page=page, sync=[], bulk=bulk)
     if is_htmx_request():
         body += dashboard_oob(page)
     return body

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, request
 from flask_babel import gettext as _
 
-from blueprints._render import refused, render
+from blueprints._order_drawer import grid_state_oob
+from blueprints._render import refused, render, renders_partial
 from blueprints.embedded import shop_required
 from domain import states
 from domain.errors import DomainError
@@ -59,12 +60,15 @@ ROW_ACTIONS = ("request_fulfillment", "pay_now", "release", "retry_tracking")
 @shop_required
 def index():
     page = grid.grid(g.shop, request.args)
-    return render(
+    body = render(
         "orders/index.html",
         "orders/_grid.html",
         page=page,
         sync=order_sync_jobs.latest_runs(g.shop, 1),
     )
+    if renders_partial():
+        body += grid_state_oob(page)
+    return body
 
 
 @bp.get("/<int:order_id>")

@@ -97,11 +97,13 @@ def perform(shop, supplier_order_id: int, action: str, form) -> str:
 
 @unit_of_work
 def perform_bulk(shop, action: str, order_ids: list[int], supplier_id: int | None) -> Outcome:
-    """One action over the selected orders' parts for one supplier; each refusal is named."""
+    """One action over the selected orders' parts (for one supplier when `supplier_id` is
+    given; requesting.ONE_SUPPLIER_ACTIONS says which actions need one); each refusal is named
+    and grouped by reason (Outcome.skipped)."""
     if action not in BULK_ACTIONS:
         raise InvalidInput(_("Choose an action for the selected orders."))
     outcome = Outcome()
-    targets = requests.supplier_orders_for_bulk(shop, order_ids, supplier_id)
+    targets = requests.supplier_orders_for_bulk(shop, order_ids, supplier_id, action)
     if not targets:
         raise InvalidInput(_("None of the selected orders has items from that supplier."))
     if action == "request_fulfillment":
@@ -109,12 +111,15 @@ def perform_bulk(shop, action: str, order_ids: list[int], supplier_id: int | Non
     else:
         for supplier_order in targets:
             if action not in states.allowed_actions(supplier_order):
-                outcome.refused.append(
+                status = _(states.STATUSES[supplier_order.status].label)
+                outcome.skip(
                     _(
                         "%(order)s: not possible while “%(status)s”.",
                         order=supplier_order.order.name,
-                        status=_(states.STATUSES[supplier_order.status].label),
-                    )
+                        status=status,
+                    ),
+                    _("Not possible while “%(status)s”", status=status),
+                    supplier_order.order.name,
                 )
                 continue
             getattr(requests, action)(supplier_order)
@@ -157,10 +162,10 @@ def order_id_of(shop, supplier_order_id: int) -> int | None:
 
 
 def bulk_summary(outcome: Outcome) -> str:
+    """One line for the whole bulk action: how many moved and how many were left as they were
+    (the reasons are grouped below it, orders/_bulk_summary.html)."""
     if not outcome.refused:
         return ngettext("%(num)d order updated.", "%(num)d orders updated.", outcome.done)
-    return ngettext(
-        "%(num)d order updated; the others were left as they were:",
-        "%(num)d orders updated; the others were left as they were:",
-        outcome.done,
-    )
+    done = ngettext("%(num)d order updated", "%(num)d orders updated", outcome.done)
+    skipped = ngettext("%(num)d skipped", "%(num)d skipped", len(outcome.refused))
+    return _("%(done)s, %(skipped)s.", done=done, skipped=skipped)

@@ -29,6 +29,12 @@ class Outcome:
 
     done: int = 0
     refused: list[str] = field(default_factory=list)
+    # The same parts grouped for the bulk summary: a short reason -> the orders' names.
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+
+    def skip(self, message: str, reason: str, order_name: str) -> None:
+        self.refused.append(message)
+        self.skipped.setdefault(reason, []).append(order_name)
 
 
 def _label(supplier_order: SupplierOrder) -> str:
@@ -53,6 +59,18 @@ def why_not_requestable(supplier_order: SupplierOrder) -> str | None:
     return None
 
 
+def skip_reason(supplier_order: SupplierOrder) -> str:
+    """why_not_requestable's reason without the order's name: the bulk summary's group."""
+    if supplier_order.order.cancelled_at is not None:
+        return _("Cancelled: nothing to request")
+    if supplier_order.supplier is None:
+        return _("No supplier: map their items first")
+    if supplier_order.order.paid_at is None:
+        return _("Not paid yet: Relay forwards paid orders only")
+    status = _(states.STATUSES[supplier_order.status].label)
+    return _("Already “%(status)s”", status=status)
+
+
 def request_fulfillment(
     supplier_orders: list[SupplierOrder], *, actor: str, actor_name: str | None = None
 ) -> Outcome:
@@ -62,7 +80,7 @@ def request_fulfillment(
     for supplier_order in supplier_orders:
         problem = why_not_requestable(supplier_order)
         if problem:
-            outcome.refused.append(problem)
+            outcome.skip(problem, skip_reason(supplier_order), supplier_order.order.name)
             continue
         order = supplier_order.order
         hold = timedelta(minutes=settings_of(order_shop(order)).hold_minutes)
@@ -153,8 +171,18 @@ def supplier_order_of(shop, supplier_order_id: int) -> SupplierOrder:
     return supplier_order
 
 
-def supplier_orders_for_bulk(shop, order_ids: list[int], supplier_id: int | None) -> list:
-    """The chosen orders' parts for one supplier. Bulk actions act on one supplier at a time."""
+# Bulk actions and suppliers. Paying and requesting fulfillment go to one supplier at a time,
+# as the seeds have them: one checkout pays one supplier, and a request is that supplier's
+# order, under its terms. A selection spanning several suppliers' parts is refused for those two,
+# naming the suppliers, unless the grid is filtered by one supplier (then only its parts act).
+# Hold, Release and Mark supplier paid change Relay's own state per part and may span suppliers.
+ONE_SUPPLIER_ACTIONS = ("request_fulfillment", "pay_now")
+
+
+def supplier_orders_for_bulk(
+    shop, order_ids: list[int], supplier_id: int | None, action: str
+) -> list:
+    """The chosen orders' parts (for one supplier when `supplier_id` is given)."""
     if not order_ids:
         raise InvalidInput(_("Select at least one order."))
     rows = list(
@@ -166,14 +194,16 @@ def supplier_orders_for_bulk(shop, order_ids: list[int], supplier_id: int | None
             .with_for_update()
         )
     )
-    if supplier_id is None:
-        suppliers = {row.supplier_id for row in rows}
-        if len(suppliers) > 1:
-            raise InvalidInput(
-                _(
-                    "Bulk actions work on one supplier at a time. Filter the grid by a "
-                    "supplier, then select its orders."
-                )
+    if supplier_id is not None:
+        return [row for row in rows if row.supplier_id == supplier_id]
+    names = sorted({row.supplier.name for row in rows if row.supplier is not None})
+    if action in ONE_SUPPLIER_ACTIONS and len(names) > 1:
+        raise InvalidInput(
+            _(
+                "%(action)s works on one supplier at a time, and these orders have parts for "
+                "%(suppliers)s. Filter the grid by a supplier, then select its orders.",
+                action=_(states.ACTION_LABELS[action]),
+                suppliers=", ".join(names),
             )
-        return rows
-    return [row for row in rows if row.supplier_id == supplier_id]
+        )
+    return rows

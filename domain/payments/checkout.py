@@ -238,9 +238,9 @@ def send_paid(released: list[SupplierOrder]) -> None:
 
 def parts_to_pay(shop: Shop, order_ids: list[int], supplier_id: int | None) -> list[int]:
     """Bulk Pay now: the selected orders' unpaid parts for one supplier (a selection of
-    several suppliers' orders is refused, as every bulk action is)."""
+    several suppliers' orders is refused: requesting.ONE_SUPPLIER_ACTIONS)."""
     with atomic():
-        parts = requesting.supplier_orders_for_bulk(shop, order_ids, supplier_id)
+        parts = requesting.supplier_orders_for_bulk(shop, order_ids, supplier_id, "pay_now")
         payable = [
             so.id
             for so in parts
