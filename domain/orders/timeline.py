@@ -189,7 +189,7 @@ def _quoted(text: str) -> str:
 
 def render_message(event: OrderEvent) -> str:
     """The event's message in the current language, placeholders filled in."""
-    currency = event.order.currency if event.order is not None else None
+    currency = getattr(getattr(event, "order", None), "currency", None)
     values = {}
     for key, value in (event.data or {}).items():
         shown = (
