@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, request
 from flask_babel import gettext as _
 
+from blueprints._locale import requested_locale
 from blueprints._render import refused, render
 from blueprints.embedded import shop_required
 from domain import states
@@ -123,4 +124,5 @@ def _address_form(order, *, values, error: str | None = None) -> str:
         error=error,
         locked=addresses.why_locked(order),
         values=values,
+        countries=addresses.country_choices(requested_locale()),
     )
