@@ -19,6 +19,7 @@ class RowIdConverter(IntegerConverter):
 
 def register_blueprints(app: Flask) -> None:
     from blueprints import (
+        assets,
         auth,
         cancellations,
         embedded,
@@ -46,6 +47,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["int"] = RowIdConverter
     for module in (
+        assets,  # first: its after_request (compression) runs last
         health,
         auth,
         embedded,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, request
 from flask_babel import gettext as _
 
+from blueprints._locale import requested_locale
 from blueprints._order_drawer import grid_state_oob
 from blueprints._render import refused, render, renders_partial
 from blueprints.embedded import shop_required
@@ -127,4 +128,5 @@ def _address_form(order, *, values, error: str | None = None) -> str:
         error=error,
         locked=addresses.why_locked(order),
         values=values,
+        countries=addresses.country_choices(requested_locale()),
     )

@@ -9,6 +9,7 @@ never shown to a shop.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,10 +18,12 @@ from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
 
 from background import QUEUE_ORDER, queues
+from domain.error_text import without_secrets
 from domain.webhooks import intake as webhook_intake
 from domain.webhooks import parking as webhook_parking
 from extensions import redis_connection
 
+EXCEPTION_LINE = re.compile(r"[A-Za-z_][\w.]*(?::|$)")
 LISTED_PER_QUEUE = 500  # newest failures looked at per queue; all expire after a week
 SHOWN = 100
 
@@ -161,7 +164,8 @@ def _label(job: Job) -> str:
 
 def _readable_error(trace: str | None) -> tuple[str, str]:
     """A traceback's last line, without the module path: ("KeyError", "KeyError: 'sku'")."""
-    lines = [line for line in (trace or "").splitlines() if line.strip()]
+    # The exception's own line: a message may run over several (SQLAlchemy's do).
+    lines = [line for line in without_secrets(trace).splitlines() if EXCEPTION_LINE.match(line)]
     if not lines:
         return "", ""
     name, _, message = lines[-1].partition(":")

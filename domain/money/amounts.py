@@ -3,6 +3,7 @@ KWD 3); shown per the admin's locale (Babel's CLDR data for both)."""
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
@@ -42,10 +43,19 @@ def _locale(name: str) -> Locale:
         return Locale.parse("en")
 
 
+# CLDR's English pattern glues a currency code to the figures ("HUF100"): keep them apart.
+GLUED_CODE = re.compile(r"(?<![A-Za-z])([A-Z]{3})(?=[-\d])|(?<=\d)([A-Z]{3})(?![A-Za-z])")
+
+
+def _unglued(text: str) -> str:
+    return GLUED_CODE.sub(lambda m: f"{m[1]}\u00a0" if m[1] else f"\u00a0{m[2]}", text)
+
+
 def format_money(amount: Decimal | None, currency: str, locale: str = "en") -> str:
+    """The sum in the locale's way ("€9.90", "9,90 €", "34 Ft"); a code never glued ("HUF 100")."""
     if amount is None:
         return "—"
     try:
-        return format_currency(amount, currency, locale=_locale(locale))
+        return _unglued(format_currency(amount, currency, locale=_locale(locale)))
     except ValueError:
-        return format_currency(amount, currency, locale=_locale("en"))
+        return _unglued(format_currency(amount, currency, locale=_locale("en")))

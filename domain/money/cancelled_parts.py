@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from domain.models.orders import SupplierOrder
 from domain.models.refunds import SupplierLedgerEntry
-from domain.money.amounts import format_money, round_to_currency
+from domain.money.amounts import round_to_currency
 from domain.money.part_costs import (
     CANCELLATION,
     bought_cost,
@@ -105,7 +105,7 @@ def _owed_back(part: SupplierOrder) -> list[SupplierLedgerEntry]:
                 "cancelled; to settle by hand"
             ),
             supplier=part.supplier.name,
-            amount=format_money(amount, currency),
+            amount=timeline.money(amount, currency),
         )
     db.session.flush()
     return entries

@@ -40,7 +40,7 @@ from domain.errors import NotFound, WrongState
 from domain.models.orders import Supplier, SupplierOrder, VariantMapping
 from domain.models.refunds import Refund, RefundLine, SupplierLedgerEntry
 from domain.money import line_money, part_costs
-from domain.money.amounts import format_money, round_to_currency
+from domain.money.amounts import round_to_currency
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from domain.payments import take_back
@@ -122,7 +122,7 @@ def record_refund(refund: Refund) -> list[SupplierLedgerEntry]:
             if automatic
             else N_("%(supplier)s owes %(amount)s back for this refund; to settle by hand"),
             supplier=so.supplier.name,
-            amount=format_money(amount, currency),
+            amount=timeline.money(amount, currency),
         )
     return entries
 
@@ -202,7 +202,7 @@ def mark_received(shop, entry_id: int, *, who: str) -> SupplierLedgerEntry:
         actor="merchant",
         actor_name=who,
         supplier=entry.supplier.name,
-        amount=format_money(entry.amount, entry.currency),
+        amount=timeline.money(entry.amount, entry.currency),
     )
     return entry
 

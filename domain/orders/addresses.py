@@ -5,6 +5,10 @@ Shopify is updated first, then Relay's copy."""
 
 from __future__ import annotations
 
+import unicodedata
+from functools import lru_cache
+
+from babel.core import Locale, UnknownLocaleError
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -41,10 +45,38 @@ LABELS = {
     "city": N_("City"),
     "province_code": N_("State / province code"),
     "zip": N_("Postal code"),
-    "country_code": N_("Country code (2 letters)"),
+    "country_code": N_("Country"),
     "phone": N_("Phone"),
 }
 LOCKED = (*states.WITH_SUPPLIER, "shipped", "cancellation_requested")
+
+
+# CLDR territories that are not countries an address can be in.
+NOT_COUNTRIES = frozenset(("EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"))
+
+
+@lru_cache(maxsize=8)
+def _country_names(locale: str) -> dict[str, str]:
+    try:
+        names = Locale.parse(locale.replace("-", "_")).territories
+    except (UnknownLocaleError, ValueError):
+        names = Locale.parse("en").territories
+    return {
+        code: name
+        for code, name in names.items()
+        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
+    }
+
+
+def country_choices(locale: str) -> list[tuple[str, str]]:
+    """(ISO code, name in the locale's language) for the address form's select, by name."""
+    names = _country_names(locale)
+    return sorted(names.items(), key=lambda item: strxfrm_key(item[1]))
+
+
+def strxfrm_key(name: str) -> str:
+    """Sorts "Égypte" with the E's and "Ázsia" with the A's: accents do not come last."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
 
 
 def why_locked(order: Order) -> str | None:
@@ -70,8 +102,8 @@ def validated(form) -> dict:
         if value and len(value) > 255:
             raise InvalidInput(_("%(field)s is too long.", field=_(LABELS[key])))
     code = address["country_code"].upper()
-    if len(code) != 2 or not code.isalpha():
-        raise InvalidInput(_("Use the two-letter country code, e.g. FR, HU, US."))
+    if code not in _country_names("en"):
+        raise InvalidInput(_("Choose a country from the list."))
     address["country_code"] = code
     return address
 

@@ -9,12 +9,16 @@ scripts/i18n.sh extracts them.
 from __future__ import annotations
 
 import contextlib
+import re
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from flask_babel import format_date, gettext
+from babel.numbers import get_currency_symbol
+from flask_babel import format_date, get_locale, gettext
 
 from domain.models.orders import Order, OrderEvent
+from domain.money.amounts import format_money
 from extensions import db
 
 ACTORS = ("shopify", "merchant", "supplier", "relay")
@@ -139,9 +143,64 @@ def record(
 LABEL_VALUES = ("status", "hold_reason")
 
 
+def money(amount: Decimal, currency: str) -> dict[str, str]:
+    """A sum for a message's values: stored as figures, formatted in the reader's locale when
+    shown ("34 Ft", "9,90 €"), like the rest of the page."""
+    return {"money": str(amount), "currency": currency}
+
+
+# Events written before money() stored the English text ("HUF34.00", "€9.90") in these keys.
+LEGACY_MONEY_KEYS = ("amount", "shipping", "total")
+LEGACY_MONEY = re.compile(r"(-?)([A-Z]{3}|[^\d\s.,-]{1,3})\s?(\d[\d,]*(?:\.\d+)?)")
+# The quotes each language puts around a quotation (CLDR delimiters).
+QUOTES = {"fr": ("«\u00a0", "\u00a0»"), "hu": ("„", "”"), "en": ("“", "”")}
+
+
+def _language() -> str:
+    return str(get_locale() or "en")
+
+
+def _money_text(value, currency: str | None) -> str | None:
+    """A stored sum in the reader's locale, or None if `value` is not one."""
+    if isinstance(value, dict) and "money" in value:
+        figures, currency = value.get("money"), value.get("currency")
+    elif isinstance(value, str) and (match := LEGACY_MONEY.fullmatch(value.strip())):
+        sign, prefix, figures = match.groups()
+        if len(prefix) != 3 or not prefix.isupper():
+            if not currency or get_currency_symbol(currency, "en") != prefix:
+                return None
+            prefix = currency
+        currency, figures = prefix, sign + figures.replace(",", "")
+    else:
+        return None
+    try:
+        return format_money(Decimal(str(figures)), str(currency), _language())
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+
+
+def _quoted(text: str) -> str:
+    """A reason stored as “…” (English quotes) shown with the reader's quotes."""
+    if len(text) >= 2 and text[0] == "“" and text[-1] == "”":
+        start, end = QUOTES.get(_language().split("_")[0], QUOTES["en"])
+        return f"{start}{text[1:-1]}{end}"
+    return text
+
+
 def render_message(event: OrderEvent) -> str:
     """The event's message in the current language, placeholders filled in."""
-    values = {k: v for k, v in (event.data or {}).items() if isinstance(v, str | int | float)}
+    currency = getattr(getattr(event, "order", None), "currency", None)
+    values = {}
+    for key, value in (event.data or {}).items():
+        shown = (
+            _money_text(value, currency)
+            if isinstance(value, dict) or key in LEGACY_MONEY_KEYS
+            else None
+        )
+        if shown is not None:
+            values[key] = shown
+        elif isinstance(value, str | int | float):
+            values[key] = _quoted(value) if key == "reason" and isinstance(value, str) else value
     for key in LABEL_VALUES:
         if isinstance(values.get(key), str):
             label = values[key].capitalize()

@@ -12,7 +12,6 @@ from domain.clock import utcnow
 from domain.models.orders import SupplierOrder
 from domain.models.payments import SupplierPayment, SupplierPaymentItem
 from domain.money import cancelled_parts
-from domain.money.amounts import format_money
 from domain.notices import to_merchant
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
@@ -81,7 +80,7 @@ def _succeeded(payment: SupplierPayment) -> list[SupplierOrder]:
             if not payment.automatic
             else N_("%(supplier)s paid %(amount)s automatically %(how)s (receipt %(receipt)s)"),
             supplier=payment.supplier_name,
-            amount=format_money(item.total, payment.currency),
+            amount=timeline.money(item.total, payment.currency),
             how=how,
             receipt=payment.receipt_number,
         )

@@ -19,7 +19,6 @@ from domain.clock import utcnow
 from domain.errors import DomainError
 from domain.models.payments import SupplierPayment, SupplierPaymentItem, SupplierTakeBack
 from domain.models.refunds import SupplierLedgerEntry
-from domain.money.amounts import format_money
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from domain.payments import providers
@@ -113,7 +112,7 @@ def _record_done(take_back_id: int, done: providers.Returned) -> str:
             entry.supplier_order.order,
             EventKind.MONEY_TAKEN_BACK,
             N_("%(amount)s taken back from %(supplier)s's payment (%(receipt)s)"),
-            amount=format_money(take.amount, take.currency),
+            amount=timeline.money(take.amount, take.currency),
             supplier=payment.supplier_name,
             receipt=payment.receipt_number,
         )

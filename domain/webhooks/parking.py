@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from domain.clock import utcnow
+from domain.error_text import without_secrets
 from domain.errors import DomainError
 from domain.models.shop import Shop, WebhookReceipt
 from domain.notices import to_merchant
@@ -79,7 +80,7 @@ def park(receipt_id: int, exc: BaseException) -> None:
     receipt.parked_at = utcnow()
     receipt.park_reason = reason_for(exc).value
     detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    receipt.error = detail[:DETAIL_LIMIT]
+    receipt.error = without_secrets(detail)[:DETAIL_LIMIT]
     shop = db.session.scalars(select(Shop).where(Shop.domain == receipt.shop_domain)).first()
     if shop is not None:
         label = TOPIC_LABELS.get(receipt.topic)
@@ -115,7 +116,7 @@ def _describe(row: WebhookReceipt) -> ParkedWebhook:
         topic=row.topic,
         label=str(TOPIC_LABELS.get(row.topic, row.topic)),
         explanation=str(EXPLANATIONS.get(reason, EXPLANATIONS[ParkReason.BUG])),
-        detail=row.error or "",
+        detail=without_secrets(row.error),
         received_at=row.received_at,
         parked_at=row.parked_at,
     )

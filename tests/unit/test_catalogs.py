@@ -157,3 +157,59 @@ def test_a_timeline_date_is_written_the_locales_way(relay_app, locale, shown):
     )
     with relay_app.test_request_context(f"/?locale={locale}"):
         assert shown in render_message(event)
+
+
+def messages_and_translations(language: str):
+    """(msgid, text) for every msgid and every translated form of the language's catalog."""
+    for m in entries(language):
+        for text in (m.id if m.pluralizable else (m.id,)) + tuple(
+            m.string if m.pluralizable else (m.string,)
+        ):
+            yield m.id, text
+
+
+# A currency code glued to its figures or to a placeholder: "HUF100", "EUR%(amount)s".
+GLUED_MONEY = re.compile(r"\b[A-Z]{3}(?:\d|%\()|(?:\d|\)[sd])[A-Z]{3}\b")
+
+
+@pytest.mark.parametrize("language", ["fr", "hu"])
+def test_no_message_glues_a_currency_code_to_money(language):
+    glued = [text for _, text in messages_and_translations(language) if GLUED_MONEY.search(text)]
+    assert glued == []
+
+
+def french_forms():
+    for m in entries("fr"):
+        yield from (m.string if m.pluralizable else (m.string,))
+
+
+def test_french_uses_guillemets_not_english_quotes():
+    """French quotes with « » (a non-breaking space inside), never "…" or “…”."""
+    wrong = [text for text in french_forms() if re.search(r"[\"“”]", text)]
+    assert wrong == []
+
+
+def test_french_puts_a_non_breaking_space_before_double_punctuation():
+    """« raison : », « Annuler ? »: a (narrow) no-break space before : ; ? !, never a plain
+    space (which can wrap the sign onto its own line) or none."""
+    wrong = []
+    for text in french_forms():
+        bare = re.sub(r"https?://\S+", "", text)
+        if re.search(r"(?<![\u00a0\u202f])[:;?!](?=\s|$|\))", bare):
+            wrong.append(text)
+    assert wrong == []
+
+
+# Names Relay interpolates: "de %(supplier)s" reads "de Atelier Lin" where French elides
+# ("d'Atelier Lin"); a wording such as "du fournisseur %(supplier)s" avoids the problem.
+NAMES = "supplier|store|name|item|t|zone|customer|shop"
+
+
+def test_french_never_puts_de_before_an_interpolated_name():
+    wrong = [
+        text
+        for text in french_forms()
+        if re.search(rf"\b[dD]e %\(({NAMES})\)s", text)
+        or re.search(r"\b[dD]e [AEIOUÉÈH][a-zé]", text)
+    ]
+    assert wrong == []
