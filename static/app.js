@@ -104,9 +104,129 @@
     }
     if (event.target.closest && event.target.closest('[data-close-drawer]')) {
       const drawer = document.getElementById('drawer');
-      if (drawer) drawer.innerHTML = '';
+      if (drawer && drawer.getAttribute('role') === 'dialog') relayDrawer.close();
+      else if (drawer) drawer.innerHTML = '';
     }
   });
+})();
+
+/* The order drawer on the grid (aside#drawer, role="dialog"): focus moves to its Close button
+ * when it opens, Escape closes it, the page behind is inert while it is open, and closing it
+ * puts focus back on the row link that opened it. After a row, bulk or drawer action swaps the
+ * focused element away, focus goes somewhere sensible instead of <body>, and every toast is
+ * also announced in the page's role="status" region. */
+var relayDrawer = (function () {
+  let openerRow = null, opener = null, inerted = [];
+
+  function drawer() {
+    const aside = document.getElementById('drawer');
+    return aside && aside.getAttribute('role') === 'dialog' ? aside : null;
+  }
+  function isOpen() { const d = drawer(); return !!(d && d.children.length); }
+  function setInert(on) {
+    inerted.forEach(function (el) { el.inert = false; });
+    inerted = [];
+    const d = drawer();
+    if (!on || !d) return;
+    for (let node = d; node && node !== document.body; node = node.parentElement) {
+      Array.prototype.forEach.call(node.parentElement.children, function (sibling) {
+        if (sibling === node || sibling.inert || sibling.id === 'relay-status' || sibling.tagName === 'SCRIPT') return;
+        sibling.inert = true;
+        inerted.push(sibling);
+      });
+    }
+  }
+  function rowLink(rowId) {
+    return rowId && document.querySelector('#' + rowId + ' a.order-link');
+  }
+  function focusable(el) {
+    if (el && !el.matches('a, button, input, select, textarea, [tabindex]')) el.setAttribute('tabindex', '-1');
+    return el;
+  }
+  function focusInDrawer() {
+    const d = drawer();
+    const target = d && (d.querySelector('[data-close-drawer]') || d.querySelector('h2'));
+    if (target) focusable(target).focus();
+  }
+  function close() {
+    const d = drawer();
+    if (!d) return;
+    d.innerHTML = '';
+    setInert(false);
+    const back = rowLink(openerRow) || (opener && opener.isConnected ? opener : null);
+    if (back) back.focus();
+  }
+  function dropped() {
+    return !document.activeElement || document.activeElement === document.body || !document.activeElement.isConnected;
+  }
+  function announce(message) {
+    const region = document.getElementById('relay-status');
+    if (!region || !message) return;
+    region.textContent = '';
+    setTimeout(function () { region.textContent = message; }, 50);
+  }
+
+  document.addEventListener('htmx:beforeRequest', function (event) {
+    const elt = event.detail.elt;
+    if (!elt || !elt.closest) return;
+    const row = elt.closest('tr[id^="order-row-"]');
+    // Kept on the request itself: polling requests must not overwrite an action's plan.
+    event.detail.xhr.__relayFocusPlan = {
+      opensDrawer: event.detail.target && event.detail.target.id === 'drawer' && !!drawer(),
+      elt: elt,
+      row: row ? row.id : null,
+      inDrawer: !!elt.closest('#drawer'),
+      bulk: !!elt.closest('#bulk-form'),
+      sort: elt.dataset ? elt.dataset.sort : undefined,
+    };
+  });
+
+  document.addEventListener('htmx:afterSettle', function (event) {
+    const plan = event.detail.xhr && event.detail.xhr.__relayFocusPlan;
+    if (!plan) return;
+    event.detail.xhr.__relayFocusPlan = null;
+    if (plan.opensDrawer) {
+      if (!isOpen()) return;
+      openerRow = plan.row;
+      opener = plan.elt;
+      setInert(true);
+      focusInDrawer();
+      return;
+    }
+    if (!dropped()) return;
+    const grid = document.getElementById('orders-grid');
+    if (plan.inDrawer && isOpen()) {
+      const notice = drawer().querySelector('[role=status], [role=alert]');
+      if (notice) focusable(notice).focus(); else focusInDrawer();
+    } else if (plan.row && rowLink(plan.row)) {
+      rowLink(plan.row).focus();
+    } else if (plan.sort && grid && grid.querySelector('[data-sort="' + plan.sort + '"]')) {
+      grid.querySelector('[data-sort="' + plan.sort + '"]').focus();
+    } else if (plan.bulk && grid) {
+      const notice = grid.querySelector('.notice, [role=status]');
+      const fallback = grid.querySelector('#bulk-form button[type=submit]') || grid;
+      focusable(notice || fallback).focus();
+    }
+  });
+
+  document.addEventListener('keydown', function (event) {
+    if (event.key !== 'Escape' || event.defaultPrevented || !isOpen()) return;
+    event.preventDefault();
+    close();
+  });
+
+  // A click on the (inert) page behind closes the dialog, as the mouse user expects.
+  document.addEventListener('click', function (event) {
+    const target = event.target;
+    if (!isOpen() || !target.isConnected || (target.closest && target.closest('#drawer'))) return;
+    close();
+  });
+
+  document.body.addEventListener('relay:toast', function (event) {
+    announce((event.detail || {}).message);
+  });
+
+  return {close: close};
 })();
 
 /* The refund form (orders/_refund_form.html): the total is recomputed as the merchant types,

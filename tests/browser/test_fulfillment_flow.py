@@ -57,6 +57,7 @@ def test_merchant_requests_fulfillment_and_enters_tracking_in_the_iframe(
         lambda: drain() or devstore_order(devstore, installed_shop, placed["id"])["fulfillments"],
         15,
     )
+    page.keyboard.press("Escape")  # the drawer is modal: close it to reach the grid again
     frame.locator(f"#order-row-{so.order_id} a.order-link").click()
     drawer.locator(".parcel .badge.success").wait_for(timeout=10000)
     page.screenshot(path=str(ARTIFACTS / "drawer-manual-supplier.png"))
