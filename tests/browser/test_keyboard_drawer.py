@@ -92,7 +92,8 @@ def test_keyboard_only_grid_drawer_escape_and_actions(
     # A mouse click on the page behind closes the dialog too.
     page.keyboard.press("Enter")
     frame.locator("#order-drawer").wait_for(timeout=10000)
-    page.mouse.click(200, 700)
+    box = page.locator("#app-iframe").bounding_box()
+    page.mouse.click(box["x"] + 150, box["y"] + box["height"] - 100)  # left of the drawer
     frame.wait_for_function("() => document.getElementById('drawer').children.length === 0")
     assert frame.evaluate(ACTIVE)["rowLink"] == row_id
 
