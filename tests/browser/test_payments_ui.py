@@ -26,7 +26,7 @@ WORDS = {
     "en": {"pay": "Pay", "paid": "Supplier: paid", "card": "Card", "balanced": "Balanced"},
     "fr": {
         "pay": "Payer",
-        "paid": "Fournisseur : payé",
+        "paid": "Fournisseur : payé",
         "card": "Carte",
         "balanced": "Équilibré",
     },

@@ -39,7 +39,7 @@ def one_paid_one_failed() -> int:
     ("locale", "not_paid", "failed"),
     [
         ("en", "Supplier: not paid", "Payment failed"),
-        ("fr", "Fournisseur : non payé", "Échec du paiement"),
+        ("fr", "Fournisseur : non payé", "Échec du paiement"),
         ("hu", "Beszállító: nincs kifizetve", "Sikertelen fizetés"),
     ],
 )

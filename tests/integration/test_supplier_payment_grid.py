@@ -149,7 +149,7 @@ def test_customer_payment_is_labelled_as_the_customers(ctx, app, two_shops, id_t
     headers = {"Authorization": f"Bearer {id_token(a)}", "HX-Request": "true"}
     drawer = app.test_client().get(f"/orders/{paid}", headers=headers)
     assert 'data-customer-payment="PAID">Customer: paid<' in drawer.text
-    expected = {"fr": "Client : paiement en attente", "hu": "Vevő: fizetés függőben"}
+    expected = {"fr": "Client : paiement en attente", "hu": "Vevő: fizetés függőben"}
     for language, text in expected.items():
         # The admin's language, as app.js sends it with an htmx request. A fresh app context:
         # Flask-Babel keeps the locale it chose on the context the test's requests share.
