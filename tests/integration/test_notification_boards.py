@@ -82,7 +82,7 @@ def test_the_merchants_bell_counts_unread_and_the_list_marks_read(merchant):
     assert bell_count(merchant.get("/notifications/bell", htmx=True).text) == 0
     assert 'id="home-notifications"' not in merchant.get("/orders").text, "nothing unread"
     french = merchant.get("/notifications", locale="fr").text
-    assert "Atelier Nord a refusé la commande #1002 : Out of stock" in french
+    assert "Atelier Nord a refusé la commande #1002\u00a0: Out of stock" in french
 
 
 def test_opening_an_entry_marks_it_read_and_goes_to_its_order(merchant):
