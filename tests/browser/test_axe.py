@@ -1,8 +1,9 @@
 """axe-core (every WCAG 2.0, 2.1 and 2.2 level A and AA rule) on every page of Relay, in
 English, French and Hungarian: the merchant's pages inside devstore's admin (the grid with
 rows, with the drawer open and with a bulk summary, suppliers, settings, jobs, mail log,
-notifications, balances, payments and checkout) and the supplier portal (orders, an order with
-its messages, notifications, settings, payment setup). Not one violation anywhere."""
+notifications, balances, payments and checkout, an order's own page) and the supplier portal
+(orders, an order with its messages, notifications, settings, payment setup, an expired link,
+"send me my link"). Not one violation anywhere."""
 
 from sqlalchemy import select
 
@@ -27,7 +28,7 @@ def app_frame(page, ready: str):
 def merchant_pages(page, admin: str, found: dict, lang: str, paths: list[tuple[str, str]]):
     for name, path in paths:
         page.goto(f"{admin}?locale={lang}&path={path}")
-        found[f"{name} [{lang}]"] = run_axe(app_frame(page, "main h1"))
+        found[f"{name} [{lang}]"] = run_axe(app_frame(page, "main h1, main h2"))
 
 
 def grid_states(page, admin: str, found: dict, lang: str) -> None:
@@ -56,13 +57,15 @@ def portal_pages(browser, base: str, found: dict, lang: str, sent: SupplierOrder
     page = context.new_page()
     for name, path in [
         ("portal orders", ""),
+        ("portal link expired", "../not-a-valid-link/"),
+        ("portal send my link", "../send-my-link"),
         ("portal order and messages", f"orders/{sent.id}"),
         ("portal notifications", "notifications"),
         ("portal settings", "settings"),
         ("portal payment setup", "payments"),
     ]:
         page.goto(f"{base}{path}")
-        page.locator("main h1").first.wait_for(timeout=15000)
+        page.locator("h1").first.wait_for(timeout=15000)
         found[f"{name} [{lang}]"] = run_axe(page)
     context.close()
 
@@ -87,6 +90,7 @@ def test_every_page_has_no_wcag_a_or_aa_violation_in_three_languages(
     ).all()
     assert sent is not None and ready, "the shop has a requested and a ready Mug Co order"
     paths = [
+        ("order page", f"orders/{sent.order_id}"),
         ("suppliers", "suppliers"),
         ("supplier", f"suppliers/{mug.id}"),
         ("supplier edit", f"suppliers/{mug.id}/edit"),
@@ -112,7 +116,7 @@ def test_every_page_has_no_wcag_a_or_aa_violation_in_three_languages(
 
     rules = rules_checked(page.frame(name="app-iframe"))
     print(f"axe-core: {len(rules)} rules ({', '.join(TAGS)}) on {len(found)} pages")
-    assert len(found) == 3 * (3 + len(paths) + 5)
+    assert len(found) == 3 * (3 + len(paths) + 7)
     assert len(rules) > 50, rules
     failing = {where: v for where, v in found.items() if v}
     assert not failing, f"axe violations:\n{describe(failing)}"
