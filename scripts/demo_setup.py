@@ -13,8 +13,9 @@ import time
 import demo_payments  # scripts/: run as a script, its folder is on the path
 import httpx
 
-# SKU, supplier, supplier SKU, cost, currency: the demo store's sample products, split over
-# the three kinds of supplier (a supplier store, a portal supplier, a non auto-order supplier).
+# SKU, supplier, supplier SKU, cost, currency: every sample product of the demo store but one,
+# split over the three kinds of supplier (a supplier store, a portal supplier, a non auto-order
+# supplier), so a new user sees orders with a supplier, not "No supplier".
 DEMO_MAPPINGS = [
     ("MUG-STN-SPK", "Demo Supplier", "DS-MUG-01", "7.20", "EUR"),
     ("CER-POUR-WHT", "Demo Supplier", "DS-POUR-02", "21.00", "EUR"),
@@ -23,7 +24,13 @@ DEMO_MAPPINGS = [
     ("MER-BEA-FOR", "Atelier Lin", "AL-BEANIE-F", "9.90", "EUR"),
     ("WAL-BRD-L", "Budapest Woodworks", "BW-3020", "26.00", "HUF"),
     ("BRS-LAMP", "Budapest Woodworks", "BW-LAMP-7", "48.00", "HUF"),
+    ("TEE-ORG-M-SND", "Atelier Lin", "AL-TEE-M-SND", "8.50", "EUR"),
+    ("TEE-ORG-L-SND", "Atelier Lin", "AL-TEE-L-SND", "8.50", "EUR"),
 ]
+# The one product deliberately left without a supplier: dropshipped (at Relay's location) but
+# mapped to nobody, in one order of its own, so the demo shows what "No supplier" means and how
+# to map it (the drawer's explanation, Suppliers → SKUs without a supplier).
+UNMAPPED_SKU = "TOTE-REC-OLV"
 
 
 def _wait_for_fulfillment_service(control: httpx.Client, shop: str, client_id: str) -> bool:
@@ -126,6 +133,7 @@ REAL_SHAPED_ORDERS = [
         "line_items": [{"sku": "MUG-STN-SPK", "quantity": 1}],
         "schedule": {"deliveries": 3, "interval_days": 30, "first_in_days": 0},
     },
+    {"line_items": [{"sku": UNMAPPED_SKU}], "note": "The demo's product with no supplier yet"},
 ]
 
 
@@ -184,14 +192,15 @@ def main() -> int:
     # to Relay (as products stocked by a dropshipping app do on Shopify).
     control.post(
         f"/_devstore/shops/{args.retailer}/stock",
-        json={"client_id": client_id, "skus": [row[0] for row in DEMO_MAPPINGS]},
+        json={"client_id": client_id, "skus": [row[0] for row in DEMO_MAPPINGS] + [UNMAPPED_SKU]},
     ).raise_for_status()
     _set_up_suppliers(control, app_url, client_id, args.retailer, args.supplier)
 
     existing = control.get(f"/_devstore/shops/{args.retailer}/orders?limit=1").json()
     if not existing:
         control.post(
-            f"/_devstore/shops/{args.retailer}/seed", json={"orders": args.orders}
+            f"/_devstore/shops/{args.retailer}/seed",
+            json={"orders": args.orders, "skus": [row[0] for row in DEMO_MAPPINGS]},
         ).raise_for_status()
         for order in REAL_SHAPED_ORDERS:
             control.post(f"/_devstore/shops/{args.retailer}/orders", json=order).raise_for_status()

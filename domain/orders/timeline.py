@@ -80,6 +80,7 @@ class EventKind(StrEnum):
     REQUEST_DECLINED_BY_RELAY = "request_declined_by_relay"
     SUPPLIER_ACCEPTED = "supplier_accepted"
     SUPPLIER_DECLINED = "supplier_declined"
+    SUPPLIER_CANCELLED_IN_STORE = "supplier_cancelled_in_store"
     SHIPPED = "shipped"
     TRACKING_UPDATED = "tracking_updated"
     TRACKING_PUSHED = "tracking_pushed"
