@@ -45,7 +45,14 @@ def _wait_for_fulfillment_service(control: httpx.Client, shop: str, client_id: s
     return False
 
 
-def _set_up_suppliers(control, app_url: str, client_id: str, retailer: str, supplier_store: str):
+def _set_up_suppliers(
+    control,
+    app_url: str,
+    client_id: str,
+    retailer: str,
+    supplier_store: str,
+    stripe: tuple[str | None, str | None] = (None, None),
+):
     """As the merchant would, through Relay's own pages (an ID token from the admin)."""
     token = control.post(f"/_devstore/shops/{retailer}/apps/{client_id}/id_token").json()[
         "id_token"
@@ -85,9 +92,7 @@ def _set_up_suppliers(control, app_url: str, client_id: str, retailer: str, supp
         "/suppliers/import",
         files={"file": ("demo.csv", f"sku,supplier,supplier_sku,cost,currency\n{rows}\n")},
     )
-    demo_payments.set_up(
-        relay, os.environ.get("STRIPE_API_BASE"), os.environ.get("STRIPE_PUBLISHABLE_KEY")
-    )
+    demo_payments.set_up(relay, *stripe)
     _supplier_writes(relay)
 
 
@@ -135,6 +140,37 @@ REAL_SHAPED_ORDERS = [
     },
     {"line_items": [{"sku": UNMAPPED_SKU}], "note": "The demo's product with no supplier yet"},
 ]
+
+
+def populate(
+    control: httpx.Client,
+    app_url: str,
+    client_id: str,
+    retailer: str,
+    supplier_store: str,
+    orders: int,
+    stripe: tuple[str | None, str | None],
+    seed: int | None = None,
+) -> None:
+    """Relay installed in both stores: the products, the suppliers and the orders the README's
+    first steps walk (tests/browser/test_first_steps.py calls this too)."""
+    # Dropshipped products live at Relay's fulfillment-service location, so their orders route
+    # to Relay (as products stocked by a dropshipping app do on Shopify).
+    control.post(
+        f"/_devstore/shops/{retailer}/stock",
+        json={"client_id": client_id, "skus": [row[0] for row in DEMO_MAPPINGS] + [UNMAPPED_SKU]},
+    ).raise_for_status()
+    _set_up_suppliers(control, app_url, client_id, retailer, supplier_store, stripe)
+
+    existing = control.get(f"/_devstore/shops/{retailer}/orders?limit=1").json()
+    if not existing:
+        control.post(
+            f"/_devstore/shops/{retailer}/seed",
+            # seed None: the store's own mix; a number: the same orders every time (tests).
+            json={"orders": orders, "skus": [row[0] for row in DEMO_MAPPINGS], "seed": seed},
+        ).raise_for_status()
+        for order in REAL_SHAPED_ORDERS:
+            control.post(f"/_devstore/shops/{retailer}/orders", json=order).raise_for_status()
 
 
 def main() -> int:
@@ -188,22 +224,8 @@ def main() -> int:
             "Relay's worker did not register its fulfillment service; see var/log/", file=sys.stderr
         )
         return 1
-    # Dropshipped products live at Relay's fulfillment-service location, so their orders route
-    # to Relay (as products stocked by a dropshipping app do on Shopify).
-    control.post(
-        f"/_devstore/shops/{args.retailer}/stock",
-        json={"client_id": client_id, "skus": [row[0] for row in DEMO_MAPPINGS] + [UNMAPPED_SKU]},
-    ).raise_for_status()
-    _set_up_suppliers(control, app_url, client_id, args.retailer, args.supplier)
-
-    existing = control.get(f"/_devstore/shops/{args.retailer}/orders?limit=1").json()
-    if not existing:
-        control.post(
-            f"/_devstore/shops/{args.retailer}/seed",
-            json={"orders": args.orders, "skus": [row[0] for row in DEMO_MAPPINGS]},
-        ).raise_for_status()
-        for order in REAL_SHAPED_ORDERS:
-            control.post(f"/_devstore/shops/{args.retailer}/orders", json=order).raise_for_status()
+    stripe = (os.environ.get("STRIPE_API_BASE"), os.environ.get("STRIPE_PUBLISHABLE_KEY"))
+    populate(control, app_url, client_id, args.retailer, args.supplier, args.orders, stripe)
     print(
         f"devstore ready: {args.retailer} (retailer), {args.supplier} (supplier), "
         f"Relay installed in both"
