@@ -9,6 +9,8 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
+
 from domain import states
 from domain.models.orders import Order
 from extensions import db
@@ -16,17 +18,24 @@ from tests.integration.test_cancellations import (
     ask,
     get,
     post,
-    retailer,  # noqa: F401 (fixture)
     timeline,
     with_supplier,
 )
 from tests.integration.test_fulfillment import (
+    SKU,
     add_supplier,
     place_order,
     refreshed,
+    stock_at_relay,
     supplier_order_of,
 )
 from tests.integration.test_webhooks import wait_for
+
+
+@pytest.fixture
+def retailer(ctx, installed_shop, devstore):
+    stock_at_relay(devstore, installed_shop, skus=(SKU,))
+    return installed_shop
 
 
 def _text(page: str) -> str:
