@@ -169,7 +169,7 @@ def _cancelled_by_supplier(supplier_order: SupplierOrder, cancel_reason: str | N
         reason=reason,
     )
     db.session.flush()
-    to_merchant.supplier_declined(supplier_order)
+    to_merchant.supplier_cancelled_in_store(supplier_order)
 
 
 def order_cancelled_in_store(shop_domain: str, cancelled: CancelledOrder, receipt) -> None:

@@ -94,6 +94,23 @@ def supplier_declined(supplier_order: SupplierOrder) -> None:
     )
 
 
+def supplier_cancelled_in_store(supplier_order: SupplierOrder) -> None:
+    """A store supplier cancelled, in its own store, the order Relay placed there."""
+    shop = db.session.get(Shop, supplier_order.shop_id)
+    params = {**_order_params(supplier_order), "reason": supplier_order.decline_reason or ""}
+    _tell(
+        shop,
+        event_key=f"supplier-cancelled:so:{supplier_order.id}",
+        kind="declined",
+        message=N_("%(supplier)s cancelled order %(order)s in its store: %(reason)s"),
+        params=params,
+        setting="notify_supplier_declined",
+        template="merchant_supplier_cancelled",
+        context={"link": admin_url(shop, f"/orders/{supplier_order.order_id}")},
+        supplier_order=supplier_order,
+    )
+
+
 def cancellation_declined(supplier_order: SupplierOrder, request_id: int, reason: str) -> None:
     """A supplier declined the merchant's cancellation request."""
     shop = db.session.get(Shop, supplier_order.shop_id)

@@ -10,8 +10,10 @@ import html
 import re
 
 import pytest
+from sqlalchemy import select
 
 from domain import states
+from domain.models.notices import Notification
 from domain.models.orders import Order
 from extensions import db
 from tests.integration.test_cancellations import (
@@ -64,6 +66,10 @@ def test_a_supplier_cancelling_in_its_store_is_cancelled_by_the_supplier_with_ne
     wait_for(cancelled_there, timeout=15)
     so = refreshed(so)
     assert "supplier_cancelled_in_store" in timeline(so)
+    notice = db.session.scalars(select(Notification).order_by(Notification.id.desc())).first()
+    assert notice.kind == "declined"
+    assert notice.message == "%(supplier)s cancelled order %(order)s in its store: %(reason)s"
+    assert notice.params["reason"] == "items unavailable"
     # The next steps are the status table's, nothing else: another supplier, or cancel.
     assert states.allowed_actions(so) == ["choose_supplier", "request_cancellation"]
     token = id_token(retailer)
@@ -132,6 +138,9 @@ def test_no_supplier_rows_and_the_empty_unassigned_view_say_how_to_map_a_sku(
     empty = get(relay_server, "/orders?supplier=unassigned", token).text
     assert "Every item has a supplier" in empty
     assert re.search(r'data-map-skus href="/suppliers\?[^"]*#unmapped-summary"', empty)
+    searched = get(relay_server, "/orders?supplier=unassigned&q=nothing-like-it", token).text
+    assert "No orders match these filters" in searched, "a search of its own: no such claim"
+    assert "Every item has a supplier" not in searched
 
     unmapped = supplier_order_of(retailer, place_order(devstore, retailer), drain)
     assert unmapped.status == "unassigned"
