@@ -162,11 +162,11 @@ def _cancelled_by_supplier(supplier_order: SupplierOrder, cancel_reason: str | N
     timeline.record(
         supplier_order.order,
         EventKind.SUPPLIER_CANCELLED_IN_STORE,
-        N_("%(supplier)s cancelled the order in its store (reason: %(reason)s)"),
+        N_("%(supplier)s cancelled the order in its store (reason: %(store_reason)s)"),
         actor="supplier",
         actor_name=name,
         supplier=name,
-        reason=reason,
+        store_reason=reason,
     )
     db.session.flush()
     to_merchant.supplier_cancelled_in_store(supplier_order)

@@ -92,14 +92,17 @@ def supplier_cancelled_in_store(supplier_order: SupplierOrder) -> None:
     _supplier_refused(
         supplier_order,
         "supplier-cancelled",
-        N_("%(supplier)s cancelled order %(order)s in its store: %(reason)s"),
+        N_("%(supplier)s cancelled order %(order)s in its store: %(store_reason)s"),
         "merchant_supplier_cancelled",
+        reason_key="store_reason",  # one of Relay's words for Shopify's reason: translated
     )
 
 
-def _supplier_refused(supplier_order: SupplierOrder, key: str, message: str, template: str):
+def _supplier_refused(
+    supplier_order: SupplierOrder, key: str, message: str, template: str, reason_key="reason"
+):
     shop = db.session.get(Shop, supplier_order.shop_id)
-    params = {**_order_params(supplier_order), "reason": supplier_order.decline_reason or ""}
+    params = {**_order_params(supplier_order), reason_key: supplier_order.decline_reason or ""}
     _tell(
         shop,
         event_key=f"{key}:so:{supplier_order.id}",

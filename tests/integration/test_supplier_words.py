@@ -10,11 +10,13 @@ import html
 import re
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from domain import states
 from domain.models.notices import Notification
 from domain.models.orders import Order
+from domain.notices import board_pages
 from extensions import db
 from tests.integration.test_cancellations import (
     ask,
@@ -68,8 +70,15 @@ def test_a_supplier_cancelling_in_its_store_is_cancelled_by_the_supplier_with_ne
     assert "supplier_cancelled_in_store" in timeline(so)
     notice = db.session.scalars(select(Notification).order_by(Notification.id.desc())).first()
     assert notice.kind == "declined"
-    assert notice.message == "%(supplier)s cancelled order %(order)s in its store: %(reason)s"
-    assert notice.params["reason"] == "items unavailable"
+    assert notice.message == (
+        "%(supplier)s cancelled order %(order)s in its store: %(store_reason)s"
+    )
+    assert notice.params["store_reason"] == "items unavailable"
+    with force_locale("fr"):  # Shopify's reason in Relay's words, in the reader's language
+        assert board_pages.render_message(notice) == (
+            f"Store Supplier a annulé la commande {so.order.name} dans sa boutique\u00a0: "
+            "articles indisponibles"
+        )
     # The next steps are the status table's, nothing else: another supplier, or cancel.
     assert states.allowed_actions(so) == ["choose_supplier", "request_cancellation"]
     token = id_token(retailer)
