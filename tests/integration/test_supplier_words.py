@@ -15,8 +15,10 @@ from sqlalchemy import select
 
 from domain import states
 from domain.models.notices import Notification
-from domain.models.orders import Order
+from domain.models.orders import Order, Supplier, VariantMapping
+from domain.models.shop import Shop
 from domain.notices import board_pages
+from domain.suppliers import sku_mappings
 from extensions import db
 from tests.integration.test_cancellations import (
     ask,
@@ -159,3 +161,34 @@ def test_no_supplier_rows_and_the_empty_unassigned_view_say_how_to_map_a_sku(
     drawer = _text(get(relay_server, f"/orders/{order.id}", token).text)
     assert "No supplier ships MUG-STN-SPK yet" in drawer
     assert "Suppliers → SKUs without a supplier" in drawer
+
+
+def test_choosing_another_supplier_after_a_store_supplier_cancelled_moves_the_items(
+    ctx, relay_server, retailer, devstore, make_shop, oauth_install, drain
+):
+    """The next step offered: the SKU mapped to another supplier, the items go to it."""
+    supplier_domain = make_shop("supplier")
+    oauth_install(supplier_domain)
+    so = with_supplier(
+        devstore, retailer, drain, channel="store", pay="auto", store_domain=supplier_domain
+    )
+    placed_id = int(so.supplier_reference.rsplit("/", 1)[1])
+    devstore.control.post(
+        f"/_devstore/shops/{supplier_domain}/orders/{placed_id}/cancel", json={}
+    ).raise_for_status()
+    wait_for(lambda: drain() or refreshed(so).status == "supplier_cancelled", timeout=15)
+    shop = refreshed(so).supplier.shop_id
+    other = Supplier(shop_id=shop, name="Other Supplier", channel="manual", currency="EUR")
+    other.website_url = "https://other.example"
+    db.session.add(other)
+    mapping = db.session.scalar(select(VariantMapping).where(VariantMapping.sku == SKU))
+    db.session.commit()
+    owner = db.session.get(Shop, shop)
+    sku_mappings.remove(owner, mapping.supplier_id, mapping.id)
+    sku_mappings.add(owner, other.id, {"sku": SKU, "cost": "7.00", "cost_currency": "EUR"})
+    drain()
+    db.session.expire_all()
+    order = db.session.get(Order, so.order_id)
+    assert [(p.supplier.name, p.status) for p in order.supplier_orders] == [
+        ("Other Supplier", "ready")
+    ]
