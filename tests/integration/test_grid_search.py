@@ -6,15 +6,21 @@ shop's orders, with the same words, never show."""
 
 from __future__ import annotations
 
+import re
+import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import jwt
 import pytest
+from flask import current_app
 from sqlalchemy import insert
 
 from domain.models.orders import Order, SupplierOrder
 from domain.models.shop import Shop
 from domain.orders import grid
+from tests.conftest import API_KEY, API_SECRET
 
 FIRST = ["anna", "bence", "nora", "zoltan", "ida", "kata", "hugo"]
 LAST = ["nagy", "smith", "kiss", "dubois", "rossi", "varga"]
@@ -51,7 +57,17 @@ def order_values(shop_id: int, i: int) -> dict:
 def fill(db) -> tuple[Shop, list[dict]]:
     """Two shops with the same texts; returns the first and its orders (with ids, status)."""
     for shop_id in (1, 2):
-        db.session.add(Shop(id=shop_id, domain=f"search-{shop_id}.myshopify.com"))
+        db.session.add(
+            Shop(
+                id=shop_id,
+                domain=f"search-{shop_id}.myshopify.com",
+                name=f"Search {shop_id}",
+                currency="USD",
+                access_token_encrypted="not-a-real-token",  # installed (never sent anywhere)
+                scopes="read_orders",
+                installed_at=START,
+            )
+        )
     db.session.flush()
     for shop_id in (2, 1):  # the other shop's rows first: its ids interleave nowhere near
         db.session.execute(insert(Order), [order_values(shop_id, i) for i in range(ORDERS)])
@@ -127,7 +143,13 @@ def search_db(request, tmp_path):
     from app import create_app
 
     sqlite_app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'relay.sqlite3'}", "TESTING": True}
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'relay.sqlite3'}",
+            "TESTING": True,
+            "SHOPIFY_API_KEY": API_KEY,
+            "SHOPIFY_API_SECRET": API_SECRET,
+            "TOKEN_ENCRYPTION_KEYS": ["2N1fVt3R4m5cL8qkzVJd3hQq4bq1n2h0rV1Zb7m6sCw="],
+        }
     )
     with sqlite_app.app_context():
         db.create_all()
@@ -156,3 +178,44 @@ def test_a_search_with_a_status_filter_counts_and_pages_the_same_way(search_db):
             for page in (1, 3, 40):
                 check(shop, orders, q, "created", "desc", page, status)
                 check(shop, orders, q, "total", "asc", page, status)
+
+
+def grid_swap(shop: Shop, **params) -> str:
+    """The grid partial a search sends for, through the whole app (ID token, shop, template)."""
+    now = int(time.time())
+    token = jwt.encode(
+        {
+            "iss": f"https://{shop.domain}/admin",
+            "dest": f"https://{shop.domain}",
+            "aud": API_KEY,
+            "sub": "42",
+            "exp": now + 60,
+            "nbf": now,
+            "iat": now,
+            "jti": uuid.uuid4().hex,
+            "sid": uuid.uuid4().hex,
+        },
+        API_SECRET,
+        algorithm="HS256",
+    )
+    response = current_app.test_client().get(
+        "/orders",
+        query_string=params,
+        headers={"Authorization": f"Bearer {token}", "HX-Request": "true"},
+    )
+    assert response.status_code == 200, response.text[:300]
+    return " ".join(response.text.split())
+
+
+def test_the_grid_says_more_than_n_orders_with_a_next_page_and_the_exact_count_below(search_db):
+    shop, orders = fill(search_db)
+    first = grid_swap(shop, q="a")
+    assert "more than 1000 orders · page 1</span>" in first
+    assert "page=2" in first and "Next" in first
+    ids = [int(i) for i in re.findall(r'<tr id="order-row-(\d+)"', first)]
+    assert ids == expected(orders, "a", "created", "desc")[: grid.PAGE_SIZE]
+    # From page 6 the 1,000 read past the page's start reach every match: counted exactly.
+    sixth = grid_swap(shop, q="a", page=6)
+    assert f"{ORDERS} orders · page 6 of 25</span>" in sixth
+    # the one order of this shop, not the other shop's with the same number
+    assert "1 order · page 1 of 1</span>" in grid_swap(shop, q="#1042")
