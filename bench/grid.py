@@ -51,6 +51,7 @@ SQLITE_PATH = ROOT / "var" / "bench-grid.sqlite3"
 # The scenarios, the baseline commit (the grid before issue 18's search work).
 BASELINE = "786ea93"
 make_app = grid_measure.make_app
+BENCH_SHOP = grid_measure.BENCH_SHOP  # bench/supplier_pages.py reads the same shop
 
 
 # -- filling ----------------------------------------------------------------------------------
