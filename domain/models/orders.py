@@ -110,14 +110,34 @@ class VariantMapping(db.Model):
     supplier: Mapped[Supplier] = relationship()
 
 
+# The columns the grid's order filters read (domain/orders/grid.py), carried by its sort indexes.
+_GRID_FILTER_COLUMNS = ("created_at", "store_status", "search_text")
+
+
+def _covering_sort_indexes() -> list[Index]:
+    """(shop_id, sort column, id) + the filter columns: INCLUDE on PostgreSQL, trailing key
+    columns on SQLite (which has no INCLUDE; trailing columns do not change the order)."""
+    indexes = []
+    for sort in ("created_at", "name", "total"):
+        name = f"ix_orders_shop_{sort.removesuffix('_at')}_q"
+        carried = [c for c in _GRID_FILTER_COLUMNS if c != sort]
+        indexes.append(
+            Index(name, "shop_id", sort, "id", postgresql_include=carried).ddl_if(
+                dialect="postgresql"
+            )
+        )
+        indexes.append(Index(name, "shop_id", sort, "id", *carried).ddl_if(dialect="sqlite"))
+    return indexes
+
+
 class Order(db.Model):
     __tablename__ = "orders"
     __table_args__ = (
         UniqueConstraint("shop_id", "shopify_gid", name="uq_orders_shop_gid"),
-        # The grid's sorts and filters, each led by the shop and ending in the id tie-break.
-        Index("ix_orders_shop_created", "shop_id", "created_at", "id"),
-        Index("ix_orders_shop_name", "shop_id", "name", "id"),
-        Index("ix_orders_shop_total", "shop_id", "total", "id"),
+        # The grid's sorts, each led by the shop and ending in the id tie-break, and covering
+        # the order's own filters (search text, store status, dates): a search or filter walks
+        # the sort's index alone, never the table, and stops once it has what the page needs.
+        *_covering_sort_indexes(),
         Index("ix_orders_shop_store_status", "shop_id", "store_status", "created_at", "id"),
         # The grid's free-text search on PostgreSQL: trigrams, led by the shop (its extensions
         # and SQLite's counterpart: domain/models/order_search.py).

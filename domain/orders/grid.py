@@ -8,8 +8,11 @@ template reads them (a document load, not an htmx grid swap); see domain/grid_co
 The total is counted where it is cheapest, with the same result:
 - supplier/status filters alone: on supplier_orders' own indexes (index-only), since a
   supplier order always belongs to its order's shop;
-- with a search: by the page query itself (count(*) OVER ()), since the search has to visit
-  every match anyway;
+- with a search: by the page query itself, which walks the sort's index (it carries the
+  search text, domain/models/orders.py) and stops COUNT_CAP matches past the page's start.
+  A search matching more shows "more than N orders" rather than visiting every match: a
+  2-letter search or a SKU in most orders cannot be narrowed by an index, and counting all
+  of a big shop's matches was most of its time (issue 18);
 - otherwise: count(*) on the orders' indexes.
 """
 
@@ -39,6 +42,8 @@ SORTS = {"created": Order.created_at, "name": Order.name, "total": Order.total}
 STORE_STATUSES = tuple(states.STORE_STATUS_TONES)
 LATE_STATUSES = ("requested", "in_progress")
 SEARCH_MAX = 200
+# A search counts its matches up to this many past the page's first row ("more than" beyond).
+COUNT_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,8 @@ class GridPage(Dashboard):
     pages: int
     suppliers: list[Supplier]
     notices: list[str] = field(default_factory=list)
+    # A search matched more than `total` orders (it stopped counting there): COUNT_CAP.
+    total_capped: bool = False
 
 
 def _parse_date(raw: str | None, label: str, notices: list[str]) -> date | None:
@@ -235,7 +242,16 @@ def _conditions(shop: Shop, filters: GridFilters) -> list:
     return conditions
 
 
+def _search_window(filters: GridFilters) -> int:
+    """How many matches a search reads at most: up to the page, then COUNT_CAP more (+1 to
+    tell "exactly" from "more than")."""
+    return (filters.page - 1) * PAGE_SIZE + COUNT_CAP + 1
+
+
 def _count(shop: Shop, filters: GridFilters) -> int:
+    if filters.q:  # capped like the page query's own count
+        matches = select(Order.id).where(*_conditions(shop, filters)).limit(_search_window(filters))
+        return db.session.scalar(select(func.count()).select_from(matches.subquery()))
     if not _order_conditions(shop, filters) and (split := _split_conditions(shop, filters)):
         return db.session.scalar(
             select(func.count(SupplierOrder.order_id.distinct())).where(
@@ -256,27 +272,49 @@ def late_condition(shop: Shop):
     )
 
 
-def _page_rows(shop: Shop, filters: GridFilters, *, with_total: bool) -> list:
-    """(order, total) rows of the requested page; total is None unless with_total.
+def _sorted(columns, ascending: bool) -> list:
+    return [c.asc() if ascending else c.desc() for c in columns]
 
-    The page's ids are found first, from the indexes alone where the filters allow (a deep
-    page of a big shop never drags every order row through the sort); then 50 rows are read.
-    """
+
+def _page_ids(shop: Shop, filters: GridFilters, *, with_total: bool):
+    """A subquery (id, total) of the page's orders: from the indexes alone where the filters
+    allow (a deep page of a big shop never drags every order row through the sort).
+
+    with_total (a search): the matches are read in the sort's order, stopping at the page's
+    start + COUNT_CAP + 1; total is how many were read (exact unless it reached the cap)."""
     column = SORTS[filters.sort]
     ascending = filters.direction == "asc"
-    order_by = [
-        column.asc() if ascending else column.desc(),
-        Order.id.asc() if ascending else Order.id.desc(),
-    ]
-    total = func.count().over() if with_total else literal(None)
-    page = (
-        select(Order.id, total.label("total"))
-        .where(*_conditions(shop, filters))
-        .order_by(*order_by)
-        .limit(PAGE_SIZE)
-        .offset((filters.page - 1) * PAGE_SIZE)
+    offset = (filters.page - 1) * PAGE_SIZE
+    matches = select(Order.id, column.label("key")).where(*_conditions(shop, filters))
+    if not with_total:
+        return (
+            matches.with_only_columns(Order.id, literal(None).label("total"))
+            .order_by(*_sorted([column, Order.id], ascending))
+            .limit(PAGE_SIZE)
+            .offset(offset)
+            .subquery()
+        )
+    window = (
+        matches.order_by(*_sorted([column, Order.id], ascending))
+        .limit(_search_window(filters))
         .subquery()
     )
+    numbered = select(
+        window.c.id,
+        func.row_number().over(order_by=_sorted([window.c.key, window.c.id], ascending)).label("n"),
+        func.count().over().label("total"),
+    ).subquery()
+    return (
+        select(numbered.c.id, numbered.c.total)
+        .where(numbered.c.n > offset, numbered.c.n <= offset + PAGE_SIZE)
+        .subquery()
+    )
+
+
+def _page_rows(shop: Shop, filters: GridFilters, *, with_total: bool) -> list:
+    """(order, total) rows of the requested page; total is None unless with_total."""
+    page = _page_ids(shop, filters, with_total=with_total)
+    column = SORTS[filters.sort]
     # SupplierOrder.supplier is a plain many-to-one: its lazy load is an identity-map hit
     # for the shop's suppliers, loaded first by grid(), so it costs no query.
     return db.session.execute(
@@ -284,7 +322,7 @@ def _page_rows(shop: Shop, filters: GridFilters, *, with_total: bool) -> list:
         .join(page, Order.id == page.c.id)
         # Lines too: a row shows the lines the store ships itself ("Shipped by the store").
         .options(selectinload(Order.supplier_orders), selectinload(Order.line_items))
-        .order_by(*order_by)
+        .order_by(*_sorted([column, Order.id], filters.direction == "asc"))
     ).all()
 
 
@@ -298,7 +336,10 @@ def load_page(
     if total is None and not (filters.q and filters.page == 1):
         total = _count(shop, filters)
     total = total or 0
-    pages = max(1, math.ceil(total / PAGE_SIZE))
+    capped = bool(filters.q) and total >= _search_window(filters)
+    if capped:  # more than the page's start + COUNT_CAP: "more than N", a next page
+        total -= 1
+    pages = max(1, math.ceil(total / PAGE_SIZE)) + capped
     if filters.page > pages:
         if total:
             notices.append(
@@ -313,7 +354,7 @@ def load_page(
     if not rows and total:
         rows = _page_rows(shop, filters, with_total=False)
     orders = [row[0] for row in rows]
-    return GridPage(shop, filters, orders, total, pages, suppliers, notices)
+    return GridPage(shop, filters, orders, total, pages, suppliers, notices, total_capped=capped)
 
 
 def grid(shop: Shop, args) -> GridPage:

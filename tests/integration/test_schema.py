@@ -201,3 +201,29 @@ def test_money_made_with_two_decimals_gets_a_third_and_keeps_its_amounts(fresh_a
     }
     assert init_db(fresh_app) == "database upgraded"  # again: nothing left to change
     assert model_differences(fresh_app) == []
+
+
+SORTS_BEFORE_0011 = {"created": "created_at", "name": "name", "total": "total"}
+
+
+def test_a_database_at_0010_gets_the_covering_sort_indexes_and_matches_the_models(fresh_app):
+    """Revision 0011 (issue 18): the grid's sort indexes carry the search text and filters."""
+    from extensions import db
+
+    init_db(fresh_app)
+    with fresh_app.app_context(), db.engine.begin() as connection:
+        for short, column in SORTS_BEFORE_0011.items():  # the indexes 0010's models declared
+            connection.execute(text(f"DROP INDEX ix_orders_shop_{short}_q"))
+            connection.execute(
+                text(f"CREATE INDEX ix_orders_shop_{short} ON orders (shop_id, {column}, id)")
+            )
+        connection.execute(text("UPDATE alembic_version SET version_num = '0010'"))
+    assert model_differences(fresh_app) != []  # the test starts from the old indexes
+
+    assert init_db(fresh_app) == "database upgraded"
+    assert revision_and_tables(fresh_app)[0] == head()
+    with fresh_app.app_context(), db.engine.connect() as connection:
+        names = {index["name"] for index in inspect(connection).get_indexes("orders")}
+    assert {f"ix_orders_shop_{short}_q" for short in SORTS_BEFORE_0011} <= names
+    assert not {f"ix_orders_shop_{short}" for short in SORTS_BEFORE_0011} & names
+    assert model_differences(fresh_app) == []
