@@ -140,7 +140,7 @@ def test_relay_in_the_supplier_store_shows_the_retailers_order_not_no_supplier(
     token, retailer_name = id_token(supplier_domain), shop_row(retailer).name or retailer
     badge = {
         "en": f"Order {placed['name']} from {retailer_name}",
-        "fr": f"Commande {placed['name']} de {retailer_name}",
+        "fr": f"Commande {placed['name']} du revendeur {retailer_name}",
         "hu": f"{retailer_name} {placed['name']} rendelése",
     }
     for locale, says in badge.items():
