@@ -73,6 +73,8 @@ def test_order_page_shows_note_tags_po_number_and_no_none(server):
     # No email, no postal code, no country name: those parts are left out, the code shown.
     address = re.search(r'<address class="address">(.*?)</address>', page).group(1)
     assert address.split("<br>") == ["Anna Kovács", "12 King St W", "Toronto", "CA"]
+    listed = server.client.get(f"/store/{SHOP}/admin").text
+    assert "<td>Anna Kovács</td>" in listed and "None" not in listed
 
 
 def test_fulfilling_in_two_parcels_sends_each_with_its_tracking(server, installed, receiver):
