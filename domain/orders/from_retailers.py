@@ -28,8 +28,16 @@ class RetailerOrder:
 
 def retailer_orders(shop: Shop, orders: list[Order]) -> dict[int, RetailerOrder]:
     """{order id: RetailerOrder} for those of `orders` that a retailer placed in `shop`
-    through Relay. One query for a page of orders."""
-    by_gid = {order.shopify_gid: order.id for order in orders}
+    through Relay. One query for a page of orders, none when no order on it has lines the
+    store ships itself: an order Relay placed lands at the store's own location (its SKUs are
+    the supplier's), so an order whose every line goes to a supplier of this store is not
+    asked about (a supplier that passes such orders on to its own suppliers sees those
+    suppliers' parts instead, which is true too)."""
+    by_gid = {
+        order.shopify_gid: order.id
+        for order in orders
+        if any(not line.goes_to_a_supplier for line in order.line_items)
+    }
     if not by_gid:
         return {}
     placed = union_all(
