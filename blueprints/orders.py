@@ -47,6 +47,8 @@ def order_view_helpers() -> dict:
 
 # Row actions that need no form: a button in the grid row. The rest open the order drawer.
 QUICK_ACTIONS = (
+    "assign_supplier",
+    "choose_supplier",
     "request_fulfillment",
     "pay_now",
     "hold",
@@ -55,7 +57,14 @@ QUICK_ACTIONS = (
     "retry_tracking",
 )
 # The grid row keeps to the next step; hold and paying the supplier live in the drawer and bulk.
-ROW_ACTIONS = ("request_fulfillment", "pay_now", "release", "retry_tracking")
+ROW_ACTIONS = (
+    "assign_supplier",
+    "choose_supplier",
+    "request_fulfillment",
+    "pay_now",
+    "release",
+    "retry_tracking",
+)
 
 
 @bp.get("")
@@ -128,6 +137,7 @@ def _address_form(order, *, values, error: str | None = None) -> str:
         order=order,
         error=error,
         locked=addresses.why_locked(order),
+        contacts=addresses.who_to_contact(order),
         values=values,
         countries=addresses.country_choices(requested_locale()),
     )

@@ -41,6 +41,8 @@ STATUSES = {
         Status("partially_shipped", N_("Partially shipped"), "attention"),
         Status("shipped", N_("Shipped"), "success"),
         Status("declined", N_("Request declined"), "critical"),
+        # The supplier cancelled, in its own store, the order Relay placed there (nothing asked).
+        Status("supplier_cancelled", N_("Cancelled by the supplier"), "critical"),
         Status("cancellation_requested", N_("Cancellation requested"), "attention"),
         Status("cancelled", N_("Cancelled"), "neutral"),
     ]
@@ -49,10 +51,26 @@ STATUSES = {
 # Sent to the supplier and not finished: the supplier is working on it.
 WITH_SUPPLIER = ("requested", "in_progress", "partially_shipped")
 # Not yet sent: the merchant can still change the address, hold or cancel freely.
-BEFORE_FORWARD = ("awaiting_payment", "unassigned", "ready", "scheduled", "on_hold", "declined")
+# A part the supplier cancelled in its store counts as not sent: nobody ships it any more.
+BEFORE_FORWARD = (
+    "awaiting_payment",
+    "unassigned",
+    "ready",
+    "scheduled",
+    "on_hold",
+    "declined",
+    "supplier_cancelled",
+)
 
 # Cancelled at once when the merchant asks: no supplier has the order yet.
-CANCELLABLE_AT_ONCE = ("awaiting_payment", "ready", "scheduled", "on_hold", "declined")
+CANCELLABLE_AT_ONCE = (
+    "awaiting_payment",
+    "ready",
+    "scheduled",
+    "on_hold",
+    "declined",
+    "supplier_cancelled",
+)
 
 # The supplier can be paid once the merchant decided to order from it, until it is over.
 PAYABLE = ("ready", "scheduled", "on_hold", *WITH_SUPPLIER, "shipped", "cancellation_requested")
@@ -63,7 +81,15 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "supplier_assigned": {"unassigned": "ready"},
     "supplier_assigned_unpaid": {"unassigned": "awaiting_payment"},
     "supplier_unassigned": {
-        s: "unassigned" for s in ("ready", "awaiting_payment", "scheduled", "on_hold", "declined")
+        s: "unassigned"
+        for s in (
+            "ready",
+            "awaiting_payment",
+            "scheduled",
+            "on_hold",
+            "declined",
+            "supplier_cancelled",
+        )
     },
     # Request Fulfillment (grid, bulk, Shopify admin or auto-place): wait out the hold window.
     "request_fulfillment": {"ready": "scheduled", "declined": "scheduled"},
@@ -73,6 +99,11 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "forward_failed": {"scheduled": "ready"},
     "supplier_accept": {"requested": "in_progress"},
     "supplier_reject": {"requested": "declined", "in_progress": "declined"},
+    # A store supplier cancelled the order in its own store with no cancellation asked.
+    "supplier_cancelled_in_store": {
+        "requested": "supplier_cancelled",
+        "in_progress": "supplier_cancelled",
+    },
     "ship_part": {s: "partially_shipped" for s in WITH_SUPPLIER},
     "ship_all": {s: "shipped" for s in (*WITH_SUPPLIER, "cancellation_requested")},
     "request_cancellation": {s: "cancellation_requested" for s in WITH_SUPPLIER},
@@ -114,7 +145,7 @@ AFTER_DECLINED_CANCELLATION = tuple(
 )
 # Whether the supplier was paid matters wherever it can be paid, and once it declined too
 # (paid before it declined).
-SUPPLIER_PAYMENT_SHOWN = (*PAYABLE, "declined")
+SUPPLIER_PAYMENT_SHOWN = (*PAYABLE, "declined", "supplier_cancelled")
 
 # Row actions offered per status (channel-specific ones are filtered in allowed_actions).
 ACTIONS: dict[str, list[str]] = {
@@ -124,6 +155,8 @@ ACTIONS: dict[str, list[str]] = {
     "scheduled": ["hold", "request_cancellation"],
     "on_hold": ["release", "request_cancellation"],
     "declined": ["request_fulfillment", "request_cancellation"],
+    # Next steps: another supplier for its SKUs (re-routed at once), or cancel and refund.
+    "supplier_cancelled": ["choose_supplier", "request_cancellation"],
     "requested": ["mark_ordered", "add_tracking", "request_cancellation"],
     "in_progress": ["add_tracking", "request_cancellation"],
     "partially_shipped": ["add_tracking", "request_cancellation"],
@@ -138,6 +171,7 @@ MERCHANT_AS_SUPPLIER = {
 }
 ACTION_LABELS = {
     "assign_supplier": N_("Map SKUs to a supplier"),
+    "choose_supplier": N_("Choose another supplier"),
     "request_fulfillment": N_("Request fulfillment"),
     "hold": N_("Hold"),
     "release": N_("Release hold"),

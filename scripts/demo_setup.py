@@ -13,8 +13,9 @@ import time
 import demo_payments  # scripts/: run as a script, its folder is on the path
 import httpx
 
-# SKU, supplier, supplier SKU, cost, currency: the demo store's sample products, split over
-# the three kinds of supplier (a supplier store, a portal supplier, a non auto-order supplier).
+# SKU, supplier, supplier SKU, cost, currency: every sample product of the demo store but one,
+# split over the three kinds of supplier (a supplier store, a portal supplier, a non auto-order
+# supplier), so a new user sees orders with a supplier, not "No supplier".
 DEMO_MAPPINGS = [
     ("MUG-STN-SPK", "Demo Supplier", "DS-MUG-01", "7.20", "EUR"),
     ("CER-POUR-WHT", "Demo Supplier", "DS-POUR-02", "21.00", "EUR"),
@@ -23,7 +24,13 @@ DEMO_MAPPINGS = [
     ("MER-BEA-FOR", "Atelier Lin", "AL-BEANIE-F", "9.90", "EUR"),
     ("WAL-BRD-L", "Budapest Woodworks", "BW-3020", "26.00", "HUF"),
     ("BRS-LAMP", "Budapest Woodworks", "BW-LAMP-7", "48.00", "HUF"),
+    ("TEE-ORG-M-SND", "Atelier Lin", "AL-TEE-M-SND", "8.50", "EUR"),
+    ("TEE-ORG-L-SND", "Atelier Lin", "AL-TEE-L-SND", "8.50", "EUR"),
 ]
+# The one product deliberately left without a supplier: dropshipped (at Relay's location) but
+# mapped to nobody, in one order of its own, so the demo shows what "No supplier" means and how
+# to map it (the drawer's explanation, Suppliers → SKUs without a supplier).
+UNMAPPED_SKU = "TOTE-REC-OLV"
 
 
 def _wait_for_fulfillment_service(control: httpx.Client, shop: str, client_id: str) -> bool:
@@ -38,7 +45,14 @@ def _wait_for_fulfillment_service(control: httpx.Client, shop: str, client_id: s
     return False
 
 
-def _set_up_suppliers(control, app_url: str, client_id: str, retailer: str, supplier_store: str):
+def _set_up_suppliers(
+    control,
+    app_url: str,
+    client_id: str,
+    retailer: str,
+    supplier_store: str,
+    stripe: tuple[str | None, str | None] = (None, None),
+):
     """As the merchant would, through Relay's own pages (an ID token from the admin)."""
     token = control.post(f"/_devstore/shops/{retailer}/apps/{client_id}/id_token").json()[
         "id_token"
@@ -78,9 +92,7 @@ def _set_up_suppliers(control, app_url: str, client_id: str, retailer: str, supp
         "/suppliers/import",
         files={"file": ("demo.csv", f"sku,supplier,supplier_sku,cost,currency\n{rows}\n")},
     )
-    demo_payments.set_up(
-        relay, os.environ.get("STRIPE_API_BASE"), os.environ.get("STRIPE_PUBLISHABLE_KEY")
-    )
+    demo_payments.set_up(relay, *stripe)
     _supplier_writes(relay)
 
 
@@ -126,7 +138,39 @@ REAL_SHAPED_ORDERS = [
         "line_items": [{"sku": "MUG-STN-SPK", "quantity": 1}],
         "schedule": {"deliveries": 3, "interval_days": 30, "first_in_days": 0},
     },
+    {"line_items": [{"sku": UNMAPPED_SKU}], "note": "The demo's product with no supplier yet"},
 ]
+
+
+def populate(
+    control: httpx.Client,
+    app_url: str,
+    client_id: str,
+    retailer: str,
+    supplier_store: str,
+    orders: int,
+    stripe: tuple[str | None, str | None],
+    seed: int | None = None,
+) -> None:
+    """Relay installed in both stores: the products, the suppliers and the orders the README's
+    first steps walk (tests/browser/test_first_steps.py calls this too)."""
+    # Dropshipped products live at Relay's fulfillment-service location, so their orders route
+    # to Relay (as products stocked by a dropshipping app do on Shopify).
+    control.post(
+        f"/_devstore/shops/{retailer}/stock",
+        json={"client_id": client_id, "skus": [row[0] for row in DEMO_MAPPINGS] + [UNMAPPED_SKU]},
+    ).raise_for_status()
+    _set_up_suppliers(control, app_url, client_id, retailer, supplier_store, stripe)
+
+    existing = control.get(f"/_devstore/shops/{retailer}/orders?limit=1").json()
+    if not existing:
+        control.post(
+            f"/_devstore/shops/{retailer}/seed",
+            # seed None: the store's own mix; a number: the same orders every time (tests).
+            json={"orders": orders, "skus": [row[0] for row in DEMO_MAPPINGS], "seed": seed},
+        ).raise_for_status()
+        for order in REAL_SHAPED_ORDERS:
+            control.post(f"/_devstore/shops/{retailer}/orders", json=order).raise_for_status()
 
 
 def main() -> int:
@@ -180,21 +224,8 @@ def main() -> int:
             "Relay's worker did not register its fulfillment service; see var/log/", file=sys.stderr
         )
         return 1
-    # Dropshipped products live at Relay's fulfillment-service location, so their orders route
-    # to Relay (as products stocked by a dropshipping app do on Shopify).
-    control.post(
-        f"/_devstore/shops/{args.retailer}/stock",
-        json={"client_id": client_id, "skus": [row[0] for row in DEMO_MAPPINGS]},
-    ).raise_for_status()
-    _set_up_suppliers(control, app_url, client_id, args.retailer, args.supplier)
-
-    existing = control.get(f"/_devstore/shops/{args.retailer}/orders?limit=1").json()
-    if not existing:
-        control.post(
-            f"/_devstore/shops/{args.retailer}/seed", json={"orders": args.orders}
-        ).raise_for_status()
-        for order in REAL_SHAPED_ORDERS:
-            control.post(f"/_devstore/shops/{args.retailer}/orders", json=order).raise_for_status()
+    stripe = (os.environ.get("STRIPE_API_BASE"), os.environ.get("STRIPE_PUBLISHABLE_KEY"))
+    populate(control, app_url, client_id, args.retailer, args.supplier, args.orders, stripe)
     print(
         f"devstore ready: {args.retailer} (retailer), {args.supplier} (supplier), "
         f"Relay installed in both"

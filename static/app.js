@@ -117,6 +117,8 @@
  * also announced in the page's role="status" region. */
 var relayDrawer = (function () {
   let openerRow = null, opener = null, inerted = [];
+  // A form swapped into the dialog (the refund form, the address form): focus its first field.
+  const FIELD = 'form input:checked, form input:not([type=hidden]):not([type=radio]):not([disabled]), form select, form textarea';
 
   function drawer() {
     const aside = document.getElementById('drawer');
@@ -178,6 +180,7 @@ var relayDrawer = (function () {
       inDrawer: !!elt.closest('#drawer'),
       bulk: !!elt.closest('#bulk-form'),
       sort: elt.dataset ? elt.dataset.sort : undefined,
+      target: event.detail.target ? event.detail.target.id : null,
     };
   });
 
@@ -197,7 +200,9 @@ var relayDrawer = (function () {
     const grid = document.getElementById('orders-grid');
     if (plan.inDrawer && isOpen()) {
       const notice = drawer().querySelector('[role=status], [role=alert]');
-      if (notice) focusable(notice).focus(); else focusInDrawer();
+      const swapped = plan.target && document.getElementById(plan.target);
+      const field = swapped && swapped.querySelector(FIELD);
+      if (notice) focusable(notice).focus(); else if (field) field.focus(); else focusInDrawer();
     } else if (plan.row && rowLink(plan.row)) {
       rowLink(plan.row).focus();
     } else if (plan.sort && grid && grid.querySelector('[data-sort="' + plan.sort + '"]')) {
@@ -209,10 +214,45 @@ var relayDrawer = (function () {
     }
   });
 
+  // What Tab can reach inside the dialog, in order: visible, enabled, and of a radio group only
+  // the checked radio (or the first one when none is).
+  function tabStops() {
+    const d = drawer();
+    if (!d) return [];
+    const selector = 'a[href], button, input, select, textarea, summary, [tabindex]';
+    return Array.prototype.filter.call(d.querySelectorAll(selector), function (el) {
+      if (el.disabled || el.type === 'hidden' || el.getAttribute('tabindex') === '-1') return false;
+      if (el.checkVisibility ? !el.checkVisibility({visibilityProperty: true}) : !el.getClientRects().length) return false;
+      if (el.type === 'radio' && !el.checked) {
+        const group = el.form ? el.form.elements[el.name] : null;
+        const checked = group && Array.prototype.some.call(group, function (r) { return r.checked; });
+        return !checked && group && group[0] === el;
+      }
+      return true;
+    });
+  }
+
+  // Escape closes the dialog; Tab and Shift+Tab go round inside it (from the last tab stop to
+  // the first and back), never to the page behind or out of the admin's iframe.
   document.addEventListener('keydown', function (event) {
-    if (event.key !== 'Escape' || event.defaultPrevented || !isOpen()) return;
-    event.preventDefault();
-    close();
+    if (event.defaultPrevented || !isOpen()) return;
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      close();
+      return;
+    }
+    if (event.key !== 'Tab' || event.altKey || event.ctrlKey || event.metaKey) return;
+    const stops = tabStops();
+    if (!stops.length) return;
+    const first = stops[0], last = stops[stops.length - 1], active = document.activeElement;
+    const inside = active && drawer().contains(active);
+    if (event.shiftKey && (!inside || active === first)) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (!inside || active === last)) {
+      event.preventDefault();
+      first.focus();
+    }
   });
 
   // A click on the (inert) page behind closes the dialog, as the mouse user expects.

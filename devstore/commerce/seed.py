@@ -70,14 +70,18 @@ def seed_orders(
     rng_seed: int | None = None,
     paid_ratio: float = 0.8,
     markets: bool = False,
+    skus: list[str] | None = None,
 ) -> list[dict]:
     """Realistic orders: 1-3 lines, customers and addresses in several countries/currencies.
 
     With `rng_seed`, the orders are the same whatever the shop (only ids differ); without it,
     each shop gets its own mix (keyed on the shop's domain). `markets`: the same orders, sold
-    in the customer's currency as presentment money (Shopify Markets)."""
+    in the customer's currency as presentment money (Shopify Markets). `skus`: only these
+    products (the demo leaves its one unmapped product out of the random orders)."""
     rng = random.Random(f"{shop}:0" if rng_seed is None else f"seed:{rng_seed}")  # noqa: S311
     variants = store.find("variant", shop=shop)
+    if skus is not None:
+        variants = [v for v in variants if v.get("sku") in set(skus)]
     if not variants:
         raise UserError(f"Shop {shop} has no products; create the shop first")
     created = []

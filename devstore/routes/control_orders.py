@@ -24,6 +24,7 @@ def seed(shop):
         int(body.get("orders", 10)),
         rng_seed=None if seed is None else int(seed),
         markets=bool(body.get("markets")),
+        skus=body.get("skus"),
     )
     return ok({"created": len(orders), "order_ids": [o["id"] for o in orders]}, 201)
 

@@ -6,7 +6,7 @@
   request per supplier order (an open request is never opened twice, so the two deliveries,
   and Relay's own request echoing back, end in one);
 - a `store` supplier cancelling, in its own store, the order Relay placed there: that is its
-  acceptance (and, with no request waiting, Collective's "Request declined" with the reason);
+  acceptance; with no request waiting, "Cancelled by the supplier" with the store's reason;
 - the supplier portal's answer;
 - the sweep's fallback: requests past their automatic-cancellation time whose job was lost,
   and store sides never carried out.
@@ -26,10 +26,11 @@ from domain.cancellations import lifecycle as cancellations
 from domain.cancellations import push, rules
 from domain.clock import utcnow
 from domain.errors import WrongState
-from domain.fulfillment import channels, fulfillment_orders, shipments
+from domain.fulfillment import channels, fulfillment_orders
 from domain.models.cancellations import CancellationRequest
 from domain.models.orders import Order, Supplier, SupplierOrder
 from domain.models.shop import Shop
+from domain.notices import to_merchant
 from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop import tokens
@@ -129,20 +130,46 @@ def cancelled_in_supplier_store(shop_domain: str, cancelled: CancelledOrder) -> 
         name = supplier_order.supplier.name
         if supplier_order.status == "cancellation_requested":
             cancellations.accept(supplier_order, by="supplier", actor_name=name)
-        elif states.can("supplier_reject", supplier_order.status) and not supplier_order.parcels:
-            # Cancelled with nothing asked: Collective shows "Request declined" and the reason.
-            reason = cancelled.cancel_reason or "other"
-            shipments.supplier_declines(
-                supplier_order,
-                _(
-                    "Cancelled in %(supplier)s's store (reason: %(reason)s)",
-                    supplier=name,
-                    reason=reason,
-                ),
-                actor_name=name,
-            )
+        elif (
+            states.can("supplier_cancelled_in_store", supplier_order.status)
+            and not supplier_order.parcels
+        ):
+            _cancelled_by_supplier(supplier_order, cancelled.cancel_reason)
         # Otherwise Relay cancelled it there itself (automatic cancellation), or it is over.
     return len(owned)
+
+
+# Shopify's orders/cancelled cancel_reason, as the merchant reads it.
+STORE_CANCEL_REASONS = {
+    "customer": N_("the customer changed or cancelled the order"),
+    "inventory": N_("items unavailable"),
+    "fraud": N_("fraudulent order"),
+    "declined": N_("payment declined"),
+    "staff": N_("staff error"),
+    "other": N_("other reason"),
+}
+
+
+def _cancelled_by_supplier(supplier_order: SupplierOrder, cancel_reason: str | None) -> None:
+    """Cancelled in the supplier's store with nothing asked: not a declined request but an
+    order the supplier will not ship. Said as it is ("Cancelled by the supplier"), with the
+    merchant's next steps from the status table (another supplier, or cancel and refund)."""
+    name = supplier_order.supplier.name
+    reason = STORE_CANCEL_REASONS.get((cancel_reason or "other").lower(), N_("other reason"))
+    states.advance(supplier_order, "supplier_cancelled_in_store")
+    supplier_order.decline_reason = reason
+    supplier_order.decline_reason_code = "OTHER"
+    timeline.record(
+        supplier_order.order,
+        EventKind.SUPPLIER_CANCELLED_IN_STORE,
+        N_("%(supplier)s cancelled the order in its store (reason: %(store_reason)s)"),
+        actor="supplier",
+        actor_name=name,
+        supplier=name,
+        store_reason=reason,
+    )
+    db.session.flush()
+    to_merchant.supplier_cancelled_in_store(supplier_order)
 
 
 def order_cancelled_in_store(shop_domain: str, cancelled: CancelledOrder, receipt) -> None:

@@ -16,7 +16,7 @@ from domain.transaction import unit_of_work
 from extensions import db
 
 # Param values that are themselves English labels (a job's name): translated when shown.
-LABEL_PARAMS = ("job",)
+LABEL_PARAMS = ("job", "store_reason")
 
 
 @dataclass(frozen=True)

@@ -79,16 +79,38 @@ def _order_params(supplier_order: SupplierOrder) -> dict:
 
 def supplier_declined(supplier_order: SupplierOrder) -> None:
     """A supplier declined an order (its reason is on the supplier order)."""
+    _supplier_refused(
+        supplier_order,
+        "supplier-declined",
+        N_("%(supplier)s declined order %(order)s: %(reason)s"),
+        "merchant_declined",
+    )
+
+
+def supplier_cancelled_in_store(supplier_order: SupplierOrder) -> None:
+    """A store supplier cancelled, in its own store, the order Relay placed there."""
+    _supplier_refused(
+        supplier_order,
+        "supplier-cancelled",
+        N_("%(supplier)s cancelled order %(order)s in its store: %(store_reason)s"),
+        "merchant_supplier_cancelled",
+        reason_key="store_reason",  # one of Relay's words for Shopify's reason: translated
+    )
+
+
+def _supplier_refused(
+    supplier_order: SupplierOrder, key: str, message: str, template: str, reason_key="reason"
+):
     shop = db.session.get(Shop, supplier_order.shop_id)
-    params = {**_order_params(supplier_order), "reason": supplier_order.decline_reason or ""}
+    params = {**_order_params(supplier_order), reason_key: supplier_order.decline_reason or ""}
     _tell(
         shop,
-        event_key=f"supplier-declined:so:{supplier_order.id}",
+        event_key=f"{key}:so:{supplier_order.id}",
         kind="declined",
-        message=N_("%(supplier)s declined order %(order)s: %(reason)s"),
+        message=message,
         params=params,
         setting="notify_supplier_declined",
-        template="merchant_declined",
+        template=template,
         context={"link": admin_url(shop, f"/orders/{supplier_order.order_id}")},
         supplier_order=supplier_order,
     )

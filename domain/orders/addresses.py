@@ -6,6 +6,7 @@ Shopify is updated first, then Relay's copy."""
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
 from babel.core import Locale, UnknownLocaleError
@@ -90,6 +91,33 @@ def why_locked(order: Order) -> str | None:
     if order.cancelled_at is not None:
         return _("This order is cancelled.")
     return None
+
+
+@dataclass(frozen=True)
+class SupplierContact:
+    """Who can still change the address once a supplier has the order, and how to reach it."""
+
+    supplier_order_id: int
+    name: str
+    email: str | None
+    website: str | None
+    store: str | None
+
+
+def who_to_contact(order: Order) -> list[SupplierContact]:
+    """The suppliers holding the order, with what Relay knows to reach them, shown beside the
+    refusal of why_locked (with a button to the order's conversation with each, in the drawer)."""
+    return [
+        SupplierContact(
+            supplier_order_id=so.id,
+            name=so.supplier.name,
+            email=so.supplier.contact_email,
+            website=so.supplier.website_url,
+            store=so.supplier.store_domain,
+        )
+        for so in order.supplier_orders
+        if so.status in LOCKED and so.supplier is not None
+    ]
 
 
 def validated(form) -> dict:

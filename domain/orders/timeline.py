@@ -80,6 +80,7 @@ class EventKind(StrEnum):
     REQUEST_DECLINED_BY_RELAY = "request_declined_by_relay"
     SUPPLIER_ACCEPTED = "supplier_accepted"
     SUPPLIER_DECLINED = "supplier_declined"
+    SUPPLIER_CANCELLED_IN_STORE = "supplier_cancelled_in_store"
     SHIPPED = "shipped"
     TRACKING_UPDATED = "tracking_updated"
     TRACKING_PUSHED = "tracking_pushed"
@@ -207,6 +208,8 @@ def render_message(event: OrderEvent) -> str:
             translated = gettext(label)
             if translated != label:
                 values[key] = translated.lower()
+    if isinstance(values.get("store_reason"), str):  # one of Relay's words for Shopify's
+        values["store_reason"] = gettext(values["store_reason"])
     if isinstance(values.get("date"), str):  # stored as YYYY-MM-DD, shown in the locale's way
         with contextlib.suppress(ValueError):
             values["date"] = format_date(date.fromisoformat(values["date"]), "medium")

@@ -46,3 +46,36 @@ def seed_orders(devstore, shop: str, drain, count: int) -> None:
         )
 
     wait_for(lambda: drain() or orders_in_relay() == count, timeout=90)
+
+
+# Relay's focused element, as the keyboard tests look at it (null when nothing in the frame has
+# focus): its name, tag, text, whether it is inside the drawer, and its row when a row link.
+ACTIVE = """() => {
+  const a = document.activeElement;
+  if (!document.hasFocus() || !a || a === document.body) return null;
+  return {
+    name: a.getAttribute('name'), tag: a.tagName, text: (a.textContent || '').trim().slice(0, 40),
+    inDrawer: !!a.closest('#drawer'),
+    rowLink: a.matches('a.order-link') ? a.closest('tr').id : null,
+  };
+}"""
+
+
+def press_until(page, frame, key: str, script: str, limit: int = 200) -> int:
+    """Press `key` until `script` (JS, `el`: the focused element in `frame`) is true; returns
+    how many presses it took."""
+    found = f"document.hasFocus() && !!({script})"
+    test = f"() => {{ const el = document.activeElement; return {found}; }}"
+    for presses in range(1, limit + 1):
+        page.keyboard.press(key)
+        if frame.evaluate(test):
+            return presses
+    raise AssertionError(f"{key} never reached {script}")
+
+
+def escape_returns_to_row(page, frame, row_id: str) -> None:
+    """Escape closes the drawer: the page behind is live again, focus is on the row's link."""
+    page.keyboard.press("Escape")
+    frame.wait_for_function("() => document.getElementById('drawer').children.length === 0")
+    assert frame.evaluate(ACTIVE)["rowLink"] == row_id
+    assert frame.evaluate("() => document.querySelector('[inert]') === null")

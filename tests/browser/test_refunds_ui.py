@@ -6,15 +6,12 @@ from decimal import Decimal
 
 from tests.browser.support import ARTIFACTS
 from tests.conftest import API_KEY
-from tests.integration.test_fulfillment import stock_at_relay
 from tests.integration.test_refunds import (
     LAMP,
     MUG,
-    add_supplier,
     devstore_order,
     line_of,
-    pay_suppliers,
-    place,
+    paid_two_supplier_order,
 )
 
 
@@ -27,11 +24,7 @@ def test_partial_refund_in_the_drawer_with_an_inline_error_then_balances(
     drain,
 ):
     shop = installed_shop
-    stock_at_relay(devstore, shop, skus=(MUG, LAMP))
-    add_supplier(shop, "Mug Makers", MUG, channel="portal", pay="auto", cost="7.50")
-    add_supplier(shop, "Lamp Works", LAMP, channel="manual", pay="manual", cost="30.00")
-    order = place(devstore, shop, drain, [(MUG, 2, "20.00"), (LAMP, 1, "55.00")])
-    pay_suppliers(order)
+    order = paid_two_supplier_order(devstore, shop, drain)
     mug, lamp = line_of(order, MUG), line_of(order, LAMP)
 
     page = browser.new_page(viewport={"width": 1280, "height": 1400})

@@ -80,6 +80,17 @@ def pay_suppliers(order):
     db.session.commit()
 
 
+def paid_two_supplier_order(devstore, domain, drain):
+    """Two mugs (Mug Makers: portal, pays automatically, 7.50 each) and a lamp (Lamp Works:
+    manual, 30.00) on one paid order, both suppliers paid: a refund has money on every side."""
+    stock_at_relay(devstore, domain, skus=(MUG, LAMP))
+    add_supplier(domain, "Mug Makers", MUG, channel="portal", pay="auto", cost="7.50")
+    add_supplier(domain, "Lamp Works", LAMP, channel="manual", pay="manual", cost="30.00")
+    order = place(devstore, domain, drain, [(MUG, 2, "20.00"), (LAMP, 1, "55.00")])
+    pay_suppliers(order)
+    return order
+
+
 def devstore_order(devstore, domain, order):
     number = int(order.shopify_gid.rsplit("/", 1)[1])
     return devstore.store.get("order", number)
