@@ -18,6 +18,7 @@ from blueprints._locale import (
     translation_locale,
 )
 from config import VAR_DIR, apply_secret_policy, load_config
+from domain.orders.addresses import address_lines
 from extensions import babel, db, htmx
 
 
@@ -37,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=translation_locale)
     app.jinja_env.globals["get_locale"] = translation_locale
     app.jinja_env.filters["translated"] = translated_stored
+    app.jinja_env.filters["address_lines"] = address_lines  # never "None" for a missing part
     app.jinja_env.add_extension("jinja2.ext.loopcontrols")  # {% continue %} in action loops
     app.jinja_env.install_gettext_callables(
         gettext=memoized_gettext,

@@ -12,7 +12,7 @@ from blueprints.embedded import shop_required
 from domain import states
 from domain.errors import DomainError
 from domain.fulfillment import actions, locations, shipments, store_holds
-from domain.orders import addresses, grid, payment_badges, routing, timeline
+from domain.orders import addresses, from_retailers, grid, payment_badges, routing, timeline
 from domain.orders import sync_runs as order_sync_jobs
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
@@ -41,6 +41,7 @@ def order_view_helpers() -> dict:
         "customer_payment": payment_badges.customer_payment,
         "customer_payment_quiet": payment_badges.CUSTOMER_PAYMENT_QUIET,
         "supplier_payment_badge": payment_badges.supplier_payment_badge,
+        "retailer_order": lambda order: from_retailers.retailer_order(g.shop, order),
     }
 
 

@@ -146,7 +146,7 @@ def _fo_parser(verbs) -> None:
     fo.add_argument("--company")
     fo.add_argument("--tracking-url", "--url", dest="tracking_url")
     _where(fo, "to-")
-    fo.add_argument("--line", action="append", help="move/split: FO_LINE_ITEM_ID:QUANTITY")
+    fo.add_argument("--line", action="append", help="move/split/fulfill: FO_LINE_ITEM_ID:QUANTITY")
     fo.add_argument("--with", dest="merge_with", type=int, action="append", help="merge: FO ids")
     fo.add_argument("--fulfill-at", help="reschedule: the new date and time (ISO 8601)")
     clock = verbs.add_parser("clock", help="time passes: scheduled fulfillment orders due open")

@@ -119,6 +119,7 @@ def order(store, shop: str, order_id: int) -> dict:
             "fulfillment_status": _order_fulfillment_status(store, shop, doc),
             "note": doc.get("note"),
             "tags": ", ".join(doc.get("tags") or []),
+            "po_number": doc.get("po_number"),
             "test": bool(doc.get("test")),
             "customer": customer,
             "shipping_address": _address(doc.get("shipping_address")),

@@ -13,6 +13,7 @@ from devstore.delivery import Sender
 from devstore.routes import (
     admin,
     admin_api,
+    admin_fulfill,
     apps,
     control,
     control_apps,
@@ -26,6 +27,7 @@ BLUEPRINTS = (
     oauth.bp,
     admin_api.bp,
     admin.bp,
+    admin_fulfill.bp,
     apps.bp,
     control.bp,
     control_orders.bp,

@@ -38,7 +38,12 @@ from devstore.commerce.fulfillment_orders import (
     submit_cancellation_request,
     submit_fulfillment_request,
 )
-from devstore.commerce.fulfillments import create_fulfillment, fulfillments_of, update_tracking
+from devstore.commerce.fulfillments import (
+    create_fulfillment,
+    fulfill_fulfillment_order,
+    fulfillments_of,
+    update_tracking,
+)
 from devstore.commerce.holds import hold_fulfillment_order, release_hold
 from devstore.commerce.orders import (
     DEFAULT_ADDRESS,
@@ -92,6 +97,7 @@ __all__ = [
     "cancel_order",
     "delete_order",
     "create_fulfillment",
+    "fulfill_fulfillment_order",
     "create_fulfillment_service",
     "update_fulfillment_service",
     "create_order",

@@ -59,6 +59,41 @@ def create_fulfillment(
         )
 
 
+def fulfill_fulfillment_order(
+    store: Store,
+    shop: str,
+    fo_id: int,
+    *,
+    quantities: dict[int, int] | None = None,
+    tracking: dict | None = None,
+    notify_customer: bool = False,
+) -> dict:
+    """One fulfillment order shipped by the shop (the admin's "Fulfill items", the control
+    API's `fulfill`): `quantities` per fulfillment order line id, None for all that remains.
+    One fulfillment (a parcel) each time, so some lines now and the rest later is two."""
+    group: dict = {"fulfillment_order_id": fo_id}
+    if quantities is not None:
+        fo = get_fulfillment_order(store, shop, fo_id)
+        known = {line["id"] for line in fo["line_items"]}
+        if set(quantities) - known:
+            raise UserError(
+                "Invalid fulfillment order line item id requested.", field=["fulfillment"]
+            )
+        if not any(q > 0 for q in quantities.values()):
+            raise UserError("Nothing to fulfill.", field=["fulfillment"])
+        group["line_items"] = [
+            {"id": gid("FulfillmentOrderLineItem", line_id), "quantity": quantity}
+            for line_id, quantity in quantities.items()
+        ]
+    return create_fulfillment(
+        store,
+        shop,
+        by_fulfillment_order=[group],
+        tracking=tracking,
+        notify_customer=notify_customer,
+    )
+
+
 def _take_lines(store: Store, shop: str, fo: dict, group: dict, client_id: str | None) -> list:
     """Take the group's quantities (all that remains when it names none) off `fo`'s lines and
     move its status on; returns the fulfillment's lines."""

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from devstore import auth, commerce
+from devstore.routes.admin_fulfill import fulfillable_by_shop
 from devstore.routes.common import get_store, shop_or_404
 
 bp = Blueprint("admin", __name__)
@@ -79,6 +80,7 @@ def admin_order(shop, order_id):
         fos=fos,
         fulfillments=commerce.fulfillments_of(store, shop, order_id),
         fulfillment_status=fulfillment_status(order, fos),
+        fulfillable={fo["id"] for fo in fos if fulfillable_by_shop(store, shop, fo)},
         locations={loc["id"]: loc["name"] for loc in store.peek("location", shop=shop)},
         service_locations=service_locations(shop),
         message=request.args.get("message"),

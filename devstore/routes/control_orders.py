@@ -140,6 +140,20 @@ def edit(shop, order_id):
     )
 
 
+def _quantities(body: dict) -> dict[int, int] | None:
+    """`fulfill`'s optional `line_items` ([{"id": fulfillment order line id, "quantity"}]):
+    some lines or units now, the rest in a later parcel. None: all that remains."""
+    lines = body.get("line_items")
+    if not lines:
+        return None
+    try:
+        return {int(li["id"]): int(li["quantity"]) for li in lines}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise commerce.UserError(
+            "line_items: [{id, quantity}] with whole numbers", field=["line_items"]
+        ) from exc
+
+
 @bp.post("/_devstore/shops/<shop>/fulfillment_orders/<int:fo_id>/<action>")
 def fo_action(shop, fo_id, action):
     body, store = request.get_json(silent=True) or {}, get_store()
@@ -154,10 +168,11 @@ def fo_action(shop, fo_id, action):
         "reject": lambda: commerce.reject_fulfillment_request(
             store, shop, fo_id, reason=body.get("reason"), message=body.get("message")
         ),
-        "fulfill": lambda: commerce.create_fulfillment(
+        "fulfill": lambda: commerce.fulfill_fulfillment_order(
             store,
             shop,
-            by_fulfillment_order=[{"fulfillment_order_id": fo_id}],
+            fo_id,
+            quantities=_quantities(body),
             tracking=tracking,
             notify_customer=bool(body.get("notify_customer")),
         ),

@@ -169,3 +169,23 @@ def change_shipping_address(shop, order_id: int, form) -> Order:
         city=address["city"],
     )
     return order
+
+
+def address_lines(address) -> list[str]:
+    """A postal address as Relay prints it (drawer, portal, packing slip, mail to a supplier):
+    one line per part, `zip city, province` together; a part the store did not give is left
+    out, never printed as "None". `address`: the stored dict (or an object with those names)."""
+    if not address:
+        return []
+
+    def part(key: str) -> str:
+        value = address.get(key) if isinstance(address, dict) else getattr(address, key, None)
+        return str(value).strip() if value is not None else ""
+
+    name = part("name") or " ".join(filter(None, (part("first_name"), part("last_name"))))
+    place = " ".join(filter(None, (part("zip"), part("city"))))
+    region = part("province") or part("province_code")
+    if region:
+        place = f"{place}, {region}" if place else region
+    lines = (name, part("company"), part("address1"), part("address2"), place)
+    return [line for line in (*lines, part("country") or part("country_code")) if line]

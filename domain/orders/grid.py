@@ -33,7 +33,7 @@ from domain import states
 from domain.models import order_search
 from domain.models.orders import LineItem, Order, Supplier, SupplierOrder
 from domain.models.shop import Shop
-from domain.orders import grid_counts, payment_badges
+from domain.orders import from_retailers, grid_counts, payment_badges
 from domain.shop.settings import settings_of
 from extensions import db
 
@@ -125,6 +125,11 @@ class GridPage(Dashboard):
     notices: list[str] = field(default_factory=list)
     # A search matched more than `total` orders (it stopped counting there): COUNT_CAP.
     total_capped: bool = False
+
+    @cached_property
+    def from_retailers(self) -> dict[int, from_retailers.RetailerOrder]:
+        """The page's orders a retailer placed in this store through Relay (one query)."""
+        return from_retailers.retailer_orders(self.shop, self.orders)
 
 
 def _parse_date(raw: str | None, label: str, notices: list[str]) -> date | None:

@@ -5,8 +5,8 @@ moving between Relay's pages with the admin's sidebar (#app-nav-menu):
 1. Orders: each order split per supplier; the ⚡ only beside Demo Supplier.
 2. Demo Supplier's rows need no click: "Sending soon" until the hold window (counted from the
    customer's payment) is over, then "In progress" and "Supplier: paid".
-3. The supplier store lists the order Relay placed; fulfilled there with tracking, the demo
-   store's order is fulfilled with it and the row reads "Shipped".
+3. The supplier store lists the order Relay placed; fulfilled there by clicking Fulfill items
+   with tracking, the demo store's order is fulfilled with it and the row reads "Shipped".
 4. Request fulfillment on an Atelier Lin row: "Sending soon", waiting for payment; Pay now by
    card 4242: "Sent to supplier" and "Supplier: paid".
 5. The one "No supplier" row: its drawer says how to map it; Map SKUs to a supplier → Suppliers
@@ -153,12 +153,13 @@ def test_the_readme_first_steps_as_written(
     placed_link = store_page.locator(f'a[href$="/admin/orders/{placed_id}"]')
     placed_link.wait_for(timeout=15000)
     _shot(store_page, "3-supplier-store")
-    placed = devstore_order(devstore, supplier_store, placed_id)
-    devstore.control.post(
-        f"/_devstore/shops/{supplier_store}/fulfillment_orders/"
-        f"{placed['fulfillment_orders'][0]['id']}/fulfill",
-        json={"number": "1Z999AA10123456784", "company": "UPS"},
-    ).raise_for_status()
+    placed_link.click()  # the order's page: Fulfill items, tracking, carrier, by clicking
+    store_page.get_by_role("link", name="Fulfill items").click()
+    store_page.get_by_label("Tracking number").fill("1Z999AA10123456784")
+    store_page.get_by_label("Shipping carrier").fill("UPS")
+    store_page.get_by_role("button", name="Fulfill items").click()
+    store_page.locator(".flash").wait_for(timeout=15000)
+    _shot(store_page, "3-supplier-store-fulfilled")
     wait_for(lambda: drain() or refreshed(auto).status == "shipped", timeout=30)
     retailer_order_id = int(refreshed(auto).order.shopify_gid.rsplit("/", 1)[1])
     fulfilled = devstore_order(devstore, retailer, retailer_order_id)["fulfillments"]

@@ -64,6 +64,7 @@ def create(ctx, order, options=None):
         financial_status="paid" if status == "paid" else "pending",
         note=order.get("note"),
         tags=order.get("tags"),
+        po_number=order.get("poNumber"),
         source_name=order.get("sourceName") or "relay",
         app_client_id=ctx.client_id,
         test=bool(order.get("test")),

@@ -210,6 +210,7 @@ def order_view(ctx: Context, order: dict) -> dict:
         "phone": order.get("phone"),
         "note": order.get("note"),
         "tags": order.get("tags") or [],
+        "poNumber": order.get("po_number"),
         "test": bool(order.get("test")),
         "edited": bool(order.get("edited")),
         "createdAt": order["created_at"],
