@@ -10,12 +10,12 @@ import logging
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from domain.errors import StoreUnreachable
+from domain.errors import StoreUnreachable, WrongState
 from domain.models.orders import Order
 from domain.shop import tokens
 from domain.transaction import unit_of_work
 from extensions import db
-from integrations.shopify_admin.errors import ShopifyError
+from integrations.shopify_admin.errors import ShopifyError, ShopifyRecordGone
 from integrations.shopify_admin.gateway import order_money as order_money_gateway
 
 log = logging.getLogger("relay.refunds")
@@ -36,6 +36,9 @@ def ensure_money(shop, order: Order) -> None:
         return
     try:
         money = order_money_gateway.order_money(tokens.admin_client(shop), order.shopify_gid)
+    except ShopifyRecordGone:
+        # Deleted in the admin (or never there): retrying cannot help, so say so (409, not 503).
+        raise WrongState(_("This order is no longer in Shopify; nothing was refunded.")) from None
     except ShopifyError as exc:
         log.warning("money of order %s: %s", order.id, exc)
         raise StoreUnreachable(

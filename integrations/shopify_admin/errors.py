@@ -37,6 +37,13 @@ class ShopifyGraphQLError(ShopifyError):
         self.errors = errors
 
 
+class ShopifyRecordGone(ShopifyGraphQLError):
+    """The record asked for is not in the store (deleted there, or never existed)."""
+
+    def __init__(self, message: str):
+        super().__init__(message, [])
+
+
 class ShopifyUserError(ShopifyError):
     """A mutation's userErrors: Shopify refused the change; show it, don't retry."""
 

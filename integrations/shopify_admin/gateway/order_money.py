@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from integrations.shopify_admin.client import AdminClient
-from integrations.shopify_admin.errors import ShopifyGraphQLError
+from integrations.shopify_admin.errors import ShopifyRecordGone
 from integrations.shopify_admin.order_shapes import line_money_from_graphql
 
 
@@ -42,7 +42,7 @@ def order_money(client: AdminClient, order_gid: str) -> OrderMoney:
     while True:
         page = client.execute("OrderMoney", {"id": order_gid, "after": after})["order"]
         if page is None:
-            raise ShopifyGraphQLError(f"no order {order_gid} in Shopify", [])
+            raise ShopifyRecordGone(f"no order {order_gid} in Shopify")
         node = node or page
         for li in page["lineItems"]["nodes"]:
             money = line_money_from_graphql(li)
