@@ -19,7 +19,10 @@ page (`/orders/<id>`, the drawer as a page, the deep link). Baseline in the same
 page with the same stylesheet and a 50-row table, served by the same gunicorn
 (bench/web_vitals_app.py) and opened in the same admin, with one click on a button.
 
-    python bench/web_vitals.py [--runs 10] [--reuse] [--keep]
+    python bench/web_vitals.py [--runs 10] [--reuse] [--verbose]
+
+The rows are filled once into the database `web_vitals_bench` on TEST_DATABASE_URL's server
+(kept for `--reuse`; drop it when done); Relay's cache is TEST_REDIS_URL's database.
 
 Ports: RELAY_PORT (default 21000) and DEVSTORE_PORT (default 21765). Goals (p75 over runs):
 LCP <= 1 s, CLS <= 0.02, INP <= 100 ms (Built for Shopify: 2.5 s, 0.1, 200 ms).
@@ -265,7 +268,6 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--reuse", action="store_true", help="keep an earlier fill")
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--verbose", action="store_true", help="print each run's shifts")
     args = parser.parse_args()
     grid.PG_NAME = "web_vitals_bench"
