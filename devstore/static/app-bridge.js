@@ -11,7 +11,15 @@
  * - shopify.environment.embedded tells the app it runs inside the admin.
  * - Inside the admin, the admin's address bar follows the app's path and query: every
  *   history.pushState/replaceState and popstate in the iframe is reported to the admin page,
- *   which rewrites its own URL to /admin/apps/<app>/<path>?<query> (so it can be shared). */
+ *   which rewrites its own URL to /admin/apps/<app>/<path>?<query> (so it can be shared).
+ * - <ui-title-bar title="…"> with its <a variant="breadcrumb">, <button variant="primary"> and
+ *   other buttons: the admin draws the title bar above the iframe (document.title when there
+ *   is none) and forwards a click on one of its actions to the element here (element.click()).
+ * - <form data-save-bar [data-discard-confirmation]>: when a field differs from what the page
+ *   was loaded with, the admin shows "Unsaved changes" with Discard (form.reset()) and Save
+ *   (form.requestSubmit()); the bar hides on submit and reset. While it shows, leaving (the
+ *   admin's sidebar or title bar, a link inside the app) asks first; outside the admin the
+ *   browser's own beforeunload warning does. */
 (function () {
   const script = document.currentScript;
   const devstoreOrigin = script && script.src ? new URL(script.src).origin : window.location.origin;
@@ -128,7 +136,7 @@
   // <ui-nav-menu>: its links become the app's pages in the admin's sidebar (the first, with
   // rel="home", is the app's home and is not listed). It renders nothing inside the app.
   const hide = document.createElement('style');
-  hide.textContent = 'ui-nav-menu { display: none !important; }';
+  hide.textContent = 'ui-nav-menu, ui-title-bar, ui-save-bar { display: none !important; }';
   document.head.appendChild(hide);
   if (!window.customElements.get('ui-nav-menu')) {
     window.customElements.define('ui-nav-menu', class extends HTMLElement {});
@@ -145,14 +153,114 @@
   }
   if (embedded) {
     document.addEventListener('DOMContentLoaded', () => {
-      reportNavMenu();
-      new MutationObserver(reportNavMenu).observe(document.body, {childList: true, subtree: true});
+      const report = () => { reportNavMenu(); reportTitleBar(); reportSaveBar(); };
+      report();
+      new MutationObserver(report).observe(document.body, {childList: true, subtree: true,
+        attributes: true, attributeFilter: ['title', 'disabled', 'variant']});
     });
     window.addEventListener('message', (event) => {
       const msg = event.data || {};
       if (event.source !== window.parent || msg.type !== 'devstore:navMenu:open') return;
       const target = new URL(msg.href, window.location.href);
       if (target.origin === window.location.origin) window.location.assign(target.toString());
+    });
+  }
+
+  // <ui-title-bar>: the admin draws it; its actions are the bar's <a>/<button> children.
+  if (!window.customElements.get('ui-title-bar')) {
+    window.customElements.define('ui-title-bar', class extends HTMLElement {});
+  }
+  function titleBarActions() {
+    const bar = document.querySelector('ui-title-bar');
+    return bar ? Array.from(bar.querySelectorAll(':scope > a, :scope > button, :scope > section > a, :scope > section > button')) : [];
+  }
+  let sentTitleBar = null;
+  function reportTitleBar() {
+    const bar = document.querySelector('ui-title-bar');
+    const actions = titleBarActions().map((el, index) => ({
+      index: index, label: el.textContent.trim(), href: el.tagName === 'A' ? el.href : null,
+      variant: el.getAttribute('variant') || '', tone: el.getAttribute('tone') || '',
+      disabled: el.disabled || el.hasAttribute('disabled')}));
+    const state = {type: 'devstore:titleBar', title: (bar && bar.getAttribute('title')) || document.title, actions: actions};
+    const json = JSON.stringify(state);
+    if (json === sentTitleBar) return;
+    sentTitleBar = json;
+    window.parent.postMessage(state, '*');
+  }
+
+  // <form data-save-bar>: dirty when a field differs from its default (what the page was
+  // loaded or last swapped in with), until the form is submitted or reset.
+  const submitted = new WeakSet();
+  function defaultIndex(select) {
+    const index = Array.from(select.options).findIndex((o) => o.defaultSelected);
+    return index >= 0 || select.multiple ? index : 0;
+  }
+  function fieldChanged(el) {
+    if (el.type === 'checkbox' || el.type === 'radio') return el.checked !== el.defaultChecked;
+    if (el.tagName === 'SELECT') {
+      return el.multiple ? Array.from(el.options).some((o) => o.selected !== o.defaultSelected)
+        : el.selectedIndex !== defaultIndex(el);
+    }
+    if (el.type === 'file') return el.files.length > 0;
+    if (['submit', 'button', 'reset', 'hidden', 'image'].includes(el.type) || !('defaultValue' in el)) return false;
+    return el.value !== el.defaultValue;
+  }
+  function dirtyForms() {
+    return Array.from(document.querySelectorAll('form[data-save-bar]')).filter(
+      (form) => !submitted.has(form) && Array.from(form.elements).some(fieldChanged));
+  }
+  let saveBarShown = null;  // reported once on every page load: the admin may show the last page's
+  function reportSaveBar() {
+    const dirty = dirtyForms();
+    const visible = dirty.length > 0;
+    if (visible === saveBarShown) return;
+    saveBarShown = visible;
+    if (embedded) {
+      window.parent.postMessage({type: 'devstore:saveBar', visible: visible,
+        discardConfirmation: dirty.some((f) => f.hasAttribute('data-discard-confirmation'))}, '*');
+    }
+  }
+  ['input', 'change'].forEach((name) => document.addEventListener(name, reportSaveBar, true));
+  document.addEventListener('submit', (event) => {
+    if (event.target.matches && event.target.matches('form[data-save-bar]')) submitted.add(event.target);
+    reportSaveBar();
+  }, true);
+  document.addEventListener('reset', () => setTimeout(reportSaveBar, 0), true);
+  window.addEventListener('beforeunload', (event) => {
+    if (!embedded && dirtyForms().length) { event.preventDefault(); event.returnValue = ''; }
+  });
+  function discardAll() {
+    dirtyForms().forEach((form) => form.reset());
+    reportSaveBar();
+  }
+  if (embedded) {
+    // A link inside the app while changes are unsaved: the admin asks before leaving.
+    document.addEventListener('click', (event) => {
+      const link = event.target.closest && event.target.closest('a[href]');
+      if (!link || !saveBarShown || link.closest('ui-title-bar') || link.target === '_blank' ||
+          link.hasAttribute('download') || event.defaultPrevented) return;
+      const target = new URL(link.href, window.location.href);
+      if (target.origin === window.location.origin && target.pathname === window.location.pathname &&
+          target.search === window.location.search && target.hash) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      window.parent.postMessage({type: 'devstore:saveBar:leave', href: target.toString()}, '*');
+    }, true);
+    window.addEventListener('message', (event) => {
+      const msg = event.data || {};
+      if (event.source !== window.parent) return;
+      if (msg.type === 'devstore:titleBar:click') {
+        const action = titleBarActions()[msg.index];
+        if (action && !action.disabled) action.click();
+      } else if (msg.type === 'devstore:saveBar:save') {
+        dirtyForms().forEach((form) => form.requestSubmit());
+      } else if (msg.type === 'devstore:saveBar:discard') {
+        discardAll();
+      } else if (msg.type === 'devstore:saveBar:leave:confirmed') {
+        discardAll();
+        const target = new URL(msg.href, window.location.href);
+        if (target.origin === window.location.origin) window.location.assign(target.toString());
+      }
     });
   }
 
