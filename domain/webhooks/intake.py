@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Text, bindparam, cast, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 
 from background import PUSH, background, try_enqueue
 from domain.clock import utcnow
@@ -24,7 +25,7 @@ from domain.shop import shops
 from domain.transaction import atomic, unit_of_work
 from domain.webhooks import parking as webhook_parking
 from domain.webhooks.topics import ALWAYS_PROCESSED, SHOP_LIFECYCLE_TOPICS, handlers_for
-from extensions import db
+from extensions import INTAKE_BIND, db
 from integrations.shopify_admin.webhooks import WebhookDelivery
 
 log = logging.getLogger("relay.webhooks")
@@ -57,10 +58,20 @@ def _record_once(**values) -> int | None:
     """INSERT ... ON CONFLICT DO NOTHING on the webhook id: the new row's id, or None for a
     repeat. This is the hot path of intake: one statement on an autocommit connection, so the
     row is committed when execute returns (before anything is enqueued) in one round trip, with
-    no ORM unit of work and no separate BEGIN/COMMIT."""
-    engine = db.engine
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        return connection.execute(_insert_once(engine.dialect.name), values).scalar()
+    no ORM unit of work, no separate BEGIN/COMMIT, and no pre-ping (intake's pool has none).
+    A connection the server dropped fails that statement: SQLAlchemy discards the pool's older
+    connections and it runs once more on a new one. Had the lost one committed, the repeat
+    finds the row and says None: nothing is enqueued, and recovery (the worker's pass over
+    unprocessed receipts) enqueues it, as it does when Redis is down."""
+    engine = db.engines.get(INTAKE_BIND) or db.engine
+    for attempt in (1, 2):
+        try:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                return connection.execute(_insert_once(engine.dialect.name), values).scalar()
+        except DBAPIError as exc:
+            if attempt == 2 or not exc.connection_invalidated:
+                raise
+    return None  # not reached: the second attempt returns or raises
 
 
 @functools.cache
