@@ -42,3 +42,20 @@ def redis_connection(config: dict | None = None) -> redis.Redis:
             url, client_name=f"relay-{os.getpid()}", **connection_options(url)
         )
     return _redis_clients[key]
+
+
+INTAKE_BIND = "intake"
+
+
+def add_intake_bind(config: dict) -> None:
+    """Webhook intake's own pool of the same PostgreSQL database, in autocommit from the start
+    and without the pre-ping round trip every other checkout pays: intake's one statement is
+    idempotent, so a connection the server dropped is retried once on a fresh one instead
+    (domain/webhooks/intake.py). Its connections are only ever those of requests receiving
+    webhooks. SQLite (a file, or memory that a second engine would not share) keeps the one
+    engine."""
+    uri = str(config["SQLALCHEMY_DATABASE_URI"])
+    if not uri.startswith("sqlite"):
+        binds = config.setdefault("SQLALCHEMY_BINDS", {})
+        options = {"url": uri, "pool_pre_ping": False, "isolation_level": "AUTOCOMMIT"}
+        binds.setdefault(INTAKE_BIND, options)

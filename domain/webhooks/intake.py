@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Text, bindparam, cast, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 
 from background import PUSH, background, try_enqueue
 from domain.clock import utcnow
@@ -24,7 +25,7 @@ from domain.shop import shops
 from domain.transaction import atomic, unit_of_work
 from domain.webhooks import parking as webhook_parking
 from domain.webhooks.topics import ALWAYS_PROCESSED, SHOP_LIFECYCLE_TOPICS, handlers_for
-from extensions import db
+from extensions import INTAKE_BIND, db
 from integrations.shopify_admin.webhooks import WebhookDelivery
 
 log = logging.getLogger("relay.webhooks")
@@ -57,10 +58,53 @@ def _record_once(**values) -> int | None:
     """INSERT ... ON CONFLICT DO NOTHING on the webhook id: the new row's id, or None for a
     repeat. This is the hot path of intake: one statement on an autocommit connection, so the
     row is committed when execute returns (before anything is enqueued) in one round trip, with
-    no ORM unit of work and no separate BEGIN/COMMIT."""
-    engine = db.engine
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        return connection.execute(_insert_once(engine.dialect.name), values).scalar()
+    no ORM unit of work and no separate BEGIN/COMMIT. On PostgreSQL it runs on intake's own
+    pool (no pre-ping, autocommit from the start) straight through the driver: SQLAlchemy's
+    execution machinery cost as much CPU as the statement."""
+    engine = db.engines.get(INTAKE_BIND)
+    if engine is None:  # SQLite: the app's one engine
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            return connection.execute(_insert_once(db.engine.dialect.name), values).scalar()
+    statement = _insert_sql(engine.dialect)
+    for attempt in (1, 2):
+        connection = engine.raw_connection()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(statement, values)
+                row = cursor.fetchone()
+            return None if row is None else row[0]
+        except engine.dialect.loaded_dbapi.Error as exc:
+            dropped = engine.dialect.is_disconnect(exc, connection.dbapi_connection, None)
+            if dropped:
+                _drop(engine, connection, exc)
+            if attempt == 2 or not dropped:
+                raise _wrapped(engine, statement, exc) from exc
+        finally:
+            connection.close()
+    return None  # not reached: the second attempt returns or raises
+
+
+def _wrapped(engine, statement: str, exc: Exception) -> DBAPIError:
+    """The driver's error as SQLAlchemy's (OperationalError for an outage, as everywhere
+    else), without the parameters: they hold the customer data of the payload."""
+    base = engine.dialect.loaded_dbapi.Error
+    return DBAPIError.instance(statement, None, exc, base, hide_parameters=True)
+
+
+def _drop(engine, connection, exc) -> None:
+    """The server dropped the connection (a restart drops them all): discard it and every
+    pooled one; the statement runs once more on a new connection. Had the lost one
+    committed, the repeat finds the row and says None: nothing is enqueued, and recovery (the
+    worker's pass over unprocessed receipts) enqueues it, as it does when Redis is down."""
+    connection.invalidate(exc)
+    engine.dispose()
+
+
+@functools.cache
+def _insert_sql(dialect) -> str:
+    """The PostgreSQL statement compiled once, with the driver's named placeholders."""
+    columns = ["webhook_id", "shop_domain", "topic", "event_id", "triggered_at", "received_at"]
+    return str(_insert_once(dialect.name).compile(dialect=dialect, column_keys=columns))
 
 
 @functools.cache

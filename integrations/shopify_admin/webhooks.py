@@ -118,12 +118,15 @@ def _json_object_text(body: bytes) -> str | None:
 
 
 def _deeper_than(value, limit: int) -> bool:
-    """Iterative (no recursion of its own): does any container sit more than limit deep?"""
-    stack = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
-    return False
+    """Does any container sit more than limit deep? Level by level (no recursion of its own),
+    each level's containers gathered by a comprehension: on intake's path, so it stays cheap."""
+    level = [value]
+    for _ in range(limit):
+        nested = []
+        for node in level:
+            children = node.values() if node.__class__ is dict else node
+            nested += [c for c in children if c.__class__ is dict or c.__class__ is list]
+        if not nested:
+            return False
+        level = nested
+    return True

@@ -1,12 +1,13 @@
 """Inbound Shopify requests are verified exactly: shop domains, query hmac, webhook hmac."""
 
+import json
 import time
 
 import pytest
 
 from integrations.shopify_admin.hmac_query import query_digest, verify_query
 from integrations.shopify_admin.urls import is_valid_shop_domain
-from integrations.shopify_admin.webhooks import body_signature, verify_webhook
+from integrations.shopify_admin.webhooks import _json_object_text, body_signature, verify_webhook
 
 SECRET = "s3cret"
 
@@ -80,3 +81,20 @@ def test_webhook_hmac_covers_the_raw_body_bytes():
     assert not verify_webhook(body + b" ", signature, [SECRET])
     assert not verify_webhook(body, signature, ["wrong"])
     assert not verify_webhook(body, None, [SECRET])
+
+
+def nested_body(depth: int, *, open_with: str) -> bytes:
+    """An object holding containers `depth` deep in all (the outer object counts as 1),
+    alternating array/object below it, and enough siblings that the nesting walk runs."""
+    inner = "1"
+    for level in range(depth - 1):
+        inner = f"[{inner}]" if (level % 2 == 0) == (open_with == "[") else f'{{"k": {inner}}}'
+    siblings = ", ".join(f'"s{i}": [{{"a": [1]}}]' for i in range(40))
+    return f'{{"id": 1, {siblings}, "deep": {inner}}}'.encode()
+
+
+@pytest.mark.parametrize("open_with", ["[", "{"])
+def test_webhook_bodies_nested_64_deep_are_kept_and_65_deep_refused(open_with):
+    kept = _json_object_text(nested_body(64, open_with=open_with))
+    assert kept is not None and json.loads(kept)["id"] == 1
+    assert _json_object_text(nested_body(65, open_with=open_with)) is None
