@@ -19,7 +19,7 @@ from blueprints._locale import (
 )
 from config import VAR_DIR, apply_secret_policy, load_config
 from domain.orders.addresses import address_lines
-from extensions import add_intake_bind, babel, db, htmx
+from extensions import babel, db, htmx
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -32,7 +32,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     # A database restarted under a running process: a pooled connection it killed is noticed
     # (one round trip on checkout) and replaced, instead of failing the request that got it.
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
-    add_intake_bind(app.config)
 
     db.init_app(app)
     htmx.init_app(app)

@@ -4,12 +4,14 @@ process's Redis client (one per configured server, shared by every thread)."""
 from __future__ import annotations
 
 import os
+import threading
 
 import redis
 from flask import current_app
 from flask_babel import Babel
 from flask_sqlalchemy import SQLAlchemy
 from htmx_flask import Htmx
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import DeclarativeBase
 
 from integrations import embedded_redis
@@ -44,18 +46,26 @@ def redis_connection(config: dict | None = None) -> redis.Redis:
     return _redis_clients[key]
 
 
-INTAKE_BIND = "intake"
+_intake_lock = threading.Lock()
 
 
-def add_intake_bind(config: dict) -> None:
-    """Webhook intake's own pool of the same PostgreSQL database, in autocommit from the start
+def intake_engine() -> Engine | None:
+    """Webhook intake's own pool of the app's PostgreSQL database, in autocommit from the start
     and without the pre-ping round trip every other checkout pays: intake's one statement is
     idempotent, so a connection the server dropped is retried once on a fresh one instead
     (domain/webhooks/intake.py). Its connections are only ever those of requests receiving
-    webhooks. SQLite (a file, or memory that a second engine would not share) keeps the one
-    engine."""
-    uri = str(config["SQLALCHEMY_DATABASE_URI"])
-    if not uri.startswith("sqlite"):
-        binds = config.setdefault("SQLALCHEMY_BINDS", {})
-        options = {"url": uri, "pool_pre_ping": False, "isolation_level": "AUTOCOMMIT"}
-        binds.setdefault(INTAKE_BIND, options)
+    webhooks. None on SQLite (a file, or memory that a second engine would not share): intake
+    uses the app's one engine. Made on first use in each process (after gunicorn forks), and
+    kept out of SQLALCHEMY_BINDS: a bind would give every `db.create_all()` a second metadata
+    to create, in every app of the process."""
+    holder = current_app.extensions.setdefault("relay_intake", {})
+    if "engine" not in holder:
+        with _intake_lock:
+            if "engine" not in holder:
+                uri = str(current_app.config["SQLALCHEMY_DATABASE_URI"])
+                holder["engine"] = (
+                    None
+                    if uri.startswith("sqlite")
+                    else create_engine(uri, pool_pre_ping=False, isolation_level="AUTOCOMMIT")
+                )
+    return holder["engine"]

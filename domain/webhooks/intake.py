@@ -25,7 +25,7 @@ from domain.shop import shops
 from domain.transaction import atomic, unit_of_work
 from domain.webhooks import parking as webhook_parking
 from domain.webhooks.topics import ALWAYS_PROCESSED, SHOP_LIFECYCLE_TOPICS, handlers_for
-from extensions import INTAKE_BIND, db
+from extensions import db, intake_engine
 from integrations.shopify_admin.webhooks import WebhookDelivery
 
 log = logging.getLogger("relay.webhooks")
@@ -61,7 +61,7 @@ def _record_once(**values) -> int | None:
     no ORM unit of work and no separate BEGIN/COMMIT. On PostgreSQL it runs on intake's own
     pool (no pre-ping, autocommit from the start) straight through the driver: SQLAlchemy's
     execution machinery cost as much CPU as the statement."""
-    engine = db.engines.get(INTAKE_BIND)
+    engine = intake_engine()
     if engine is None:  # SQLite: the app's one engine
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             return connection.execute(_insert_once(db.engine.dialect.name), values).scalar()

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from domain.models.shop import WebhookReceipt
-from extensions import INTAKE_BIND, db
+from extensions import db, intake_engine
 from tests.integration.test_webhooks import deliver, example, queued_jobs
 
 pytestmark = pytest.mark.postgresql  # SQLite has no second pool (and no server to drop one)
@@ -17,14 +17,14 @@ pytestmark = pytest.mark.postgresql  # SQLite has no second pool (and no server 
 
 def intake_backend_pid() -> int:
     """Leave exactly one idle connection in intake's pool and say which server process it is."""
-    engine = db.engines[INTAKE_BIND]
+    engine = intake_engine()
     engine.dispose()
     with engine.connect() as connection:
         return connection.execute(text("select pg_backend_pid()")).scalar()
 
 
 def test_intake_has_a_pool_of_its_own_without_pre_ping(ctx):
-    assert db.engines[INTAKE_BIND].pool._pre_ping is False
+    assert intake_engine().pool._pre_ping is False
     assert db.engine.pool._pre_ping is True, "every other checkout still pings"
 
 
