@@ -168,7 +168,7 @@ class Rig:
     def start_worker(self) -> subprocess.Popen:
         if not self.split:
             return self._spawn("worker", ["-m", "jobs.worker"])
-        self._spawn("sync-worker", ["-m", "jobs.worker", "--queues", "sync"])
+        self._spawn("sync-worker", ["-m", "jobs.worker", "--queues", "mail,sync"])
         return self._spawn("worker", ["-m", "jobs.worker", "--queues", "push"])
 
     def kill_worker(self) -> None:

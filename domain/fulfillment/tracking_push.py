@@ -38,9 +38,10 @@ ACCEPTANCE_REFUSED = N_(
     "Shopify refused the supplier's acceptance: the request for these items is no longer "
     "open in the store (declined or cancelled there). Check with the supplier before it ships."
 )
-# How long an attempt to create a parcel's fulfillment is remembered: longer than every retry
-# and recovery of its job (a later one reads the order first and adopts what it finds).
-ATTEMPT_MEMORY = 2 * 24 * 3600
+# How long the push's Redis marks are kept: longer than every retry and recovery of a push
+# (without them a push reads the order first, as a retry does, and adopts what it finds).
+MEMORY = 30 * 24 * 3600
+ATTEMPT_KEY, ACCEPTED_KEY = "push-attempt", "request-accepted"
 # A cancellation request that a shipment overtook is declined with this reason.
 SHIPPED_INSTEAD = N_("The supplier shipped the order instead of cancelling it.")
 
@@ -67,6 +68,7 @@ def answer_request(supplier_order_id: int) -> str:
             fo_gateway.accept_request(
                 client, supplier_order.fulfillment_order_gid, "Accepted by the supplier"
             )
+            _remember(ACCEPTED_KEY, supplier_order.id)
             return "answered 1"
         except ShopifyUserError as exc:
             refusal = str(exc)  # answered already, or not that one: look at what is submitted
@@ -91,6 +93,8 @@ def answer_request(supplier_order_id: int) -> str:
     except ShopifyUserError as exc:
         supplier_order.problem = str(exc)
         return f"refused: {exc}"
+    if supplier_order.status != "declined" and at_relay:
+        _remember(ACCEPTED_KEY, supplier_order.id)
     return f"answered {len(pending)}"
 
 
@@ -171,7 +175,11 @@ def _adopt_or_create(client, shop: Shop, parcel: Parcel, tracking: dict | None) 
     already or Shopify refuses that; then the order's fulfillments are read (adopting the one
     an earlier attempt made) and the parcel is allocated on what the store holds now."""
     plan = _stored_plan(parcel)
-    if plan is not None and _first_attempt(parcel.id):
+    if plan is not None and _known(ACCEPTED_KEY, parcel.supplier_order_id):
+        plan = plan if _remember(ATTEMPT_KEY, parcel.id) else None  # first attempt only
+    else:
+        plan = None  # not known to be accepted: the read path accepts the request first
+    if plan is not None:
         try:
             return fo_gateway.create_fulfillment(client, plan, tracking, True)
         except (ShopifyUserError, ShopifyGraphQLError) as exc:  # nothing was created
@@ -203,18 +211,23 @@ def _stored_plan(parcel: Parcel) -> dict[str, dict[str, int]] | None:
     return plan or None
 
 
-def _first_attempt(parcel_id: int) -> bool:
-    """Marks, before the mutation, that a fulfillment may be created for this parcel (in Redis,
-    seen by every worker): False when an earlier attempt was marked (it may have created the
-    fulfillment and died before storing its id: the order is read to adopt it) or Redis
-    cannot say."""
+def _remember(kind: str, row_id: int) -> bool:
+    """Marks a fact in Redis, seen by every worker: ATTEMPT_KEY, set before the mutation, that
+    a fulfillment may be created for this parcel (False when an earlier attempt was marked: it
+    may have created it and died before storing its id, so the order is read to adopt it);
+    ACCEPTED_KEY, that the store accepted this supplier order's request. False when Redis
+    cannot say (the read path is always correct, only dearer)."""
     prefix = current_app.config.get("RQ_QUEUE_PREFIX", "")
     try:
-        return bool(
-            redis_connection().set(
-                f"relay:{prefix}push-attempt:{parcel_id}", 1, nx=True, ex=ATTEMPT_MEMORY
-            )
-        )
+        return bool(redis_connection().set(f"relay:{prefix}{kind}:{row_id}", 1, nx=True, ex=MEMORY))
+    except RedisError:
+        return False
+
+
+def _known(kind: str, row_id: int) -> bool:
+    prefix = current_app.config.get("RQ_QUEUE_PREFIX", "")
+    try:
+        return bool(redis_connection().exists(f"relay:{prefix}{kind}:{row_id}"))
     except RedisError:
         return False
 
