@@ -1,12 +1,12 @@
 """Two shops, one throttled: does a busy shop's tracking delay a quiet shop's?
 
     python bench/fairness.py [--busy-orders 240] [--busy-rate 4] [--quiet-orders 40]
-                             [--quiet-rate 1] [--drain 100] [--push-workers 1]
+                             [--quiet-rate 1] [--drain 400] [--push-workers 1]
 
 Two retailers on one Relay, each forwarding to the same supplier store (devstore). During the
 run, the supplier fulfills the busy shop's orders at `--busy-rate` and the quiet shop's at
 `--quiet-rate` (open loop), while another client of the busy shop spends `--drain` points a
-second of its Admin API bucket (as a backfill or another app would: at 100, Standard's whole
+second of its Admin API bucket (as a backfill or another app would: 400 is four times Standard's
 restore rate), so the busy shop's pushes are throttled for the whole run. Latency is read as in
 tracking_latency.py: the supplier's fulfillment to the retailer's, on devstore's clock.
 
@@ -116,7 +116,7 @@ def main() -> int:
     parser.add_argument("--busy-rate", type=float, default=4.0)
     parser.add_argument("--quiet-orders", type=int, default=40)
     parser.add_argument("--quiet-rate", type=float, default=1.0)
-    parser.add_argument("--drain", type=float, default=100.0, help="points/s spent elsewhere")
+    parser.add_argument("--drain", type=float, default=400.0, help="points/s spent elsewhere")
     parser.add_argument("--push-workers", type=int, default=1)
     args = parser.parse_args()
 
@@ -128,7 +128,7 @@ def main() -> int:
         print("setup: orders forwarded to the supplier's store ...", flush=True)
         busy_fos = forwarded(rig, busy, supplier, args.busy_orders)
         quiet_fos = forwarded(rig, quiet, supplier, args.quiet_orders)
-        wait_until(rig.queues_idle, 600, interval=0.5, what="quiet queues")
+        wait_until(rig.queues_idle, 1800, interval=0.5, what="quiet queues")
         print(
             f"measuring: busy shop {len(busy_fos)} at {args.busy_rate}/s with {args.drain:g} "
             f"points/s spent elsewhere, quiet shop {len(quiet_fos)} at {args.quiet_rate}/s",

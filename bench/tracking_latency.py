@@ -167,7 +167,7 @@ def main() -> int:
             interval=1,
             what="orders forwarded",
         )
-        wait_until(rig.queues_idle, 600, interval=0.5, what="quiet queues")
+        wait_until(rig.queues_idle, 1800, interval=0.5, what="quiet queues")
         placed = [o for o in rig.store_orders(supplier, args.orders + 50) if "relay" in o["tags"]]
         fo_ids = [o["fulfillment_orders"][0]["id"] for o in placed]
 
@@ -198,7 +198,7 @@ def main() -> int:
             push.append((pushed_at - parcel_at).total_seconds() * 1000)
         slow = rig.slow_jobs(since)
         time.sleep(3)  # the echoes of the last pushes (webhooks of the retailer's store)
-        wait_until(rig.queues_idle, 300, interval=0.5, what="quiet queues")
+        wait_until(rig.queues_idle, 1800, interval=0.5, what="quiet queues")
         jobs = rig.jobs_by_function(since)
         usage = {shop: rig.usage(shop) for shop in (retailer, supplier)}
         retailer_fulfillments = sum(
