@@ -7,10 +7,10 @@ throttled answer asks for is written to Redis (`relay:<prefix>throttled:<shop>`,
 the wait is over), and
 
 - in a job (`deferring()`, set by the worker's runtime) waits of more than `IN_PLACE_WAIT` in
-  all are not slept: ShopifyThrottled is raised at once with `retry_after`, and the runtime puts the job
-  back in its queue's schedule for then (jobs/runtime.py): the worker takes the next job, which
-  may be another shop's. A job of a shop whose throttle is recorded is deferred the same way
-  before it starts (`throttled_for`), and a call made while it is recorded is not sent;
+  all are not slept: ShopifyThrottled is raised at once with `retry_after`, and the runtime puts
+  the job back in its queue's schedule for then (jobs/runtime.py): the worker takes the next
+  job, which may be another shop's. A job of a shop whose throttle is recorded is deferred the
+  same way before it starts (`throttled_for`), and a call made while it is recorded is not sent;
 - anywhere else (a merchant's request, the CLI) the wait is slept in place, as before, up to
   transport.MAX_THROTTLE_WAIT.
 """
