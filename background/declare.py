@@ -99,6 +99,19 @@ class BackgroundJob:
             return None
         return self.enqueue(*args, id_parts=id_parts, **options)
 
+    def enqueue_or_follow(self, *args, **options) -> Job | None:
+        """Enqueue unless a job with this id is waiting: it reads the rows when it runs, so it
+        sees what was just committed. One already running may have read them before: a
+        follow-up (`<id>-again`) is enqueued to run after it, unless one is waiting already."""
+        base = self.job_id(*args)
+        for job_id in (base, f"{base}-again"):
+            if queues.id_is_free(job_id):
+                return self.enqueue(*args, job_id=job_id, **options)
+            job = queues.fetch(job_id)
+            if job is not None and job.get_status(refresh=False) != JobStatus.STARTED:
+                return None
+        return self.enqueue(*args, job_id=f"{base}-{uuid.uuid4().hex[:12]}", **options)
+
     def is_pending(self, *args, id_parts: dict | None = None) -> bool:
         return not queues.id_is_free(self.job_id(*args, id_parts=id_parts))
 
@@ -130,6 +143,9 @@ class BackgroundJob:
 
     def once_after_commit(self, *args, **options) -> None:
         defer(self.enqueue_once, *args, **options)
+
+    def follow_after_commit(self, *args, **options) -> None:
+        defer(self.enqueue_or_follow, *args, **options)
 
 
 def background(

@@ -40,9 +40,23 @@ SKU = "MUG-STN-SPK"
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """Any free port, or the first free one of RELAY_BENCH_PORTS ("27000-27999") when set (a
+    range of one's own on a machine shared with other runs)."""
+    low, _, high = os.environ.get("RELAY_BENCH_PORTS", "0-0").partition("-")
+    for port in range(int(low), int(high or low) + 1) if int(low) else [0]:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            if port and port in _TAKEN:
+                continue
+            _TAKEN.add(sock.getsockname()[1])
+            return sock.getsockname()[1]
+    raise SystemExit(f"no free port in RELAY_BENCH_PORTS={os.environ['RELAY_BENCH_PORTS']}")
+
+
+_TAKEN: set[int] = set()  # handed out in this process but maybe not bound yet
 
 
 def wait_until(condition, timeout: float, interval: float = 0.2, what: str = "condition"):
@@ -154,7 +168,7 @@ class Rig:
     def start_worker(self) -> subprocess.Popen:
         if not self.split:
             return self._spawn("worker", ["-m", "jobs.worker"])
-        self._spawn("sync-worker", ["-m", "jobs.worker", "--queues", "sync"])
+        self._spawn("sync-worker", ["-m", "jobs.worker", "--queues", "mail,sync"])
         return self._spawn("worker", ["-m", "jobs.worker", "--queues", "push"])
 
     def kill_worker(self) -> None:
@@ -360,6 +374,38 @@ class Rig:
         return ", ".join(
             f"{name} x{len(times)} (up to {max(times):.0f} s)" for name, times in found.items()
         )
+
+    def jobs_by_function(self, since: float) -> dict[str, tuple[int, float]]:
+        """Job runs that started after `since`, by function: (runs, seconds a worker spent on
+        them). Runs deferred for their shop's throttle (RQ counts them as attempts that
+        raised) are counted apart as "(deferred)", from the workers' logs."""
+        from rq.job import Job
+
+        from background import queues
+
+        found: dict[str, tuple[int, float]] = {}
+        with self.app.app_context():
+            for name in queues.QUEUE_ORDER:
+                queue = queues.queue(name)
+                for registry in (queue.finished_job_registry, queue.failed_job_registry):
+                    ids = registry.get_job_ids()
+                    for start in range(0, len(ids), 500):
+                        for job in Job.fetch_many(ids[start : start + 500], registry.connection):
+                            if job is None or not job.started_at or not job.ended_at:
+                                continue
+                            if job.started_at.timestamp() >= since:
+                                key = job.func_name.rsplit(".", 1)[-1]
+                                runs, seconds = found.get(key, (0, 0.0))
+                                took = (job.ended_at - job.started_at).total_seconds()
+                                found[key] = (runs + 1, seconds + took)
+        deferred = sum(
+            (self.tmp / f"{name}.log").read_text().count(" deferred: ")
+            for name in self.processes
+            if "worker" in name and (self.tmp / f"{name}.log").exists()
+        )
+        if deferred:
+            found["(deferred)"] = (deferred, 0.0)
+        return dict(sorted(found.items(), key=lambda item: -item[1][0]))
 
     def store_orders(self, domain: str, limit: int) -> list[dict]:
         return self.control.get(f"/_devstore/shops/{domain}/orders?limit={limit}").json()

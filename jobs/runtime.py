@@ -8,13 +8,16 @@ them back by their dotted path. `AppJob` wraps each run; `AppWorker` is RQ's Sim
 from __future__ import annotations
 
 import logging
+import math
 import traceback
 
 from rq import SimpleWorker, get_current_job
 from rq.job import Job
 
+from background.queues import MAIL
 from domain.errors import TRANSIENT_INFRASTRUCTURE_ERRORS
-from integrations.shopify_admin.errors import ShopifyError
+from integrations.shopify_admin import throttle
+from integrations.shopify_admin.errors import ShopifyError, ShopifyThrottled
 
 _app = None
 log = logging.getLogger("relay.jobs")
@@ -39,11 +42,19 @@ def run_in_app(func, *args, **kwargs):
     Redis or network escape with RQ's retries; Shopify's permanent refusals are recorded on the
     job result; anything else (a bug, bad data) escapes without retries, straight into the
     failed registry that the Jobs page shows: those are ours to fix."""
-    with app().app_context():
+    with app().app_context(), throttle.deferring():
         from extensions import db
 
+        current = get_current_job()
         try:
+            _wait_for_shop(current)
             return func(*args, **kwargs)
+        except ShopifyThrottled as exc:
+            db.session.rollback()
+            if current is None:
+                raise
+            defer(current, exc.retry_after)
+            raise  # RQ schedules it again (defer), as for a retry, without using one up
         except ShopifyError as exc:
             db.session.rollback()
             if exc.retryable:
@@ -63,6 +74,37 @@ def run_in_app(func, *args, **kwargs):
             raise
         finally:
             db.session.remove()
+
+
+def _wait_for_shop(job) -> None:
+    """A job of a shop whose Shopify throttle is recorded (integrations/shopify_admin/throttle)
+    does not start: it is deferred until the throttle is over, and this worker takes the next
+    job, which may be another shop's. Mail never waits for Shopify."""
+    if job is None or job.origin.endswith(MAIL) or not job.meta:
+        return
+    domain = job.meta.get("shop_domain")
+    if domain is None and job.meta.get("shop_id") is not None:
+        from domain.models.shop import Shop
+        from extensions import db
+
+        shop = db.session.get(Shop, job.meta["shop_id"])
+        domain = shop.domain if shop is not None else None
+        db.session.rollback()  # the job starts on a session of its own
+    left = throttle.throttled_for(domain) if domain else 0.0
+    if left > throttle.IN_PLACE_WAIT:
+        raise ShopifyThrottled(f"{domain} is throttled by Shopify", retry_after=left)
+
+
+def defer(job, seconds: float) -> None:
+    """Have RQ schedule this job again in `seconds` (whole seconds: RQ's scheduler looks once a
+    second) when it raises, through its retry, without using up one of the job's retries: a
+    throttled shop's job is put aside, not failed, and keeps its id (so it stays "pending" and
+    is not enqueued twice). RQ takes the interval at len(intervals) - retries_left."""
+    delay = max(1, math.ceil(seconds))
+    job.retries_left = (job.retries_left or 0) + 1
+    intervals = list(job.retry_intervals or [delay])
+    intervals[max(len(intervals) - job.retries_left, 0)] = delay
+    job.retry_intervals = intervals
 
 
 def _tell_merchant(job, func) -> None:
@@ -96,3 +138,9 @@ class AppWorker(SimpleWorker):
     """Runs jobs in this process (no fork per job): jobs share the app and its pools."""
 
     job_class = AppJob
+
+    def handle_exception(self, job: Job, *exc_info):
+        if isinstance(exc_info[1], ShopifyThrottled):  # deferred, not failed: one line
+            log.info("job %s deferred: %s", job.id, exc_info[1])
+            return
+        super().handle_exception(job, *exc_info)

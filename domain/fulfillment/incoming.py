@@ -20,7 +20,7 @@ from domain.orders.timeline import N_, EventKind
 from domain.shop import shops, tokens
 from domain.transaction import unit_of_work
 from extensions import db, redis_connection
-from integrations.shopify_admin.errors import ShopifyError, ShopifyUserError
+from integrations.shopify_admin.errors import ShopifyError, ShopifyThrottled, ShopifyUserError
 from integrations.shopify_admin.gateway import fulfillment as fo_gateway
 from integrations.shopify_admin.gateway import orders as orders_gateway
 from integrations.shopify_admin.webhook_payloads import ServiceNotification, SubmittedRequest
@@ -192,6 +192,8 @@ def _split_per_supplier(client, order: Order, fo, fresh: list[SupplierOrder]) ->
         return
     try:
         _submit_each(client, fo, fresh)
+    except ShopifyThrottled:
+        raise  # not a refusal: the job waits for the shop's throttle (jobs/runtime.py)
     except ShopifyError as exc:
         _split_refused(order, exc)
         return

@@ -216,7 +216,7 @@ def record_shipment(
     states.advance(supplier_order, "ship_all" if everything else "ship_part")
     _record_parcel_event(supplier_order, parcel, actor, actor_name)
     db.session.flush()
-    tracking_push.push_parcel.once_after_commit(parcel.id, shop_id=parcel.shop_id)
+    tracking_push.push_parcel.follow_after_commit(parcel.id, shop_id=parcel.shop_id)
     return parcel
 
 
@@ -294,4 +294,4 @@ def update_tracking(parcel: Parcel, tracking: Tracking, *, actor="supplier", act
         number=parcel.tracking_number or "",
     )
     db.session.flush()
-    tracking_push.push_parcel.once_after_commit(parcel.id, shop_id=parcel.shop_id)
+    tracking_push.push_parcel.follow_after_commit(parcel.id, shop_id=parcel.shop_id)

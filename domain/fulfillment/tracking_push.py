@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import logging
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from background import PUSH, background
 from domain.clock import aware, utcnow
 from domain.fulfillment import fulfillment_orders
+from domain.models.cancellations import CancellationRequest
 from domain.models.orders import SupplierOrder
 from domain.models.shipments import Parcel
 from domain.models.shop import Shop
@@ -24,7 +27,7 @@ from domain.orders import timeline
 from domain.orders.timeline import N_, EventKind
 from domain.shop import tokens
 from domain.transaction import unit_of_work
-from extensions import db
+from extensions import db, redis_connection
 from integrations.shopify_admin.errors import ShopifyGraphQLError, ShopifyUserError
 from integrations.shopify_admin.gateway import cancellations as cancellation_gateway
 from integrations.shopify_admin.gateway import fulfillment as fo_gateway
@@ -35,6 +38,10 @@ ACCEPTANCE_REFUSED = N_(
     "Shopify refused the supplier's acceptance: the request for these items is no longer "
     "open in the store (declined or cancelled there). Check with the supplier before it ships."
 )
+# How long the push's Redis marks are kept: longer than every retry and recovery of a push
+# (without them a push reads the order first, as a retry does, and adopts what it finds).
+MEMORY = 30 * 24 * 3600
+ATTEMPT_KEY, ACCEPTED_KEY = "push-attempt", "request-accepted"
 # A cancellation request that a shipment overtook is declined with this reason.
 SHIPPED_INSTEAD = N_("The supplier shipped the order instead of cancelling it.")
 
@@ -61,6 +68,7 @@ def answer_request(supplier_order_id: int) -> str:
             fo_gateway.accept_request(
                 client, supplier_order.fulfillment_order_gid, "Accepted by the supplier"
             )
+            _remember(ACCEPTED_KEY, supplier_order.id)
             return "answered 1"
         except ShopifyUserError as exc:
             refusal = str(exc)  # answered already, or not that one: look at what is submitted
@@ -85,6 +93,8 @@ def answer_request(supplier_order_id: int) -> str:
     except ShopifyUserError as exc:
         supplier_order.problem = str(exc)
         return f"refused: {exc}"
+    if supplier_order.status != "declined" and at_relay:
+        _remember(ACCEPTED_KEY, supplier_order.id)
     return f"answered {len(pending)}"
 
 
@@ -160,6 +170,69 @@ def _tracking_input(parcel: Parcel) -> dict | None:
 
 
 def _adopt_or_create(client, shop: Shop, parcel: Parcel, tracking: dict | None) -> str:
+    """The parcel's fulfillment: created straight from the fulfillment order lines the last
+    sync stored (one mutation, 10 points), unless an earlier attempt may have created it
+    already or Shopify refuses that; then the order's fulfillments are read (adopting the one
+    an earlier attempt made) and the parcel is allocated on what the store holds now."""
+    plan = _stored_plan(parcel)
+    if plan is not None and _known(ACCEPTED_KEY, parcel.supplier_order_id):
+        plan = plan if _remember(ATTEMPT_KEY, parcel.id) else None  # first attempt only
+    else:
+        plan = None  # not known to be accepted: the read path accepts the request first
+    if plan is not None:
+        try:
+            return fo_gateway.create_fulfillment(client, plan, tracking, True)
+        except (ShopifyUserError, ShopifyGraphQLError) as exc:  # nothing was created
+            log.info("parcel %s: stored lines refused (%s); reading the order", parcel.id, exc)
+    return _read_then_adopt_or_create(client, shop, parcel, tracking)
+
+
+def _stored_plan(parcel: Parcel) -> dict[str, dict[str, int]] | None:
+    """Fulfillment order gid -> {its line gid: quantity} for the parcel, from the lines' stored
+    places; None when one is unknown, or when a cancellation request was ever made for the
+    part (the read path answers it in the store before the fulfillment: _allocate)."""
+    supplier_order = parcel.supplier_order
+    if db.session.scalar(
+        select(CancellationRequest.id)
+        .where(CancellationRequest.supplier_order_id == supplier_order.id)
+        .limit(1)
+    ):
+        return None
+    plan: dict[str, dict[str, int]] = {}
+    for line in parcel.lines:
+        item = line.line_item
+        if not (item.fulfillment_order_gid and item.fulfillment_order_line_gid):
+            return None
+        lines, fo_line = (
+            plan.setdefault(item.fulfillment_order_gid, {}),
+            item.fulfillment_order_line_gid,
+        )
+        lines[fo_line] = lines.get(fo_line, 0) + line.quantity
+    return plan or None
+
+
+def _remember(kind: str, row_id: int) -> bool:
+    """Marks a fact in Redis, seen by every worker: ATTEMPT_KEY, set before the mutation, that
+    a fulfillment may be created for this parcel (False when an earlier attempt was marked: it
+    may have created it and died before storing its id, so the order is read to adopt it);
+    ACCEPTED_KEY, that the store accepted this supplier order's request. False when Redis
+    cannot say (the read path is always correct, only dearer)."""
+    prefix = current_app.config.get("RQ_QUEUE_PREFIX", "")
+    try:
+        return bool(redis_connection().set(f"relay:{prefix}{kind}:{row_id}", 1, nx=True, ex=MEMORY))
+    except RedisError:
+        return False
+
+
+def _known(kind: str, row_id: int) -> bool:
+    prefix = current_app.config.get("RQ_QUEUE_PREFIX", "")
+    try:
+        return bool(redis_connection().exists(f"relay:{prefix}{kind}:{row_id}"))
+    except RedisError:
+        return False
+
+
+def _read_then_adopt_or_create(client, shop: Shop, parcel: Parcel, tracking: dict | None) -> str:
     order = parcel.supplier_order.order
     want = {line.line_item.shopify_gid: line.quantity for line in parcel.lines}
     claimed = {

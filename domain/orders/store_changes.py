@@ -148,8 +148,14 @@ def _cancel_with_supplier(supplier_order: SupplierOrder) -> None:
 
 def fulfillment_changed(order: Order) -> None:
     """The store's fulfillment status changed: once this commits, see which parts the
-    merchant fulfilled itself (a job: it reads the order's fulfillments from Shopify)."""
-    if any(so.status in (*WITH_SUPPLIER, "shipped") for so in order.supplier_orders):
+    merchant fulfilled itself (a job: it reads the order's fulfillments from Shopify), unless
+    every unit is in its supplier's parcels (Relay's own pushes echoing back)."""
+    parts = [so for so in order.supplier_orders if so.status in (*WITH_SUPPLIER, "shipped")]
+    if parts and any(
+        merchant_fulfilled_units(so, {line.shopify_gid: line.quantity for line in so.line_items})
+        for so in order.supplier_orders
+        if so.supplier is not None
+    ):
         db.session.flush()
         follow_merchant_fulfillments.once_after_commit(order.id, shop_id=order.shop_id)
 

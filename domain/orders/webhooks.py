@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import exists, select
+
+from domain.models.orders import Order, Supplier, SupplierOrder
+from domain.models.shipments import Parcel
 from domain.orders import sync
 from domain.shop import shops, tokens
+from extensions import db
 from integrations.shopify_admin.gateway import orders as orders_gateway
 from integrations.shopify_admin.order_shapes import ShopifyOrder
-from integrations.shopify_admin.webhook_payloads import OrderReference
+from integrations.shopify_admin.webhook_payloads import OrderReference, StoreFulfillment
 
 log = logging.getLogger("relay.webhooks")
 
@@ -55,6 +60,43 @@ def refresh_order(shop_domain: str, reference: OrderReference, receipt) -> None:
     if snapshot is not None:
         sync.upsert(shop, snapshot, source=receipt.topic)
         _forget_redacted_customer(shop, snapshot.gid, receipt)
+
+
+def refresh_unless_relays_own(shop_domain: str, fulfillment: StoreFulfillment, receipt) -> None:
+    """fulfillments/create and /update: the order is read back from the store, unless the
+    fulfillment is one Relay knows (its own push echoing back in the retailer's store, or the
+    supplier's shipment in the supplier's store, already a parcel): nothing to learn from the
+    store there, and orders/updated follows with the order itself."""
+    shop = shops.shop_by_domain(shop_domain)
+    if shop is not None and _relays_own(shop, fulfillment):
+        _forget_redacted_customer(shop, fulfillment.order_gid, receipt)
+        return
+    refresh_order(shop_domain, OrderReference(fulfillment.order_gid, None), receipt)
+
+
+def _relays_own(shop, fulfillment: StoreFulfillment) -> bool:
+    pushed = (
+        select(Parcel.id)
+        .join(SupplierOrder, SupplierOrder.id == Parcel.supplier_order_id)
+        .join(Order, Order.id == SupplierOrder.order_id)
+        .where(
+            Order.shop_id == shop.id,
+            Order.shopify_gid == fulfillment.order_gid,
+            Parcel.shopify_fulfillment_gid == fulfillment.reference,
+        )
+    )
+    reported = (
+        select(Parcel.id)
+        .join(SupplierOrder, SupplierOrder.id == Parcel.supplier_order_id)
+        .join(Supplier, Supplier.id == SupplierOrder.supplier_id)
+        .where(
+            Supplier.channel == "store",
+            Supplier.store_domain == shop.domain,
+            SupplierOrder.supplier_reference == fulfillment.order_gid,
+            Parcel.source_ref == fulfillment.reference,
+        )
+    )
+    return bool(db.session.scalar(select(exists(pushed) | exists(reported))))
 
 
 def _forget_redacted_customer(shop, order_gid: str, receipt) -> None:

@@ -42,6 +42,7 @@ HOLDS = Handler(store_holds.holds_changed, payloads.order_reference)
 DUE = Handler(schedule_events.fulfillment_order_due, payloads.order_reference)
 SUPPLIER_SHIPPED = Handler(supplier_store_events.supplier_fulfilled, payloads.store_fulfillment)
 MERCHANT_FULFILLED = Handler(store_changes.fulfilled_in_store, payloads.store_fulfillment)
+REFRESH_UNLESS_OWN = Handler(order_webhooks.refresh_unless_relays_own, payloads.store_fulfillment)
 
 HANDLERS: dict[str, tuple[Handler, ...]] = {
     "orders/create": (ORDER,),
@@ -60,9 +61,10 @@ HANDLERS: dict[str, tuple[Handler, ...]] = {
     # it; reading the order makes this one enough, and replaying it changes nothing.
     "orders/edited": (Handler(order_webhooks.refresh_order, payloads.order_edit_reference),),
     "refunds/create": (Handler(refund_mirror.refund_created, payloads.refund), REFRESH_ORDER),
-    # REFRESH_ORDER last: it drops the body of a redacted customer's order.
-    "fulfillments/create": (SUPPLIER_SHIPPED, MERCHANT_FULFILLED, REFRESH_ORDER),
-    "fulfillments/update": (SUPPLIER_SHIPPED, MERCHANT_FULFILLED, REFRESH_ORDER),
+    # REFRESH_UNLESS_OWN last: it drops the body of a redacted customer's order. Relay's own
+    # fulfillments (its pushes, its suppliers' parcels) are not read back (issue 18).
+    "fulfillments/create": (SUPPLIER_SHIPPED, MERCHANT_FULFILLED, REFRESH_UNLESS_OWN),
+    "fulfillments/update": (SUPPLIER_SHIPPED, MERCHANT_FULFILLED, REFRESH_UNLESS_OWN),
     # Relay as the fulfillment service: the callback, then the webhooks.
     "fulfillment_service/notification": (
         Handler(incoming.fulfillment_service_notified, payloads.service_notification),

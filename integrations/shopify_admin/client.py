@@ -7,8 +7,8 @@ import time
 from functools import cache
 from pathlib import Path
 
-from integrations.shopify_admin import transport, urls
-from integrations.shopify_admin.errors import ShopifyUserError
+from integrations.shopify_admin import throttle, transport, urls
+from integrations.shopify_admin.errors import ShopifyThrottled, ShopifyUserError
 
 QUERIES = Path(__file__).resolve().parent / "queries"
 
@@ -47,6 +47,10 @@ class AdminClient:
         self.sleep = sleep
 
     def execute(self, operation_name: str, variables: dict | None = None) -> dict:
+        if throttle.is_deferring():  # in a job: not sent while the shop's throttle lasts
+            left = throttle.throttled_for(self.shop_domain)
+            if left > throttle.IN_PLACE_WAIT:
+                raise ShopifyThrottled("this shop is throttled; the job waits", retry_after=left)
         return transport.post_graphql(
             self.url,
             self.access_token,
@@ -54,6 +58,7 @@ class AdminClient:
             variables,
             sleep=self.sleep,
             on_cost=self._remember_cost,
+            on_throttle=self._throttled,
         )
 
     def mutate(self, operation_name: str, variables: dict, payload_field: str) -> dict:
@@ -66,3 +71,6 @@ class AdminClient:
 
     def _remember_cost(self, cost: dict) -> None:
         self.last_cost = cost
+
+    def _throttled(self, seconds: float) -> None:
+        throttle.note_throttled(self.shop_domain, seconds)

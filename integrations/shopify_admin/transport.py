@@ -2,8 +2,9 @@
 
 Shopify throttles by a leaky bucket per app and store. When a response says THROTTLED we wait
 (requested - available) / restoreRate seconds and try again instead of failing; 429 honours
-Retry-After. Network errors, 5xx and INTERNAL_SERVER_ERROR are raised as retryable transport
-errors for the job layer.
+Retry-After. In a job (throttle.deferring) a wait longer than throttle.IN_PLACE_WAIT is not
+slept: ShopifyThrottled is raised at once and the job is deferred (throttle.py). Network errors,
+5xx and INTERNAL_SERVER_ERROR are raised as retryable transport errors for the job layer.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 
 import httpx
 
+from integrations.shopify_admin import throttle
 from integrations.shopify_admin.errors import (
     ShopifyAuthError,
     ShopifyGraphQLError,
@@ -55,8 +57,10 @@ def post_graphql(
     *,
     sleep=time.sleep,
     on_cost=None,
+    on_throttle=None,
 ) -> dict:
-    """POST one GraphQL document; returns the `data` object. `on_cost` sees extensions.cost."""
+    """POST one GraphQL document; returns the `data` object. `on_cost` sees extensions.cost,
+    `on_throttle` each wait a throttled answer asks for (seconds)."""
     waited = 0.0
     while True:
         try:
@@ -75,7 +79,9 @@ def post_graphql(
                 f"Shopify answered {response.status_code}: {response.text[:200]}"
             )
         if response.status_code == 429:
-            waited = _wait_or_raise(retry_after_seconds(response.headers), waited, sleep)
+            waited = _wait_or_raise(
+                retry_after_seconds(response.headers), waited, sleep, on_throttle
+            )
             continue
         if response.status_code >= 500:
             raise ShopifyTransportError(f"Shopify answered {response.status_code}")
@@ -89,7 +95,7 @@ def post_graphql(
             on_cost(cost)
         errors = body.get("errors") or []
         if any((e.get("extensions") or {}).get("code") == "THROTTLED" for e in errors):
-            waited = _wait_or_raise(throttle_wait_seconds(cost), waited, sleep)
+            waited = _wait_or_raise(throttle_wait_seconds(cost), waited, sleep, on_throttle)
             continue
         if any((e.get("extensions") or {}).get("code") == "INTERNAL_SERVER_ERROR" for e in errors):
             # Shopify's usual answer to a failure on its side (instead of a 500): try again.
@@ -99,7 +105,11 @@ def post_graphql(
         return body.get("data") or {}
 
 
-def _wait_or_raise(delay: float, waited: float, sleep) -> float:
+def _wait_or_raise(delay: float, waited: float, sleep, on_throttle=None) -> float:
+    if on_throttle:
+        on_throttle(delay)
+    if throttle.is_deferring() and waited + delay > throttle.IN_PLACE_WAIT:
+        raise ShopifyThrottled("Shopify is throttling this shop; the job waits", retry_after=delay)
     if waited + delay > MAX_THROTTLE_WAIT:
         raise ShopifyThrottled("Shopify kept throttling; retry later", retry_after=delay)
     log.info("throttled by Shopify, waiting %.2fs", delay)

@@ -584,7 +584,8 @@ def test_a_push_throttled_longer_than_a_job_should_wait_is_retried_later(
     assert f"push-parcel-{parcel_id}" in scheduled_retries(app)
     assert db.session.get(Parcel, parcel_id).push_status == "pending"
 
-    bucket.available = bucket.maximum  # the bucket refilled
+    bucket.available = bucket.maximum  # the bucket refilled: the wait it asked for is over
+    redis_connection().delete(f"relay:{app.config['RQ_QUEUE_PREFIX']}throttled:{retailer}")
     run_due_retries(app)
     drain()
     db.session.expire_all()
