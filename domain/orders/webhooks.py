@@ -57,6 +57,28 @@ def refresh_order(shop_domain: str, reference: OrderReference, receipt) -> None:
         _forget_redacted_customer(shop, snapshot.gid, receipt)
 
 
+def refresh_store_status(shop_domain: str, reference: OrderReference, receipt) -> None:
+    """A fulfillment order's request moved (submitted, accepted, rejected; its cancellation
+    accepted or rejected): the payload says so, and the order itself did not change. Only the
+    order's fulfillment status is read (2 points); the whole order (about 11) only when Relay
+    does not hold it yet."""
+    if not reference.fulfillment_order_gid:
+        refresh_order(shop_domain, reference, receipt)
+        return
+    shop = shops.shop_by_domain(shop_domain)
+    client = tokens.admin_client(shop)
+    status = orders_gateway.order_status_of_fulfillment_order(
+        client, reference.fulfillment_order_gid
+    )
+    if status is None:
+        return
+    if sync.store_status_read(shop, status.gid, status.store_status, receipt.topic) is None:
+        snapshot = orders_gateway.order_by_id(client, status.gid)
+        if snapshot is not None:
+            sync.upsert(shop, snapshot, source=receipt.topic)
+    _forget_redacted_customer(shop, status.gid, receipt)
+
+
 def _forget_redacted_customer(shop, order_gid: str, receipt) -> None:
     """The customer of this order asked to be erased: the delivery's body (their name, email,
     address) is not kept either. Runs last among a topic's handlers (topics.py)."""
