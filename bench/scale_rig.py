@@ -24,6 +24,7 @@ class ScaleRig(Rig):
     def __init__(self, *, web_processes: int = 2, label: str = "scale"):
         super().__init__(server="gunicorn", label=label)
         self.web_processes = web_processes
+        self.start_timeout = 300.0  # a loaded machine starts several gunicorn processes slowly
         self.workers: dict[str, subprocess.Popen] = {}
         self.started = 0
 

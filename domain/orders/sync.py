@@ -142,12 +142,15 @@ def store_status_read(shop: Shop, order_gid: str, store_status: str, source: str
     if order.deleted_at is not None or order.store_status == store_status:
         return "unchanged"
     order.store_status = store_status
-    _store_status_changed(order, store_status, source)
+    # A request's move adds or removes no fulfillment: nothing the merchant fulfilled to see.
+    _store_status_changed(order, store_status, source, fulfillments_may_differ=False)
     hooks.order_synced(order)
     return "updated"
 
 
-def _store_status_changed(order: Order, store_status: str, source: str) -> None:
+def _store_status_changed(
+    order: Order, store_status: str, source: str, fulfillments_may_differ: bool = True
+) -> None:
     event = states.STORE_STATUS_EVENTS.get(store_status)
     # The store's status is the whole order's: it speaks for a supplier order only when
     # there is just one. With several, each part moves by its own supplier's actions.
@@ -160,7 +163,8 @@ def _store_status_changed(order: Order, store_status: str, source: str) -> None:
     ):
         _advance_all(order, event)
     # Which parts the merchant fulfilled itself, per part, from Shopify's fulfillments.
-    store_changes.fulfillment_changed(order)
+    if fulfillments_may_differ:
+        store_changes.fulfillment_changed(order)
     _event(
         order,
         EventKind.STORE_STATUS,

@@ -78,7 +78,9 @@ HANDLERS: dict[str, tuple[Handler, ...]] = {
         Handler(incoming.cancellation_request_arrived, None),
         REFRESH_ORDER,
     ),
-    "fulfillment_orders/order_routing_complete": (REFRESH_ORDER, WHO_SHIPS),
+    "fulfillment_orders/order_routing_complete": (
+        Handler(rearranged.routing_complete, payloads.order_reference),
+    ),
     # The merchant rearranged fulfillment orders: lines may have moved to or from Relay. The
     # order itself did not change: only its fulfillment orders are read.
     "fulfillment_orders/moved": (WHO_SHIPS,),

@@ -60,6 +60,9 @@ def test_a_dead_workers_scheduler_lock_on_another_host_is_released(ctx):
     connection = redis_connection()
     queue = queues.queue(queues.PUSH)
     lock = RQScheduler.get_locking_key(queue.name)
+    scheduler = RQScheduler([queue], connection=connection, name="scheduler-of-b")
+    scheduler.hostname = "host-b"
+    scheduler.register_birth()
     connection.set(lock, "scheduler-of-b", ex=61)
     liveness.own_scheduler(connection, "scheduler-of-b", "relay.host-b.4242.abcdef12")
     liveness.beat(connection, "relay.host-b.4242.abcdef12")
