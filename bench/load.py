@@ -57,15 +57,16 @@ def main() -> int:
 
     rig = ScaleRig(web_processes=args.web, label="load").start()
     try:
+        for i in range(args.push_workers):
+            rig.add_worker("push,mail", ("host-a", "host-b")[i % 2])
+        for i in range(args.sync_workers):
+            rig.add_worker("sync", ("host-b", "host-a")[i % 2])
+        rig.wait_for_workers()
         retailer = rig.shop("retail", plan=args.plan)
         supplier = rig.shop("supplier", plan=args.plan)
         rig.stock_at_relay(retailer)
         rig.store_supplier(retailer, supplier)
         rig.auto_place(retailer)
-        for i in range(args.push_workers):
-            rig.add_worker("push,mail", ("host-a", "host-b")[i % 2])
-        for i in range(args.sync_workers):
-            rig.add_worker("sync", ("host-b", "host-a")[i % 2])
         wait_until(rig.queues_idle, 600, interval=1, what="quiet queues before the sale")
         rig.control.delete("/_devstore/usage")
         load_before = os.getloadavg()

@@ -17,7 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 
-from fulfillment_rig import ROOT, SKU, Rig
+from fulfillment_rig import ROOT, SKU, Rig, wait_until
 
 
 class ScaleRig(Rig):
@@ -60,6 +60,19 @@ class ScaleRig(Rig):
             stderr=subprocess.STDOUT,
         )
         return name
+
+    def wait_for_workers(self, timeout: float = 300) -> None:
+        """Until every worker started beats its heartbeat (an app import takes a while on a
+        loaded machine)."""
+        import redis
+
+        connection = redis.Redis.from_url(self.env["REDIS_URL"])
+        wait_until(
+            lambda: len(connection.keys("relay:heartbeat:*")) >= len(self.alive()),
+            timeout,
+            interval=0.5,
+            what="workers up",
+        )
 
     def kill(self, name: str) -> None:
         """SIGKILL, as the OOM killer or a lost host would: the job in hand abandoned."""

@@ -92,13 +92,14 @@ def wait_for(condition, timeout: float, what: str, interval: float = 1.0):
 def test_workers_killed_and_started_on_other_hosts_lose_and_double_nothing(rig):
     """3 push + 2 sync workers on hosts a, b, c; four SIGKILLs (a push worker mid-forwarding,
     a sync worker, another push worker, one mid-tracking), each replaced on another host."""
+    push = [rig.add_worker("push,mail", host) for host in ("host-a", "host-b", "host-c")]
+    sync = [rig.add_worker("sync", host) for host in ("host-a", "host-b")]
+    rig.wait_for_workers()
     retailer = rig.shop("retail", plan="plus")
     supplier_store = rig.shop("supplier", plan="plus")
     rig.stock_at_relay(retailer)
     rig.store_supplier(retailer, supplier_store)
     rig.auto_place(retailer)
-    push = [rig.add_worker("push,mail", host) for host in ("host-a", "host-b", "host-c")]
-    sync = [rig.add_worker("sync", host) for host in ("host-a", "host-b")]
 
     placing = threading.Thread(target=rig.place_at_rate, args=(retailer, ORDERS, RATE))
     placing.start()
