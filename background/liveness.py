@@ -128,12 +128,30 @@ def is_abandoned(job: Job) -> bool:
             return True  # past the started registry's own expiry
     if not job.worker_name:
         return False
+    if job.worker_name.startswith(WORKER_PREFIX):
+        return _relay_worker_is_dead(job)
     worker = Worker.find_by_key(
         Worker.redis_worker_namespace_prefix + job.worker_name, job.connection
     )
     if worker is None:
         return True  # RQ's own worker key expired: nobody is running it
     return worker_is_dead(job.connection, worker.name, worker.hostname, worker.pid)
+
+
+def _relay_worker_is_dead(job: Job) -> bool:
+    """A Relay worker is judged by its name (host and pid) and heartbeat, not RQ's worker key
+    (gone with a Redis that came back empty while the worker lives on). A job younger than
+    HEARTBEAT_TTL is never judged by the heartbeat: its worker may not have beaten yet since
+    Redis came back."""
+    host_name, _, rest = job.worker_name[len(WORKER_PREFIX) :].rpartition(".")
+    host_name, _, pid = host_name.rpartition(".")
+    if pid.isdigit() and process_is_gone(host_name, int(pid)):
+        return True
+    if job.started_at is None:
+        return False
+    started = job.started_at.replace(tzinfo=job.started_at.tzinfo or UTC)
+    old_enough = datetime.now(UTC) > started + timedelta(seconds=HEARTBEAT_TTL)
+    return old_enough and stopped_beating(job.connection, job.worker_name)
 
 
 def forget_executions(job: Job, pipeline=None) -> None:

@@ -27,7 +27,7 @@ import time
 from redis import Redis
 from rq import Queue, Worker
 from rq.exceptions import NoSuchJobError, SchedulerNotFound
-from rq.job import Job, JobStatus
+from rq.job import Job
 from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
 from rq.scripts import release_lock
 
@@ -62,7 +62,7 @@ def reclaim_dead_workers(connection: Redis, queues: list[Queue]) -> list[str]:
             seen.add(worker.name)
             job_id = worker.get_current_job_id()
             job = Job.fetch(job_id, connection=connection) if job_id else None
-            if job is not None and job.get_status() == JobStatus.STARTED:
+            if job is not None and is_abandoned(job):
                 _requeue(job, connection)
                 reclaimed.append(job.id)
             worker.register_death()

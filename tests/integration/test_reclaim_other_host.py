@@ -3,11 +3,14 @@ goes back to its queue and its scheduler's lock is released, at once, by a worke
 A worker whose heartbeat still beats keeps both. (RQ itself waits for the job's registry entry
 to expire, job timeout + 60 s, and for the lock's, 61 s plus a maintenance pass.)"""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from rq import Worker
 from rq.executions import prepare_execution
-from rq.job import JobStatus
+from rq.job import Job, JobStatus
 from rq.scheduler import RQScheduler
+from rq.utils import utcformat
 
 from background import liveness, queues
 from extensions import redis_connection
@@ -28,6 +31,8 @@ def started_elsewhere(host: str, pid: int, job_id: str, *, known_to_rq: bool = T
     queue.remove(job)
     prepare_execution(worker, job)
     worker.prepare_job_execution(job)
+    # ... a minute ago (a job younger than the heartbeat's TTL is never judged by it).
+    connection.hset(job.key, "started_at", utcformat(datetime.now(UTC) - timedelta(minutes=1)))
     if not known_to_rq:  # its RQ worker key expired too (worker_ttl)
         connection.delete(worker.key)
         connection.srem("rq:workers", worker.key)
@@ -47,6 +52,16 @@ def test_a_job_started_on_another_host_goes_back_when_that_workers_heartbeat_sto
     assert queue.get_job_ids() == ["probe-1"]
     assert reclaim.reclaim(connection, [queue]) == [], "put back once"
     assert queue.get_job_ids() == ["probe-1"]
+
+
+def test_a_job_just_started_is_not_judged_by_a_heartbeat_not_beaten_yet(ctx):
+    """Redis came back empty: a live worker's heartbeat key is gone until its next beat (3 s);
+    the job it has just started is not taken from it."""
+    connection = redis_connection()
+    worker, job, queue = started_elsewhere("host-b", 4545, "probe-3")
+    connection.hset(job.key, "started_at", utcformat(datetime.now(UTC)))
+    assert reclaim.reclaim(connection, [queue]) == []
+    assert Job.fetch("probe-3", connection=connection).get_status() == JobStatus.STARTED
 
 
 def test_a_job_whose_worker_rq_no_longer_knows_goes_back_too(ctx):
