@@ -1,5 +1,5 @@
 """Relay scales out by adding processes: 3 push workers and 2 sync workers on three "hosts",
-gunicorn with 3 processes, one PostgreSQL and one Redis, while 1,000 orders flow: paid in the
+gunicorn with 3 processes, one PostgreSQL and one Redis, while orders flow: paid in the
 store (orders/create + orders/paid webhooks) → forwarded to a supplier's store → fulfilled
 there with tracking, then the tracking corrected → both pushed to the retailer's order.
 Workers are SIGKILLed along the way and new ones started on other hosts, which can tell the dead
@@ -8,7 +8,9 @@ ones only by their heartbeat (RELAY_WORKER_HOST gives each its own host name).
 0 lost, 0 doubled, and each shipment's events in their order: the retailer ends with exactly
 one fulfillment per order, carrying the supplier's corrected tracking number.
 
-RELAY_SCALE_ORDERS sets the number of orders (1,000 by default).
+RELAY_SCALE_ORDERS sets the number of orders: 200 by default, which CI can afford (100 took
+289 s on the shared 2-core machine at load average 20-29); RELAY_SCALE_ORDERS=1000 for the
+issue's full figure.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgresql, pytest.mark.attack]
 
-ORDERS = int(os.environ.get("RELAY_SCALE_ORDERS") or 1000)
+ORDERS = int(os.environ.get("RELAY_SCALE_ORDERS") or 200)
 RATE = 25.0  # orders placed per second
 
 
