@@ -42,6 +42,9 @@ class ScaleRig(Rig):
         self._spawn = spawn
         try:
             super().start()
+        except BaseException:
+            self.stop()  # nothing left running when the start itself failed
+            raise
         finally:
             self._spawn = original
         return self
