@@ -107,6 +107,7 @@ class Rig:
             RELAY_VAR_DIR=str(self.tmp / "var"),
         )
         self.app = None
+        self.start_timeout = 60.0  # seconds for devstore and Relay to answer
 
     # -- processes ------------------------------------------------------------------------
 
@@ -115,7 +116,7 @@ class Rig:
         with psycopg.connect(self._admin_dsn, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{self.db_name}"')
         self.spawn_devstore()
-        wait_until(self._devstore_up, 60, what="devstore")
+        wait_until(self._devstore_up, self.start_timeout, what="devstore")
         subprocess.run(
             [sys.executable, "-m", "flask", "--app", "app", "init-db"],
             cwd=ROOT,
@@ -145,7 +146,7 @@ class Rig:
             self._spawn(
                 "relay", ["-m", "flask", "--app", "app", "run", "--port", port, "--with-threads"]
             )
-        wait_until(self._relay_up, 60, what="Relay")
+        wait_until(self._relay_up, self.start_timeout, what="Relay")
         self.control.post(
             "/_devstore/apps",
             json={

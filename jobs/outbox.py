@@ -13,7 +13,9 @@ every worker runs a short periodic pass (`PeriodicPass`, a thread) that
   sweeps and retries went with it) and asks every shop for a full reconciliation at once
   (domain.sweep, domain.fulfillment.recovery), re-arming the sweeps;
 - restarts RQ's scheduler process when it died on a lost connection (RQ itself only looks at
-  its next maintenance pass, up to 7 minutes later).
+  its next maintenance pass, up to 7 minutes later);
+- takes back what dead workers left, on any host (jobs/reclaim.py: their jobs, their
+  schedulers' locks, which this worker's scheduler then takes).
 
 Every job enqueued here is idempotent, so a job enqueued twice (intake's own enqueue racing
 this pass) is harmless; a row whose job exists (waiting, running, failed) is left alone: the
@@ -47,7 +49,7 @@ from domain.orders import sync_runs
 from domain.shop import installation
 from domain.webhooks import intake
 from extensions import db, redis_connection
-from jobs import digests, rates
+from jobs import digests, rates, reclaim
 
 log = logging.getLogger("relay.jobs.outbox")
 # A row younger than this may still be on its way to the queue (its request commits, then
@@ -245,10 +247,22 @@ class PeriodicPass:
             )
         if not connection.set(_key("outbox-pass"), 1, nx=True, px=int(self.interval * 900)):
             return None  # another worker ran this interval's pass
+        if self.worker is not None:  # what dead workers left, on any host
+            reclaim.reclaim(connection, list(self.worker.queues))
+            self._take_over_scheduler()
         done = enqueue_orphans()
         if done.total:
             log.warning("outbox: enqueued the missing jobs of %s", done)
         return done
+
+    def _take_over_scheduler(self) -> None:
+        """A dead worker's scheduler lock was just released: this worker's scheduler, if it
+        has none running, takes it now (RQ would try at its next maintenance, up to 60 s)."""
+        scheduler = getattr(self.worker, "scheduler", None)
+        if scheduler is None or getattr(self.worker, "_stop_requested", False):
+            return
+        if scheduler._process is None or not scheduler._process.is_alive():
+            scheduler.acquire_locks(auto_start=True)
 
     def _revive_scheduler(self) -> None:
         scheduler = getattr(self.worker, "scheduler", None)

@@ -8,9 +8,12 @@ job id reads as running, so an enqueue that dedupes by id skips it. The killed w
 scheduler (a forked child) is orphaned and keeps its lock; if it dies too, its lock blocks a new
 scheduler until the lock expires and a maintenance pass re-acquires it, up to 10 minutes.
 
-So, on the same host, a worker whose process is gone is known dead at once: its job is put
-back in its queue and its scheduler lock released when the next worker starts; elsewhere (or
-when the pid cannot be checked) the registry's expiry decides, as RQ does.
+So a worker known dead (background/liveness: its heartbeat stopped, on any host, or its
+process is gone from this host) has its job put back at the front of its queue and its
+scheduler's lock released: when a worker starts, and in every worker's periodic pass
+(jobs/outbox.py), so a worker SIGKILLed on one host is taken over by a worker on another within
+HEARTBEAT_TTL + one pass. Only workers RQ does not know at all (its worker key expired) are
+found through the started registries; RQ's own expiry stays the last resort.
 """
 
 from __future__ import annotations
@@ -23,18 +26,26 @@ import time
 
 from redis import Redis
 from rq import Queue, Worker
-from rq.exceptions import SchedulerNotFound
-from rq.job import Job, JobStatus
-from rq.scheduler import RQScheduler
+from rq.exceptions import NoSuchJobError, SchedulerNotFound
+from rq.job import Job
+from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
 from rq.scripts import release_lock
 
-from background.liveness import forget_executions, process_is_gone
+from background.liveness import (
+    forget_executions,
+    is_abandoned,
+    process_is_gone,
+    scheduler_owner,
+    stopped_beating,
+    worker_is_dead,
+)
 
 log = logging.getLogger("relay.jobs.reclaim")
 PR_SET_PDEATHSIG = 1
 # How long a scheduler lock may stand without its scheduler registered before it counts as
 # abandoned (RQ registers in the forked child, right after the fork).
 UNREGISTERED_GRACE = 5.0
+RECLAIM_LOCK = "relay:reclaim-lock"
 
 
 def reclaim_dead_workers(connection: Redis, queues: list[Queue]) -> list[str]:
@@ -44,17 +55,50 @@ def reclaim_dead_workers(connection: Redis, queues: list[Queue]) -> list[str]:
     seen = set()
     for queue in queues:
         for worker in Worker.all(connection=connection, queue=queue):
-            if worker.name in seen or not process_is_gone(worker.hostname, worker.pid):
+            if worker.name in seen or not worker_is_dead(
+                connection, worker.name, worker.hostname, worker.pid
+            ):
                 continue
             seen.add(worker.name)
             job_id = worker.get_current_job_id()
             job = Job.fetch(job_id, connection=connection) if job_id else None
-            if job is not None and job.get_status() == JobStatus.STARTED:
+            if job is not None and is_abandoned(job):
                 _requeue(job, connection)
                 reclaimed.append(job.id)
             worker.register_death()
             log.warning("worker %s (pid %s) died; reclaimed %s", worker.name, worker.pid, job_id)
     return reclaimed
+
+
+def reclaim_abandoned_jobs(connection: Redis, queues: list[Queue]) -> list[str]:
+    """Jobs still "started" whose worker is dead (or unknown to RQ any more), wherever it ran:
+    put back at the front of their queues."""
+    reclaimed = []
+    for queue in queues:
+        for job_id in dict.fromkeys(queue.started_job_registry.get_job_ids(cleanup=False)):
+            try:
+                job = Job.fetch(job_id, connection=connection)
+            except NoSuchJobError:
+                continue
+            if is_abandoned(job):
+                _requeue(job, connection)
+                reclaimed.append(job.id)
+                log.warning("job %s of dead worker %s put back", job.id, job.worker_name)
+    return reclaimed
+
+
+def reclaim(connection: Redis, queues: list[Queue]) -> list[str]:
+    """Everything dead workers left, on any host: their jobs and their schedulers' locks. One
+    worker at a time (a job put back twice would sit in its queue twice)."""
+    if not connection.set(RECLAIM_LOCK, 1, nx=True, px=30_000):
+        return []
+    try:
+        reclaimed = reclaim_dead_workers(connection, queues)
+        reclaimed += reclaim_abandoned_jobs(connection, queues)
+        release_dead_scheduler_locks(connection, queues)
+        return reclaimed
+    finally:
+        connection.delete(RECLAIM_LOCK)
 
 
 def _requeue(job: Job, connection: Redis) -> None:
@@ -65,8 +109,9 @@ def _requeue(job: Job, connection: Redis) -> None:
 
 
 def release_dead_scheduler_locks(connection: Redis, queues: list[Queue]) -> int:
-    """A scheduler lock held by a scheduler whose process is gone from this host: release it,
-    so this worker's scheduler takes over now instead of after the next maintenance pass."""
+    """A scheduler lock held by a dead scheduler (its worker's heartbeat stopped, on any host, or
+    its process is gone from this host): release it, so a live worker's scheduler takes over
+    now instead of after the lock expires and a maintenance pass re-acquires it."""
     released = 0
     for queue in queues:
         lock_key = RQScheduler.get_locking_key(queue.name)
@@ -74,6 +119,10 @@ def release_dead_scheduler_locks(connection: Redis, queues: list[Queue]) -> int:
         if holder is None:
             continue
         holder = holder.decode()
+        if stopped_beating(connection, scheduler_owner(connection, holder)):
+            released += release_lock(connection, lock_key, holder)
+            connection.delete(SCHEDULER_KEY_TEMPLATE % holder)
+            continue
         scheduler = _registered_scheduler(connection, holder)
         if scheduler is None:
             # Its worker took the lock, then died before the scheduler it forked registered

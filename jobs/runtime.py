@@ -14,6 +14,7 @@ import traceback
 from rq import SimpleWorker, get_current_job
 from rq.job import Job
 
+from background import liveness
 from background.queues import MAIL
 from domain.errors import TRANSIENT_INFRASTRUCTURE_ERRORS
 from integrations.shopify_admin import throttle
@@ -135,7 +136,9 @@ class AppJob(Job):
 
 
 class AppWorker(SimpleWorker):
-    """Runs jobs in this process (no fork per job): jobs share the app and its pools."""
+    """Runs jobs in this process (no fork per job): jobs share the app and its pools. Its
+    scheduler is recorded as its own (background/liveness): when this worker's heartbeat stops,
+    any worker on any host may release the scheduler's lock."""
 
     job_class = AppJob
 
@@ -144,3 +147,8 @@ class AppWorker(SimpleWorker):
             log.info("job %s deferred: %s", job.id, exc_info[1])
             return
         super().handle_exception(job, *exc_info)
+
+    def _start_scheduler(self, burst=False, logging_level="INFO", *args, **kwargs):
+        super()._start_scheduler(burst, logging_level, *args, **kwargs)
+        if self.scheduler is not None and self.scheduler.acquired_locks and not burst:
+            liveness.own_scheduler(self.connection, self.scheduler.name, self.name)

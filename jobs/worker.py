@@ -2,7 +2,8 @@
 
 It builds the Flask app once. AppWorker (RQ's SimpleWorker) runs jobs in this process (no fork
 per job): jobs share the app and its connection pools. At start it takes back what a killed
-worker left on this host (its job, its scheduler lock: jobs/reclaim.py) and asks every installed
+worker left, on this host or another (its job, its scheduler lock: jobs/reclaim.py; a worker is
+dead when its heartbeat stops, background/liveness.py) and asks every installed
 shop for a reconciliation pass (jobs are idempotent, so running one twice is harmless). While it
 runs, a periodic pass (jobs/outbox.py) enqueues the jobs of committed rows that have none (Redis
 was down when they were written), reconciles everything when Redis comes back empty, and
@@ -18,6 +19,7 @@ import time
 
 from redis.exceptions import RedisError
 
+from background import liveness
 from background.queues import QUEUE_ORDER, queue
 from extensions import redis_connection
 from jobs import outbox, reclaim, renamed, runtime
@@ -50,8 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         qs = [queue(name) for name in names]
         connection = redis_connection()
         _wait_for_redis(connection)
-        reclaim.reclaim_dead_workers(connection, qs)
-        reclaim.release_dead_scheduler_locks(connection, qs)
+        reclaim.reclaim(connection, qs)
         renamed.migrate(connection, qs)  # jobs enqueued before their functions moved
         outbox.mark_epoch()  # this Redis is known: the start's reconciliation covers it
         _reconcile_every_shop()
@@ -59,10 +60,13 @@ def main(argv: list[str] | None = None) -> int:
         os.register_at_fork(after_in_child=lambda: reclaim.die_with(worker_pid))
         worker = runtime.AppWorker(
             qs,
+            name=liveness.worker_name(),
             connection=connection,
             maintenance_interval=MAINTENANCE_INTERVAL,
             worker_ttl=WORKER_TTL,
         )
+        worker.hostname = liveness.host()
+        heartbeat = liveness.Heartbeat(connection, worker.name).start()
         periodic = None
         if not args.burst:  # a burst worker drains and exits; the start's reconcile is enough
             _arm_exchange_rates()
@@ -74,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             if periodic is not None:
                 periodic.stop()
+            heartbeat.stop()
     return 0
 
 

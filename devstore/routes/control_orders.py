@@ -154,6 +154,18 @@ def _quantities(body: dict) -> dict[int, int] | None:
         ) from exc
 
 
+@bp.post("/_devstore/shops/<shop>/fulfillments/<int:fulfillment_id>/tracking")
+def update_tracking(shop, fulfillment_id):
+    """The shop corrects a fulfillment's tracking (fulfillments/update follows)."""
+    body = request.get_json(silent=True) or {}
+    tracking = {k: body.get(k) for k in ("company", "number", "url")}
+    return ok(
+        commerce.update_tracking(
+            get_store(), shop, fulfillment_id, tracking=tracking, notify_customer=False
+        )
+    )
+
+
 @bp.post("/_devstore/shops/<shop>/fulfillment_orders/<int:fo_id>/<action>")
 def fo_action(shop, fo_id, action):
     body, store = request.get_json(silent=True) or {}, get_store()

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from domain.fulfillment import hooks, locations
 from domain.models.orders import LineItem, Order
 from domain.models.shop import Shop
+from domain.orders import webhooks as order_webhooks
 from domain.shop import shops, tokens
 from extensions import db
 from integrations.shopify_admin.gateway import fulfillment as fo_gateway
@@ -28,6 +29,15 @@ def fulfillment_orders_changed(shop_domain: str, reference: OrderReference, rece
     in_store = fo_gateway.fulfillment_orders_of(client, order.shopify_gid)
     if locations.apply(shop, order, in_store):
         hooks.order_synced(order)  # a part now at an auto-place supplier is requested
+
+
+def routing_complete(shop_domain: str, reference: OrderReference, receipt) -> None:
+    """order_routing_complete: the order's fulfillment orders are assigned. The order itself did
+    not change: its status is read (the whole order only when Relay does not hold it yet), which
+    names the order, and then its fulfillment orders, once."""
+    order_gid = order_webhooks.refresh_store_status(shop_domain, reference, receipt)
+    if order_gid is not None:
+        fulfillment_orders_changed(shop_domain, OrderReference(order_gid, None), receipt)
 
 
 def _order_named(shop: Shop, client, reference: OrderReference) -> Order | None:

@@ -29,6 +29,13 @@ def supplier_fulfilled(shop_domain: str, fulfillment: StoreFulfillment, receipt)
     if not owned:
         return  # the store's own order, or one this supplier does not fulfill for anyone
     for supplier_order in owned:
+        if receipt.topic == "fulfillments/create" and any(
+            parcel.source_ref == fulfillment.reference for parcel in supplier_order.parcels
+        ):
+            # A fulfillment's first state, for a parcel Relay already has: a later state
+            # (fulfillments/update, a corrected tracking number) was processed first, or the
+            # create came twice. Applying it would put the older tracking back.
+            continue
         try:
             shipments.record_shipment(
                 supplier_order,

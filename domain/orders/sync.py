@@ -123,7 +123,7 @@ def upsert(shop: Shop, snapshot: ShopifyOrder, *, source: str) -> str:
         # paid waits for the balance, and moves on once it is paid.
         _advance_all(order, "paid")
     if snapshot.store_status != previous_store_status:
-        _store_status_changed(order, snapshot, source)
+        _store_status_changed(order, snapshot.store_status, source)
     if snapshot.cancelled_at and not was_cancelled:
         store_changes.cancelled_in_store(order, source=source)
     if _stored_address(snapshot) != previous_address:
@@ -132,8 +132,26 @@ def upsert(shop: Shop, snapshot: ShopifyOrder, *, source: str) -> str:
     return "updated" if changed else "unchanged"
 
 
-def _store_status_changed(order: Order, snapshot: ShopifyOrder, source: str) -> None:
-    event = states.STORE_STATUS_EVENTS.get(snapshot.store_status)
+def store_status_read(shop: Shop, order_gid: str, store_status: str, source: str) -> str | None:
+    """Only the store's fulfillment status was read (a fulfillment order's request moved; the
+    order itself did not change): apply it to the order Relay holds. None when Relay does not
+    hold the order: the caller reads it whole."""
+    order = _locked_order(shop, order_gid)
+    if order is None:
+        return None
+    if order.deleted_at is not None or order.store_status == store_status:
+        return "unchanged"
+    order.store_status = store_status
+    # A request's move adds or removes no fulfillment: nothing the merchant fulfilled to see.
+    _store_status_changed(order, store_status, source, fulfillments_may_differ=False)
+    hooks.order_synced(order)
+    return "updated"
+
+
+def _store_status_changed(
+    order: Order, store_status: str, source: str, fulfillments_may_differ: bool = True
+) -> None:
+    event = states.STORE_STATUS_EVENTS.get(store_status)
     # The store's status is the whole order's: it speaks for a supplier order only when
     # there is just one. With several, each part moves by its own supplier's actions.
     # Nor when the store ships some lines itself (a gift card fulfilled at once): then
@@ -145,12 +163,13 @@ def _store_status_changed(order: Order, snapshot: ShopifyOrder, source: str) -> 
     ):
         _advance_all(order, event)
     # Which parts the merchant fulfilled itself, per part, from Shopify's fulfillments.
-    store_changes.fulfillment_changed(order)
+    if fulfillments_may_differ:
+        store_changes.fulfillment_changed(order)
     _event(
         order,
         EventKind.STORE_STATUS,
         N_("Store status is now %(status)s"),
-        status=snapshot.store_status.replace("_", " ").lower(),
+        status=store_status.replace("_", " ").lower(),
         via=source,
     )
 

@@ -5,7 +5,8 @@ a captured body verifies under any X-Shopify-Shop-Domain. So nothing here create
 an order from a body unless the order is shown to belong to the shop named: either Relay
 already holds that order for this shop (Shopify ids are global, so another shop's order is
 never among them), or it is read back from this shop's Admin API, where another shop's order
-does not exist. The fulfillment-order topics always read the order from the store.
+does not exist. The fulfillment-order topics always read from the store: the whole order, or
+only its status when the topic says just a request moved (the order itself did not change).
 """
 
 from __future__ import annotations
@@ -97,6 +98,30 @@ def _relays_own(shop, fulfillment: StoreFulfillment) -> bool:
         )
     )
     return bool(db.session.scalar(select(exists(pushed) | exists(reported))))
+
+
+def refresh_store_status(shop_domain: str, reference: OrderReference, receipt) -> str | None:
+    """A fulfillment order's request moved (submitted, accepted, rejected; its cancellation
+    accepted or rejected), or its order's routing is complete: the payload says so, and the
+    order itself did not change. Only the order's fulfillment status is read (2 points); the
+    whole order (about 12) only when Relay does not hold it yet. Returns the order's id."""
+    if not reference.fulfillment_order_gid:
+        refresh_order(shop_domain, reference, receipt)
+        return reference.order_gid
+    shop = shops.shop_by_domain(shop_domain)
+    client = tokens.admin_client(shop)
+    status = orders_gateway.order_status_of_fulfillment_order(
+        client, reference.fulfillment_order_gid
+    )
+    if status is None:
+        return None
+    if sync.store_status_read(shop, status.gid, status.store_status, receipt.topic) is None:
+        snapshot = orders_gateway.order_by_id(client, status.gid)
+        if snapshot is None:
+            return None
+        sync.upsert(shop, snapshot, source=receipt.topic)
+    _forget_redacted_customer(shop, status.gid, receipt)
+    return status.gid
 
 
 def _forget_redacted_customer(shop, order_gid: str, receipt) -> None:

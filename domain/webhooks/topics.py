@@ -38,6 +38,8 @@ class Handler:
 ORDER = Handler(order_webhooks.order_payload, payloads.order)
 REFRESH_ORDER = Handler(order_webhooks.refresh_order, payloads.order_reference)
 WHO_SHIPS = Handler(rearranged.fulfillment_orders_changed, payloads.order_reference)
+# A request's move, as the payload says: the store's status is read, not the whole order.
+REQUEST_MOVED = Handler(order_webhooks.refresh_store_status, payloads.order_reference)
 HOLDS = Handler(store_holds.holds_changed, payloads.order_reference)
 DUE = Handler(schedule_events.fulfillment_order_due, payloads.order_reference)
 SUPPLIER_SHIPPED = Handler(supplier_store_events.supplier_fulfilled, payloads.store_fulfillment)
@@ -72,22 +74,24 @@ HANDLERS: dict[str, tuple[Handler, ...]] = {
     ),
     "fulfillment_orders/fulfillment_request_submitted": (
         Handler(incoming.fulfillment_request_submitted, payloads.submitted_request),
-        REFRESH_ORDER,
+        REQUEST_MOVED,
     ),
     "fulfillment_orders/cancellation_request_submitted": (
         Handler(incoming.cancellation_request_arrived, None),
         REFRESH_ORDER,
     ),
-    "fulfillment_orders/order_routing_complete": (REFRESH_ORDER, WHO_SHIPS),
+    "fulfillment_orders/order_routing_complete": (
+        Handler(rearranged.routing_complete, payloads.order_reference),
+    ),
     # The merchant rearranged fulfillment orders: lines may have moved to or from Relay. The
     # order itself did not change: only its fulfillment orders are read.
     "fulfillment_orders/moved": (WHO_SHIPS,),
     "fulfillment_orders/split": (WHO_SHIPS,),
     "fulfillment_orders/merged": (WHO_SHIPS,),
-    "fulfillment_orders/fulfillment_request_accepted": (REFRESH_ORDER,),
-    "fulfillment_orders/fulfillment_request_rejected": (REFRESH_ORDER,),
-    "fulfillment_orders/cancellation_request_accepted": (REFRESH_ORDER,),
-    "fulfillment_orders/cancellation_request_rejected": (REFRESH_ORDER,),
+    "fulfillment_orders/fulfillment_request_accepted": (REQUEST_MOVED,),
+    "fulfillment_orders/fulfillment_request_rejected": (REQUEST_MOVED,),
+    "fulfillment_orders/cancellation_request_accepted": (REQUEST_MOVED,),
+    "fulfillment_orders/cancellation_request_rejected": (REQUEST_MOVED,),
     "fulfillment_orders/placed_on_hold": (REFRESH_ORDER, HOLDS),
     "fulfillment_orders/hold_released": (REFRESH_ORDER, HOLDS),
     "fulfillment_holds/added": (HOLDS,),

@@ -76,6 +76,7 @@ def test_every_document_relay_sends_runs_clean(store, installed, document):
         "OrdersPage": {"first": 5, "query": "updated_at:>=2020-01-01T00:00:00Z"},
         "OrderById": {"id": f"gid://shopify/Order/{order['id']}"},
         "OrderOfFulfillmentOrder": {"id": f"gid://shopify/FulfillmentOrder/{fo['id']}"},
+        "OrderStatusOfFulfillmentOrder": {"id": f"gid://shopify/FulfillmentOrder/{fo['id']}"},
         "WebhookSubscriptions": {"first": 5},
         "WebhookSubscriptionCreate": {
             "topic": "ORDERS_CREATE",
