@@ -271,6 +271,8 @@ class SupplierOrder(db.Model):
         # Index-only: the grid's supplier filter (count); its status filter (an order's splits).
         Index("ix_supplier_orders_shop_supplier", "shop_id", "supplier_id", "status", "order_id"),
         Index("ix_supplier_orders_status_order", "status", "order_id"),
+        # Every webhook of a supplier's store finds the order Relay placed there by its gid.
+        Index("ix_supplier_orders_supplier_reference", "supplier_reference"),
         # Index-only: the "Supplier: not paid" filter, its count and the strip (issue 15).
         Index(
             "ix_supplier_orders_shop_unpaid",
