@@ -149,7 +149,11 @@ def _registered_scheduler(connection: Redis, name: str) -> RQScheduler | None:
 
 def die_with(parent_pid: int) -> None:
     """In a forked child (RQ's scheduler): be killed when the worker that forked it dies, so a
-    SIGKILLed worker leaves no orphan scheduler behind (Linux only; elsewhere a no-op)."""
+    SIGKILLed worker leaves no orphan scheduler behind (Linux only; elsewhere a no-op). And
+    take Ctrl-C and SIGTERM again: a scheduler forked by the outbox thread (which blocks them
+    so they reach the main thread) would inherit that mask, ignore the worker's SIGTERM on
+    shutdown and leave the worker waiting for it forever."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)

@@ -162,13 +162,9 @@ def test_tracking_changed_while_its_push_runs_is_sent_after_it_once(
                 parcel, shipments.Tracking("tracked", number, "UPS", TRACKING.url)
             )
             db.session.commit()
-        # A follow-up exists (its state depends on how fast this machine is: queued behind the
-        # running push, or already run once the push's row lock was released).
-        assert Job.fetch(f"{job_id}-again", connection=connection).get_status() in (
-            "queued",
-            "started",
-            "finished",
-        ), "a follow-up was queued behind the running push"
+        # Which job carries the last correction depends on timing (a follow-up behind the
+        # running push, or the push itself re-enqueued once it finished): what must hold is the
+        # outcome below, whatever the timing.
 
         def sent_last() -> bool:
             db.session.expire_all()
