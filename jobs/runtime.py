@@ -96,12 +96,16 @@ def _wait_for_shop(job) -> None:
         raise ShopifyThrottled(f"{domain} is throttled by Shopify", retry_after=left)
 
 
+DEFERRED_BY_THROTTLE = "deferred_by_throttle"
+
+
 def defer(job, seconds: float) -> None:
     """Have RQ schedule this job again in `seconds` (whole seconds: RQ's scheduler looks once a
     second) when it raises, through its retry, without using up one of the job's retries: a
     throttled shop's job is put aside, not failed, and keeps its id (so it stays "pending" and
     is not enqueued twice). RQ takes the interval at len(intervals) - retries_left."""
     delay = max(1, math.ceil(seconds))
+    job.meta[DEFERRED_BY_THROTTLE] = True  # saved with the job by RQ's retry
     job.retries_left = (job.retries_left or 0) + 1
     intervals = list(job.retry_intervals or [delay])
     intervals[max(len(intervals) - job.retries_left, 0)] = delay

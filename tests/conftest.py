@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -388,9 +389,34 @@ def drain(app):
     def run() -> None:
         with app.app_context():
             qs = [queues.queue(name) for name in queues.QUEUE_ORDER]
-            AppWorker(qs, connection=redis_connection()).work(burst=True)
+            for _ in range(120):
+                AppWorker(qs, connection=redis_connection()).work(burst=True)
+                if not _bring_back_throttled(qs):
+                    return
 
     return run
+
+
+def _bring_back_throttled(qs) -> bool:
+    """Jobs a throttled shop put aside (jobs/runtime.defer: RQ's schedule, seconds away) are
+    part of the work a drain stands for: wait until they are due and queue them again, as the
+    worker's scheduler would. Other scheduled jobs (hold windows, retry backoffs) stay."""
+    from rq.job import Job
+
+    from jobs.runtime import DEFERRED_BY_THROTTLE
+
+    brought = False
+    for q in qs:
+        registry = q.scheduled_job_registry
+        for job in Job.fetch_many(registry.get_job_ids(), connection=q.connection):
+            if job is None or not job.meta.get(DEFERRED_BY_THROTTLE):
+                continue
+            due = q.connection.zscore(registry.key, job.id) or 0  # epoch seconds
+            time.sleep(max(0.0, min(due - time.time(), 5.0)))
+            registry.remove(job)
+            q.enqueue_job(job)
+            brought = True
+    return brought
 
 
 # -- shops ----------------------------------------------------------------------------------

@@ -45,14 +45,15 @@ def _cancel_by_supplier_in_its_store(so, devstore, retailer, drain, relay_server
 def _cancelled_unasked_in_the_supplier_store_then_by_merchant(
     so, devstore, retailer, drain, relay_server
 ):
-    """The supplier cancels in its store with nothing asked: Relay shows it declined, and the
-    merchant then cancels that part (at once: the supplier no longer has it)."""
+    """The supplier cancels in its store with nothing asked: Relay shows "Cancelled by the
+    supplier" (issue 17), and the merchant then cancels that part (at once: the supplier no
+    longer has it)."""
     placed_id = int(refreshed(so).supplier_reference.rsplit("/", 1)[1])
     supplier_domain = refreshed(so).supplier.store_domain
     devstore.control.post(
         f"/_devstore/shops/{supplier_domain}/orders/{placed_id}/cancel", json={}
     ).raise_for_status()
-    wait_for(lambda: drain() or refreshed(so).status == "declined", timeout=15)
+    wait_for(lambda: drain() or refreshed(so).status == "supplier_cancelled", timeout=15)
     ask(so, scope="order", refund=True, restock=True)
 
 
